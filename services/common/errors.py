@@ -1,0 +1,170 @@
+"""Domain errors and the one place that maps them (and anything unexpected) to gRPC statuses.
+
+Handlers raise `ServiceError` subclasses; `GrpcErrorInterceptor` turns them into canonical codes with rich
+details (`google.rpc.BadRequest` naming the field). Unexpected exceptions become INTERNAL with an error id
+that points at the server log; no stack trace or secret ever reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from services.common.logging import redact
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A failure the caller should hear about, with a canonical gRPC code."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(ServiceError):
+    """A request field is wrong; `field` names it (e.g. "item.text")."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.description = message
+
+
+class NotFound(ServiceError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class FailedPrecondition(ServiceError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unavailable(ServiceError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(ServiceError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class Unauthenticated(ServiceError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+def _is_database_outage(exc: BaseException) -> bool:
+    # Imported lazily: not every service has SQLAlchemy on its path.
+    try:
+        from sqlalchemy import exc as sa_exc
+    except ImportError:  # pragma: no cover
+        return False
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
+def to_status(exc: BaseException) -> status_pb2.Status:
+    """The rich status for an exception raised by a handler."""
+    if isinstance(exc, InvalidArgument):
+        details = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.description)
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(details)
+        return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=redact(exc.message), details=[packed])
+    if isinstance(exc, ServiceError):
+        return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message))
+    if _is_database_outage(exc):
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the learning database is unavailable")
+    error_id = uuid.uuid4().hex[:12]
+    log.error("unexpected error (error_id=%s)", error_id, exc_info=exc)
+    return status_pb2.Status(code=code_pb2.INTERNAL, message=f"internal error (error_id={error_id})")
+
+
+def abort(context: grpc.ServicerContext, exc: BaseException) -> None:
+    """Ends the call with the status for `exc`."""
+    context.abort_with_status(rpc_status.to_status(to_status(exc)))
+
+
+OnError = Callable[[BaseException], None]
+
+
+class GrpcErrorInterceptor(grpc.ServerInterceptor):
+    """Wraps every unary and server-streaming handler so raised exceptions become proper statuses.
+
+    `on_error` sees each exception first (the memory service uses it to flip health on a database outage).
+    """
+
+    def __init__(self, on_error: OnError | None = None) -> None:
+        self._on_error = on_error
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _handle(self, context: grpc.ServicerContext, exc: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(exc)
+        abort(context, exc)
+
+    def _wrap_unary(self, behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+        def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            try:
+                return behaviour(request, context)
+            except Exception as exc:
+                if _is_abort(exc, context):
+                    raise
+                self._handle(context, exc)
+                raise  # unreachable: abort raises
+
+        return wrapped
+
+    def _wrap_stream(
+        self, behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]]
+    ) -> Callable[..., Iterator[Any]]:
+        def wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            try:
+                yield from behaviour(request, context)
+            except Exception as exc:
+                if _is_abort(exc, context):
+                    raise
+                self._handle(context, exc)
+
+        return wrapped
+
+
+def _is_abort(exc: BaseException, context: grpc.ServicerContext) -> bool:
+    # context.abort() raises a bare Exception after setting the code; let it through untouched.
+    code = context.code() if hasattr(context, "code") else None
+    return type(exc) is Exception and code not in (None, grpc.StatusCode.OK)

@@ -1,0 +1,44 @@
+"""Settings shared by every AICMO service: environment variables with the AICMO_ prefix, `.env` supported.
+
+Each service has one settings class that extends `CommonSettings`; it is built once in the service's
+bootstrap and passed in, never read as a global at import time.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_TEMP_ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+class CommonSettings(BaseSettings):
+    """What every service needs: where data lives, how to log, where to bind, and the API token."""
+
+    model_config = SettingsConfigDict(env_prefix="AICMO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_format: str = "json"
+    bind_host: str = "127.0.0.1"
+    api_token: SecretStr | None = None
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value not in ("json", "text"):
+            raise ValueError("AICMO_LOG_FORMAT must be 'json' or 'text'")
+        return value
+
+    def data_dir_is_temporary(self) -> bool:
+        """True when data would live under a temp path and may be lost on reboot."""
+        roots = {Path(root).resolve() for root in (*_TEMP_ROOTS, tempfile.gettempdir())}
+        return any(self.data_dir == root or root in self.data_dir.parents for root in roots)

@@ -1,0 +1,91 @@
+"""Connecting to Postgres: the engine, password redaction, the pgvector check and migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, make_url, text
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Any constant works; it serialises migrations when several memory replicas start at once.
+_MIGRATION_LOCK = 7_413_221_906
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used (unreachable at start, no pgvector, incompatible contents)."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***, for logs and the summary."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100) -> Engine:
+    """A pooled engine that notices dead connections and fails fast when the server is gone."""
+    engine = create_engine(
+        url,
+        pool_size=8,
+        max_overflow=8,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={
+            "connect_timeout": connect_timeout,
+            "application_name": "aicmo-memory",
+            # TCP keepalives so a vanished server is noticed rather than waited on.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _session_settings(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SET statement_timeout = '30s'")
+            cur.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+            # Filtered searches keep scanning the index until enough rows pass the filter.
+            cur.execute("SET hnsw.iterative_scan = 'relaxed_order'")
+        dbapi_connection.commit()
+
+    return engine
+
+
+def check_pgvector(engine: Engine, target: str) -> None:
+    """Refuses to go on when the server cannot provide pgvector."""
+    with engine.connect() as conn:
+        available = conn.execute(
+            text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        ).scalar_one_or_none()
+    if available is None:
+        raise StorageError(
+            f"the Postgres server at {target} does not provide the pgvector extension ('vector'); "
+            "install pgvector there (managed Postgres such as Neon, RDS and Cloud SQL offer it) "
+            "or leave AICMO_MEMORY_DB unset to use the embedded server"
+        )
+
+
+def migrate(engine: Engine) -> None:
+    """Applies every pending migration (idempotent; safe with concurrent starters)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        conn.commit()
+        try:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+            conn.commit()
+    log.info("database schema is up to date")

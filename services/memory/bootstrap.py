@@ -1,0 +1,216 @@
+"""Composition root of the memory service: settings in, a ready-to-serve gRPC app out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from aicmo.memory.v1 import memory_service_pb2 as pb
+from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from services.common.errors import GrpcErrorInterceptor, _is_database_outage
+from services.common.logging import register_secret
+from services.common.server import GrpcApp
+from services.memory.adapters.database import StorageError, check_pgvector, create_db_engine, migrate, redact_url
+from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.repository import LearningRepository
+from services.memory.embeddings.base import Embedder
+from services.memory.embeddings.factory import build_embedder
+from services.memory.entrypoints.grpc_servicer import MemoryServicer
+from services.memory.service_layer.learning import LearningService
+from services.memory.settings import MemorySettings
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
+REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
+
+
+@dataclass
+class Storage:
+    """The open database, and the embedded server when we manage one."""
+
+    engine: Engine
+    label: str
+    embedded: EmbeddedPostgres | None = None
+    started_embedded: bool = False
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.dispose()
+        if self.embedded is not None and self.started_embedded:
+            self.embedded.stop()
+
+
+def open_storage(settings: MemorySettings, *, wait_seconds: float = 30.0) -> Storage:
+    """Connects to AICMO_MEMORY_DB, or starts the embedded Postgres; checks pgvector; migrates."""
+    embedded: EmbeddedPostgres | None = None
+    started = False
+    url = settings.sqlalchemy_url
+    if url is None:
+        embedded = EmbeddedPostgres(settings.data_dir, settings.embedded_pg_port)
+        started = embedded.ensure_running()
+        url = embedded.url
+    else:
+        password = settings.memory_db.get_secret_value() if settings.memory_db else ""
+        register_secret(_password_of(password))
+    label = redact_url(url)
+    log.info("Phase L: Using Postgres memory engine for learning (%s)", label)
+    if settings.data_dir_is_temporary() and embedded is not None:
+        log.warning(
+            "Phase L: AICMO_DATA_DIR=%s is under a temporary directory: learned data may be LOST on reboot. "
+            "Point AICMO_DATA_DIR at a persistent path.",
+            settings.data_dir,
+        )
+    engine = create_db_engine(
+        url, connect_timeout=settings.db_connect_timeout_seconds, ef_search=settings.hnsw_ef_search
+    )
+    storage = Storage(engine=engine, label=label, embedded=embedded, started_embedded=started)
+    try:
+        _wait_for_database(engine, label, wait_seconds)
+        check_pgvector(engine, label)
+        migrate(engine)
+    except BaseException:
+        storage.close()
+        raise
+    return storage
+
+
+def _password_of(url: str) -> str | None:
+    from sqlalchemy import make_url
+
+    try:
+        return make_url(url).password  # type: ignore[return-value]
+    except Exception:
+        return None
+
+
+def _wait_for_database(engine: Engine, label: str, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with engine.connect():
+                return
+        except DBAPIError as exc:
+            if time.monotonic() >= deadline:
+                raise StorageError(f"cannot reach the learning database at {label}: {exc.orig}") from None
+            log.warning("waiting for the learning database at %s", label)
+            time.sleep(1.0)
+
+
+def check_embedding_model(repository: LearningRepository) -> None:
+    """Refuses to mix vectors of different models: a switch needs an explicit re-embed."""
+    others = {m: n for m, n in repository.count_by_model().items() if m != repository.model}
+    if others:
+        found = ", ".join(f"{n} item(s) embedded with '{m}'" for m, n in sorted(others.items()))
+        raise StorageError(
+            f"learning_examples holds {found}, but the configured embedding model is '{repository.model}'. "
+            f"Vectors of different models cannot be compared. Re-embed the stored items with the new model: "
+            f"{REEMBED_COMMAND}; or switch the configuration back."
+        )
+
+
+def build_service(settings: MemorySettings, storage: Storage, embedder: Embedder | None = None) -> LearningService:
+    embedder = embedder or build_embedder(settings)
+    repository = LearningRepository(storage.engine, model=embedder.model_name, dimensions=embedder.dimensions)
+    return LearningService(repository, embedder, storage=storage.label)
+
+
+class DatabaseHealth:
+    """Keeps gRPC health in step with the database: NOT_SERVING while it is unreachable, back by itself."""
+
+    def __init__(self, app: GrpcApp, repository: LearningRepository, interval: float) -> None:
+        self._app = app
+        self._repository = repository
+        self._interval = interval
+        self._stop = threading.Event()
+        self._serving: bool | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="db-health", daemon=True)
+
+    def start(self) -> None:
+        self.check()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def check(self) -> bool:
+        try:
+            self._repository.ping()
+            ok = True
+        except Exception:
+            ok = False
+        self._set(ok)
+        return ok
+
+    def on_error(self, exc: BaseException) -> None:
+        if _is_database_outage(exc):
+            self._set(False)
+
+    def _set(self, ok: bool) -> None:
+        with self._lock:
+            if self._stop.is_set() or ok == self._serving:
+                return
+            self._serving = ok
+            self._app.set_serving(ok)
+        if ok:
+            log.info("learning database reachable: SERVING")
+        else:
+            log.error("learning database unreachable: NOT_SERVING until it returns")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.check()
+
+
+@dataclass
+class MemoryRuntime:
+    app: GrpcApp
+    service: LearningService
+    storage: Storage
+    health: DatabaseHealth
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self.app.stop()
+
+
+def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -> MemoryRuntime:
+    """Opens storage, loads the model, checks the stored vectors match it, and builds the server."""
+    storage = open_storage(settings)
+    try:
+        service = build_service(settings, storage, embedder)
+        check_embedding_model(service.repository)
+        service.repository.ensure_vector_index()
+    except BaseException:
+        storage.close()
+        raise
+    servicer = MemoryServicer(service)
+    health_ref: list[DatabaseHealth] = []
+
+    def on_error(exc: BaseException) -> None:
+        if health_ref:
+            health_ref[0].on_error(exc)
+
+    app = GrpcApp(
+        name="memory",
+        host=settings.bind_host,
+        port=settings.memory_port,
+        service_names=[SERVICE_NAME],
+        register=lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server),
+        interceptors=[GrpcErrorInterceptor(on_error=on_error)],
+    )
+    health = DatabaseHealth(app, service.repository, settings.db_health_interval_seconds)
+    health_ref.append(health)
+    app.on_stop(storage.close)
+    app.on_stop(health.stop)
+    return MemoryRuntime(app=app, service=service, storage=storage, health=health)

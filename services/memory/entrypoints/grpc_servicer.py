@@ -1,0 +1,103 @@
+"""The gRPC face of the memory service: thin handlers over LearningService."""
+
+from __future__ import annotations
+
+import grpc
+
+from aicmo.memory.v1 import memory_service_pb2 as pb
+from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from services.common.errors import InvalidArgument
+from services.memory.domain.model import SearchFilters
+from services.memory.entrypoints.convert import item_to_proto, new_item_from_request
+from services.memory.service_layer.learning import LearningService
+
+
+class MemoryServicer(pb_grpc.MemoryServiceServicer):
+    """aicmo.memory.v1.MemoryService. Errors are raised as ServiceError and mapped by the interceptor."""
+
+    def __init__(self, service: LearningService) -> None:
+        self._service = service
+
+    def RecordItem(self, request: pb.RecordItemRequest, context: grpc.ServicerContext) -> pb.RecordItemResponse:
+        if not request.HasField("item"):
+            raise InvalidArgument("item", "is required")
+        outcome = self._service.record([new_item_from_request(request)])[0]
+        return pb.RecordItemResponse(item=item_to_proto(outcome.item), created=outcome.created)
+
+    def BatchRecordItems(
+        self, request: pb.BatchRecordItemsRequest, context: grpc.ServicerContext
+    ) -> pb.BatchRecordItemsResponse:
+        if not request.requests:
+            raise InvalidArgument("requests", "must contain at least one item")
+        items = []
+        for i, entry in enumerate(request.requests):
+            if not entry.HasField("item"):
+                raise InvalidArgument(f"requests[{i}].item", "is required")
+            items.append(new_item_from_request(entry, prefix=f"requests[{i}]."))
+        outcomes = self._service.record(items)
+        return pb.BatchRecordItemsResponse(
+            results=[pb.RecordItemResponse(item=item_to_proto(o.item), created=o.created) for o in outcomes],
+            created_count=sum(o.created for o in outcomes),
+        )
+
+    def SearchItems(self, request: pb.SearchItemsRequest, context: grpc.ServicerContext) -> pb.SearchItemsResponse:
+        filters = SearchFilters(
+            kinds=tuple(k.strip() for k in request.kinds if k.strip()),
+            client_id=request.client_id.strip(),
+            industry=request.industry.strip(),
+            package_key=request.package_key.strip(),
+            section_id=request.section_id.strip(),
+        )
+        hits = self._service.search(request.query, request.top_k, request.min_score, filters)
+        return pb.SearchItemsResponse(
+            results=[
+                pb.SearchResult(item=item_to_proto(h.item), score=h.score, similarity=h.similarity) for h in hits
+            ],
+            embedding_model=self._service.embedder.model_name,
+            warnings=self._service.warnings,
+        )
+
+    def GetSummary(self, request: pb.GetSummaryRequest, context: grpc.ServicerContext) -> pb.GetSummaryResponse:
+        s = self._service.summary()
+        return pb.GetSummaryResponse(
+            total_items=s.total_items,
+            per_kind=s.per_kind,
+            embedding_model=s.embedding_model,
+            storage=s.storage,
+            embedding_dimensions=s.embedding_dimensions,
+            fake_embeddings=s.fake_embeddings,
+            per_rating=s.per_rating,
+            learned_per_day=[pb.DailyCount(date=d, count=n) for d, n in s.learned_per_day],
+            warnings=s.warnings,
+        )
+
+    def ListItems(self, request: pb.ListItemsRequest, context: grpc.ServicerContext) -> pb.ListItemsResponse:
+        page = self._service.list(
+            kind=request.kind, client_id=request.client_id, page_size=request.page_size, page_token=request.page_token
+        )
+        return pb.ListItemsResponse(
+            items=[item_to_proto(i) for i in page.items],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    def GetItem(self, request: pb.GetItemRequest, context: grpc.ServicerContext) -> pb.GetItemResponse:
+        return pb.GetItemResponse(item=item_to_proto(self._service.get(request.id)))
+
+    def DeleteItem(self, request: pb.DeleteItemRequest, context: grpc.ServicerContext) -> pb.DeleteItemResponse:
+        return pb.DeleteItemResponse(id=str(self._service.delete(request.id)))
+
+    def RateItem(self, request: pb.RateItemRequest, context: grpc.ServicerContext) -> pb.RateItemResponse:
+        item = self._service.rate(request.id, request.rating, request.note)
+        return pb.RateItemResponse(item=item_to_proto(item))
+
+    def ForgetClient(
+        self, request: pb.ForgetClientRequest, context: grpc.ServicerContext
+    ) -> pb.ForgetClientResponse:
+        result = self._service.forget_client(request.client_id)
+        return pb.ForgetClientResponse(
+            client_id=result.client_id,
+            deleted_count=len(result.deleted_ids),
+            per_kind=result.per_kind,
+            deleted_ids=[str(i) for i in result.deleted_ids],
+        )

@@ -1,0 +1,226 @@
+"""Use cases of the memory service: record, search, summarise, browse and curate what was learned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from services.common.errors import InvalidArgument, NotFound
+from services.memory.adapters.repository import Cursor, LearningRepository
+from services.memory.domain.model import (
+    MAX_BATCH,
+    MAX_QUERY_CHARS,
+    NewItem,
+    RecordOutcome,
+    SearchFilters,
+    SearchHit,
+    StoredItem,
+    parse_item_id,
+    ranking_score,
+    validate_page_size,
+    validate_rating,
+    validate_top_k,
+)
+from services.memory.embeddings.base import Embedder
+from services.memory.embeddings.factory import FAKE_WARNING
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Summary:
+    total_items: int
+    per_kind: dict[str, int]
+    per_rating: dict[str, int]
+    learned_per_day: list[tuple[str, int]]
+    embedding_model: str
+    embedding_dimensions: int
+    storage: str
+    fake_embeddings: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredItem]
+    next_page_token: str
+    total_size: int
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    client_id: str
+    deleted_ids: list[uuid.UUID]
+    per_kind: dict[str, int]
+
+
+class LearningService:
+    """The memory service's behaviour, independent of gRPC."""
+
+    def __init__(self, repository: LearningRepository, embedder: Embedder, *, storage: str) -> None:
+        self.repository = repository
+        self.embedder = embedder
+        self.storage = storage
+
+    @property
+    def warnings(self) -> list[str]:
+        return [FAKE_WARNING] if self.embedder.is_fake else []
+
+    # -- writes --------------------------------------------------------------------------------------
+    def record(self, items: Sequence[NewItem]) -> list[RecordOutcome]:
+        """Records items idempotently; only new content is embedded. Results keep the input order."""
+        if len(items) > MAX_BATCH:
+            raise InvalidArgument("requests", f"at most {MAX_BATCH} items per batch (got {len(items)})")
+        existing = self.repository.find_existing(items)
+        # Duplicates inside the batch are left to the database's unique constraints (first one wins).
+        to_insert = [item for item, found in zip(items, existing, strict=True) if found is None]
+        inserted: set[uuid.UUID] = set()
+        if to_insert:
+            vectors = self.embedder.embed([i.embedding_text() for i in to_insert])
+            inserted = self.repository.insert_new(to_insert, vectors)
+        resolved = self.repository.find_existing(items) if to_insert else existing
+        outcomes: list[RecordOutcome] = []
+        reported_new: set[uuid.UUID] = set()
+        for item, stored in zip(items, resolved, strict=True):
+            if stored is None:  # deleted concurrently between insert and read-back
+                raise NotFound(f"item for idempotency key {item.idempotency_key!r} vanished during recording")
+            created = stored.id in inserted and stored.id not in reported_new
+            if created:
+                reported_new.add(stored.id)
+            outcomes.append(RecordOutcome(item=stored, created=created))
+        if inserted:
+            log.info("recorded %d new item(s) of %d", len(inserted), len(items), extra={"items_created": len(inserted)})
+        return outcomes
+
+    def rate(self, item_id: str, rating: str, note: str) -> StoredItem:
+        uid = parse_item_id(item_id)
+        value = validate_rating(rating)
+        if len(note) > 2000:
+            raise InvalidArgument("note", "must be at most 2000 characters")
+        item = self.repository.rate(uid, value, note.strip())
+        if item is None:
+            raise NotFound(f"no learning item with id {uid}")
+        return item
+
+    def delete(self, item_id: str) -> uuid.UUID:
+        uid = parse_item_id(item_id)
+        if not self.repository.delete(uid):
+            raise NotFound(f"no learning item with id {uid}")
+        return uid
+
+    def forget_client(self, client_id: str) -> ForgetResult:
+        client_id = client_id.strip()
+        if not client_id:
+            raise InvalidArgument("client_id", "is required")
+        deleted = self.repository.delete_client(client_id)
+        log.info("forgot client: %d item(s) deleted", len(deleted), extra={"deleted": len(deleted)})
+        return ForgetResult(
+            client_id=client_id,
+            deleted_ids=[i for i, _ in deleted],
+            per_kind=dict(Counter(kind for _, kind in deleted)),
+        )
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def search(self, query: str, top_k: int, min_score: float, filters: SearchFilters) -> list[SearchHit]:
+        """Nearest items by meaning; gold-rated ones rank up and weak ones down."""
+        if not query.strip():
+            raise InvalidArgument("query", "must not be empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidArgument("query", f"must be at most {MAX_QUERY_CHARS} characters")
+        k = validate_top_k(top_k)
+        if not -1.0 <= min_score <= 1.0:
+            raise InvalidArgument("min_score", "must be between -1 and 1")
+        if self.embedder.is_fake:
+            log.warning(FAKE_WARNING)
+        vector = self.embedder.embed([query])[0]
+        # Over-fetch so the rating adjustment can reorder within a wider candidate set.
+        candidates = self.repository.search(vector, filters, limit=min(max(4 * k, 20), 200))
+        hits = [
+            SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating))
+            for item, sim in candidates
+            if sim >= min_score
+        ]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+    def summary(self) -> Summary:
+        stats = self.repository.stats()
+        per_kind: dict[str, int] = stats["per_kind"]
+        if self.embedder.is_fake:
+            log.warning(FAKE_WARNING)
+        return Summary(
+            total_items=sum(per_kind.values()),
+            per_kind=per_kind,
+            per_rating=stats["per_rating"],
+            learned_per_day=stats["per_day"],
+            embedding_model=self.embedder.model_name,
+            embedding_dimensions=self.embedder.dimensions,
+            storage=self.storage,
+            fake_embeddings=self.embedder.is_fake,
+            warnings=self.warnings,
+        )
+
+    def get(self, item_id: str) -> StoredItem:
+        uid = parse_item_id(item_id)
+        item = self.repository.get(uid)
+        if item is None:
+            raise NotFound(f"no learning item with id {uid}")
+        return item
+
+    def list(self, *, kind: str, client_id: str, page_size: int, page_token: str) -> Page:
+        size = validate_page_size(page_size)
+        filter_key = _filter_key(kind, client_id)
+        after = _decode_token(page_token, filter_key) if page_token else None
+        items, total = self.repository.page(kind=kind.strip(), client_id=client_id.strip(), size=size, after=after)
+        next_token = ""
+        if len(items) == size:
+            last = items[-1]
+            next_token = _encode_token(Cursor(last.create_time, last.id), filter_key)
+            # No token when nothing follows: saves the caller an empty page.
+            more, _ = self.repository.page(
+                kind=kind.strip(), client_id=client_id.strip(), size=1, after=Cursor(last.create_time, last.id)
+            )
+            if not more:
+                next_token = ""
+        return Page(items=items, next_page_token=next_token, total_size=total)
+
+    # -- maintenance ---------------------------------------------------------------------------------
+    def reembed_all(self, batch: int = 256) -> int:
+        """Re-embeds every item made by another model with the current one; returns how many."""
+        done = 0
+        while rows := self.repository.stale_batch(batch):
+            texts = [f"{title}\n{body}" if title else body for _, title, body in rows]
+            self.repository.replace_embeddings([r[0] for r in rows], self.embedder.embed(texts))
+            done += len(rows)
+            log.info("re-embedded %d item(s) so far", done)
+        self.repository.ensure_vector_index()
+        return done
+
+
+def _filter_key(kind: str, client_id: str) -> str:
+    return f"{kind.strip()}\x1f{client_id.strip()}"
+
+
+def _encode_token(cursor: Cursor, filter_key: str) -> str:
+    payload = {"t": cursor.create_time.isoformat(), "i": str(cursor.id), "f": filter_key}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, filter_key: str) -> Cursor:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        cursor = Cursor(create_time=dt.datetime.fromisoformat(payload["t"]), id=uuid.UUID(payload["i"]))
+        same_filter = payload["f"] == filter_key
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InvalidArgument("page_token", "is not a token this service issued") from None
+    if not same_filter:
+        raise InvalidArgument("page_token", "was issued for a different kind/client_id filter")
+    return cursor

@@ -1,0 +1,58 @@
+"""The memory service's settings (one object, built in bootstrap and passed in)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+
+from services.common.settings import CommonSettings
+
+POSTGRES_SCHEMES = ("postgresql+psycopg2://", "postgresql://", "postgres://")
+
+
+class MemorySettings(CommonSettings):
+    """Environment: AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
+
+    memory_port: int = 50052
+    # A SQLAlchemy/Postgres URL for an external server; unset means the embedded Postgres.
+    memory_db: SecretStr | None = None
+    embedded_pg_port: int = 54329
+    embedding_provider: Literal["local", "openai"] = "local"
+    fake_embeddings: bool = False
+    openai_embedding_model: str = "text-embedding-3-small"
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AICMO_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
+    )
+    # HNSW search breadth: higher is more exact and slower (see `make bench`).
+    hnsw_ef_search: int = Field(default=100, ge=10, le=1000)
+    # Threads for the local embedding model; 0 lets onnxruntime use every core.
+    embedding_threads: int = Field(default=0, ge=0, le=64)
+    db_health_interval_seconds: float = Field(default=2.0, gt=0)
+    db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
+
+    @field_validator("memory_db")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(POSTGRES_SCHEMES):
+            raise ValueError(
+                "AICMO_MEMORY_DB must be a Postgres URL (postgresql+psycopg2://, postgresql:// or postgres://)"
+            )
+        return SecretStr(url)
+
+    @property
+    def sqlalchemy_url(self) -> str | None:
+        """AICMO_MEMORY_DB normalised to the psycopg2 driver, or None for the embedded server."""
+        if self.memory_db is None:
+            return None
+        url = self.memory_db.get_secret_value()
+        for scheme in ("postgres://", "postgresql://"):
+            if url.startswith(scheme):
+                return "postgresql+psycopg2://" + url[len(scheme) :]
+        return url
