@@ -84,7 +84,9 @@ def to_status(exc: BaseException) -> status_pb2.Status:
         )
         packed = any_pb2.Any()
         packed.Pack(details)
-        return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=redact(exc.message), details=[packed])
+        return status_pb2.Status(
+            code=code_pb2.INVALID_ARGUMENT, message=redact(exc.message), details=[packed]
+        )
     if isinstance(exc, ServiceError):
         return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message))
     if _is_database_outage(exc):
@@ -102,7 +104,7 @@ def abort(context: grpc.ServicerContext, exc: BaseException) -> None:
 OnError = Callable[[BaseException], None]
 
 
-class GrpcErrorInterceptor(grpc.ServerInterceptor):
+class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
     """Wraps every unary and server-streaming handler so raised exceptions become proper statuses.
 
     `on_error` sees each exception first (the memory service uses it to flip health on a database outage).

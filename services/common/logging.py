@@ -64,7 +64,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json", service: str = "")
         handler.setFormatter(JsonFormatter())
     else:
         prefix = f"{service} " if service else ""
-        handler.setFormatter(RedactingTextFormatter(f"%(asctime)s {prefix}%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            RedactingTextFormatter(f"%(asctime)s {prefix}%(levelname)s %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

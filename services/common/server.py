@@ -78,11 +78,13 @@ class GrpcApp:
                 f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
             ) from exc
         if bound == 0:
-            raise PortInUseError(f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)")
+            raise PortInUseError(
+                f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
+            )
         self.port = bound
         self.server.start()
         log.info("%s listening on %s:%d", self.name, self._host, bound, extra={"port": bound})
-        return bound
+        return int(bound)
 
     def stop(self) -> None:
         """Graceful stop: report NOT_SERVING, finish in-flight calls within the grace period, run hooks."""

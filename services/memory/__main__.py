@@ -71,8 +71,10 @@ def _db(settings: MemorySettings, action: str) -> int:
         server.ensure_running()
     elif action == "stop":
         server.stop()
-    print(f"embedded Postgres on 127.0.0.1:{settings.embedded_pg_port}: "
-          f"{'running' if server.is_running() else 'stopped'} (data {server.pgdata})")
+    print(
+        f"embedded Postgres on 127.0.0.1:{settings.embedded_pg_port}: "
+        f"{'running' if server.is_running() else 'stopped'} (data {server.pgdata})"
+    )
     return 0
 
 

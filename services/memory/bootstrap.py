@@ -8,15 +8,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from aicmo.memory.v1 import memory_service_pb2 as pb
+from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from aicmo.memory.v1 import memory_service_pb2 as pb
-from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.common.errors import GrpcErrorInterceptor, _is_database_outage
 from services.common.logging import register_secret
 from services.common.server import GrpcApp
-from services.memory.adapters.database import StorageError, check_pgvector, create_db_engine, migrate, redact_url
+from services.memory.adapters.database import (
+    StorageError,
+    check_pgvector,
+    create_db_engine,
+    migrate,
+    redact_url,
+)
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
@@ -88,7 +94,7 @@ def _password_of(url: str) -> str | None:
     from sqlalchemy import make_url
 
     try:
-        return make_url(url).password  # type: ignore[return-value]
+        return make_url(url).password
     except Exception:
         return None
 
@@ -118,7 +124,9 @@ def check_embedding_model(repository: LearningRepository) -> None:
         )
 
 
-def build_service(settings: MemorySettings, storage: Storage, embedder: Embedder | None = None) -> LearningService:
+def build_service(
+    settings: MemorySettings, storage: Storage, embedder: Embedder | None = None
+) -> LearningService:
     embedder = embedder or build_embedder(settings)
     repository = LearningRepository(storage.engine, model=embedder.model_name, dimensions=embedder.dimensions)
     return LearningService(repository, embedder, storage=storage.label)

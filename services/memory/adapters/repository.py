@@ -8,18 +8,20 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Engine, Row, func, or_, select, text, tuple_
+from sqlalchemy import Engine, Table, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from services.memory.adapters.orm import LearningExample
 from services.memory.domain.model import NewItem, SearchFilters, StoredItem
 from services.memory.embeddings.base import Vectors
 
-_T = LearningExample.__table__
-_ITEM_COLUMNS = [c for c in _T.c if c.name not in ("embedding", "content_hash", "update_time", "idempotency_key")]
+_T = cast(Table, LearningExample.__table__)
+_ITEM_COLUMNS = [
+    c for c in _T.c if c.name not in ("embedding", "content_hash", "update_time", "idempotency_key")
+]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Cursor:
     id: uuid.UUID
 
 
-def _to_item(row: Row[Any]) -> StoredItem:
+def _to_item(row: Any) -> StoredItem:
     m = row._mapping
     return StoredItem(
         id=m["id"],
@@ -179,7 +181,9 @@ class LearningRepository:
     def get(self, item_id: uuid.UUID) -> StoredItem | None:
         return self.get_many([item_id]).get(item_id)
 
-    def search(self, vector: np.ndarray[Any, Any], filters: SearchFilters, limit: int) -> list[tuple[StoredItem, float]]:
+    def search(
+        self, vector: np.ndarray[Any, Any], filters: SearchFilters, limit: int
+    ) -> list[tuple[StoredItem, float]]:
         """Nearest items of the current model by cosine similarity (HNSW), best first."""
         cast = f"embedding::vector({self.dimensions})"
         where = ["embedding_model = :model"]
@@ -237,7 +241,9 @@ class LearningRepository:
     def stats(self, days: int = 30) -> dict[str, Any]:
         """Counts per kind, per rating and per day (UTC) for the summary."""
         with self.engine.connect() as conn:
-            per_kind = {k: int(n) for k, n in conn.execute(select(_T.c.kind, func.count()).group_by(_T.c.kind))}
+            per_kind = {
+                k: int(n) for k, n in conn.execute(select(_T.c.kind, func.count()).group_by(_T.c.kind))
+            }
             per_rating = {
                 r: int(n)
                 for r, n in conn.execute(

@@ -7,6 +7,7 @@ understands nothing. The service warns loudly whenever these are in use.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -34,7 +35,7 @@ class FakeHashEmbedder:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for row, text in enumerate(texts):
             words = _WORD.findall(text.lower())
-            for token in (*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))):
+            for token in (*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))):
                 index, sign = _bucket(token)
                 out[row, index] += sign
             if not words:

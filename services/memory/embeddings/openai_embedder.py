@@ -14,14 +14,20 @@ import openai
 from services.common.errors import Unavailable
 from services.memory.embeddings.base import Vectors, normalise
 
-KNOWN_DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
+KNOWN_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
 _BATCH = 256
 
 
 class OpenAIEmbedder:
     is_fake = False
 
-    def __init__(self, *, api_key: str, model: str, base_url: str | None = None, timeout: float = 20.0) -> None:
+    def __init__(
+        self, *, api_key: str, model: str, base_url: str | None = None, timeout: float = 20.0
+    ) -> None:
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=2)
         self._model = model
         self.model_name = f"openai/{model}"
@@ -32,7 +38,9 @@ class OpenAIEmbedder:
         rows: list[list[float]] = []
         try:
             for start in range(0, len(texts), _BATCH):
-                response = self._client.embeddings.create(model=self._model, input=list(texts[start : start + _BATCH]))
+                response = self._client.embeddings.create(
+                    model=self._model, input=list(texts[start : start + _BATCH])
+                )
                 rows.extend(d.embedding for d in sorted(response.data, key=lambda d: d.index))
         except openai.APIError as exc:
             raise Unavailable(f"the embedding service failed: {type(exc).__name__}") from exc

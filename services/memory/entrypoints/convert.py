@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aicmo.memory.v1 import memory_service_pb2 as pb
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from aicmo.memory.v1 import memory_service_pb2 as pb
 from services.memory.domain.model import NewItem, StoredItem, validate_new_item
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import grpc
-
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+
 from services.common.errors import InvalidArgument
 from services.memory.domain.model import SearchFilters
 from services.memory.entrypoints.convert import item_to_proto, new_item_from_request
@@ -18,7 +18,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     def __init__(self, service: LearningService) -> None:
         self._service = service
 
-    def RecordItem(self, request: pb.RecordItemRequest, context: grpc.ServicerContext) -> pb.RecordItemResponse:
+    def RecordItem(
+        self, request: pb.RecordItemRequest, context: grpc.ServicerContext
+    ) -> pb.RecordItemResponse:
         if not request.HasField("item"):
             raise InvalidArgument("item", "is required")
         outcome = self._service.record([new_item_from_request(request)])[0]
@@ -40,7 +42,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             created_count=sum(o.created for o in outcomes),
         )
 
-    def SearchItems(self, request: pb.SearchItemsRequest, context: grpc.ServicerContext) -> pb.SearchItemsResponse:
+    def SearchItems(
+        self, request: pb.SearchItemsRequest, context: grpc.ServicerContext
+    ) -> pb.SearchItemsResponse:
         filters = SearchFilters(
             kinds=tuple(k.strip() for k in request.kinds if k.strip()),
             client_id=request.client_id.strip(),
@@ -51,13 +55,16 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         hits = self._service.search(request.query, request.top_k, request.min_score, filters)
         return pb.SearchItemsResponse(
             results=[
-                pb.SearchResult(item=item_to_proto(h.item), score=h.score, similarity=h.similarity) for h in hits
+                pb.SearchResult(item=item_to_proto(h.item), score=h.score, similarity=h.similarity)
+                for h in hits
             ],
             embedding_model=self._service.embedder.model_name,
             warnings=self._service.warnings,
         )
 
-    def GetSummary(self, request: pb.GetSummaryRequest, context: grpc.ServicerContext) -> pb.GetSummaryResponse:
+    def GetSummary(
+        self, request: pb.GetSummaryRequest, context: grpc.ServicerContext
+    ) -> pb.GetSummaryResponse:
         s = self._service.summary()
         return pb.GetSummaryResponse(
             total_items=s.total_items,
@@ -73,7 +80,10 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
 
     def ListItems(self, request: pb.ListItemsRequest, context: grpc.ServicerContext) -> pb.ListItemsResponse:
         page = self._service.list(
-            kind=request.kind, client_id=request.client_id, page_size=request.page_size, page_token=request.page_token
+            kind=request.kind,
+            client_id=request.client_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
         )
         return pb.ListItemsResponse(
             items=[item_to_proto(i) for i in page.items],
@@ -84,7 +94,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     def GetItem(self, request: pb.GetItemRequest, context: grpc.ServicerContext) -> pb.GetItemResponse:
         return pb.GetItemResponse(item=item_to_proto(self._service.get(request.id)))
 
-    def DeleteItem(self, request: pb.DeleteItemRequest, context: grpc.ServicerContext) -> pb.DeleteItemResponse:
+    def DeleteItem(
+        self, request: pb.DeleteItemRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteItemResponse:
         return pb.DeleteItemResponse(id=str(self._service.delete(request.id)))
 
     def RateItem(self, request: pb.RateItemRequest, context: grpc.ServicerContext) -> pb.RateItemResponse:

@@ -96,7 +96,12 @@ class LearningService:
                 reported_new.add(stored.id)
             outcomes.append(RecordOutcome(item=stored, created=created))
         if inserted:
-            log.info("recorded %d new item(s) of %d", len(inserted), len(items), extra={"items_created": len(inserted)})
+            log.info(
+                "recorded %d new item(s) of %d",
+                len(inserted),
+                len(items),
+                extra={"items_created": len(inserted)},
+            )
         return outcomes
 
     def rate(self, item_id: str, rating: str, note: str) -> StoredItem:
@@ -178,14 +183,19 @@ class LearningService:
         size = validate_page_size(page_size)
         filter_key = _filter_key(kind, client_id)
         after = _decode_token(page_token, filter_key) if page_token else None
-        items, total = self.repository.page(kind=kind.strip(), client_id=client_id.strip(), size=size, after=after)
+        items, total = self.repository.page(
+            kind=kind.strip(), client_id=client_id.strip(), size=size, after=after
+        )
         next_token = ""
         if len(items) == size:
             last = items[-1]
             next_token = _encode_token(Cursor(last.create_time, last.id), filter_key)
             # No token when nothing follows: saves the caller an empty page.
             more, _ = self.repository.page(
-                kind=kind.strip(), client_id=client_id.strip(), size=1, after=Cursor(last.create_time, last.id)
+                kind=kind.strip(),
+                client_id=client_id.strip(),
+                size=1,
+                after=Cursor(last.create_time, last.id),
             )
             if not more:
                 next_token = ""

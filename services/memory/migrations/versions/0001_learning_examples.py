@@ -43,10 +43,15 @@ def upgrade() -> None:
         sa.CheckConstraint("rating IN ('', 'gold', 'weak')", name="ck_learning_examples_rating"),
     )
     op.create_index(
-        "uq_learning_examples_content", "learning_examples", ["kind", "client_id", "content_hash"], unique=True
+        "uq_learning_examples_content",
+        "learning_examples",
+        ["kind", "client_id", "content_hash"],
+        unique=True,
     )
     op.create_index(
-        "ix_learning_examples_create_time", "learning_examples", [sa.text("create_time DESC"), sa.text("id DESC")]
+        "ix_learning_examples_create_time",
+        "learning_examples",
+        [sa.text("create_time DESC"), sa.text("id DESC")],
     )
     op.create_index("ix_learning_examples_kind", "learning_examples", ["kind"])
     op.create_index("ix_learning_examples_client_id", "learning_examples", ["client_id"])

@@ -1,0 +1,55 @@
+"""Fixtures shared by all tests. Integration fixtures use the real embedded Postgres and real channels."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.support import TEST_DATA_ROOT, free_port, new_data_dir
+
+
+@pytest.fixture(scope="session")
+def embedded_pg() -> Iterator[object]:
+    """One embedded Postgres for the test session (its own data dir and port)."""
+    from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+
+    server = EmbeddedPostgres(new_data_dir("session-pg"), free_port())
+    server.ensure_running()
+    yield server
+    server.stop()
+    shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(embedded_pg: object) -> Iterator[str]:
+    """A fresh, empty database on the session's Postgres, dropped afterwards."""
+    from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+
+    assert isinstance(embedded_pg, EmbeddedPostgres)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(host=embedded_pg.host, port=embedded_pg.port, user="aicmo", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg2://aicmo@{embedded_pg.host}:{embedded_pg.port}/{name}"
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    path = new_data_dir("data")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Leave no test data behind (a failing run keeps its logs for inspection).
+    if exitstatus == 0 and TEST_DATA_ROOT.exists():
+        shutil.rmtree(TEST_DATA_ROOT, ignore_errors=True)
