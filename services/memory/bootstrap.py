@@ -149,7 +149,10 @@ class DatabaseHealth:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stops the checker and waits for it, so no ping opens a connection after the engine is disposed."""
         self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def check(self) -> bool:
         try:

@@ -1,0 +1,96 @@
+"""The LLM path: sections written by an OpenAI (or OpenAI-compatible) chat model through the official SDK.
+
+Each prompt carries the brief, the package, the section to write and the learned examples retrieved for
+that section. Calls have a per-section timeout and no SDK retries (the generator falls back to the
+offline composer instead of waiting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import openai
+
+from services.generator.composer.offline import Example, Refinement
+from services.generator.domain.brief import Brief
+from services.generator.domain.packages import Package, SectionSpec
+
+SYSTEM_PROMPT = (
+    "You are AICMO, the chief marketing officer of a top agency. Write one section of a client report in "
+    "polished markdown: specific to the brief (names, numbers, channels, dates), actionable, no "
+    "placeholders, no preamble. Start directly with the content; do not repeat the section title as a "
+    "heading. When past examples are given, reuse what worked in them, adapted to this client."
+)
+
+
+class LlmError(RuntimeError):
+    """The model did not produce a usable section (error, timeout, or empty answer)."""
+
+
+class LlmWriter:
+    def __init__(self, *, api_key: str, model: str, base_url: str | None = None) -> None:
+        self.model = model
+        self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+
+    def write_section(
+        self,
+        section: SectionSpec,
+        brief: Brief,
+        package: Package,
+        examples: Sequence[Example],
+        refinement: Refinement,
+        *,
+        timeout: float,
+    ) -> str:
+        try:
+            response = self._client.with_options(timeout=timeout).chat.completions.create(
+                model=self.model,
+                messages=[
+                    {"role": "system", "content": SYSTEM_PROMPT},
+                    {"role": "user", "content": build_prompt(section, brief, package, examples, refinement)},
+                ],
+                temperature=0.4,
+            )
+        except openai.APIError as exc:
+            raise LlmError(f"{type(exc).__name__}") from exc
+        content = (response.choices[0].message.content or "").strip() if response.choices else ""
+        if not content:
+            raise LlmError("empty answer")
+        return content
+
+
+def build_prompt(
+    section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example], refinement: Refinement
+) -> str:
+    """The user prompt for one section (public so tests and operators can see exactly what is sent)."""
+    fields = [
+        ("Client", brief.client_name),
+        ("Brand", brief.brand_name),
+        ("Product/service", brief.product_service),
+        ("Industry", brief.industry),
+        ("Geography", brief.geography),
+        ("Audience", brief.audience),
+        ("Objectives", brief.objectives),
+        ("Budget", brief.budget),
+        ("Timeline", brief.timeline),
+        ("Constraints", brief.constraints),
+        ("Launch date", brief.launch_date.isoformat() if brief.launch_date else ""),
+    ]
+    lines = [f"Package: {package.label}", f"Section to write: {section.title} ({section.id})", "", "## Brief"]
+    lines += [f"- {name}: {value}" for name, value in fields if value]
+    lines += [f"- {key}: {value}" for key, value in brief.metadata.items()]
+    if brief.raw_brief_text:
+        lines += ["", "Brief text:", brief.raw_brief_text[:4000]]
+    if examples:
+        lines += ["", "## Past examples that worked (retrieved from AICMO memory)"]
+        for i, ex in enumerate(examples, 1):
+            rating = f", rated {ex.rating}" if ex.rating else ""
+            lines += [f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (similarity {ex.score:.2f}{rating})"]
+            lines.append(ex.text[:2500])
+    if refinement.stage == "refine" and refinement.feedback:
+        lines += ["", "## Operator feedback to address in this revision", refinement.feedback]
+        if refinement.previous_draft:
+            lines += ["", "## Previous draft of this section", refinement.previous_draft[:4000]]
+    if refinement.stage == "final":
+        lines += ["", "This is the final, client-ready version."]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""The generator's client for aicmo.memory.v1: every call carries a deadline; idempotent calls retry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+
+# Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
+# by the channel itself, always within the caller's deadline.
+_SERVICE_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [{"service": "aicmo.memory.v1.MemoryService"}],
+                "retryPolicy": {
+                    "maxAttempts": 3,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "0.5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
+
+
+class MemoryClient:
+    """One channel to the memory service, shared by every request."""
+
+    def __init__(self, target: str, *, token: str | None = None) -> None:
+        self.target = target
+        self._channel = grpc.insecure_channel(
+            target,
+            options=[
+                ("grpc.service_config", _SERVICE_CONFIG),
+                ("grpc.enable_retries", 1),
+                # Notice a returning memory service within seconds, not gRPC's default two minutes.
+                ("grpc.initial_reconnect_backoff_ms", 200),
+                ("grpc.min_reconnect_backoff_ms", 200),
+                ("grpc.max_reconnect_backoff_ms", 2000),
+            ],
+        )
+        self._stub = mpb_grpc.MemoryServiceStub(self._channel)
+        self._health = health_pb2_grpc.HealthStub(self._channel)
+        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+
+    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> mpb.SearchItemsResponse:
+        response: mpb.SearchItemsResponse = self._stub.SearchItems(
+            request, timeout=timeout, metadata=self._metadata
+        )
+        return response
+
+    def record(
+        self, requests: Sequence[mpb.RecordItemRequest], *, timeout: float
+    ) -> mpb.BatchRecordItemsResponse:
+        response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
+            mpb.BatchRecordItemsRequest(requests=list(requests)), timeout=timeout, metadata=self._metadata
+        )
+        return response
+
+    def health(self, *, timeout: float) -> str:
+        """SERVING (memory and its database are up), NOT_SERVING (database down) or UNREACHABLE."""
+        try:
+            response = self._health.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+        except grpc.RpcError:
+            return "UNREACHABLE"
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
+
+    def close(self) -> None:
+        self._channel.close()

@@ -1,0 +1,86 @@
+"""Composition root of the generator service."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aicmo.generator.v1 import generator_service_pb2 as pb
+from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+from services.common.errors import GrpcErrorInterceptor
+from services.common.logging import register_secret
+from services.common.server import GrpcApp
+from services.generator.adapters.llm import LlmWriter
+from services.generator.adapters.memory_client import MemoryClient
+from services.generator.adapters.spool import LearningSpool
+from services.generator.entrypoints.grpc_servicer import GeneratorServicer
+from services.generator.service_layer.generation import GenerationConfig, ReportGenerator
+from services.generator.settings import GeneratorSettings
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["GeneratorService"].full_name
+
+
+@dataclass
+class GeneratorRuntime:
+    app: GrpcApp
+    generator: ReportGenerator
+    memory: MemoryClient
+    spool: LearningSpool
+
+    def start(self) -> int:
+        port = self.app.start()
+        self.spool.start()
+        self.app.set_serving(True)
+        return port
+
+    def stop(self) -> None:
+        self.app.stop()
+
+
+def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    register_secret(token)
+    memory = MemoryClient(settings.memory_target, token=token)
+
+    def deliver(batch: mpb.BatchRecordItemsRequest, timeout: float) -> None:
+        memory.record(batch.requests, timeout=timeout)
+
+    spool = LearningSpool(settings.spool_dir, deliver, retry_seconds=settings.spool_retry_seconds)
+    if spool.pending():
+        log.info("%d report(s) wait in the learning spool; delivering in the background", spool.pending())
+    llm = None
+    if settings.openai_api_key is not None:
+        register_secret(settings.openai_api_key.get_secret_value())
+        llm = LlmWriter(
+            api_key=settings.openai_api_key.get_secret_value(), model=settings.llm_model, base_url=settings.openai_base_url
+        )
+        log.info("LLM path on: model %s%s", settings.llm_model, f" at {settings.openai_base_url}" if settings.openai_base_url else "")
+    else:
+        log.info("no OPENAI_API_KEY: sections are written by the offline composer")
+    generator = ReportGenerator(
+        memory=memory,
+        spool=spool,
+        llm=llm,
+        config=GenerationConfig(
+            retrieval_budget=settings.retrieval_budget_ms / 1000,
+            record_budget=settings.record_budget_ms / 1000,
+            llm_section_timeout=settings.llm_section_timeout_seconds,
+            llm_concurrency=settings.llm_concurrency,
+        ),
+    )
+    servicer = GeneratorServicer(generator, memory, spool, settings.generation_deadline_seconds)
+    app = GrpcApp(
+        name="generator",
+        host=settings.bind_host,
+        port=settings.generator_port,
+        service_names=[SERVICE_NAME],
+        register=lambda server: pb_grpc.add_GeneratorServiceServicer_to_server(servicer, server),
+        interceptors=[GrpcErrorInterceptor()],
+    )
+    app.on_stop(memory.close)
+    app.on_stop(generator.close)
+    app.on_stop(spool.stop)
+    return GeneratorRuntime(app=app, generator=generator, memory=memory, spool=spool)

@@ -1,0 +1,108 @@
+"""The gRPC face of the generator: thin handlers over ReportGenerator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import grpc
+
+from aicmo.generator.v1 import generator_service_pb2 as pb
+from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
+from services.common.errors import InvalidArgument, Unavailable
+from services.generator.adapters.memory_client import MemoryClient
+from services.generator.adapters.spool import LearningSpool
+from services.generator.domain.packages import PACKAGES, Package
+from services.generator.entrypoints.convert import generation_request, report_to_proto, section_to_proto
+from services.generator.service_layer.generation import Completed, ReportGenerator, SectionDone, Started
+
+HEALTH_TIMEOUT = 1.0
+
+
+def _section_infos(package: Package) -> list[pb.SectionInfo]:
+    return [pb.SectionInfo(id=s.id, title=s.title) for s in package.sections]
+
+
+class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
+    def __init__(
+        self, generator: ReportGenerator, memory: MemoryClient, spool: LearningSpool, default_deadline: float
+    ) -> None:
+        self._generator = generator
+        self._memory = memory
+        self._spool = spool
+        self._default_deadline = default_deadline
+
+    def _deadline(self, context: grpc.ServicerContext) -> float:
+        # time_remaining() is None or huge when the caller set no deadline: ours applies then.
+        remaining = context.time_remaining()
+        budget = self._default_deadline if remaining is None else min(remaining, self._default_deadline)
+        return time.monotonic() + budget
+
+    def GenerateReport(
+        self, request: pb.GenerateReportRequest, context: grpc.ServicerContext
+    ) -> pb.GenerateReportResponse:
+        """Generates a whole report and returns it once recorded (or queued) for learning."""
+        validated = generation_request(request)
+        for event in self._generator.generate(validated, self._deadline(context)):
+            if isinstance(event, Completed):
+                return report_to_proto(event.report)
+        raise Unavailable("generation ended without a report")
+
+    def StreamGenerateReport(
+        self, request: pb.StreamGenerateReportRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.StreamGenerateReportResponse]:
+        """Streams started, each section as written, then the completed report."""
+        if not request.HasField("request"):
+            raise InvalidArgument("request", "is required")
+        validated = generation_request(request.request, prefix="request.")
+        for event in self._generator.generate(validated, self._deadline(context)):
+            if isinstance(event, Started):
+                yield pb.StreamGenerateReportResponse(
+                    started=pb.GenerationStarted(
+                        report_id=event.report_id,
+                        package_key=event.package.key,
+                        package_label=event.package.label,
+                        sections=_section_infos(event.package),
+                    )
+                )
+            elif isinstance(event, SectionDone):
+                yield pb.StreamGenerateReportResponse(
+                    section_completed=pb.SectionCompleted(
+                        index=event.index, total=event.total, section=section_to_proto(event.section)
+                    )
+                )
+            else:
+                yield pb.StreamGenerateReportResponse(completed=report_to_proto(event.report))
+
+    def ListPackages(self, request: pb.ListPackagesRequest, context: grpc.ServicerContext) -> pb.ListPackagesResponse:
+        return pb.ListPackagesResponse(
+            packages=[
+                pb.Package(key=p.key, label=p.label, sections=_section_infos(p), section_count=len(p.sections))
+                for p in PACKAGES.values()
+            ]
+        )
+
+    def CheckHealth(self, request: pb.CheckHealthRequest, context: grpc.ServicerContext) -> pb.CheckHealthResponse:
+        """SERVING only when the generator, memory and the database all serve; else UNAVAILABLE naming them."""
+        memory = self._memory.health(timeout=HEALTH_TIMEOUT)
+        if memory == "SERVING":
+            database = ("SERVING", "")
+        elif memory == "NOT_SERVING":
+            database = ("UNREACHABLE", "the memory service cannot reach its database")
+        else:
+            database = ("UNKNOWN", "the memory service is unreachable, so the database cannot be checked")
+        components = [
+            pb.ComponentHealth(name="generator", status="SERVING"),
+            pb.ComponentHealth(
+                name="memory",
+                status=memory,
+                detail="" if memory != "UNREACHABLE" else f"no answer from {self._memory.target}",
+            ),
+            pb.ComponentHealth(name="database", status=database[0], detail=database[1]),
+        ]
+        down = [c for c in components if c.status != "SERVING"]
+        if down:
+            raise Unavailable(
+                "not serving: " + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down)
+            )
+        return pb.CheckHealthResponse(status="SERVING", components=components, pending_learning=self._spool.pending())

@@ -1,0 +1,412 @@
+"""Writing a report: retrieve what was learned (under a deadline budget), write every section (LLM or
+offline composer), assemble, then record the report back into memory (durably, exactly once)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import grpc
+from google.protobuf import struct_pb2
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+from services.common.errors import DeadlineExceeded
+from services.generator.adapters.llm import LlmError, LlmWriter
+from services.generator.adapters.memory_client import MemoryClient
+from services.generator.adapters.spool import LearningSpool
+from services.generator.composer.offline import Example, Refinement, compose_section
+from services.generator.domain.brief import Brief
+from services.generator.domain.packages import Package, SectionSpec
+
+log = logging.getLogger(__name__)
+
+RETRIEVAL_TOP_K = 50
+EXAMPLES_PER_SECTION = 3
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """A validated request (see entrypoints/convert.py for the checks)."""
+
+    brief: Brief
+    package: Package
+    stage: str = "draft"
+    feedback: str = ""
+    previous_draft: str = ""
+    use_learning: bool = True
+    report_id: str = ""
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    spec: SectionSpec
+    markdown: str
+    learned_from: tuple[Example, ...]
+    mode: str  # "offline" | "llm"
+
+
+@dataclass
+class Report:
+    report_id: str
+    package: Package
+    sections: list[SectionResult]
+    markdown: str
+    generation_mode: str
+    learning_status: str
+    learning_detail: str
+    timings: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Started:
+    report_id: str
+    package: Package
+
+
+@dataclass(frozen=True)
+class SectionDone:
+    index: int
+    total: int
+    section: SectionResult
+
+
+@dataclass(frozen=True)
+class Completed:
+    report: Report
+
+
+Event = Started | SectionDone | Completed
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    retrieval_budget: float = 0.3
+    record_budget: float = 2.0
+    llm_section_timeout: float = 45.0
+    llm_concurrency: int = 4
+    retrieval_min_score: float = 0.3
+
+
+class ReportGenerator:
+    """The generator's use case; gRPC-free, so tests can drive it directly too."""
+
+    def __init__(
+        self,
+        *,
+        memory: MemoryClient,
+        spool: LearningSpool,
+        llm: LlmWriter | None = None,
+        config: GenerationConfig = GenerationConfig(),
+    ) -> None:
+        self._memory = memory
+        self._spool = spool
+        self._llm = llm
+        self._config = config
+        self._pool = ThreadPoolExecutor(max_workers=config.llm_concurrency, thread_name_prefix="llm") if llm else None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def generate(self, request: GenerationRequest, deadline: float) -> Iterator[Event]:
+        """Yields Started, one SectionDone per section (as each is written) and Completed.
+
+        `deadline` is a time.monotonic() instant; nothing here waits past it.
+        """
+        t0 = time.monotonic()
+        if t0 >= deadline:
+            raise DeadlineExceeded("the deadline passed before generation started")
+        report_id = request.report_id or str(uuid.uuid4())
+        package = request.package
+        timings: dict[str, float] = {}
+        warnings: list[str] = []
+        yield Started(report_id=report_id, package=package)
+
+        examples: dict[str, list[Example]] = {}
+        learning_detail = ""
+        if request.use_learning:
+            t = time.monotonic()
+            examples, learning_detail = self._retrieve(request, deadline)
+            timings["retrieve_ms"] = _ms(t)
+            if learning_detail:
+                warnings.append(learning_detail)
+
+        t = time.monotonic()
+        previous = split_report(request.previous_draft)
+        results: dict[str, SectionResult] = {}
+        for done, result in enumerate(self._write_sections(request, examples, previous, deadline, warnings), 1):
+            results[result.spec.id] = result
+            yield SectionDone(index=done, total=len(package.sections), section=result)
+        timings["compose_ms"] = _ms(t)
+        sections = [results[s.id] for s in package.sections]
+        modes = {s.mode for s in sections}
+        generation_mode = modes.pop() if len(modes) == 1 else "mixed"
+        markdown = assemble(request, sections)
+
+        if request.use_learning:
+            t = time.monotonic()
+            learning_status, record_detail = self._record(request, report_id, sections, markdown, generation_mode, deadline)
+            timings["record_ms"] = _ms(t)
+            learning_detail = "; ".join(d for d in (learning_detail, record_detail) if d)
+        else:
+            learning_status, learning_detail = "skipped", "learning was turned off for this report (use_learning=false)"
+        timings["total_ms"] = _ms(t0)
+        yield Completed(
+            Report(
+                report_id=report_id,
+                package=package,
+                sections=sections,
+                markdown=markdown,
+                generation_mode=generation_mode,
+                learning_status=learning_status,
+                learning_detail=learning_detail,
+                timings=timings,
+                warnings=warnings,
+            )
+        )
+
+    # -- retrieval -------------------------------------------------------------------------------------
+    def _retrieve(self, request: GenerationRequest, deadline: float) -> tuple[dict[str, list[Example]], str]:
+        # Never more than half of what is left: the report itself must still be written in time.
+        budget = min((deadline - time.monotonic()) / 2, self._config.retrieval_budget)
+        if budget <= 0:
+            return {}, "learned examples were not retrieved: no time left in the deadline"
+        query = brief_query(request.brief, request.package)
+        try:
+            response = self._memory.search(
+                mpb.SearchItemsRequest(query=query, top_k=RETRIEVAL_TOP_K, min_score=self._config.retrieval_min_score),
+                timeout=budget,
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            why = "was too slow" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "was unavailable"
+            log.warning("retrieval skipped: memory %s (%s)", why, code)
+            return {}, (
+                f"learned examples were not used: the memory service {why} "
+                f"(retrieval budget {self._config.retrieval_budget * 1000:.0f} ms)"
+            )
+        return group_examples(response.results, request.package), ""
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def _write_sections(
+        self,
+        request: GenerationRequest,
+        examples: dict[str, list[Example]],
+        previous: dict[str, str],
+        deadline: float,
+        warnings: list[str],
+    ) -> Iterator[SectionResult]:
+        def offline(spec: SectionSpec) -> SectionResult:
+            found = tuple(examples.get(spec.id, ()))
+            body = compose_section(spec, request.brief, request.package, found, _refinement(request, spec, previous))
+            return SectionResult(spec=spec, markdown=body, learned_from=found, mode="offline")
+
+        if self._llm is None or self._pool is None:
+            for spec in request.package.sections:
+                yield offline(spec)
+            return
+
+        llm = self._llm
+        # Keep time in hand to fall back, assemble and record before the caller's deadline.
+        remaining = deadline - time.monotonic()
+        llm_deadline = deadline - min(2.0, 0.2 * remaining)
+
+        def with_llm(spec: SectionSpec) -> SectionResult:
+            found = tuple(examples.get(spec.id, ()))
+            timeout = min(self._config.llm_section_timeout, llm_deadline - time.monotonic())
+            if timeout <= 0:
+                raise LlmError("no time left in the deadline")
+            body = llm.write_section(
+                spec, request.brief, request.package, found, _refinement(request, spec, previous), timeout=timeout
+            )
+            return SectionResult(spec=spec, markdown=body, learned_from=found, mode="llm")
+
+        futures: dict[Future[SectionResult], SectionSpec] = {
+            self._pool.submit(with_llm, spec): spec for spec in request.package.sections
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(
+                pending, timeout=max(llm_deadline - time.monotonic(), 0.01), return_when=FIRST_COMPLETED
+            )
+            if not done:  # the whole deadline is spent: every remaining section falls back at once
+                for future in pending:
+                    future.cancel()
+                    spec = futures[future]
+                    warnings.append(f"section '{spec.id}' fell back to the offline composer: the deadline passed")
+                    yield offline(spec)
+                return
+            for future in done:
+                spec = futures[future]
+                try:
+                    yield future.result()
+                except Exception as exc:
+                    log.warning("LLM failed for section %s (%s); using the offline composer", spec.id, exc)
+                    warnings.append(f"section '{spec.id}' fell back to the offline composer: {exc}")
+                    yield offline(spec)
+
+    # -- recording -------------------------------------------------------------------------------------
+    def _record(
+        self,
+        request: GenerationRequest,
+        report_id: str,
+        sections: Sequence[SectionResult],
+        markdown: str,
+        mode: str,
+        deadline: float,
+    ) -> tuple[str, str]:
+        batch = learning_batch(request, report_id, sections, markdown, mode)
+        path = self._spool.enqueue(batch, report_id)
+        remaining = deadline - time.monotonic()
+        budget = min(self._config.record_budget, remaining - max(0.1, 0.1 * remaining))
+        if budget > 0 and self._spool.deliver(path, timeout=budget):
+            return "recorded", ""
+        self._spool.nudge()
+        return "pending", "the report is queued durably and will be learned when the memory service is reachable"
+
+
+def _ms(start: float) -> float:
+    return round((time.monotonic() - start) * 1000, 3)
+
+
+def _refinement(request: GenerationRequest, spec: SectionSpec, previous: dict[str, str]) -> Refinement:
+    return Refinement(
+        stage=request.stage,
+        feedback=request.feedback,
+        previous_draft=previous.get(spec.title, previous.get(spec.id, "")),
+    )
+
+
+def brief_query(brief: Brief, package: Package) -> str:
+    """The text whose embedding finds past work for this brief."""
+    parts = [
+        brief.brand_name,
+        brief.industry,
+        brief.product_service,
+        brief.audience,
+        brief.objectives,
+        brief.geography,
+        package.label,
+        brief.raw_brief_text[:600],
+    ]
+    return " | ".join(p for p in parts if p)
+
+
+def group_examples(results: Sequence[mpb.SearchResult], package: Package) -> dict[str, list[Example]]:
+    """Past sections go to the same section of the new report; examples without a section inform the
+    overview. Whole reports are not quoted (their sections are)."""
+    ids = {s.id for s in package.sections}
+    grouped: dict[str, list[Example]] = {}
+    for result in results:
+        item = result.item
+        if item.kind == "full_report":
+            continue
+        target = item.section_id if item.section_id in ids else ""
+        if not target and not item.section_id:
+            target = next((t for t in item.tags if t in ids), package.sections[0].id)
+        if not target:
+            continue
+        bucket = grouped.setdefault(target, [])
+        if len(bucket) < EXAMPLES_PER_SECTION:
+            bucket.append(
+                Example(
+                    item_id=item.id,
+                    title=item.title,
+                    text=item.text,
+                    score=float(result.similarity),
+                    rating=item.rating,
+                    section_id=item.section_id,
+                    client_id=item.client_id,
+                )
+            )
+    return grouped
+
+
+_HEADING = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+def split_report(markdown: str) -> dict[str, str]:
+    """A previous report's sections by title (for refinement), from its '## Title' headings."""
+    if not markdown.strip():
+        return {}
+    matches = list(_HEADING.finditer(markdown))
+    if not matches:
+        return {"": markdown}
+    out: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(markdown)
+        out[m.group(1).strip()] = markdown[m.end() : end].strip()
+    return out
+
+
+def assemble(request: GenerationRequest, sections: Sequence[SectionResult]) -> str:
+    brief = request.brief
+    stage = {"draft": "Draft", "refine": "Revised draft", "final": "Final"}.get(request.stage, request.stage)
+    lines = [
+        f"# {brief.brand_name} — {request.package.label}",
+        "",
+        f"_Prepared for {brief.client_name} by AICMO · {stage}_",
+        "",
+    ]
+    for section in sections:
+        lines += [f"## {section.spec.title}", "", section.markdown.strip(), ""]
+    return "\n".join(lines)
+
+
+def client_key(client_name: str) -> str:
+    """The client id learned items are filed under (ForgetClient takes the same value)."""
+    return re.sub(r"[^a-z0-9]+", "-", client_name.strip().lower()).strip("-") or "unknown-client"
+
+
+def learning_batch(
+    request: GenerationRequest, report_id: str, sections: Sequence[SectionResult], markdown: str, mode: str
+) -> mpb.BatchRecordItemsRequest:
+    brief, package = request.brief, request.package
+    metadata = struct_pb2.Struct()
+    metadata.update(
+        {
+            "report_id": report_id,
+            "brand_name": brief.brand_name,
+            "client_name": brief.client_name,
+            "stage": request.stage,
+            "generation_mode": mode,
+            "launch_date": brief.launch_date.isoformat() if brief.launch_date else "",
+            "brief": {k: v for k, v in brief.metadata.items()},
+        }
+    )
+    common = {
+        "client_id": client_key(brief.client_name),
+        "industry": brief.industry,
+        "package_key": package.key,
+        "source": "generator",
+        "metadata": metadata,
+    }
+    requests = [
+        mpb.RecordItemRequest(
+            item=mpb.LearningItem(
+                kind="full_report", title=f"{brief.brand_name} — {package.label}", text=markdown, **common
+            ),
+            idempotency_key=f"report:{report_id}",
+        )
+    ]
+    for section in sections:
+        requests.append(
+            mpb.RecordItemRequest(
+                item=mpb.LearningItem(
+                    kind="report_section",
+                    title=f"{section.spec.title} — {brief.brand_name}",
+                    text=section.markdown,
+                    section_id=section.spec.id,
+                    tags=[section.spec.id, request.stage],
+                    **common,
+                ),
+                idempotency_key=f"report:{report_id}:section:{section.spec.id}",
+            )
+        )
+    return mpb.BatchRecordItemsRequest(requests=requests)

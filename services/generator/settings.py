@@ -1,0 +1,39 @@
+"""The generator service's settings (one object, built in bootstrap and passed in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+
+from services.common.settings import CommonSettings
+
+
+class GeneratorSettings(CommonSettings):
+    """AICMO_GENERATOR_PORT, AICMO_MEMORY_TARGET, AICMO_RETRIEVAL_BUDGET_MS, AICMO_LLM_MODEL, OPENAI_API_KEY..."""
+
+    generator_port: int = 50051
+    # Where the memory service listens (host:port).
+    memory_target: str = "127.0.0.1:50052"
+    # Deadline budget for retrieving learned examples; a slower memory is skipped, never waited on.
+    retrieval_budget_ms: int = Field(default=300, ge=10, le=30_000)
+    # How long a report waits for its learning to be recorded before leaving it to the spool.
+    record_budget_ms: int = Field(default=5_000, ge=0, le=60_000)
+    # The whole generation's deadline when the caller sets none (fits the UI's 120 s read timeout).
+    generation_deadline_seconds: float = Field(default=115.0, gt=0, le=600)
+    # The durable spool's retry interval while memory is unreachable.
+    spool_retry_seconds: float = Field(default=2.0, gt=0, le=300)
+    # LLM path: on when OPENAI_API_KEY is set.
+    llm_model: str = "gpt-4o-mini"
+    llm_section_timeout_seconds: float = Field(default=45.0, gt=0, le=300)
+    llm_concurrency: int = Field(default=4, ge=1, le=32)
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AICMO_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
+    )
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "generator" / "spool"

@@ -1,0 +1,51 @@
+"""Reports are learned, and a later report for a similar brief is informed by the earlier one."""
+
+from __future__ import annotations
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+from tests.integration.generator.conftest import T, Stack, brief, generate_request
+
+
+def test_generated_report_is_learned_and_informs_the_next(stack: Stack) -> None:
+    first = stack.generator.GenerateReport(generate_request(), timeout=T)
+    assert first.learning_status == "recorded"
+    assert all(not s.learned_from for s in first.sections)  # nothing learned yet
+
+    summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
+    assert dict(summary.per_kind) == {"full_report": 1, "report_section": 17}
+    first_ids = {i.id for i in stack.memory.ListItems(mpb.ListItemsRequest(page_size=100), timeout=T).items}
+
+    similar = brief(
+        client_name="Cascade Beans",
+        brand_name="Cascade Beans",
+        product_service="specialty coffee bean subscriptions",
+        raw_brief_text="Cascade Beans wants busy professionals to make cafe-quality coffee at home.",
+    )
+    second = stack.generator.GenerateReport(generate_request(client_brief=similar), timeout=T)
+    informed = [s for s in second.sections if s.learned_from]
+    assert len(informed) >= 10, "most sections should draw on the first report"
+    used = {lf.item_id for s in informed for lf in s.learned_from}
+    assert used <= first_ids
+    channel = next(s for s in second.sections if s.id == "channel_plan")
+    assert channel.learned_from[0].item_id in first_ids and channel.learned_from[0].score >= 0.3
+    # The first report's section for the same slot is what informed it.
+    stored = stack.memory.GetItem(mpb.GetItemRequest(id=channel.learned_from[0].item_id), timeout=T).item
+    assert stored.section_id == "channel_plan" and stored.client_id == "northwind-coffee-co"
+
+    summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
+    assert dict(summary.per_kind) == {"full_report": 2, "report_section": 34}
+
+
+def test_same_report_id_is_recorded_once(stack: Stack) -> None:
+    report_id = "6f1c2a8e-5b1d-4a53-9a7e-0c7f2f0b9d11"
+    for _ in range(2):
+        report = stack.generator.GenerateReport(generate_request(report_id=report_id), timeout=T)
+        assert report.report_id == report_id and report.learning_status == "recorded"
+    summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
+    assert summary.total_items == 18
+
+
+def test_learning_off_records_nothing(stack: Stack) -> None:
+    report = stack.generator.GenerateReport(generate_request(use_learning=False), timeout=T)
+    assert report.learning_status == "skipped" and "use_learning" in report.learning_detail
+    assert stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T).total_items == 0

@@ -1,0 +1,65 @@
+"""The LLM path with the real openai SDK against an OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+from tests.integration.generator.conftest import T, StackFactory, generate_request
+from tests.openai_stub_server import OpenAIStubServer
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIStubServer]:
+    server = OpenAIStubServer()
+    yield server
+    server.stop()
+
+
+def test_sections_are_written_by_the_model_with_retrieved_examples(
+    make_stack: StackFactory, openai_server: OpenAIStubServer
+) -> None:
+    stack = make_stack(openai_api_key="sk-test-123", openai_base_url=openai_server.base_url, llm_model="test-model")
+    example = (
+        "Past channel plan that worked: Instagram reels 40%, Meta ads 35%, email 25% for a coffee roaster."
+    )
+    stack.memory.RecordItem(
+        mpb.RecordItemRequest(
+            item=mpb.LearningItem(kind="report_section", section_id="channel_plan", text=example, client_id="old")
+        ),
+        timeout=T,
+    )
+    report = stack.generator.GenerateReport(generate_request(), timeout=T)
+    assert report.generation_mode == "llm"
+    assert all(s.mode == "llm" for s in report.sections)
+    assert len(openai_server.chat_requests) == 17
+    assert all(h == "Bearer sk-test-123" for h in openai_server.auth_headers)
+    prompts = {
+        r["messages"][1]["content"].splitlines()[1]: r["messages"][1]["content"] for r in openai_server.chat_requests
+    }
+    channel_prompt = prompts["Section to write: Channel Plan (channel_plan)"]
+    assert example in channel_prompt and "Northwind Roasters" in channel_prompt
+    channel = next(s for s in report.sections if s.id == "channel_plan")
+    assert channel.markdown.startswith("LLM-written content for Channel Plan")
+    assert channel.learned_from and channel.learned_from[0].score > 0.3
+
+
+def test_failing_and_slow_sections_fall_back_and_report_mixed(
+    make_stack: StackFactory, openai_server: OpenAIStubServer
+) -> None:
+    openai_server.behaviour.fail_markers.add("(persona_cards)")
+    openai_server.behaviour.slow_markers["(ad_concepts)"] = 5.0
+    stack = make_stack(
+        openai_api_key="sk-test-123", openai_base_url=openai_server.base_url, llm_section_timeout_seconds=1.0
+    )
+    report = stack.generator.GenerateReport(generate_request(), timeout=T)
+    assert report.generation_mode == "mixed"
+    modes = {s.id: s.mode for s in report.sections}
+    assert modes["persona_cards"] == "offline" and modes["ad_concepts"] == "offline"
+    assert modes["overview"] == "llm"
+    assert any("persona_cards" in w for w in report.warnings)
+    persona = next(s for s in report.sections if s.id == "persona_cards")
+    assert "Northwind Roasters" in persona.markdown and len(persona.markdown.split()) > 60
+    assert report.timings["total_ms"] < 4500
