@@ -56,6 +56,9 @@ def main() -> int:
         "--include_source_info",
         f"--descriptor_set_out={descriptor}",
         *protos,
+        # Error details travel in statuses; the transcoder needs their types to print them as JSON.
+        "google/rpc/error_details.proto",
+        "google/rpc/status.proto",
     ]
     if protoc.main(descriptor_cmd) != 0:
         print("protoc failed building the descriptor set", file=sys.stderr)

@@ -63,7 +63,7 @@ class Unauthenticated(ServiceError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 
-def _is_database_outage(exc: BaseException) -> bool:
+def is_database_outage(exc: BaseException) -> bool:
     # Imported lazily: not every service has SQLAlchemy on its path.
     try:
         from sqlalchemy import exc as sa_exc
@@ -89,7 +89,7 @@ def to_status(exc: BaseException) -> status_pb2.Status:
         )
     if isinstance(exc, ServiceError):
         return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message))
-    if _is_database_outage(exc):
+    if is_database_outage(exc):
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the learning database is unavailable")
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error (error_id=%s)", error_id, exc_info=exc)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from services.common.auth import auth_interceptors
 from services.common.errors import GrpcErrorInterceptor
 from services.common.logging import register_secret
 from services.common.server import GrpcApp
@@ -78,7 +79,10 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
         port=settings.generator_port,
         service_names=[SERVICE_NAME],
         register=lambda server: pb_grpc.add_GeneratorServiceServicer_to_server(servicer, server),
-        interceptors=[GrpcErrorInterceptor()],
+        interceptors=[
+            *auth_interceptors(settings, "generator", open_methods=[f"/{SERVICE_NAME}/CheckHealth"]),
+            GrpcErrorInterceptor(),
+        ],
     )
     app.on_stop(memory.close)
     app.on_stop(generator.close)

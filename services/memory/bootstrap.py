@@ -13,7 +13,8 @@ from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from services.common.errors import GrpcErrorInterceptor, _is_database_outage
+from services.common.auth import auth_interceptors
+from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
 from services.common.server import GrpcApp
 from services.memory.adapters.database import (
@@ -164,7 +165,7 @@ class DatabaseHealth:
         return ok
 
     def on_error(self, exc: BaseException) -> None:
-        if _is_database_outage(exc):
+        if is_database_outage(exc):
             self._set(False)
 
     def _set(self, ok: bool) -> None:
@@ -218,7 +219,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         port=settings.memory_port,
         service_names=[SERVICE_NAME],
         register=lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server),
-        interceptors=[GrpcErrorInterceptor(on_error=on_error)],
+        interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
     )
     health = DatabaseHealth(app, service.repository, settings.db_health_interval_seconds)
     health_ref.append(health)

@@ -124,7 +124,8 @@ class ReportGenerator:
             raise DeadlineExceeded("the deadline passed before generation started")
         report_id = request.report_id or str(uuid.uuid4())
         package = request.package
-        timings: dict[str, float] = {}
+        # The time this generation was given (the caller's deadline or the default), for operators to see.
+        timings: dict[str, float] = {"deadline_ms": round((deadline - t0) * 1000, 1)}
         warnings: list[str] = []
         yield Started(report_id=report_id, package=package)
 

@@ -1,0 +1,123 @@
+"""The whole system started the way an operator starts it (`python -m services.launcher`, what `make run`
+runs), on free ports with its own data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support import ROOT, free_port, wait_until
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http(method: str, url: str, body: object | bytes | None = None, headers: dict[str, str] | None = None,
+         timeout: float = 130.0) -> HttpResponse:  # fmt: skip
+    """A plain HTTP call (the UI's kind of client), returning errors as responses rather than raising."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json",
+                                                                             **(headers or {})})  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpResponse(response.status, response.read(), dict(response.headers))
+    except urllib.error.HTTPError as err:
+        return HttpResponse(err.code, err.read(), dict(err.headers))
+
+
+@dataclass
+class StackProcess:
+    data_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    with_ui: bool = False
+    proc: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self.ports = {name: free_port() for name in ("memory", "generator", "gateway", "ui", "pg")}
+        self.env = {
+            **os.environ,
+            "AICMO_DATA_DIR": str(self.data_dir),
+            "AICMO_MEMORY_PORT": str(self.ports["memory"]),
+            "AICMO_GENERATOR_PORT": str(self.ports["generator"]),
+            "AICMO_GATEWAY_PORT": str(self.ports["gateway"]),
+            "AICMO_UI_PORT": str(self.ports["ui"]),
+            "AICMO_EMBEDDED_PG_PORT": str(self.ports["pg"]),
+            "AICMO_START_UI": "true" if self.with_ui else "false",
+            **self.extra_env,
+        }
+        self.log_path = self.data_dir / "logs" / "launcher.log"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['ui']}"
+
+    @property
+    def memory_target(self) -> str:
+        return f"127.0.0.1:{self.ports['memory']}"
+
+    @property
+    def generator_target(self) -> str:
+        return f"127.0.0.1:{self.ports['generator']}"
+
+    def start(self, timeout: float = 180.0) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.launcher"], cwd=ROOT, env=self.env, stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"launcher exited with {self.proc.returncode}:\n{self.launcher_log()}")
+            return "AICMO is running:" in self.launcher_log()[offset:]
+
+        wait_until(ready, timeout, interval=0.2, what="the stack to start")
+
+    def stop(self, timeout: float = 60.0) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return 0 if self.proc is None else int(self.proc.returncode)
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return int(self.proc.wait(timeout))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def launcher_log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def all_logs(self) -> str:
+        logs = self.data_dir / "logs"
+        return "\n".join(p.read_text(errors="replace") for p in sorted(logs.glob("*.log")))
+
+    def get(self, path: str, **kw: Any) -> HttpResponse:
+        return http("GET", self.gateway_url + path, **kw)
+
+    def post(self, path: str, body: object | bytes, **kw: Any) -> HttpResponse:
+        return http("POST", self.gateway_url + path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> HttpResponse:
+        return http("DELETE", self.gateway_url + path, **kw)
