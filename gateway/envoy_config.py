@@ -38,7 +38,15 @@ def _cluster(name: str, target: str) -> dict[str, Any]:
         "load_assignment": {
             "cluster_name": name,
             "endpoints": [
-                {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": host, "port_value": int(port)}}}}]}
+                {
+                    "lb_endpoints": [
+                        {
+                            "endpoint": {
+                                "address": {"socket_address": {"address": host, "port_value": int(port)}}
+                            }
+                        }
+                    ]
+                }
             ],
         },
     }
@@ -64,14 +72,23 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "match": {"path": f"/{GENERATOR_SERVICE}/{method}"},
             "route": {"cluster": "generator", "timeout": generate_timeout},
             "request_headers_to_add": [
-                {"header": {"key": "grpc-timeout", "value": f"{upstream_deadline}S"}, "append_action": "ADD_IF_ABSENT"}
+                {
+                    "header": {"key": "grpc-timeout", "value": f"{upstream_deadline}S"},
+                    "append_action": "ADD_IF_ABSENT",
+                }
             ],
         }
         for method in GENERATE_METHODS
     ]
     routes += [
-        {"match": {"prefix": f"/{GENERATOR_SERVICE}/"}, "route": {"cluster": "generator", "timeout": default_timeout}},
-        {"match": {"prefix": f"/{MEMORY_SERVICE}/"}, "route": {"cluster": "memory", "timeout": default_timeout}},
+        {
+            "match": {"prefix": f"/{GENERATOR_SERVICE}/"},
+            "route": {"cluster": "generator", "timeout": default_timeout},
+        },
+        {
+            "match": {"prefix": f"/{MEMORY_SERVICE}/"},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
         {"match": {"prefix": "/"}, "direct_response": _json_error(404, 5, "no such path")},
     ]
     access_log_format = (
@@ -129,7 +146,9 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             },
             {
                 "name": "envoy.filters.http.router",
-                "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+                },
             },
         ],
     }
@@ -139,12 +158,17 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "listeners": [
                 {
                     "name": "rest",
-                    "address": {"socket_address": {"address": settings.bind_host, "port_value": settings.gateway_port}},
+                    "address": {
+                        "socket_address": {"address": settings.bind_host, "port_value": settings.gateway_port}
+                    },
                     "per_connection_buffer_limit_bytes": settings.gateway_max_body_bytes + 65536,
                     "filter_chains": [
                         {
                             "filters": [
-                                {"name": "envoy.filters.network.http_connection_manager", "typed_config": connection_manager}
+                                {
+                                    "name": "envoy.filters.network.http_connection_manager",
+                                    "typed_config": connection_manager,
+                                }
                             ]
                         }
                     ],

@@ -63,7 +63,12 @@ class Child:
         with self.log_path.open("ab") as out:
             # Own session: a Ctrl-C at the terminal reaches only the launcher, which stops children in order.
             self.proc = subprocess.Popen(
-                self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def alive(self) -> bool:
@@ -92,7 +97,9 @@ def grpc_serving(target: str) -> Callable[[], bool]:
     def check() -> bool:
         with grpc.insecure_channel(target) as channel:
             try:
-                response = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                response = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=1.0
+                )
             except grpc.RpcError:
                 return False
         return bool(response.status == health_pb2.HealthCheckResponse.SERVING)

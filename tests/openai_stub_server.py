@@ -78,7 +78,9 @@ class OpenAIStubServer:
             handler._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
             return
         section = next((line for line in prompt.splitlines() if line.startswith("Section to write:")), "")
-        text = f"LLM-written content for {section.removeprefix('Section to write: ')}.\n\n- A concrete action."
+        text = (
+            f"LLM-written content for {section.removeprefix('Section to write: ')}.\n\n- A concrete action."
+        )
         handler._send(
             200,
             {
@@ -107,5 +109,10 @@ class OpenAIStubServer:
             data.append({"object": "embedding", "index": i, "embedding": vector})
         handler._send(
             200,
-            {"object": "list", "data": data, "model": body.get("model"), "usage": {"prompt_tokens": 1, "total_tokens": 1}},
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            },
         )

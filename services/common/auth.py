@@ -52,7 +52,9 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             return grpc.unary_stream_rpc_method_handler(
                 deny, handler.request_deserializer, handler.response_serializer
             )
-        return grpc.unary_unary_rpc_method_handler(deny, handler.request_deserializer, handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            deny, handler.request_deserializer, handler.response_serializer
+        )
 
 
 def auth_interceptors(settings: CommonSettings, service: str, open_methods: Iterable[str] = ()) -> list[Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+
 from services.common.auth import auth_interceptors
 from services.common.errors import GrpcErrorInterceptor
 from services.common.logging import register_secret
@@ -56,9 +57,15 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     if settings.openai_api_key is not None:
         register_secret(settings.openai_api_key.get_secret_value())
         llm = LlmWriter(
-            api_key=settings.openai_api_key.get_secret_value(), model=settings.llm_model, base_url=settings.openai_base_url
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.llm_model,
+            base_url=settings.openai_base_url,
         )
-        log.info("LLM path on: model %s%s", settings.llm_model, f" at {settings.openai_base_url}" if settings.openai_base_url else "")
+        log.info(
+            "LLM path on: model %s%s",
+            settings.llm_model,
+            f" at {settings.openai_base_url}" if settings.openai_base_url else "",
+        )
     else:
         log.info("no OPENAI_API_KEY: sections are written by the offline composer")
     generator = ReportGenerator(

@@ -11,20 +11,18 @@ import urllib.request
 from tests.e2e.stack import StackProcess
 from tests.openai_stub_server import OpenAIStubServer
 
-BODY = {
-    "client_brief": {
-        "client_name": "Harbor Yoga",
-        "brand_name": "Harbor Yoga Studio",
-        "product_service": "hot yoga classes and memberships",
-        "industry": "Fitness",
-        "geography": "Seattle",
-        "audience": "office workers looking for stress relief",
-        "objectives": "fill evening classes and sell 300 memberships",
-        "budget": "$25,000",
-        "launch_date": "2026-09-07",
-    },
-    "package_key": "strategy_campaign_standard",
+BRIEF = {
+    "client_name": "Harbor Yoga",
+    "brand_name": "Harbor Yoga Studio",
+    "product_service": "hot yoga classes and memberships",
+    "industry": "Fitness",
+    "geography": "Seattle",
+    "audience": "office workers looking for stress relief",
+    "objectives": "fill evening classes and sell 300 memberships",
+    "budget": "$25,000",
+    "launch_date": "2026-09-07",
 }
+BODY = {"client_brief": BRIEF, "package_key": "strategy_campaign_standard"}
 
 
 def test_learning_survives_a_full_restart(fresh_stack: StackProcess) -> None:
@@ -45,8 +43,8 @@ def test_learning_survives_a_full_restart(fresh_stack: StackProcess) -> None:
         "/api/learn/search", {"query": "yoga studio memberships for stressed office staff", "top_k": 3}
     ).json()
     assert found["results"] and all(r["item"]["client_id"] == "harbor-yoga" for r in found["results"])
-    second = fresh_stack.post("/api/aicmo/generate_report", BODY | {"client_brief": BODY["client_brief"] | {
-        "client_name": "Pier Pilates", "brand_name": "Pier Pilates"}})  # fmt: skip
+    other_brief = {**BRIEF, "client_name": "Pier Pilates", "brand_name": "Pier Pilates"}
+    second = fresh_stack.post("/api/aicmo/generate_report", {**BODY, "client_brief": other_brief})
     informed = [s for s in second.json()["sections"] if s["learned_from"]]
     assert len(informed) >= 10
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import grpc
 import psycopg2
 import pytest
-
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+
 from tests.e2e.stack import StackProcess, http
 from tests.integration.generator.conftest import start_generator
 from tests.integration.generator.test_degradation import SlowProxy
@@ -124,10 +124,15 @@ def test_token_required_everywhere_but_health_and_never_logged(password_db_url: 
             assert stack.get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status == 200
         report = stack.post(
             "/api/aicmo/generate_report",
-            {"client_brief": {"client_name": "Secretive", "brand_name": "Hush"}, "package_key": "quick_social_basic"},
+            {
+                "client_brief": {"client_name": "Secretive", "brand_name": "Hush"},
+                "package_key": "quick_social_basic",
+            },
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
-        assert report.status == 200 and report.json()["learning_status"] == "recorded"  # generator → memory carries it
+        assert (
+            report.status == 200 and report.json()["learning_status"] == "recorded"
+        )  # generator → memory carries it
         summary = stack.get("/api/learn/debug/summary", headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert "Sup3r-Secret-DB-pw" not in summary["storage"] and "***" in summary["storage"]
 
@@ -137,7 +142,9 @@ def test_token_required_everywhere_but_health_and_never_logged(password_db_url: 
             with pytest.raises(grpc.RpcError) as err:
                 stub.GetSummary(mpb.GetSummaryRequest(), timeout=5)
             assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
-            ok = stub.GetSummary(mpb.GetSummaryRequest(), timeout=5, metadata=[("authorization", f"Bearer {TOKEN}")])
+            ok = stub.GetSummary(
+                mpb.GetSummaryRequest(), timeout=5, metadata=[("authorization", f"Bearer {TOKEN}")]
+            )
             assert ok.total_items == 11
     finally:
         assert stack.stop() == 0

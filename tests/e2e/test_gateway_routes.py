@@ -85,7 +85,9 @@ def test_learning_routes(running_stack: StackProcess) -> None:
     assert isinstance(summary["per_kind"]["uploaded_example"], int)
     assert summary["embedding_model"] == "all-MiniLM-L6-v2" and summary["storage"].startswith("postgresql")
 
-    listed = running_stack.get(f"/api/learn/items?kind=uploaded_example&page_size=5&client_id={client}").json()
+    listed = running_stack.get(
+        f"/api/learn/items?kind=uploaded_example&page_size=5&client_id={client}"
+    ).json()
     assert [i["id"] for i in listed["items"]] == [item["id"]] and listed["total_size"] == 1
     assert running_stack.get(f"/api/learn/items/{item['id']}").json()["item"]["text"] == item["text"]
 
@@ -106,7 +108,9 @@ def test_learning_routes(running_stack: StackProcess) -> None:
 def test_forget_client(running_stack: StackProcess) -> None:
     client = f"client-{uuid.uuid4().hex[:8]}"
     for text in ("first note about the client", "second note about the client"):
-        running_stack.post("/api/learn/items", {"item": {"kind": "uploaded_example", "text": text, "client_id": client}})
+        running_stack.post(
+            "/api/learn/items", {"item": {"kind": "uploaded_example", "text": text, "client_id": client}}
+        )
     forgotten = running_stack.delete(f"/api/learn/clients/{client}")
     assert forgotten.status == 200
     assert forgotten.json()["deleted_count"] == 2 and forgotten.json()["per_kind"] == {"uploaded_example": 2}

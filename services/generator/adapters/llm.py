@@ -85,7 +85,9 @@ def build_prompt(
         lines += ["", "## Past examples that worked (retrieved from AICMO memory)"]
         for i, ex in enumerate(examples, 1):
             rating = f", rated {ex.rating}" if ex.rating else ""
-            lines += [f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (similarity {ex.score:.2f}{rating})"]
+            lines += [
+                f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (similarity {ex.score:.2f}{rating})"
+            ]
             lines.append(ex.text[:2500])
     if refinement.stage == "refine" and refinement.feedback:
         lines += ["", "## Operator feedback to address in this revision", refinement.feedback]

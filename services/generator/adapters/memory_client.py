@@ -6,10 +6,9 @@ import json
 from collections.abc import Sequence
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 # Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
 # by the channel itself, always within the caller's deadline.

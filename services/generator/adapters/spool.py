@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import grpc
-
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 import uuid
 
+from aicmo.generator.v1 import generator_service_pb2 as pb
 from google.protobuf import json_format
 
-from aicmo.generator.v1 import generator_service_pb2 as pb
 from services.common.errors import InvalidArgument
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import PACKAGES, UnknownPackageError, get_package, key_for_label
@@ -42,7 +42,9 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
     for name in _SHORT_FIELDS:
         value = getattr(b, name).strip()
         if len(value) > MAX_FIELD_CHARS:
-            raise InvalidArgument(f"{prefix}client_brief.{name}", f"must be at most {MAX_FIELD_CHARS} characters")
+            raise InvalidArgument(
+                f"{prefix}client_brief.{name}", f"must be at most {MAX_FIELD_CHARS} characters"
+            )
         values[name] = value
     for required in ("client_name", "brand_name"):
         if not values[required]:
@@ -55,14 +57,18 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
     metadata = _metadata(b, prefix)
     size = sum(map(len, values.values())) + len(raw) + sum(len(k) + len(v) for k, v in metadata.items())
     if size > MAX_BRIEF_CHARS:
-        raise InvalidArgument(f"{prefix}client_brief", f"the brief must be at most {MAX_BRIEF_CHARS} characters in all")
+        raise InvalidArgument(
+            f"{prefix}client_brief", f"the brief must be at most {MAX_BRIEF_CHARS} characters in all"
+        )
 
     launch_date = None
     if b.launch_date.strip():
         try:
             launch_date = dt.date.fromisoformat(b.launch_date.strip())
         except ValueError:
-            raise InvalidArgument(f"{prefix}client_brief.launch_date", "must be an ISO date, YYYY-MM-DD") from None
+            raise InvalidArgument(
+                f"{prefix}client_brief.launch_date", "must be an ISO date, YYYY-MM-DD"
+            ) from None
 
     if not request.package_key.strip():
         raise InvalidArgument(f"{prefix}package_key", f"is required; one of: {', '.join(PACKAGES)}")
@@ -70,7 +76,8 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
         package = get_package(key_for_label(request.package_key.strip()))
     except UnknownPackageError:
         raise InvalidArgument(
-            f"{prefix}package_key", f"unknown package {request.package_key.strip()!r}; one of: {', '.join(PACKAGES)}"
+            f"{prefix}package_key",
+            f"unknown package {request.package_key.strip()!r}; one of: {', '.join(PACKAGES)}",
         ) from None
 
     stage = request.stage.strip().lower() or "draft"
@@ -79,7 +86,9 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
     if len(request.feedback) > MAX_FEEDBACK_CHARS:
         raise InvalidArgument(f"{prefix}feedback", f"must be at most {MAX_FEEDBACK_CHARS} characters")
     if len(request.previous_draft) > MAX_PREVIOUS_DRAFT_CHARS:
-        raise InvalidArgument(f"{prefix}previous_draft", f"must be at most {MAX_PREVIOUS_DRAFT_CHARS} characters")
+        raise InvalidArgument(
+            f"{prefix}previous_draft", f"must be at most {MAX_PREVIOUS_DRAFT_CHARS} characters"
+        )
     report_id = request.report_id.strip()
     if report_id:
         try:
@@ -121,8 +130,13 @@ def section_to_proto(section: SectionResult) -> pb.ReportSection:
         markdown=section.markdown,
         mode=section.mode,
         learned_from=[
-            pb.LearnedFrom(item_id=e.item_id, score=e.score, title=e.title, kind="report_section" if e.section_id
-                           else "uploaded_example", rating=e.rating)
+            pb.LearnedFrom(
+                item_id=e.item_id,
+                score=e.score,
+                title=e.title,
+                kind="report_section" if e.section_id else "uploaded_example",
+                rating=e.rating,
+            )
             for e in section.learned_from
         ],
     )

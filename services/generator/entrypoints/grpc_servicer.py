@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterator
 
 import grpc
-
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
+
 from services.common.errors import InvalidArgument, Unavailable
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
@@ -74,15 +74,21 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             else:
                 yield pb.StreamGenerateReportResponse(completed=report_to_proto(event.report))
 
-    def ListPackages(self, request: pb.ListPackagesRequest, context: grpc.ServicerContext) -> pb.ListPackagesResponse:
+    def ListPackages(
+        self, request: pb.ListPackagesRequest, context: grpc.ServicerContext
+    ) -> pb.ListPackagesResponse:
         return pb.ListPackagesResponse(
             packages=[
-                pb.Package(key=p.key, label=p.label, sections=_section_infos(p), section_count=len(p.sections))
+                pb.Package(
+                    key=p.key, label=p.label, sections=_section_infos(p), section_count=len(p.sections)
+                )
                 for p in PACKAGES.values()
             ]
         )
 
-    def CheckHealth(self, request: pb.CheckHealthRequest, context: grpc.ServicerContext) -> pb.CheckHealthResponse:
+    def CheckHealth(
+        self, request: pb.CheckHealthRequest, context: grpc.ServicerContext
+    ) -> pb.CheckHealthResponse:
         """SERVING only when the generator, memory and the database all serve; else UNAVAILABLE naming them."""
         memory = self._memory.health(timeout=HEALTH_TIMEOUT)
         if memory == "SERVING":
@@ -103,6 +109,9 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         down = [c for c in components if c.status != "SERVING"]
         if down:
             raise Unavailable(
-                "not serving: " + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down)
+                "not serving: "
+                + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down)
             )
-        return pb.CheckHealthResponse(status="SERVING", components=components, pending_learning=self._spool.pending())
+        return pb.CheckHealthResponse(
+            status="SERVING", components=components, pending_learning=self._spool.pending()
+        )

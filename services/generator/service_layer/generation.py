@@ -10,11 +10,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
+from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf import struct_pb2
 
-from aicmo.memory.v1 import memory_service_pb2 as mpb
 from services.common.errors import DeadlineExceeded
 from services.generator.adapters.llm import LlmError, LlmWriter
 from services.generator.adapters.memory_client import MemoryClient
@@ -108,7 +109,9 @@ class ReportGenerator:
         self._spool = spool
         self._llm = llm
         self._config = config
-        self._pool = ThreadPoolExecutor(max_workers=config.llm_concurrency, thread_name_prefix="llm") if llm else None
+        self._pool = (
+            ThreadPoolExecutor(max_workers=config.llm_concurrency, thread_name_prefix="llm") if llm else None
+        )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -141,7 +144,9 @@ class ReportGenerator:
         t = time.monotonic()
         previous = split_report(request.previous_draft)
         results: dict[str, SectionResult] = {}
-        for done, result in enumerate(self._write_sections(request, examples, previous, deadline, warnings), 1):
+        for done, result in enumerate(
+            self._write_sections(request, examples, previous, deadline, warnings), 1
+        ):
             results[result.spec.id] = result
             yield SectionDone(index=done, total=len(package.sections), section=result)
         timings["compose_ms"] = _ms(t)
@@ -152,11 +157,16 @@ class ReportGenerator:
 
         if request.use_learning:
             t = time.monotonic()
-            learning_status, record_detail = self._record(request, report_id, sections, markdown, generation_mode, deadline)
+            learning_status, record_detail = self._record(
+                request, report_id, sections, markdown, generation_mode, deadline
+            )
             timings["record_ms"] = _ms(t)
             learning_detail = "; ".join(d for d in (learning_detail, record_detail) if d)
         else:
-            learning_status, learning_detail = "skipped", "learning was turned off for this report (use_learning=false)"
+            learning_status, learning_detail = (
+                "skipped",
+                "learning was turned off for this report (use_learning=false)",
+            )
         timings["total_ms"] = _ms(t0)
         yield Completed(
             Report(
@@ -181,7 +191,9 @@ class ReportGenerator:
         query = brief_query(request.brief, request.package)
         try:
             response = self._memory.search(
-                mpb.SearchItemsRequest(query=query, top_k=RETRIEVAL_TOP_K, min_score=self._config.retrieval_min_score),
+                mpb.SearchItemsRequest(
+                    query=query, top_k=RETRIEVAL_TOP_K, min_score=self._config.retrieval_min_score
+                ),
                 timeout=budget,
             )
         except grpc.RpcError as exc:
@@ -205,7 +217,9 @@ class ReportGenerator:
     ) -> Iterator[SectionResult]:
         def offline(spec: SectionSpec) -> SectionResult:
             found = tuple(examples.get(spec.id, ()))
-            body = compose_section(spec, request.brief, request.package, found, _refinement(request, spec, previous))
+            body = compose_section(
+                spec, request.brief, request.package, found, _refinement(request, spec, previous)
+            )
             return SectionResult(spec=spec, markdown=body, learned_from=found, mode="offline")
 
         if self._llm is None or self._pool is None:
@@ -224,7 +238,12 @@ class ReportGenerator:
             if timeout <= 0:
                 raise LlmError("no time left in the deadline")
             body = llm.write_section(
-                spec, request.brief, request.package, found, _refinement(request, spec, previous), timeout=timeout
+                spec,
+                request.brief,
+                request.package,
+                found,
+                _refinement(request, spec, previous),
+                timeout=timeout,
             )
             return SectionResult(spec=spec, markdown=body, learned_from=found, mode="llm")
 
@@ -240,7 +259,9 @@ class ReportGenerator:
                 for future in pending:
                     future.cancel()
                     spec = futures[future]
-                    warnings.append(f"section '{spec.id}' fell back to the offline composer: the deadline passed")
+                    warnings.append(
+                        f"section '{spec.id}' fell back to the offline composer: the deadline passed"
+                    )
                     yield offline(spec)
                 return
             for future in done:
@@ -269,7 +290,10 @@ class ReportGenerator:
         if budget > 0 and self._spool.deliver(path, timeout=budget):
             return "recorded", ""
         self._spool.nudge()
-        return "pending", "the report is queued durably and will be learned when the memory service is reachable"
+        return (
+            "pending",
+            "the report is queued durably and will be learned when the memory service is reachable",
+        )
 
 
 def _ms(start: float) -> float:
@@ -381,7 +405,7 @@ def learning_batch(
             "brief": {k: v for k, v in brief.metadata.items()},
         }
     )
-    common = {
+    common: dict[str, Any] = {
         "client_id": client_key(brief.client_name),
         "industry": brief.industry,
         "package_key": package.key,

@@ -9,10 +9,10 @@ from typing import Any
 
 import grpc
 import pytest
-
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+
 from services.generator.bootstrap import GeneratorRuntime, create_runtime
 from services.generator.settings import GeneratorSettings
 from services.memory.bootstrap import MemoryRuntime

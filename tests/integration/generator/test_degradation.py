@@ -9,11 +9,11 @@ from pathlib import Path
 
 import grpc
 import pytest
-
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+
 from tests.integration.generator.conftest import T, brief, generate_request, start_generator
 from tests.integration.memory.conftest import start_memory
 from tests.support import free_port, wait_until
@@ -26,7 +26,9 @@ class SlowProxy:
         self.delay = delay
         self._channel = grpc.insecure_channel(upstream)
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("aicmo.memory.v1.MemoryService", {})])
+        self.server.add_generic_rpc_handlers(
+            [grpc.method_handlers_generic_handler("aicmo.memory.v1.MemoryService", {})]
+        )
         self.server.add_generic_rpc_handlers([_Forward(self)])
         self.port = self.server.add_insecure_port("127.0.0.1:0")
         self.server.start()
@@ -42,7 +44,7 @@ class SlowProxy:
         self._channel.close()
 
 
-class _Forward(grpc.GenericRpcHandler):
+class _Forward(grpc.GenericRpcHandler):  # type: ignore[misc]
     def __init__(self, proxy: SlowProxy) -> None:
         self._proxy = proxy
 
@@ -80,7 +82,9 @@ def memory_summary(target: str) -> mpb.GetSummaryResponse:
     return response
 
 
-def test_memory_down_then_back_delivers_exactly_once(database_url: str, data_dir: Path, memory_port: int) -> None:
+def test_memory_down_then_back_delivers_exactly_once(
+    database_url: str, data_dir: Path, memory_port: int
+) -> None:
     target = f"127.0.0.1:{memory_port}"
     generator = start_generator(data_dir, target)  # memory is not running yet
     try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from tests.integration.generator.conftest import T, Stack, brief, generate_request
+
+from tests.integration.generator.conftest import Stack, T, brief, generate_request
 
 
 def test_generated_report_is_learned_and_informs_the_next(stack: Stack) -> None:

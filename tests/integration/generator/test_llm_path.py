@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from tests.integration.generator.conftest import T, StackFactory, generate_request
+
+from tests.integration.generator.conftest import StackFactory, T, generate_request
 from tests.openai_stub_server import OpenAIStubServer
 
 
@@ -21,13 +21,17 @@ def openai_server() -> Iterator[OpenAIStubServer]:
 def test_sections_are_written_by_the_model_with_retrieved_examples(
     make_stack: StackFactory, openai_server: OpenAIStubServer
 ) -> None:
-    stack = make_stack(openai_api_key="sk-test-123", openai_base_url=openai_server.base_url, llm_model="test-model")
+    stack = make_stack(
+        openai_api_key="sk-test-123", openai_base_url=openai_server.base_url, llm_model="test-model"
+    )
     example = (
         "Past channel plan that worked: Instagram reels 40%, Meta ads 35%, email 25% for a coffee roaster."
     )
     stack.memory.RecordItem(
         mpb.RecordItemRequest(
-            item=mpb.LearningItem(kind="report_section", section_id="channel_plan", text=example, client_id="old")
+            item=mpb.LearningItem(
+                kind="report_section", section_id="channel_plan", text=example, client_id="old"
+            )
         ),
         timeout=T,
     )
@@ -37,7 +41,8 @@ def test_sections_are_written_by_the_model_with_retrieved_examples(
     assert len(openai_server.chat_requests) == 17
     assert all(h == "Bearer sk-test-123" for h in openai_server.auth_headers)
     prompts = {
-        r["messages"][1]["content"].splitlines()[1]: r["messages"][1]["content"] for r in openai_server.chat_requests
+        r["messages"][1]["content"].splitlines()[1]: r["messages"][1]["content"]
+        for r in openai_server.chat_requests
     }
     channel_prompt = prompts["Section to write: Channel Plan (channel_plan)"]
     assert example in channel_prompt and "Northwind Roasters" in channel_prompt

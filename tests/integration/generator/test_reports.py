@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from google.protobuf import struct_pb2
-
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from google.protobuf import struct_pb2
+
 from services.generator.domain.packages import PACKAGES
-from tests.integration.generator.conftest import T, Stack, brief, generate_request
+from tests.integration.generator.conftest import Stack, T, brief, generate_request
 
 FLAGSHIP = [
     "overview", "campaign_objective", "core_campaign_idea", "messaging_framework", "channel_plan",
@@ -87,7 +87,9 @@ def test_list_packages(stack: Stack) -> None:
 
 def test_streaming_reports_progress_in_order(stack: Stack) -> None:
     events = list(
-        stack.generator.StreamGenerateReport(pb.StreamGenerateReportRequest(request=generate_request()), timeout=T)
+        stack.generator.StreamGenerateReport(
+            pb.StreamGenerateReportRequest(request=generate_request()), timeout=T
+        )
     )
     kinds = [e.WhichOneof("event") for e in events]
     assert kinds[0] == "started" and kinds[-1] == "completed"

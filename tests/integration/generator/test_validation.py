@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from aicmo.generator.v1 import generator_service_pb2 as pb
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from aicmo.generator.v1 import generator_service_pb2 as pb
-from tests.integration.generator.conftest import T, Stack, brief, generate_request
+from tests.integration.generator.conftest import Stack, T, brief, generate_request
 
 
 def violation(err: grpc.RpcError) -> tuple[str, str]:
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    status = rpc_status.from_call(err)
     assert status is not None
     details = error_details_pb2.BadRequest()
     assert status.details[0].Unpack(details)
