@@ -82,3 +82,36 @@ def test_fake_embeddings_are_flagged_loudly(
         assert any("FAKE EMBEDDINGS IN USE" in r.getMessage() for r in caplog.records), "warned on search"
     finally:
         runtime.stop()
+
+
+@pytest.mark.integration
+def test_openai_embeddings_through_the_real_sdk(database_url: str, data_dir: Path) -> None:
+    from services.memory.bootstrap import create_runtime
+    from tests.openai_stub_server import OpenAIStubServer
+
+    server = OpenAIStubServer()
+    settings = MemorySettings(
+        memory_db=database_url,  # type: ignore[arg-type]
+        data_dir=data_dir,
+        memory_port=0,
+        embedding_provider="openai",
+        openai_api_key="sk-embed-test",  # type: ignore[arg-type]
+        openai_base_url=server.base_url,
+    )
+    runtime = create_runtime(settings)
+    runtime.app.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{runtime.app.port}") as channel:
+            stub = pb_grpc.MemoryServiceStub(channel)
+            text = "Podcast sponsorship plan for a craft brewery"
+            stub.RecordItem(pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text)), timeout=T)
+            hits = stub.SearchItems(pb.SearchItemsRequest(query=text), timeout=T)
+            assert hits.embedding_model == "openai/text-embedding-3-small"
+            assert hits.results[0].item.text == text and hits.results[0].similarity > 0.99
+            summary = stub.GetSummary(pb.GetSummaryRequest(), timeout=T)
+            assert summary.embedding_dimensions == 1536 and not summary.fake_embeddings
+        assert server.embedding_requests[0]["model"] == "text-embedding-3-small"
+        assert set(server.auth_headers) == {"Bearer sk-embed-test"}
+    finally:
+        runtime.stop()
+        server.stop()
