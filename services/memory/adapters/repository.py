@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Table, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from services.memory.adapters.orm import LearningExample
-from services.memory.domain.model import NewItem, SearchFilters, StoredItem
+from services.memory.domain.model import GOLD_BOOST, WEAK_PENALTY, NewItem, SearchFilters, StoredItem
 from services.memory.embeddings.base import Vectors
 
 _T = cast(Table, LearningExample.__table__)
@@ -76,6 +76,10 @@ class LearningRepository:
         name = vector_index_name(self.model)
         model_literal = self.model.replace("'", "''")
         with self.engine.begin() as conn:
+            # A build over 100k rows takes ~30 s on two cores: no statement timeout, and enough memory
+            # (managed servers default to 64MB, which makes HNSW builds spill to disk).
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
             conn.execute(
                 text(
                     f"CREATE INDEX IF NOT EXISTS {name} ON learning_examples USING hnsw "
@@ -119,15 +123,17 @@ class LearningRepository:
             found.append(_to_item(row) if row is not None else None)
         return found
 
-    def insert_new(self, items: Sequence[NewItem], vectors: Vectors) -> set[uuid.UUID]:
-        """Inserts items, skipping any that collide with an existing key or content; returns inserted ids."""
+    def insert_new(self, items: Sequence[NewItem], vectors: Vectors) -> list[StoredItem | None]:
+        """Inserts items, skipping any that collide with an existing key or content (or an earlier item of
+        the same batch). Returns, aligned with `items`, the stored item, or None where it was skipped."""
         if not items:
-            return set()
+            return []
+        ids = [uuid.uuid4() for _ in items]
         rows = []
-        for item, vector in zip(items, vectors, strict=True):
+        for item_id, item, vector in zip(ids, items, vectors, strict=True):
             rows.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": item_id,
                     "kind": item.kind,
                     "title": item.title,
                     "text": item.text,
@@ -144,9 +150,10 @@ class LearningRepository:
                     "embedding_model": self.model,
                 }
             )
-        statement = insert(_T).values(rows).on_conflict_do_nothing().returning(_T.c.id)
+        statement = insert(_T).values(rows).on_conflict_do_nothing().returning(*_ITEM_COLUMNS)
         with self.engine.begin() as conn:
-            return {r.id for r in conn.execute(statement)}
+            inserted = {r.id: _to_item(r) for r in conn.execute(statement)}
+        return [inserted.get(item_id) for item_id in ids]
 
     def rate(self, item_id: uuid.UUID, rating: str, note: str) -> StoredItem | None:
         with self.engine.begin() as conn:
@@ -182,12 +189,30 @@ class LearningRepository:
         return self.get_many([item_id]).get(item_id)
 
     def search(
-        self, vector: np.ndarray[Any, Any], filters: SearchFilters, limit: int
+        self,
+        vector: np.ndarray[Any, Any],
+        filters: SearchFilters,
+        *,
+        top_k: int,
+        candidates: int,
+        min_similarity: float,
     ) -> list[tuple[StoredItem, float]]:
-        """Nearest items of the current model by cosine similarity (HNSW), best first."""
+        """The top_k items of the current model by ranking score, with their cosine similarity.
+
+        The HNSW index finds `candidates` nearest items; they are re-ranked with the rating adjustment
+        (gold up, weak down) in the same statement, and only the top_k full rows leave the database.
+        """
         cast = f"embedding::vector({self.dimensions})"
         where = ["embedding_model = :model"]
-        params: dict[str, Any] = {"model": self.model, "q": _vector_literal(vector), "limit": limit}
+        params: dict[str, Any] = {
+            "model": self.model,
+            "q": _vector_literal(vector),
+            "candidates": candidates,
+            "top_k": top_k,
+            "min_similarity": min_similarity,
+            "gold": GOLD_BOOST,
+            "weak": WEAK_PENALTY,
+        }
         if filters.kinds:
             where.append("kind = ANY(:kinds)")
             params["kinds"] = list(filters.kinds)
@@ -196,11 +221,16 @@ class LearningRepository:
             if value:
                 where.append(f"{name} = :{name}")
                 params[name] = value
-        columns = ", ".join(c.name for c in _ITEM_COLUMNS)
+        columns = ", ".join(f"l.{c.name}" for c in _ITEM_COLUMNS)
         sql = text(
-            f"SELECT {columns}, 1 - ({cast} <=> CAST(:q AS vector({self.dimensions}))) AS similarity "
-            f"FROM learning_examples WHERE {' AND '.join(where)} "
-            f"ORDER BY {cast} <=> CAST(:q AS vector({self.dimensions})) LIMIT :limit"
+            "WITH candidates AS ("
+            f" SELECT id, rating, 1 - ({cast} <=> CAST(:q AS vector({self.dimensions}))) AS similarity"
+            f" FROM learning_examples WHERE {' AND '.join(where)}"
+            f" ORDER BY {cast} <=> CAST(:q AS vector({self.dimensions})) LIMIT :candidates)"
+            f" SELECT {columns}, c.similarity FROM candidates c JOIN learning_examples l ON l.id = c.id"
+            " WHERE c.similarity >= :min_similarity"
+            " ORDER BY c.similarity + CASE c.rating WHEN 'gold' THEN :gold WHEN 'weak' THEN -:weak ELSE 0 END DESC"
+            " LIMIT :top_k"
         )
         with self.engine.connect() as conn:
             rows = conn.execute(sql, params).all()

@@ -80,27 +80,37 @@ class LearningService:
             raise InvalidArgument("requests", f"at most {MAX_BATCH} items per batch (got {len(items)})")
         existing = self.repository.find_existing(items)
         # Duplicates inside the batch are left to the database's unique constraints (first one wins).
-        to_insert = [item for item, found in zip(items, existing, strict=True) if found is None]
+        fresh = [i for i, found in enumerate(existing) if found is None]
+        resolved = list(existing)
         inserted: set[uuid.UUID] = set()
-        if to_insert:
-            vectors = self.embedder.embed([i.embedding_text() for i in to_insert])
-            inserted = self.repository.insert_new(to_insert, vectors)
-        resolved = self.repository.find_existing(items) if to_insert else existing
+        if fresh:
+            vectors = self.embedder.embed([items[i].embedding_text() for i in fresh])
+            stored = self.repository.insert_new([items[i] for i in fresh], vectors)
+            for i, new_item in zip(fresh, stored, strict=True):
+                resolved[i] = new_item
+                if new_item is not None:
+                    inserted.add(new_item.id)
+            # Skipped on conflict (a duplicate within this batch, or a concurrent writer): read what won.
+            lost = [i for i in fresh if resolved[i] is None]
+            if lost:
+                for i, found in zip(
+                    lost, self.repository.find_existing([items[i] for i in lost]), strict=True
+                ):
+                    resolved[i] = found
         outcomes: list[RecordOutcome] = []
-        reported_new: set[uuid.UUID] = set()
-        for item, stored in zip(items, resolved, strict=True):
-            if stored is None:  # deleted concurrently between insert and read-back
+        for item, stored_item in zip(items, resolved, strict=True):
+            if stored_item is None:  # deleted concurrently between insert and read-back
                 raise NotFound(f"item for idempotency key {item.idempotency_key!r} vanished during recording")
-            created = stored.id in inserted and stored.id not in reported_new
-            if created:
-                reported_new.add(stored.id)
-            outcomes.append(RecordOutcome(item=stored, created=created))
-        if inserted:
+            created = stored_item.id in inserted
+            inserted.discard(stored_item.id)  # a duplicate later in the batch is not "created" again
+            outcomes.append(RecordOutcome(item=stored_item, created=created))
+        created_count = sum(o.created for o in outcomes)
+        if created_count:
             log.info(
                 "recorded %d new item(s) of %d",
-                len(inserted),
+                created_count,
                 len(items),
-                extra={"items_created": len(inserted)},
+                extra={"items_created": created_count},
             )
         return outcomes
 
@@ -145,15 +155,13 @@ class LearningService:
         if self.embedder.is_fake:
             log.warning(FAKE_WARNING)
         vector = self.embedder.embed([query])[0]
-        # Over-fetch so the rating adjustment can reorder within a wider candidate set.
-        candidates = self.repository.search(vector, filters, limit=min(max(4 * k, 20), 200))
-        hits = [
-            SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating))
-            for item, sim in candidates
-            if sim >= min_score
+        # Over-fetch candidates so the rating adjustment can reorder within a wider set.
+        found = self.repository.search(
+            vector, filters, top_k=k, candidates=min(max(4 * k, 40), 200), min_similarity=min_score
+        )
+        return [
+            SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating)) for item, sim in found
         ]
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
 
     def summary(self) -> Summary:
         stats = self.repository.stats()
