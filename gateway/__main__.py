@@ -12,8 +12,6 @@ from gateway.envoy_config import write_config
 from gateway.settings import GatewaySettings
 from services.common.logging import configure_logging
 
-ROOT = Path(__file__).resolve().parent.parent
-DESCRIPTOR = ROOT / "gen" / "aicmo_descriptor.pb"
 log = logging.getLogger("gateway")
 
 
@@ -28,10 +26,10 @@ def envoy_binary() -> str:
 def main() -> int:
     settings = GatewaySettings()
     configure_logging(settings.log_level, settings.log_format, service="gateway")
-    if not DESCRIPTOR.exists():
-        log.error("descriptor set %s is missing: run `make protos`", DESCRIPTOR)
+    if not settings.gateway_descriptor.exists():
+        log.error("descriptor set %s is missing: run `make protos`", settings.gateway_descriptor)
         return 2
-    config = write_config(settings, DESCRIPTOR)
+    config = write_config(settings, settings.gateway_descriptor)
     log.info("REST gateway on http://%s:%d (config %s)", settings.bind_host, settings.gateway_port, config)
     # exec: Envoy becomes this process, so signals reach it directly. Hot restart off: it would tie
     # Envoy's lifetime to shared memory of a parent and forbid a second instance.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from services.common.settings import CommonSettings
@@ -18,3 +20,5 @@ class GatewaySettings(CommonSettings):
     # The generate routes: the UI reads with a 120 s timeout.
     gateway_generate_timeout_seconds: float = Field(default=120.0, gt=0)
     gateway_default_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The descriptor set `make protos` builds; the transcoder reads routes and JSON names from it.
+    gateway_descriptor: Path = Path(__file__).resolve().parent.parent / "gen" / "aicmo_descriptor.pb"

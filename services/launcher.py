@@ -23,7 +23,7 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from services.common.logging import configure_logging
 from services.common.settings import CommonSettings
@@ -40,7 +40,7 @@ class StackSettings(CommonSettings):
     gateway_port: int = 8080
     ui_port: int = 8501
     embedded_pg_port: int = 54329
-    memory_db: str | None = None
+    memory_db: SecretStr | None = None
     start_ui: bool = True
     startup_timeout_seconds: float = Field(default=180.0, gt=0)
 

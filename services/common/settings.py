@@ -26,6 +26,11 @@ class CommonSettings(BaseSettings):
     bind_host: str = "127.0.0.1"
     api_token: SecretStr | None = None
 
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from services.common.settings import CommonSettings
 
@@ -33,6 +33,12 @@ class GeneratorSettings(CommonSettings):
     openai_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
     )
+
+    @field_validator("openai_api_key", "openai_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def spool_dir(self) -> Path:
