@@ -29,6 +29,7 @@ def _load(module: str) -> Callable[[], Benchmark]:
 # name -> loader of the area's Benchmark. `python -m bench` runs them in this order.
 AREAS: dict[str, Callable[[], Benchmark]] = {
     "memory": _load("bench.memory_bench"),
+    "stack": _load("bench.stack_bench"),
 }
 
 

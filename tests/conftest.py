@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.support import TEST_DATA_ROOT, free_port, new_data_dir
+from tests.support import CREATED_DATA_DIRS, TEST_DATA_ROOT, free_port, new_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -51,5 +51,8 @@ def data_dir() -> Iterator[Path]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # Leave no test data behind (a failing run keeps its logs for inspection).
-    if exitstatus == 0 and TEST_DATA_ROOT.exists():
-        shutil.rmtree(TEST_DATA_ROOT, ignore_errors=True)
+    if exitstatus == 0:
+        for path in CREATED_DATA_DIRS:
+            shutil.rmtree(path, ignore_errors=True)
+        if TEST_DATA_ROOT.exists() and not any(TEST_DATA_ROOT.iterdir()):
+            TEST_DATA_ROOT.rmdir()

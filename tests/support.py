@@ -27,9 +27,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Directories this test session made (another session may be running beside it: leave its alone).
+CREATED_DATA_DIRS: list[Path] = []
+
+
 def new_data_dir(label: str) -> Path:
     path = TEST_DATA_ROOT / f"{label}-{uuid.uuid4().hex[:8]}"
     path.mkdir(parents=True)
+    CREATED_DATA_DIRS.append(path)
     return path
 
 

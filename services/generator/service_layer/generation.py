@@ -26,7 +26,8 @@ from services.generator.domain.packages import Package, SectionSpec
 
 log = logging.getLogger(__name__)
 
-RETRIEVAL_TOP_K = 50
+RETRIEVAL_TOP_K = 40
+RETRIEVED_KINDS = ("report_section", "uploaded_example")
 EXAMPLES_PER_SECTION = 3
 
 
@@ -192,7 +193,11 @@ class ReportGenerator:
         try:
             response = self._memory.search(
                 mpb.SearchItemsRequest(
-                    query=query, top_k=RETRIEVAL_TOP_K, min_score=self._config.retrieval_min_score
+                    query=query,
+                    top_k=RETRIEVAL_TOP_K,
+                    min_score=self._config.retrieval_min_score,
+                    # Whole reports are large and never quoted (their sections are): leave them out.
+                    kinds=list(RETRIEVED_KINDS),
                 ),
                 timeout=budget,
             )
@@ -325,13 +330,11 @@ def brief_query(brief: Brief, package: Package) -> str:
 
 def group_examples(results: Sequence[mpb.SearchResult], package: Package) -> dict[str, list[Example]]:
     """Past sections go to the same section of the new report; examples without a section inform the
-    overview. Whole reports are not quoted (their sections are)."""
+    section named in their tags, else the overview."""
     ids = {s.id for s in package.sections}
     grouped: dict[str, list[Example]] = {}
     for result in results:
         item = result.item
-        if item.kind == "full_report":
-            continue
         target = item.section_id if item.section_id in ids else ""
         if not target and not item.section_id:
             target = next((t for t in item.tags if t in ids), package.sections[0].id)
