@@ -16,6 +16,7 @@ class Example:
     rating: str = ""  # "gold", "weak" or ""
     section_id: str = ""  # the section it came from, if any
     client_id: str = ""
+    kind: str = ""  # the learned item's kind, e.g. "report_section", "uploaded_example"
 
 
 @dataclass(frozen=True)

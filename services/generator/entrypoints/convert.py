@@ -130,13 +130,7 @@ def section_to_proto(section: SectionResult) -> pb.ReportSection:
         markdown=section.markdown,
         mode=section.mode,
         learned_from=[
-            pb.LearnedFrom(
-                item_id=e.item_id,
-                score=e.score,
-                title=e.title,
-                kind="report_section" if e.section_id else "uploaded_example",
-                rating=e.rating,
-            )
+            pb.LearnedFrom(item_id=e.item_id, score=e.score, title=e.title, kind=e.kind, rating=e.rating)
             for e in section.learned_from
         ],
     )

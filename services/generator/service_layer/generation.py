@@ -351,6 +351,7 @@ def group_examples(results: Sequence[mpb.SearchResult], package: Package) -> dic
                     rating=item.rating,
                     section_id=item.section_id,
                     client_id=item.client_id,
+                    kind=item.kind,
                 )
             )
     return grouped

@@ -32,6 +32,7 @@ def test_generated_report_is_learned_and_informs_the_next(stack: Stack) -> None:
     # The first report's section for the same slot is what informed it.
     stored = stack.memory.GetItem(mpb.GetItemRequest(id=channel.learned_from[0].item_id), timeout=T).item
     assert stored.section_id == "channel_plan" and stored.client_id == "northwind-coffee-co"
+    assert channel.learned_from[0].kind == "report_section"
 
     summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
     assert dict(summary.per_kind) == {"full_report": 2, "report_section": 34}
