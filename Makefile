@@ -10,7 +10,7 @@ GEN_STAMP := $(GEN)/.generated
 PROTOS := $(shell find protos -name '*.proto')
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help setup venv protos run test test-unit test-integration lint bench reembed psql clean
+.PHONY: help setup venv protos browser run test test-unit test-integration lint bench reembed psql clean
 
 help:
 	@echo "make run     set up everything and start the whole system"
@@ -45,7 +45,14 @@ $(GEN_STAMP): $(STAMP) $(PROTOS)
 run: setup
 	$(PY) -m services.launcher
 
-test: setup
+# Debian's chromium for the browser test (Playwright drives it; nothing is downloaded from elsewhere).
+# Without root and without chromium, the browser test is skipped with a reason.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: /usr/bin/chromium missing and not root: the browser test will be skipped"; fi
+
+test: setup browser
 	$(PY) -m pytest
 
 test-unit: setup
@@ -56,7 +63,7 @@ test-integration: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy services tests scripts bench
+	$(VENV)/bin/mypy services gateway ui tests scripts bench
 
 bench: setup
 	$(PY) -m bench

@@ -165,7 +165,7 @@ class Stack:
                     "ui",
                     [py, "-m", "streamlit", "run", "ui/app.py", "--server.port", str(s.ui_port),
                      "--server.address", s.bind_host, "--server.headless", "true",
-                     "--browser.gatherUsageStats", "false"],
+                     "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"],
                     env,
                     logs / "ui.log",
                     http_ok(f"http://127.0.0.1:{s.ui_port}/_stcore/health"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.e2e.stack import StackProcess
 from tests.support import CREATED_DATA_DIRS, TEST_DATA_ROOT, free_port, new_data_dir
 
 
@@ -47,6 +48,17 @@ def data_dir() -> Iterator[Path]:
     path = new_data_dir("data")
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def running_stack() -> Iterator[StackProcess]:
+    """Memory, generator, Envoy and the Streamlit UI, started by the launcher on free ports (shared by the
+    e2e and UI tests)."""
+    stack = StackProcess(new_data_dir("stack"), with_ui=True)
+    stack.start()
+    yield stack
+    stack.stop()
+    shutil.rmtree(stack.data_dir, ignore_errors=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -33,6 +33,7 @@ class MemorySettings(CommonSettings):
     def _empty_is_unset(cls, value: object) -> object:
         # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
         return None if isinstance(value, str) and not value.strip() else value
+
     # HNSW search breadth: higher is more exact and slower (see `make bench`).
     hnsw_ef_search: int = Field(default=100, ge=10, le=1000)
     # Threads for the local embedding model; 0 lets onnxruntime use every core.

@@ -1,4 +1,5 @@
-"""The running system for end-to-end tests: `running_stack` is shared by the whole session."""
+"""Stacks of their own for end-to-end tests that stop, restart or reconfigure them (the shared
+`running_stack` lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,6 @@ import pytest
 
 from tests.e2e.stack import StackProcess
 from tests.support import new_data_dir
-
-
-@pytest.fixture(scope="session")
-def running_stack() -> Iterator[StackProcess]:
-    """Memory, generator, Envoy and the Streamlit UI, started by the launcher on free ports."""
-    stack = StackProcess(new_data_dir("stack"), with_ui=True)
-    stack.start()
-    yield stack
-    stack.stop()
-    shutil.rmtree(stack.data_dir, ignore_errors=True)
 
 
 @pytest.fixture

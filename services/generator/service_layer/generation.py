@@ -139,8 +139,6 @@ class ReportGenerator:
             t = time.monotonic()
             examples, learning_detail = self._retrieve(request, deadline)
             timings["retrieve_ms"] = _ms(t)
-            if learning_detail:
-                warnings.append(learning_detail)
 
         t = time.monotonic()
         previous = split_report(request.previous_draft)
@@ -203,12 +201,13 @@ class ReportGenerator:
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
-            why = "was too slow" if code == grpc.StatusCode.DEADLINE_EXCEEDED else "was unavailable"
-            log.warning("retrieval skipped: memory %s (%s)", why, code)
-            return {}, (
-                f"learned examples were not used: the memory service {why} "
-                f"(retrieval budget {self._config.retrieval_budget * 1000:.0f} ms)"
-            )
+            budget_ms = self._config.retrieval_budget * 1000
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                why = f"did not answer within the retrieval budget ({budget_ms:.0f} ms)"
+            else:
+                why = f"was unavailable ({code.name if code else 'no answer'})"
+            log.warning("retrieval skipped: memory %s", why)
+            return {}, f"learned examples were not used: the memory service {why}"
         return group_examples(response.results, request.package), ""
 
     # -- writing ---------------------------------------------------------------------------------------

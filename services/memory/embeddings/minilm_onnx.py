@@ -55,6 +55,7 @@ class MiniLMOnnxEmbedder:
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
+        self.embed(["warm-up"])  # the first run allocates and optimises: pay it at start, not on a request
         log.info("embedding model %s loaded (onnx int8, %d dims)", MODEL_NAME, DIMENSIONS)
 
     def embed(self, texts: Sequence[str]) -> Vectors:

@@ -1,0 +1,94 @@
+"""Helpers for driving ui/app.py with Streamlit's own test harness (AppTest)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support import ROOT
+
+APP = ROOT / "ui" / "app.py"
+ARTIFACTS = ROOT / "var" / "artifacts" / "ui"
+# One script run may stream a whole report from the real stack.
+RUN_TIMEOUT = 90.0
+
+
+def new_app(monkeypatch: pytest.MonkeyPatch, gateway_url: str, token: str | None = None) -> AppTest:
+    monkeypatch.setenv("AICMO_GATEWAY_URL", gateway_url)
+    if token:
+        monkeypatch.setenv("AICMO_API_TOKEN", token)
+    else:
+        monkeypatch.delenv("AICMO_API_TOKEN", raising=False)
+    return AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+
+
+def run(at: AppTest) -> AppTest:
+    """One script run; it must finish without an exception shown in the app."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} in {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page says (markdown, captions and alerts) as one string, for `in` checks."""
+    parts: list[str] = []
+    for group in (at.markdown, at.caption, at.error, at.warning, at.info, at.success):
+        parts += [str(e.value) for e in group]
+    parts += [e.label for e in at.expander] + [s.label for s in at.status]
+    return "\n".join(parts)
+
+
+def alerts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def fill_brief(
+    at: AppTest,
+    *,
+    client: str,
+    brand: str,
+    package: str = "quick_social_basic",
+    industry: str = "Coffee & cafés",
+    other_industry: str = "",
+    launch: datetime.date | None = None,
+    raw_text: str = "",
+) -> None:
+    at.text_input(key="brief_client_name").input(client)
+    at.text_input(key="brief_brand_name").input(brand)
+    at.text_input(key="brief_product_service").input("Specialty coffee subscription")
+    at.selectbox(key="brief_industry").select(industry)
+    if other_industry:
+        at.text_input(key="brief_industry_other").input(other_industry)
+    at.text_input(key="brief_geography").input("Seattle")
+    at.text_area(key="brief_audience").input("Commuters who love good coffee")
+    at.text_area(key="brief_objectives").input("Grow subscriptions by 30%")
+    at.text_input(key="brief_budget").input("$50,000")
+    at.text_input(key="brief_timeline").input("8 weeks")
+    at.text_area(key="brief_constraints").input("No discounts above 20%")
+    if launch is not None:
+        at.date_input(key="brief_launch_date").set_value(launch)
+    if raw_text:
+        at.text_area(key="brief_raw_text").input(raw_text)
+    at.selectbox(key="gen_package").select(package)
+
+
+@contextmanager
+def stack_logs_on_failure(stack: Any, name: str) -> Iterator[None]:
+    """When the block fails, keep the stack's logs in var/artifacts/ui/ (the stack's own dir is removed)."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"{name}-stack-logs.txt").write_text(stack.all_logs()[-300_000:])
+        raise

@@ -1,0 +1,146 @@
+"""The Streamlit app under AppTest against the real running stack (launcher: Postgres, memory, generator,
+Envoy): generate, see the stats go up, rate, open, delete, upload, and forget — checked over REST too."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, stack_logs_on_failure, texts
+from ui.api import client_key
+
+
+def rest(stack: Any, method: str, path: str) -> tuple[int, dict[str, Any]]:
+    headers = {"Accept": "application/json"}
+    token = stack.env.get("AICMO_API_TOKEN")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(stack.gateway_url + path, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def count(at: Any) -> int:
+    return int(metric(at, "Items learned").replace(",", ""))
+
+
+def test_operator_flows_against_the_real_stack(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
+    with stack_logs_on_failure(running_stack, "apptest"):
+        operator_flows(monkeypatch, running_stack)
+
+
+def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
+    client_name = f"Ember Roasters {uuid.uuid4().hex[:6]}"
+    client_id = client_key(client_name)
+    at = run(new_app(monkeypatch, running_stack.gateway_url, running_stack.env.get("AICMO_API_TOKEN")))
+    assert not at.error, alerts(at, "error")
+    assert "All services are serving" in alerts(at, "success")
+    before = count(at)
+
+    # Generate, with live progress, and see what was learned.
+    fill_brief(
+        at,
+        client=client_name,
+        brand="Ember Roast",
+        package="quick_social_basic",
+        raw_text="Cold brew launch.",
+    )
+    at.button(key="gen_submit").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    _, packages = rest(running_stack, "GET", "/api/aicmo/packages")
+    quick = next(p for p in packages["packages"] if p["key"] == "quick_social_basic")
+    assert [p.value for p in at.progress] == [100]
+    assert at.progress[0].proto.text.startswith(f"Report ready: {quick['section_count']} sections in")
+    page = texts(at)
+    for n, section in enumerate(quick["sections"], start=1):
+        assert f"✓ {n}. {section['title']}" in page
+    assert any(str(m.value).startswith("# Ember Roast — Quick Social Pack (Basic)") for m in at.markdown)
+    caption = next(c.value for c in at.caption if "Generation mode" in c.value)
+    assert "learning: recorded" in caption and "total" in caption
+    assert "Learned from:" in page
+    after = count(at)
+    assert after == before + 1 + quick["section_count"]
+
+    # Rate the whole report gold.
+    at.radio(key="gen_rate_choice").set_value("gold")
+    at.text_input(key="gen_rate_note").input("Spot on")
+    at.button(key="gen_rate_submit").click()
+    run(at)
+    assert any("Rated the whole report gold" in s for s in alerts(at, "success")), alerts(at, "warning")
+    status, reports = rest(running_stack, "GET", f"/api/learn/items?kind=full_report&client_id={client_id}")
+    assert status == 200
+    assert [(i["rating"], i["rating_note"]) for i in reports["items"]] == [("gold", "Spot on")]
+
+    # Browse this client's items, open a section, rate it weak.
+    at.text_input(key="learn_client_filter").input(client_id)
+    run(at)
+    assert f"of {1 + quick['section_count']} matching items" in texts(at)
+    _, sections = rest(running_stack, "GET", f"/api/learn/items?kind=report_section&client_id={client_id}")
+    target = sections["items"][0]
+    at.selectbox(key="learn_open_id").select(target["id"])
+    run(at)
+    assert f"id `{target['id']}`" in texts(at)
+    at.radio(key="learn_rate_choice").set_value("weak")
+    at.text_input(key="learn_rate_note").input("Too generic")
+    at.button(key="learn_rate_submit").click()
+    run(at)
+    _, opened = rest(running_stack, "GET", f"/api/learn/items/{target['id']}")
+    assert (opened["item"]["rating"], opened["item"]["rating_note"]) == ("weak", "Too generic")
+
+    # Delete it (after the confirmation step).
+    at.button(key="learn_delete").click()
+    run(at)
+    at.button(key="learn_delete_confirm").click()
+    run(at)
+    assert any("Deleted" in s for s in alerts(at, "success"))
+    status, _ = rest(running_stack, "GET", f"/api/learn/items/{target['id']}")
+    assert status == 404
+    assert count(at) == after - 1
+
+    # Upload a reference example for the same client; the second upload is recognised.
+    example = (
+        f"Subject: your tenth cold brew is on us ({client_name})\n\nThanks for being a regular.".encode()
+    )
+    at.file_uploader(key="learn_upload_file").set_value(("tenth-brew.md", example, "text/markdown"))
+    at.text_input(key="learn_upload_client").input(client_name)
+    at.text_input(key="learn_upload_tags").input("email, loyalty")
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    assert any("as a new uploaded_example" in s for s in alerts(at, "success")), alerts(at, "error")
+    assert count(at) == after
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    assert any("Already known" in i for i in alerts(at, "info"))
+    _, uploads = rest(running_stack, "GET", f"/api/learn/items?kind=uploaded_example&client_id={client_id}")
+    assert [(u["source"], u["tags"]) for u in uploads["items"]] == [("upload", ["email", "loyalty"])]
+
+    # Search finds it.
+    at.text_input(key="learn_search_query").input("tenth cold brew on us")
+    at.button(key="learn_search_submit").click()
+    run(at)
+    assert uploads["items"][0]["id"] in list(at.dataframe[-1].value["id"])
+
+    # Forget the client: count first, then confirm.
+    expected = quick["section_count"] + 1  # report + sections - deleted one + upload
+    at.text_input(key="learn_forget_input").input(client_name)
+    at.button(key="learn_forget_count").click()
+    run(at)
+    assert any(
+        f"{expected} items learned for client `{client_id}` will be deleted" in w
+        for w in alerts(at, "warning")
+    )
+    at.button(key="learn_forget_confirm").click()
+    run(at)
+    assert any(f"deleted {expected} items" in s for s in alerts(at, "success"))
+    _, left = rest(running_stack, "GET", f"/api/learn/items?client_id={quote(client_id)}")
+    assert left["total_size"] == 0
+    assert count(at) == before

@@ -1,0 +1,533 @@
+"""The Generate tab: the brief, the package, live progress, the report, downloads, refinement and rating."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from ui import documents
+from ui.api import (
+    ClientBrief,
+    GatewayClient,
+    GatewayError,
+    GenerateRequest,
+    GenerateResult,
+    Package,
+    SectionCompleted,
+    StreamCompleted,
+    StreamStarted,
+    client_key,
+)
+from ui.common import format_timings, get_obj, get_state, make_client, rating_badge, show_error
+
+OTHER_INDUSTRY = "Other…"
+INDUSTRY_PRESETS = (
+    "Food & beverage",
+    "Coffee & cafés",
+    "Retail & e-commerce",
+    "Beauty & personal care",
+    "Health & wellness",
+    "Fitness",
+    "B2B software (SaaS)",
+    "Consumer technology",
+    "Financial services",
+    "Education",
+    "Travel & hospitality",
+    "Real estate",
+    "Automotive",
+    "Non-profit",
+)
+INDUSTRY_OPTIONS = ("", *INDUSTRY_PRESETS, OTHER_INDUSTRY)
+
+# Session-state keys. Every widget has one, so what the operator typed survives reruns and failures.
+K_CLIENT = "brief_client_name"
+K_BRAND = "brief_brand_name"
+K_PRODUCT = "brief_product_service"
+K_INDUSTRY = "brief_industry"
+K_INDUSTRY_OTHER = "brief_industry_other"
+K_GEOGRAPHY = "brief_geography"
+K_AUDIENCE = "brief_audience"
+K_OBJECTIVES = "brief_objectives"
+K_BUDGET = "brief_budget"
+K_TIMELINE = "brief_timeline"
+K_CONSTRAINTS = "brief_constraints"
+K_LAUNCH = "brief_launch_date"
+K_RAW = "brief_raw_text"
+K_USE_LEARNING = "brief_use_learning"
+K_UPLOAD = "brief_upload"
+K_UPLOAD_MSG = "brief_upload_message"
+K_PACKAGE = "gen_package"
+K_PACKAGES_CACHE = "gen_packages_cache"
+K_SUBMIT = "gen_submit"
+K_RESULT = "gen_result"
+K_REQUEST = "gen_request"
+K_PROGRESS = "gen_progress"
+K_ERROR = "gen_error"
+K_FEEDBACK = "gen_feedback"
+K_REFINE = "gen_refine"
+K_RATE_CHOICE = "gen_rate_choice"
+K_RATE_NOTE = "gen_rate_note"
+K_RATE_MSG = "gen_rate_message"
+
+
+@dataclass
+class Progress:
+    """What the last generation showed while it ran (kept so the bar and list stay after it finishes)."""
+
+    label: str = ""
+    total: int = 0
+    done: list[str] = field(default_factory=list)
+    state: str = "running"  # running | complete | error
+    report_id: str = ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Callbacks (run before the script, so they may set widget state).
+
+
+def _on_brief_upload() -> None:
+    uploaded = st.session_state.get(K_UPLOAD)
+    if uploaded is None:
+        return
+    try:
+        text = documents.read_upload(uploaded.name, uploaded.getvalue())
+    except documents.DocumentError as exc:
+        st.session_state[K_UPLOAD_MSG] = ("error", str(exc))
+        return
+    st.session_state[K_RAW] = text
+    st.session_state[K_UPLOAD_MSG] = (
+        "success",
+        f"Read {len(text):,} characters from {uploaded.name} into the brief text below.",
+    )
+
+
+def _on_rate_report() -> None:
+    result = get_obj(K_RESULT, GenerateResult)
+    request = get_obj(K_REQUEST, GenerateRequest)
+    if result is None or request is None:
+        return
+    rating = get_state(K_RATE_CHOICE, "gold")
+    note = get_state(K_RATE_NOTE, "").strip()
+    client = make_client()
+    try:
+        item = client.find_report_item(
+            result.report_id,
+            client_id=client_key(request.client_brief.client_name),
+            title=f"{request.client_brief.brand_name} — {result.package_label}",
+        )
+        if item is None:
+            st.session_state[K_RATE_MSG] = (
+                "warning",
+                "This report is not in memory yet"
+                + (" (its learning is still pending)" if result.learning_status == "pending" else "")
+                + ". Try again in a moment.",
+            )
+            return
+        rated = client.rate_item(item.id, rating, note)
+    except GatewayError as exc:
+        st.session_state[K_RATE_MSG] = ("error", str(exc))
+        return
+    finally:
+        client.close()
+    st.session_state[K_RATE_MSG] = (
+        "success",
+        f"Rated the whole report {rated.rating or rating} ({rating_badge(rated.rating)}): learned item "
+        f"“{rated.title}” (id {rated.id}). Later reports for similar briefs will "
+        + ("lean on it more." if rated.rating == "gold" else "lean on it less."),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rendering.
+
+
+def _load_packages(client: GatewayClient) -> tuple[list[Package], GatewayError | None]:
+    cached: list[Package] = get_state(K_PACKAGES_CACHE, [])
+    if cached:
+        return cached, None
+    try:
+        packages = client.list_packages()
+    except GatewayError as exc:
+        return [], exc
+    st.session_state[K_PACKAGES_CACHE] = packages
+    return packages, None
+
+
+def render(client: GatewayClient) -> None:
+    st.subheader("Client brief")
+    _render_upload()
+    packages, packages_error = _load_packages(client)
+    package = _render_package_select(packages, packages_error)
+    submitted = _render_brief_form()
+    progress_area = st.container()
+    brief, problem = _brief_from_state() if submitted else (None, "")
+    if submitted and not problem and package is None:
+        problem = str(packages_error) if packages_error else "Choose a package to generate a report."
+    if brief is not None and package is not None and not problem:
+        request = GenerateRequest(
+            client_brief=brief,
+            package_key=package.key,
+            stage="draft",
+            use_learning=get_state(K_USE_LEARNING, True),
+        )
+        _run_generation(client, request, progress_area)
+    else:
+        if problem:
+            st.session_state[K_ERROR] = problem
+        _render_last_progress(progress_area)
+    error = get_state(K_ERROR, "")
+    if error:
+        st.error(error, icon=":material/error:")
+    result = get_obj(K_RESULT, GenerateResult)
+    if result is not None:
+        _render_result(client, result)
+
+
+def _render_upload() -> None:
+    st.file_uploader(
+        "Upload a brief (.txt, .md, .pdf or .docx): its text fills the brief text below",
+        type=list(documents.SUPPORTED_UPLOADS),
+        key=K_UPLOAD,
+        on_change=_on_brief_upload,
+        max_upload_size=documents.MAX_UPLOAD_MB,
+    )
+    message = st.session_state.get(K_UPLOAD_MSG)
+    if isinstance(message, tuple) and len(message) == 2:
+        level, text = message
+        (st.error if level == "error" else st.success)(str(text))
+
+
+def _render_package_select(packages: list[Package], error: GatewayError | None) -> Package | None:
+    if error is not None:
+        show_error(error, "The package list")
+    by_key = {p.key: p for p in packages}
+    keys = list(by_key)
+    if keys and get_state(K_PACKAGE, "") not in by_key:
+        default = "strategy_campaign_standard"
+        st.session_state[K_PACKAGE] = default if default in by_key else keys[0]
+    chosen = st.selectbox(
+        "Package",
+        options=keys,
+        format_func=lambda key: (
+            f"{by_key[key].label} — {by_key[key].section_count} sections" if key in by_key else str(key)
+        ),
+        key=K_PACKAGE,
+        placeholder="No packages (the gateway is not answering)" if not keys else "Choose a package",
+        help="Choosing a package turns on every agency-grade service (plan, blueprint, calendar, creatives).",
+    )
+    package = by_key.get(str(chosen)) if chosen is not None else None
+    if package is not None:
+        with st.expander(f"Sections in {package.label} ({package.section_count})"):
+            st.markdown("\n".join(f"{i}. {s.title}" for i, s in enumerate(package.sections, start=1)))
+    return package
+
+
+def _render_brief_form() -> bool:
+    with st.form("brief_form", border=True):
+        left, right = st.columns(2)
+        with left:
+            st.text_input("Client name *", key=K_CLIENT, placeholder="e.g. Northwind Coffee Co.")
+            st.text_input(
+                "Product or service", key=K_PRODUCT, placeholder="e.g. specialty coffee subscription"
+            )
+            st.selectbox(
+                "Industry",
+                options=INDUSTRY_OPTIONS,
+                key=K_INDUSTRY,
+                format_func=lambda v: v or "(choose an industry)",
+            )
+            st.text_input(
+                "Other industry (used when “Other…” is chosen)",
+                key=K_INDUSTRY_OTHER,
+                placeholder="e.g. Pet care",
+            )
+            st.text_input("Geography", key=K_GEOGRAPHY, placeholder="e.g. Seattle and Portland")
+            st.text_input("Budget", key=K_BUDGET, placeholder="e.g. $50,000 or €20k/month")
+        with right:
+            st.text_input("Brand *", key=K_BRAND, placeholder="e.g. Northwind")
+            st.text_area("Audience", key=K_AUDIENCE, height=68, placeholder="Who should the campaign reach?")
+            st.text_area("Objectives", key=K_OBJECTIVES, height=68, placeholder="What must it achieve?")
+            st.text_input("Timeline", key=K_TIMELINE, placeholder="e.g. 8 weeks, Q3 2026")
+            st.date_input(
+                "Launch date (optional)",
+                value=None,
+                min_value=datetime.date(2000, 1, 1),
+                max_value=datetime.date(2100, 12, 31),
+                format="YYYY-MM-DD",
+                key=K_LAUNCH,
+            )
+        st.text_area(
+            "Constraints", key=K_CONSTRAINTS, height=68, placeholder="Legal, brand or channel limits"
+        )
+        st.text_area(
+            "Brief text (free text; an uploaded brief lands here)",
+            key=K_RAW,
+            height=150,
+        )
+        st.checkbox(
+            "Learn: use what was learned before, and record this report",
+            value=True,
+            key=K_USE_LEARNING,
+        )
+        return st.form_submit_button("Generate report", type="primary", key=K_SUBMIT)
+
+
+def _brief_from_state() -> tuple[ClientBrief, str]:
+    """The brief from the form's state, and a problem to show instead of generating ("" if none)."""
+
+    def text(key: str) -> str:
+        return get_state(key, "").strip()
+
+    industry = text(K_INDUSTRY)
+    if industry == OTHER_INDUSTRY:
+        industry = text(K_INDUSTRY_OTHER)
+    launch = st.session_state.get(K_LAUNCH)
+    brief = ClientBrief(
+        client_name=text(K_CLIENT),
+        brand_name=text(K_BRAND),
+        product_service=text(K_PRODUCT),
+        industry=industry,
+        geography=text(K_GEOGRAPHY),
+        audience=text(K_AUDIENCE),
+        objectives=text(K_OBJECTIVES),
+        budget=text(K_BUDGET),
+        timeline=text(K_TIMELINE),
+        constraints=text(K_CONSTRAINTS),
+        raw_brief_text=text(K_RAW),
+        launch_date=launch.isoformat() if isinstance(launch, datetime.date) else "",
+    )
+    missing = [
+        label
+        for label, value in (("Client name", brief.client_name), ("Brand", brief.brand_name))
+        if not value
+    ]
+    if missing:
+        return brief, f"Fill in {' and '.join(missing)} to generate a report."
+    if get_state(K_INDUSTRY, "") == OTHER_INDUSTRY and not industry:
+        return brief, "Type the industry in “Other industry”, or pick one from the list."
+    return brief, ""
+
+
+def _done_lines(done: list[str]) -> str:
+    """Completed sections, one per line: "✓ 1. Overview"."""
+    return "  \n".join(f"✓ {i}. {title}" for i, title in enumerate(done, start=1))
+
+
+def _render_done_list(progress: Progress) -> None:
+    label = f"Sections written: {len(progress.done)} of {progress.total}"
+    with st.expander(label, expanded=False, icon=":material/checklist:"):
+        st.markdown(_done_lines(progress.done) or "No section was completed.")
+
+
+def _run_generation(client: GatewayClient, request: GenerateRequest, area: DeltaGenerator) -> None:
+    """Streams one generation into `area`: a progress bar, and the section names as they complete."""
+    st.session_state[K_ERROR] = ""
+    progress = Progress(label="Sending the brief to AICMO…")
+    st.session_state[K_PROGRESS] = progress
+    started_at = time.monotonic()
+    with area:
+        bar = st.progress(0.0, text=progress.label)
+        done_box = st.empty()
+    try:
+        for event in client.stream_generate_report(request):
+            if isinstance(event, StreamStarted):
+                progress.total = len(event.sections)
+                progress.report_id = event.report_id
+                progress.label = f"Writing {progress.total} sections of {event.package_label}…"
+                bar.progress(0.0, text=progress.label)
+            elif isinstance(event, SectionCompleted):
+                progress.total = event.total or progress.total
+                progress.done.append(event.section.title)
+                fraction = min(event.index / progress.total, 1.0) if progress.total else 0.0
+                progress.label = f"{event.index}/{progress.total} sections · {event.section.title}"
+                bar.progress(fraction, text=progress.label)
+                done_box.markdown(_done_lines(progress.done))
+            elif isinstance(event, StreamCompleted):
+                result = event.result
+                elapsed = time.monotonic() - started_at
+                progress.state = "complete"
+                progress.label = f"Report ready: {len(result.sections)} sections in {elapsed:.1f} s"
+                bar.progress(1.0, text=progress.label)
+                with done_box.container():
+                    _render_done_list(progress)
+                st.session_state[K_RESULT] = result
+                st.session_state[K_REQUEST] = request
+                st.session_state[K_RATE_MSG] = None
+    except GatewayError as exc:
+        progress.state = "error"
+        progress.label = (
+            f"Stopped after {len(progress.done)} of {progress.total} sections"
+            if progress.total
+            else "The report was not started"
+        )
+        bar.progress(len(progress.done) / progress.total if progress.total else 0.0, text=progress.label)
+        with done_box.container():
+            if progress.done:
+                _render_done_list(progress)
+        st.session_state[K_ERROR] = str(exc)
+
+
+def _render_last_progress(area: DeltaGenerator) -> None:
+    progress = get_obj(K_PROGRESS, Progress)
+    if progress is None or not progress.label:
+        return
+    if progress.state == "running":
+        # A rerun while streaming (the operator used the page) stops the live view; the server goes on.
+        progress.state = "error"
+        progress.label = f"Live view stopped after {len(progress.done)} of {progress.total} sections"
+        st.session_state[K_ERROR] = (
+            "The page was used while the report was being written, which stopped the live view here. "
+            "AICMO still finishes and learns that report (see the Learn tab); generate again to see a "
+            "report here."
+        )
+    with area:
+        fraction = (
+            1.0
+            if progress.state == "complete"
+            else (len(progress.done) / progress.total if progress.total else 0.0)
+        )
+        st.progress(min(fraction, 1.0), text=progress.label)
+        if progress.done:
+            _render_done_list(progress)
+
+
+@functools.lru_cache(maxsize=8)
+def _pdf_bytes(markdown: str, title: str) -> bytes:
+    return documents.markdown_to_pdf(markdown, title)
+
+
+@functools.lru_cache(maxsize=8)
+def _docx_bytes(markdown: str, title: str) -> bytes:
+    return documents.markdown_to_docx(markdown, title)
+
+
+def _render_result(client: GatewayClient, result: GenerateResult) -> None:
+    request = get_obj(K_REQUEST, GenerateRequest)
+    brief = request.client_brief if request else ClientBrief(client_name="", brand_name="")
+    st.divider()
+    stage = request.stage if request else "draft"
+    st.caption(
+        f"Generation mode: **{result.generation_mode or 'unknown'}** · stage: {stage} · "
+        f"learning: {result.learning_status or 'unknown'} · {format_timings(result.timings)} · "
+        f"report id `{result.report_id}`"
+    )
+    if result.learning_detail:
+        st.info(f"Learning: {result.learning_detail}")
+    for warning in result.warnings:
+        if warning not in result.learning_detail:
+            st.warning(warning)
+
+    _render_learned_from(result)
+
+    title = f"{brief.brand_name} — {result.package_label}".strip(" —")
+    stem = f"aicmo-{client_key(brief.brand_name or brief.client_name) or 'report'}-{result.package_key or 'report'}"
+    markdown = result.report_markdown
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Download Markdown",
+        data=markdown.encode("utf-8"),
+        file_name=f"{stem}.md",
+        mime="text/markdown",
+        key="gen_download_md",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        "Download PDF",
+        data=functools.partial(_pdf_bytes, markdown, title),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="gen_download_pdf",
+        on_click="ignore",
+    )
+    cols[2].download_button(
+        "Download Word",
+        data=functools.partial(_docx_bytes, markdown, title),
+        file_name=f"{stem}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key="gen_download_docx",
+        on_click="ignore",
+    )
+
+    with st.container(border=True, key="gen_report_box"):
+        st.markdown(markdown)
+
+    _render_refine(client, result)
+    _render_rate(result)
+
+
+def _render_learned_from(result: GenerateResult) -> None:
+    used = [s for s in result.sections if s.learned_from]
+    count = len({lf.item_id for s in used for lf in s.learned_from})
+    label = (
+        f"Learned from: {count} past item{'s' if count != 1 else ''} informed {len(used)} of "
+        f"{len(result.sections)} sections"
+    )
+    with st.expander(label, expanded=False):
+        if not used:
+            st.markdown(
+                "No past items informed this report: memory had nothing similar enough yet, or learning was off."
+            )
+            return
+        lines: list[str] = []
+        for section in used:
+            lines.append(f"**{section.title}**")
+            for lf in section.learned_from:
+                lines.append(
+                    f"- {lf.title or lf.item_id} — {lf.kind or 'item'}, score {lf.score:.2f}, "
+                    f"{rating_badge(lf.rating)} (`{lf.item_id}`)"
+                )
+            lines.append("")
+        st.markdown("\n".join(lines))
+
+
+def _render_refine(client: GatewayClient, result: GenerateResult) -> None:
+    st.markdown("#### Refine")
+    st.text_area(
+        "Feedback for the next draft",
+        key=K_FEEDBACK,
+        placeholder="e.g. Make the tone more premium and add a loyalty programme.",
+    )
+    if st.button("Regenerate with feedback", key=K_REFINE):
+        request = get_obj(K_REQUEST, GenerateRequest)
+        feedback = get_state(K_FEEDBACK, "").strip()
+        if request is None:
+            st.session_state[K_ERROR] = "Generate a report first."
+        elif not feedback:
+            st.warning("Write some feedback first: it tells AICMO what to change.")
+        else:
+            refine = GenerateRequest(
+                client_brief=request.client_brief,
+                package_key=result.package_key or request.package_key,
+                stage="refine",
+                feedback=feedback,
+                previous_draft=result.report_markdown,
+                use_learning=request.use_learning,
+            )
+            _run_generation(client, refine, st.container())
+            error = get_state(K_ERROR, "")
+            if error:
+                st.error(error, icon=":material/error:")
+            else:
+                st.rerun()
+
+
+def _render_rate(result: GenerateResult) -> None:
+    st.markdown("#### Rate this report")
+    if result.learning_status == "skipped":
+        st.caption(
+            "This report was not recorded in memory (learning was skipped), so there is nothing to rate."
+        )
+        return
+    cols = st.columns([1, 3, 1], vertical_alignment="bottom")
+    cols[0].radio("Rating", options=["gold", "weak"], key=K_RATE_CHOICE, horizontal=True)
+    cols[1].text_input("Note (optional)", key=K_RATE_NOTE, placeholder="Why is it gold or weak?")
+    cols[2].button("Rate report", key="gen_rate_submit", on_click=_on_rate_report)
+    message = st.session_state.get(K_RATE_MSG)
+    if isinstance(message, tuple) and len(message) == 2:
+        level, text = message
+        {"success": st.success, "warning": st.warning}.get(str(level), st.error)(str(text))
