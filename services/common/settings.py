@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _TEMP_ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -47,3 +47,23 @@ class CommonSettings(BaseSettings):
         """True when data would live under a temp path and may be lost on reboot."""
         roots = {Path(root).resolve() for root in (*_TEMP_ROOTS, tempfile.gettempdir())}
         return any(self.data_dir == root or root in self.data_dir.parents for root in roots)
+
+
+class OpenAISettings(CommonSettings):
+    """The OpenAI client settings, for services that can call OpenAI (or any OpenAI-compatible server).
+
+    OPENAI_API_KEY and OPENAI_BASE_URL are read unprefixed, as the openai SDK's own tooling expects.
+    """
+
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AICMO_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
+    )
+
+    @field_validator("openai_api_key", "openai_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
+        return None if isinstance(value, str) and not value.strip() else value

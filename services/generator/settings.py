@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field
 
-from services.common.settings import CommonSettings
+from services.common.settings import OpenAISettings
 
 
-class GeneratorSettings(CommonSettings):
+class GeneratorSettings(OpenAISettings):
     """AICMO_GENERATOR_PORT, AICMO_MEMORY_TARGET, AICMO_RETRIEVAL_BUDGET_MS, AICMO_LLM_MODEL, OPENAI_API_KEY..."""
 
     generator_port: int = 50051
@@ -27,18 +27,6 @@ class GeneratorSettings(CommonSettings):
     llm_model: str = "gpt-4o-mini"
     llm_section_timeout_seconds: float = Field(default=45.0, gt=0, le=300)
     llm_concurrency: int = Field(default=4, ge=1, le=32)
-    openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AICMO_OPENAI_API_KEY")
-    )
-    openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
-    )
-
-    @field_validator("openai_api_key", "openai_base_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
-        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def spool_dir(self) -> Path:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
-from services.common.settings import CommonSettings
+from services.common.settings import OpenAISettings
 
 POSTGRES_SCHEMES = ("postgresql+psycopg2://", "postgresql://", "postgres://")
 
 
-class MemorySettings(CommonSettings):
+class MemorySettings(OpenAISettings):
     """AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
 
     memory_port: int = 50052
@@ -21,18 +21,6 @@ class MemorySettings(CommonSettings):
     embedding_provider: Literal["local", "openai"] = "local"
     fake_embeddings: bool = False
     openai_embedding_model: str = "text-embedding-3-small"
-    openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "AICMO_OPENAI_API_KEY")
-    )
-    openai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "AICMO_OPENAI_BASE_URL")
-    )
-
-    @field_validator("openai_api_key", "openai_base_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
-        return None if isinstance(value, str) and not value.strip() else value
 
     # HNSW search breadth: higher is more exact and slower (see `make bench`).
     hnsw_ef_search: int = Field(default=100, ge=10, le=1000)
