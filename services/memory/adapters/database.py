@@ -60,15 +60,15 @@ def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100
     return engine
 
 
-def check_pgvector(engine: Engine, target: str) -> None:
+def check_pgvector(engine: Engine, target: str, extension: str = "vector") -> None:
     """Refuses to go on when the server cannot provide pgvector."""
     with engine.connect() as conn:
         available = conn.execute(
-            text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+            text("SELECT 1 FROM pg_available_extensions WHERE name = :name"), {"name": extension}
         ).scalar_one_or_none()
     if available is None:
         raise StorageError(
-            f"the Postgres server at {target} does not provide the pgvector extension ('vector'); "
+            f"the Postgres server at {target} does not provide the pgvector extension ('{extension}'); "
             "install pgvector there (managed Postgres such as Neon, RDS and Cloud SQL offer it) "
             "or leave AICMO_MEMORY_DB unset to use the embedded server"
         )

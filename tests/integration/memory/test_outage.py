@@ -79,3 +79,19 @@ def test_unreachable_database_at_start_is_a_clear_error(data_dir: Path) -> None:
     message = str(err.value)
     assert f"127.0.0.1:{port}" in message and "cannot reach" in message
     assert "s3cret-pw" not in message
+
+
+@pytest.mark.integration
+def test_a_server_without_pgvector_is_refused_clearly(database_url: str) -> None:
+    from services.memory.adapters.database import StorageError, check_pgvector, create_db_engine
+
+    engine = create_db_engine(database_url)
+    try:
+        check_pgvector(engine, "db.example:5432")  # the embedded server has it
+        # The same check for an extension this server lacks: what a server without pgvector looks like.
+        with pytest.raises(StorageError) as err:
+            check_pgvector(engine, "db.example:5432", extension="vector_missing_here")
+    finally:
+        engine.dispose()
+    assert "does not provide the pgvector extension" in str(err.value)
+    assert "AICMO_MEMORY_DB unset" in str(err.value)
