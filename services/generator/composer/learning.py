@@ -26,7 +26,8 @@ _OWN_BLOCKS = (
     "budget lens",
     "measurement detail",
 )
-_PLACEHOLDER = re.compile(r"\b(tbd|todo|lorem ipsum|n/a)\b|\[insert|not yet implemented|\{[^{}]*\}", re.I)
+# Learned examples (uploads especially) may hold unfinished text; such lines are never quoted into a report.
+_UNFINISHED_TEXT = re.compile(r"\b(tbd|todo|lorem ipsum|n/a)\b|\[insert|not yet implemented|\{[^{}]*\}", re.I)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _NOT_NAMES = {t.casefold() for t in SECTION_TITLES.values()} | {p.label.casefold() for p in PACKAGES.values()}
 
@@ -89,7 +90,7 @@ def key_lines(text: str, limit: int = _MAX_LINES) -> list[str]:
         line = re.sub(r"[*_`]{1,3}", "", line).strip()
         for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])", line):
             sentence = clean(sentence).strip("\"'")
-            if len(sentence.split()) < 5 or _PLACEHOLDER.search(sentence):
+            if len(sentence.split()) < 5 or _UNFINISHED_TEXT.search(sentence):
                 continue
             found.append(trim(sentence, _MAX_CHARS))
             if len(found) >= limit:
