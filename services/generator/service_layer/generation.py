@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 
 RETRIEVAL_TOP_K = 40
 RETRIEVED_KINDS = ("report_section", "uploaded_example")
+AGENCY_SERVICES = (
+    "marketing_plan",
+    "campaign_blueprint",
+    "social_calendar",
+    "creatives",
+    "include_agency_grade",
+)
 EXAMPLES_PER_SECTION = 3
 
 
@@ -404,6 +411,8 @@ def learning_batch(
             "client_name": brief.client_name,
             "stage": request.stage,
             "generation_mode": mode,
+            # Choosing a package turns every agency-grade service on, whatever the request's flags said.
+            "services": {name: True for name in AGENCY_SERVICES},
             "launch_date": brief.launch_date.isoformat() if brief.launch_date else "",
             "brief": {k: v for k, v in brief.metadata.items()},
         }

@@ -72,6 +72,9 @@ def test_brief_with_dates_and_metadata_end_to_end(stack: Stack) -> None:
     stored = items.items[0]
     assert stored.metadata["launch_date"] == "2026-04-06"
     assert stored.metadata["brief"]["stores"] == "12"
+    assert all(
+        stored.metadata["services"][name] for name in ("marketing_plan", "creatives", "include_agency_grade")
+    )
 
 
 def test_list_packages(stack: Stack) -> None:
