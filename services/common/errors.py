@@ -63,15 +63,68 @@ class Unauthenticated(ServiceError):
     code = grpc.StatusCode.UNAUTHENTICATED
 
 
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(getattr(exc, "orig", None), "pgcode", "") or "")
+
+
+# SQLSTATEs that are the server refusing more work, not an outage: too many connections, out of resources.
+_OVERLOADED = ("53300", "53000", "53100", "53200", "57P03")
+
+
+def is_database_overloaded(exc: BaseException) -> bool:
+    """The database answers but refuses work (e.g. 'too many clients'): RESOURCE_EXHAUSTED, not down."""
+    text = str(getattr(exc, "orig", exc))
+    return _sqlstate(exc) in _OVERLOADED or "too many clients" in text or "remaining connection slots" in text
+
+
 def is_database_outage(exc: BaseException) -> bool:
     # Imported lazily: not every service has SQLAlchemy on its path.
     try:
         from sqlalchemy import exc as sa_exc
     except ImportError:  # pragma: no cover
         return False
+    if is_database_overloaded(exc):
+        return False
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError)
+
+
+def _database_error_status(exc: BaseException) -> status_pb2.Status | None:
+    """Database errors that are not outages, as what they are (never INTERNAL with a traceback)."""
+    try:
+        from sqlalchemy import exc as sa_exc
+    except ImportError:  # pragma: no cover
+        return None
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    state = _sqlstate(exc)
+    log.warning("database refused a statement (SQLSTATE %s): %s", state or "?", redact(str(exc.orig))[:500])
+    if is_database_overloaded(exc):
+        return status_pb2.Status(
+            code=code_pb2.RESOURCE_EXHAUSTED,
+            message="the learning database refuses more connections right now; try again shortly",
+        )
+    if isinstance(exc, sa_exc.DataError) or state.startswith("22"):
+        return status_pb2.Status(
+            code=code_pb2.INVALID_ARGUMENT,
+            message=f"a value in the request cannot be stored (SQLSTATE {state or 'unknown'})",
+        )
+    if state == "23505":
+        return status_pb2.Status(
+            code=code_pb2.ABORTED, message="a concurrent write collided with this one; retry it"
+        )
+    if isinstance(exc, sa_exc.IntegrityError) or state.startswith("23"):
+        return status_pb2.Status(
+            code=code_pb2.FAILED_PRECONDITION,
+            message=f"the request breaks a rule of the learning database (SQLSTATE {state or 'unknown'})",
+        )
+    if state == "42501":
+        return status_pb2.Status(
+            code=code_pb2.FAILED_PRECONDITION,
+            message="the database role lacks a permission the memory service needs (see the memory log)",
+        )
+    return None
 
 
 def to_status(exc: BaseException) -> status_pb2.Status:
@@ -91,6 +144,9 @@ def to_status(exc: BaseException) -> status_pb2.Status:
         return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message))
     if is_database_outage(exc):
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the learning database is unavailable")
+    database_status = _database_error_status(exc)
+    if database_status is not None:
+        return database_status
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error (error_id=%s)", error_id, exc_info=exc)
     return status_pb2.Status(code=code_pb2.INTERNAL, message=f"internal error (error_id={error_id})")

@@ -1,4 +1,8 @@
-"""`python -m services.generator`: serve aicmo.generator.v1.GeneratorService over gRPC."""
+"""`python -m services.generator`: serve aicmo.generator.v1.GeneratorService over gRPC.
+
+`python -m services.generator spool list|replay NAME|drop NAME` inspects this machine's learning queue
+(the same as the app's Learn tab and GET /api/aicmo/learning_queue, without a running service).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,43 @@ from services.generator.settings import GeneratorSettings
 log = logging.getLogger("services.generator")
 
 
+def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
+    from services.generator.adapters.memory_client import MemoryClient
+    from services.generator.adapters.spool import LearningSpool, UnknownBatch
+
+    usage = "usage: python -m services.generator spool list | replay NAME | drop NAME"
+    if not args or args[0] not in ("list", "replay", "drop") or (args[0] != "list" and len(args) != 2):
+        print(usage, file=sys.stderr)
+        return 2
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    memory = MemoryClient(settings.memory_target, token=token)
+    spool = LearningSpool(
+        settings.spool_dir, lambda batch, timeout: memory.record(batch.requests, timeout=timeout)
+    )
+    try:
+        if args[0] == "list":
+            for b in spool.list():
+                state = "set aside" if b.set_aside else "queued"
+                print(f"{b.name}\t{state}\t{b.client_id}\t{b.item_count} item(s)\t{b.reason}")
+            print(f"{spool.pending()} queued, {spool.set_aside_count()} set aside in {settings.spool_dir}")
+        elif args[0] == "replay":
+            outcome, _ = spool.replay(args[1], timeout=10.0)
+            print(f"{args[1]}: {outcome}")
+        else:
+            spool.drop(args[1])
+            print(f"{args[1]}: dropped")
+    except UnknownBatch:
+        print(f"no learning batch named {args[1]!r} in {settings.spool_dir}", file=sys.stderr)
+        return 1
+    finally:
+        memory.close()
+    return 0
+
+
 def main() -> int:
     settings = GeneratorSettings()
+    if sys.argv[1:2] == ["spool"]:
+        return spool_command(settings, sys.argv[2:])
     configure_logging(settings.log_level, settings.log_format, service="generator")
     from services.generator.bootstrap import create_runtime
 

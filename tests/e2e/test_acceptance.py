@@ -43,10 +43,16 @@ def test_learning_survives_a_full_restart(fresh_stack: StackProcess) -> None:
         "/api/learn/search", {"query": "yoga studio memberships for stressed office staff", "top_k": 3}
     ).json()
     assert found["results"] and all(r["item"]["client_id"] == "harbor-yoga" for r in found["results"])
-    other_brief = {**BRIEF, "client_name": "Pier Pilates", "brand_name": "Pier Pilates"}
-    second = fresh_stack.post("/api/aicmo/generate_report", {**BODY, "client_brief": other_brief})
+    # The client's next report builds on what was learned before the restart...
+    follow_up = {**BRIEF, "objectives": "fill weekend workshops and sell 120 gift cards"}
+    second = fresh_stack.post("/api/aicmo/generate_report", {**BODY, "client_brief": follow_up})
     informed = [s for s in second.json()["sections"] if s["learned_from"]]
     assert len(informed) >= 10
+    assert {lf["source"] for s in informed for lf in s["learned_from"]} == {"LEARNING_SOURCE_SAME_CLIENT"}
+    # ...and another client's report does not.
+    other_brief = {**BRIEF, "client_name": "Pier Pilates", "brand_name": "Pier Pilates"}
+    third = fresh_stack.post("/api/aicmo/generate_report", {**BODY, "client_brief": other_brief})
+    assert not any(s["learned_from"] for s in third.json()["sections"])
 
 
 def test_stream_delivers_first_event_before_the_report_is_complete(fresh_stack: StackProcess) -> None:

@@ -77,8 +77,9 @@ def test_learning_routes(running_stack: StackProcess) -> None:
     assert created.json()["created"] is True
     assert set(item) == {
         "id", "kind", "title", "text", "client_id", "industry", "package_key", "section_id", "tags", "metadata",
-        "source", "rating", "rating_note", "create_time", "embedding_model",
+        "source", "rating", "rating_note", "create_time", "embedding_model", "scope", "parent_id",
     }  # fmt: skip
+    assert item["scope"] == "SCOPE_CLIENT" and created.json()["result"] == "RECORD_RESULT_CREATED"
 
     summary = running_stack.get("/api/learn/debug/summary").json()
     assert summary["total_items"] == before["total_items"] + 1

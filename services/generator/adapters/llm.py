@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import openai
 
+from services.generator.composer.models import SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec
@@ -19,7 +20,9 @@ SYSTEM_PROMPT = (
     "You are AICMO, the chief marketing officer of a top agency. Write one section of a client report in "
     "polished markdown: specific to the brief (names, numbers, channels, dates), actionable, no "
     "placeholders, no preamble. Start directly with the content; do not repeat the section title as a "
-    "heading. When past examples are given, reuse what worked in them, adapted to this client."
+    "heading. When past examples are given, reuse what worked in them, adapted to this client; never name an "
+    "example's source, title, score or rating in the section, and never copy another brand's name, figures "
+    "or hashtags from the agency library into this client's report."
 )
 
 
@@ -81,13 +84,23 @@ def build_prompt(
     lines += [f"- {key}: {value}" for key, value in brief.metadata.items()]
     if brief.raw_brief_text:
         lines += ["", "Brief text:", brief.raw_brief_text[:4000]]
-    if examples:
-        lines += ["", "## Past examples that worked (retrieved from AICMO memory)"]
-        for i, ex in enumerate(examples, 1):
+    groups = (
+        ("## This client's own past work (keep what was rated gold)", SAME_CLIENT, False),
+        ("## Agency library examples (adapt the approach; use none of their names or figures)", "", False),
+        ("## Rated weak by the team (avoid what these did)", "", True),
+    )
+    for heading, source, weak in groups:
+        chosen = [
+            ex
+            for ex in examples
+            if (ex.rating == "weak") == weak and (weak or (ex.source == SAME_CLIENT) == bool(source))
+        ]
+        if not chosen:
+            continue
+        lines += ["", heading]
+        for i, ex in enumerate(chosen, 1):
             rating = f", rated {ex.rating}" if ex.rating else ""
-            lines += [
-                f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (similarity {ex.score:.2f}{rating})"
-            ]
+            lines += [f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (score {ex.score:.2f}{rating})"]
             lines.append(ex.text[:2500])
     if refinement.stage == "refine" and refinement.feedback:
         lines += ["", "## Operator feedback to address in this revision", refinement.feedback]

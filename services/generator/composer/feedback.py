@@ -2,7 +2,7 @@
 
 Feedback such as "shorter, and more TikTok" or a constraint such as "no influencers" becomes an
 `Emphasis`: themes to address, and channels to boost, reduce or drop. Pure keyword rules: deterministic
-and explainable in the "Revisions for this draft" note.
+and explainable in the revision notes returned to the operator.
 """
 
 from __future__ import annotations

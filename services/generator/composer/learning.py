@@ -1,7 +1,7 @@
-"""Using learned examples: pick the strongest one and adapt its key lines to the new brief.
+"""Using learned examples: pick the strongest one and weave its key lines into the new section.
 
-Preference: any non-weak example over a weak one; among those, "gold" first, then higher similarity.
-A weak example is used only when nothing else exists, and then as a contrast (what to do better).
+Preference: "gold" first, then higher similarity; weak examples are avoided. The report text never says
+where a line came from: provenance goes to the operator through the response's learned_from.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ import re
 from collections.abc import Sequence
 
 from services.generator.composer.context import Ctx
-from services.generator.composer.models import Example
+from services.generator.composer.models import SAME_CLIENT, Example
 from services.generator.composer.text import clean, section, trim
 from services.generator.domain.packages import PACKAGES, SECTION_TITLES
 
 _MAX_LINES = 3
+_MAX_LINES_GOLD = 6
 _MAX_CHARS = 180
 _OWN_BLOCKS = (
+    "proven approach",
     "building on past work",
     "lessons from past work",
     "revisions for this draft",
@@ -162,46 +164,33 @@ def _swap(text: str, swaps: list[tuple[str, str]]) -> str:
     return text
 
 
-def example_block(examples: Sequence[Example], ctx: Ctx) -> str:
-    """The '### Building on past work' sub-part, or '' when there is nothing to build on."""
-    chosen = choose_example(examples)
+def learned_block(examples: Sequence[Example], ctx: Ctx) -> str:
+    """What past work adds to this section, written as part of the plan.
+
+    The client-facing text names no source, score or rating (that provenance is the operator's, in the
+    response's learned_from). A gold example of the same client is kept and built on (more of its lines);
+    an agency-library example is adapted (its names replaced with this brief's); weak examples are avoided.
+    Only the client's own items and the agency library ever reach here (memory scopes the search).
+    """
+    chosen = choose_example([e for e in examples if _rating(e) != "weak"])
     if chosen is None:
         return ""
-    swaps = _brand_swaps(chosen, ctx)
-    lines = [_swap(line, swaps) for line in key_lines(_section_part(chosen.text, ctx.section.title))]
-    title = trim(chosen.title, 90) or "an untitled learned example"
-    rating = _rating(chosen)
-    weak = rating == "weak"
-    others = len(examples) - 1
-    set_aside = sum(1 for e in examples if _rating(e) == "weak" and e is not chosen)
-    label = {"gold": "rated gold by the team", "weak": "rated weak by the team"}.get(rating, "unrated")
-    source = f"**\u201c{title}\u201d** ({label}, similarity {_score(chosen):.2f})"
-    if others:
-        source += f", chosen from {len(examples)} retrieved examples"
-        if set_aside and not weak:
-            source += f"; {set_aside} weak-rated example{'s were' if set_aside > 1 else ' was'} set aside"
-    if swaps:
-        renamed = "; ".join(f"{old} now reads {new}" for old, new in swaps)
-        source += f" (names adapted: {renamed})"
-    quoted = "\n".join(f"- \u201c{line}\u201d" for line in lines) if lines else ""
-    goal = ctx.main_objective.rstrip(".")
-    if weak:
-        intro = (
-            f"The only comparable past work in memory is {source}. We use it as a contrast, not a template:"
-        )
-        apply = (
-            f"**What we do differently for {ctx.brand}:** every recommendation here is tied to "
-            f"\u201c{trim(goal, 90)}\u201d, carries a number or an owner, and is specific to "
-            f"{ctx.audience_short} {ctx.in_geo}."
-        )
-        return section("Lessons from past work", intro, quoted, apply)
-    intro = f"This section adapts {source}. The lines that made it work:"
-    if chosen.section_id and chosen.section_id != ctx.section.id:
-        intro = (
-            f"This section borrows from {source}, written for a different section. The transferable lines:"
-        )
+    own = chosen.source == SAME_CLIENT
+    gold = _rating(chosen) == "gold"
+    swaps = [] if own else _brand_swaps(chosen, ctx)
+    limit = _MAX_LINES_GOLD if gold else _MAX_LINES
+    lines = [_swap(line, swaps) for line in key_lines(_section_part(chosen.text, ctx.section.title), limit)]
+    if not lines:
+        return ""
+    goal = trim(ctx.main_objective.rstrip("."), 90)
+    if own:
+        heading = f"What already works for {ctx.brand}"
+        intro = f"These proven elements of {ctx.brand}'s plan stay at its core:"
+    else:
+        heading = "Proven approach"
+        intro = f"An approach that has worked in comparable campaigns, applied to {ctx.brand}:"
     apply = (
-        "**How we apply it here:** the same structure and level of specificity, re-anchored on "
-        f"{ctx.brand}'s goal (\u201c{trim(goal, 90)}\u201d), {ctx.audience_short} and {ctx.budget_phrase}."
+        f"**How we apply it here:** the same structure and level of specificity, re-anchored on "
+        f"\u201c{goal}\u201d, {ctx.audience_short} and {ctx.budget_phrase}."
     )
-    return section("Building on past work", intro, quoted, apply)
+    return section(heading, intro, "\n".join(f"- {line}" for line in lines), apply)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Where a learned example comes from (memory never returns another client's items for a report).
+SAME_CLIENT = "same_client"
+AGENCY_LIBRARY = "agency_library"
+
 
 @dataclass(frozen=True)
 class Example:
@@ -12,11 +16,13 @@ class Example:
     item_id: str
     title: str
     text: str  # markdown of a past section/report or an uploaded example
-    score: float  # similarity 0..1
+    score: float  # ranking score: similarity adjusted by the rating
     rating: str = ""  # "gold", "weak" or ""
     section_id: str = ""  # the section it came from, if any
     client_id: str = ""
     kind: str = ""  # the learned item's kind, e.g. "report_section", "uploaded_example"
+    source: str = AGENCY_LIBRARY  # SAME_CLIENT or AGENCY_LIBRARY
+    similarity: float = 0.0  # raw cosine similarity (score is rating-adjusted)
 
 
 @dataclass(frozen=True)

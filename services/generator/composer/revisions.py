@@ -115,7 +115,8 @@ def extra_blocks(ctx: Ctx) -> list[str]:
     return out
 
 
-def revisions_block(ctx: Ctx, feedback: str, previous: str, current_body: str) -> str:
+def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) -> list[str]:
+    """What a refinement changed and why, one markdown line each, for the operator (not the client)."""
     e = ctx.emphasis
     actions: list[str] = []
     if e.has("shorter"):
@@ -168,14 +169,12 @@ def revisions_block(ctx: Ctx, feedback: str, previous: str, current_body: str) -
             f"{ctx.audience_short} {ctx.in_geo})."
         )
     parts = []
-    if feedback:
-        parts.append(f"Feedback on the previous draft: \u201c{trim(feedback, 300)}\u201d")
-    else:
+    if not feedback:
         parts.append(
             "No written feedback came with this pass; it tightens wording and re-checks every figure "
             "against the brief."
         )
-    parts.append(bullets(actions))
+    parts.extend(actions)
     if previous.strip():
         old_heads = [
             h for h in _headings(previous) if h.lower() not in ("revisions for this draft", "sign-off")
@@ -198,7 +197,7 @@ def revisions_block(ctx: Ctx, feedback: str, previous: str, current_body: str) -
         if not detail:
             detail.append("same structure, with the content revised as listed above")
         parts.append(note + " " + "; ".join(detail) + ".")
-    return section("Revisions for this draft", *parts)
+    return parts
 
 
 def signoff_block(ctx: Ctx) -> str:

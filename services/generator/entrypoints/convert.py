@@ -10,9 +10,32 @@ from aicmo.generator.v1 import generator_service_pb2 as pb
 from google.protobuf import json_format
 
 from services.common.errors import InvalidArgument
+from services.common.text_rules import check_storable, check_storable_json
+from services.generator.adapters.spool import SpooledBatch
+from services.generator.composer.models import SAME_CLIENT
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import PACKAGES, UnknownPackageError, get_package, key_for_label
-from services.generator.service_layer.generation import GenerationRequest, Report, SectionResult
+from services.generator.service_layer.generation import (
+    GenerationRequest,
+    LearningState,
+    Report,
+    RetrievalState,
+    SectionResult,
+    learned_item_id,
+)
+
+_LEARNING_STATE = {
+    LearningState.RECORDED: pb.LEARNING_STATE_RECORDED,
+    LearningState.QUEUED: pb.LEARNING_STATE_QUEUED,
+    LearningState.OFF: pb.LEARNING_STATE_OFF,
+}
+_RETRIEVAL_STATE = {
+    RetrievalState.DONE: pb.RETRIEVAL_STATE_DONE,
+    RetrievalState.OFF: pb.RETRIEVAL_STATE_OFF,
+    RetrievalState.SKIPPED_SLOW: pb.RETRIEVAL_STATE_SKIPPED_SLOW,
+    RetrievalState.SKIPPED_UNAVAILABLE: pb.RETRIEVAL_STATE_SKIPPED_UNAVAILABLE,
+    RetrievalState.SKIPPED_NO_TIME: pb.RETRIEVAL_STATE_SKIPPED_NO_TIME,
+}
 
 MAX_FIELD_CHARS = 2_000
 MAX_RAW_BRIEF_CHARS = 20_000
@@ -38,6 +61,11 @@ _SHORT_FIELDS = (
 def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> GenerationRequest:
     """Validates a GenerateReportRequest; `prefix` is "request." for the streaming call's wrapper."""
     b = request.client_brief
+    # Text Postgres cannot store is refused here, before anything is generated or queued for learning.
+    for name in (*_SHORT_FIELDS, "raw_brief_text", "launch_date"):
+        check_storable(f"{prefix}client_brief.{name}", getattr(b, name))
+    for name in ("package_key", "stage", "feedback", "previous_draft", "report_id"):
+        check_storable(f"{prefix}{name}", getattr(request, name))
     values: dict[str, str] = {}
     for name in _SHORT_FIELDS:
         value = getattr(b, name).strip()
@@ -112,6 +140,7 @@ def _metadata(brief: pb.ClientBrief, prefix: str) -> dict[str, str]:
     if not brief.HasField("metadata"):
         return {}
     raw = json_format.MessageToDict(brief.metadata)
+    check_storable_json(f"{prefix}client_brief.metadata", raw)
     out: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, str):
@@ -123,16 +152,28 @@ def _metadata(brief: pb.ClientBrief, prefix: str) -> dict[str, str]:
     return out
 
 
-def section_to_proto(section: SectionResult) -> pb.ReportSection:
+def section_to_proto(section: SectionResult, report_id: str, learning: bool) -> pb.ReportSection:
     return pb.ReportSection(
         id=section.spec.id,
         title=section.spec.title,
         markdown=section.markdown,
         mode=section.mode,
         learned_from=[
-            pb.LearnedFrom(item_id=e.item_id, score=e.score, title=e.title, kind=e.kind, rating=e.rating)
+            pb.LearnedFrom(
+                item_id=e.item_id,
+                score=e.score,
+                similarity=e.similarity,
+                title=e.title,
+                kind=e.kind,
+                rating=e.rating,
+                source=pb.LEARNING_SOURCE_SAME_CLIENT
+                if e.source == SAME_CLIENT
+                else pb.LEARNING_SOURCE_AGENCY_LIBRARY,
+            )
             for e in section.learned_from
         ],
+        learned_item_id=learned_item_id(report_id, section.spec.id) if learning else "",
+        revision_notes=list(section.revision_notes),
     )
 
 
@@ -141,11 +182,30 @@ def report_to_proto(report: Report) -> pb.GenerateReportResponse:
         report_id=report.report_id,
         package_key=report.package.key,
         package_label=report.package.label,
-        sections=[section_to_proto(s) for s in report.sections],
+        sections=[
+            section_to_proto(s, report.report_id, bool(report.learned_item_id)) for s in report.sections
+        ],
         report_markdown=report.markdown,
         generation_mode=report.generation_mode,
         learning_status=report.learning_status,
         learning_detail=report.learning_detail,
         timings=report.timings,
         warnings=report.warnings,
+        learned_item_id=report.learned_item_id,
+        learning_state=_LEARNING_STATE[report.learning_state],
+        retrieval_state=_RETRIEVAL_STATE[report.retrieval_state],
+    )
+
+
+def batch_to_proto(batch: SpooledBatch) -> pb.LearningBatch:
+    return pb.LearningBatch(
+        name=batch.name,
+        state=pb.QUEUE_STATE_SET_ASIDE if batch.set_aside else pb.QUEUE_STATE_QUEUED,
+        report_id=batch.report_id,
+        client_id=batch.client_id,
+        title=batch.title,
+        item_count=batch.item_count,
+        enqueue_time=batch.enqueue_time.isoformat(),
+        reason=batch.reason,
+        attempts=batch.attempts,
     )

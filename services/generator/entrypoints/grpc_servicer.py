@@ -9,14 +9,21 @@ import grpc
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 
-from services.common.errors import InvalidArgument, Unavailable
+from services.common.errors import InvalidArgument, NotFound, Unavailable
+from services.common.text_rules import check_storable
 from services.generator.adapters.memory_client import MemoryClient
-from services.generator.adapters.spool import LearningSpool
+from services.generator.adapters.spool import LearningSpool, Outcome, UnknownBatch
 from services.generator.domain.packages import PACKAGES, Package
-from services.generator.entrypoints.convert import generation_request, report_to_proto, section_to_proto
+from services.generator.entrypoints.convert import (
+    batch_to_proto,
+    generation_request,
+    report_to_proto,
+    section_to_proto,
+)
 from services.generator.service_layer.generation import Completed, ReportGenerator, SectionDone, Started
 
 HEALTH_TIMEOUT = 2.0  # generous: a busy machine must not report a healthy memory as unreachable
+REPLAY_TIMEOUT = 10.0
 
 
 def _section_infos(package: Package) -> list[pb.SectionInfo]:
@@ -55,8 +62,10 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         if not request.HasField("request"):
             raise InvalidArgument("request", "is required")
         validated = generation_request(request.request, prefix="request.")
+        report_id = ""
         for event in self._generator.generate(validated, self._deadline(context)):
             if isinstance(event, Started):
+                report_id = event.report_id
                 yield pb.StreamGenerateReportResponse(
                     started=pb.GenerationStarted(
                         report_id=event.report_id,
@@ -68,7 +77,9 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             elif isinstance(event, SectionDone):
                 yield pb.StreamGenerateReportResponse(
                     section_completed=pb.SectionCompleted(
-                        index=event.index, total=event.total, section=section_to_proto(event.section)
+                        index=event.index,
+                        total=event.total,
+                        section=section_to_proto(event.section, report_id, validated.use_learning),
                     )
                 )
             else:
@@ -113,5 +124,53 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
                 + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down)
             )
         return pb.CheckHealthResponse(
-            status="SERVING", components=components, pending_learning=self._spool.pending()
+            status="SERVING",
+            components=components,
+            pending_learning=self._spool.pending(),
+            set_aside_learning=self._spool.set_aside_count(),
         )
+
+    def ListLearningQueue(
+        self, request: pb.ListLearningQueueRequest, context: grpc.ServicerContext
+    ) -> pb.ListLearningQueueResponse:
+        """This replica's queued and set-aside learning batches."""
+        return pb.ListLearningQueueResponse(
+            batches=[batch_to_proto(b) for b in self._spool.list()],
+            queued_count=self._spool.pending(),
+            set_aside_count=self._spool.set_aside_count(),
+        )
+
+    def ReplayLearningBatch(
+        self, request: pb.ReplayLearningBatchRequest, context: grpc.ServicerContext
+    ) -> pb.ReplayLearningBatchResponse:
+        """Re-queues a set-aside batch and tries to deliver it now."""
+        name = _batch_name(request.name)
+        try:
+            outcome, batch = self._spool.replay(name, timeout=REPLAY_TIMEOUT)
+        except UnknownBatch:
+            raise NotFound(f"no learning batch named {name!r} in this generator's queue") from None
+        return pb.ReplayLearningBatchResponse(
+            batch=batch_to_proto(batch) if batch is not None else None,
+            delivered=outcome == Outcome.DELIVERED,
+        )
+
+    def DropLearningBatch(
+        self, request: pb.DropLearningBatchRequest, context: grpc.ServicerContext
+    ) -> pb.DropLearningBatchResponse:
+        """Deletes a batch: its report will not be learned."""
+        name = _batch_name(request.name)
+        try:
+            self._spool.drop(name)
+        except UnknownBatch:
+            raise NotFound(f"no learning batch named {name!r} in this generator's queue") from None
+        return pb.DropLearningBatchResponse(name=name)
+
+
+def _batch_name(name: str) -> str:
+    check_storable("name", name)
+    name = name.strip()
+    if not name:
+        raise InvalidArgument("name", "is required (see ListLearningQueue)")
+    if len(name) > 120:
+        raise InvalidArgument("name", "is not a learning batch name (see ListLearningQueue)")
+    return name

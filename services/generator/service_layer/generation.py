@@ -3,6 +3,8 @@ offline composer), assemble, then record the report back into memory (durably, e
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import logging
 import re
 import time
@@ -14,13 +16,14 @@ from typing import Any
 
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from google.protobuf import struct_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 
 from services.common.errors import DeadlineExceeded
 from services.generator.adapters.llm import LlmError, LlmWriter
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
-from services.generator.composer.offline import Example, Refinement, compose_section
+from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
+from services.generator.composer.offline import Example, Refinement, compose_section_with_notes
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec
 
@@ -36,6 +39,29 @@ AGENCY_SERVICES = (
     "include_agency_grade",
 )
 EXAMPLES_PER_SECTION = 3
+# Learned item ids are derived from the report id, so they are known before learning lands.
+_LEARNED_ID_NAMESPACE = uuid.UUID("5f0c3e1a-8f7e-4c7e-9a51-6a1c0d2b7e44")
+
+
+class LearningState(enum.Enum):
+    RECORDED = "recorded"  # stored in memory
+    QUEUED = "pending"  # durable in the spool, delivered when memory answers
+    OFF = "skipped"  # the request turned learning off
+
+
+class RetrievalState(enum.Enum):
+    DONE = "done"
+    OFF = "off"
+    SKIPPED_SLOW = "skipped_slow"
+    SKIPPED_UNAVAILABLE = "skipped_unavailable"
+    SKIPPED_NO_TIME = "skipped_no_time"
+
+
+def learned_item_id(report_id: str, section_id: str = "") -> str:
+    """The memory item id of a report (or of one of its sections), chosen here so the operator can rate it
+    while its learning is still queued."""
+    key = f"report:{report_id}" + (f":section:{section_id}" if section_id else "")
+    return str(uuid.uuid5(_LEARNED_ID_NAMESPACE, key))
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,7 @@ class SectionResult:
     markdown: str
     learned_from: tuple[Example, ...]
     mode: str  # "offline" | "llm"
+    revision_notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,6 +97,9 @@ class Report:
     learning_detail: str
     timings: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    learning_state: LearningState = LearningState.OFF
+    retrieval_state: RetrievalState = RetrievalState.OFF
+    learned_item_id: str = ""  # empty when learning is off
 
 
 @dataclass(frozen=True)
@@ -131,6 +161,7 @@ class ReportGenerator:
         `deadline` is a time.monotonic() instant; nothing here waits past it.
         """
         t0 = time.monotonic()
+        work_start = dt.datetime.now(dt.UTC)
         if t0 >= deadline:
             raise DeadlineExceeded("the deadline passed before generation started")
         report_id = request.report_id or str(uuid.uuid4())
@@ -142,9 +173,10 @@ class ReportGenerator:
 
         examples: dict[str, list[Example]] = {}
         learning_detail = ""
+        retrieval_state = RetrievalState.OFF
         if request.use_learning:
             t = time.monotonic()
-            examples, learning_detail = self._retrieve(request, deadline)
+            examples, retrieval_state, learning_detail = self._retrieve(request, deadline)
             timings["retrieve_ms"] = _ms(t)
 
         t = time.monotonic()
@@ -163,15 +195,15 @@ class ReportGenerator:
 
         if request.use_learning:
             t = time.monotonic()
-            learning_status, record_detail = self._record(
-                request, report_id, sections, markdown, generation_mode, deadline
+            learning_state, record_detail = self._record(
+                request, report_id, sections, markdown, generation_mode, deadline, work_start
             )
             timings["record_ms"] = _ms(t)
-            learning_detail = "; ".join(d for d in (learning_detail, record_detail) if d)
+            learning_detail = " ".join(d for d in (learning_detail, record_detail) if d)
         else:
-            learning_status, learning_detail = (
-                "skipped",
-                "learning was turned off for this report (use_learning=false)",
+            learning_state, learning_detail = (
+                LearningState.OFF,
+                "Learning was turned off for this report: past work was not used and it will not be learned.",
             )
         timings["total_ms"] = _ms(t0)
         yield Completed(
@@ -181,20 +213,32 @@ class ReportGenerator:
                 sections=sections,
                 markdown=markdown,
                 generation_mode=generation_mode,
-                learning_status=learning_status,
+                learning_status=learning_state.value,
                 learning_detail=learning_detail,
                 timings=timings,
                 warnings=warnings,
+                learning_state=learning_state,
+                retrieval_state=retrieval_state,
+                learned_item_id=learned_item_id(report_id) if request.use_learning else "",
             )
         )
 
     # -- retrieval -------------------------------------------------------------------------------------
-    def _retrieve(self, request: GenerationRequest, deadline: float) -> tuple[dict[str, list[Example]], str]:
+    def _retrieve(
+        self, request: GenerationRequest, deadline: float
+    ) -> tuple[dict[str, list[Example]], RetrievalState, str]:
+        """This client's past work and the agency library, never another client's: the scope is part of
+        the memory query (for_client_id), and group_examples re-checks it."""
         # Never more than half of what is left: the report itself must still be written in time.
         budget = min((deadline - time.monotonic()) / 2, self._config.retrieval_budget)
         if budget <= 0:
-            return {}, "learned examples were not retrieved: no time left in the deadline"
+            return (
+                {},
+                RetrievalState.SKIPPED_NO_TIME,
+                "Past learning was not used: the time allowed for this report left none to look it up.",
+            )
         query = brief_query(request.brief, request.package)
+        client_id = client_key(request.brief.client_name)
         try:
             response = self._memory.search(
                 mpb.SearchItemsRequest(
@@ -203,19 +247,27 @@ class ReportGenerator:
                     min_score=self._config.retrieval_min_score,
                     # Whole reports are large and never quoted (their sections are): leave them out.
                     kinds=list(RETRIEVED_KINDS),
+                    for_client_id=client_id,
                 ),
                 timeout=budget,
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
-            budget_ms = self._config.retrieval_budget * 1000
+            log.warning("retrieval skipped: memory answered %s", code.name if code else "nothing")
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                why = f"did not answer within the retrieval budget ({budget_ms:.0f} ms)"
-            else:
-                why = f"was unavailable ({code.name if code else 'no answer'})"
-            log.warning("retrieval skipped: memory %s", why)
-            return {}, f"learned examples were not used: the memory service {why}"
-        return group_examples(response.results, request.package), ""
+                return (
+                    {},
+                    RetrievalState.SKIPPED_SLOW,
+                    "Past learning was not used: the learning service was too slow to answer "
+                    f"(limit {budget * 1000:.0f} ms). Retry with learning when the system is less busy.",
+                )
+            return (
+                {},
+                RetrievalState.SKIPPED_UNAVAILABLE,
+                "Past learning was not used: the learning service could not be reached. Retry with learning "
+                "once it is back.",
+            )
+        return group_examples(response.results, request.package, client_id), RetrievalState.DONE, ""
 
     # -- writing ---------------------------------------------------------------------------------------
     def _write_sections(
@@ -228,10 +280,12 @@ class ReportGenerator:
     ) -> Iterator[SectionResult]:
         def offline(spec: SectionSpec) -> SectionResult:
             found = tuple(examples.get(spec.id, ()))
-            body = compose_section(
+            body, notes = compose_section_with_notes(
                 spec, request.brief, request.package, found, _refinement(request, spec, previous)
             )
-            return SectionResult(spec=spec, markdown=body, learned_from=found, mode="offline")
+            return SectionResult(
+                spec=spec, markdown=body, learned_from=found, mode="offline", revision_notes=tuple(notes)
+            )
 
         if self._llm is None or self._pool is None:
             for spec in request.package.sections:
@@ -293,17 +347,19 @@ class ReportGenerator:
         markdown: str,
         mode: str,
         deadline: float,
-    ) -> tuple[str, str]:
-        batch = learning_batch(request, report_id, sections, markdown, mode)
+        work_start: dt.datetime,
+    ) -> tuple[LearningState, str]:
+        batch = learning_batch(request, report_id, sections, markdown, mode, work_start)
         path = self._spool.enqueue(batch, report_id)
         remaining = deadline - time.monotonic()
         budget = min(self._config.record_budget, remaining - max(0.1, 0.1 * remaining))
         if budget > 0 and self._spool.deliver(path, timeout=budget):
-            return "recorded", ""
+            return LearningState.RECORDED, ""
         self._spool.nudge()
         return (
-            "pending",
-            "the report is queued durably and will be learned when the memory service is reachable",
+            LearningState.QUEUED,
+            "This report is saved and will be learned as soon as the learning service catches up; "
+            "nothing is lost. Ratings work once it is learned.",
         )
 
 
@@ -334,13 +390,23 @@ def brief_query(brief: Brief, package: Package) -> str:
     return " | ".join(p for p in parts if p)
 
 
-def group_examples(results: Sequence[mpb.SearchResult], package: Package) -> dict[str, list[Example]]:
+def group_examples(
+    results: Sequence[mpb.SearchResult], package: Package, client_id: str
+) -> dict[str, list[Example]]:
     """Past sections go to the same section of the new report; examples without a section inform the
-    section named in their tags, else the overview."""
+    section named in their tags, else the overview. Only the client's own items and the agency library
+    qualify (memory already scoped the search; this is the second lock on the same door)."""
     ids = {s.id for s in package.sections}
     grouped: dict[str, list[Example]] = {}
     for result in results:
         item = result.item
+        if item.scope == mpb.SCOPE_AGENCY:
+            source = AGENCY_LIBRARY
+        elif item.client_id == client_id:
+            source = SAME_CLIENT
+        else:
+            log.error("memory returned another client's item %s for a report; it was not used", item.id)
+            continue
         target = item.section_id if item.section_id in ids else ""
         if not target and not item.section_id:
             target = next((t for t in item.tags if t in ids), package.sections[0].id)
@@ -353,11 +419,13 @@ def group_examples(results: Sequence[mpb.SearchResult], package: Package) -> dic
                     item_id=item.id,
                     title=item.title,
                     text=item.text,
-                    score=float(result.similarity),
+                    score=float(result.score),
                     rating=item.rating,
                     section_id=item.section_id,
                     client_id=item.client_id,
                     kind=item.kind,
+                    source=source,
+                    similarity=float(result.similarity),
                 )
             )
     return grouped
@@ -381,12 +449,12 @@ def split_report(markdown: str) -> dict[str, str]:
 
 
 def assemble(request: GenerationRequest, sections: Sequence[SectionResult]) -> str:
+    """The client's deliverable: title, who it is for, the sections. No internal notes or provenance."""
     brief = request.brief
-    stage = {"draft": "Draft", "refine": "Revised draft", "final": "Final"}.get(request.stage, request.stage)
     lines = [
         f"# {brief.brand_name} — {request.package.label}",
         "",
-        f"_Prepared for {brief.client_name} by AICMO · {stage}_",
+        f"_Prepared for {brief.client_name}_",
         "",
     ]
     for section in sections:
@@ -400,8 +468,15 @@ def client_key(client_name: str) -> str:
 
 
 def learning_batch(
-    request: GenerationRequest, report_id: str, sections: Sequence[SectionResult], markdown: str, mode: str
+    request: GenerationRequest,
+    report_id: str,
+    sections: Sequence[SectionResult],
+    markdown: str,
+    mode: str,
+    work_start: dt.datetime,
 ) -> mpb.BatchRecordItemsRequest:
+    """The report and its sections as learning items of the client (scope CLIENT), under ids chosen here
+    (learned_item_id), stamped with when the work started so a forget in the meantime discards them."""
     brief, package = request.brief, request.package
     metadata = struct_pb2.Struct()
     metadata.update(
@@ -423,13 +498,19 @@ def learning_batch(
         "package_key": package.key,
         "source": "generator",
         "metadata": metadata,
+        "scope": mpb.SCOPE_CLIENT,
     }
+    started = timestamp_pb2.Timestamp()
+    started.FromDatetime(work_start)
+    report_item = learned_item_id(report_id)
     requests = [
         mpb.RecordItemRequest(
             item=mpb.LearningItem(
                 kind="full_report", title=f"{brief.brand_name} — {package.label}", text=markdown, **common
             ),
             idempotency_key=f"report:{report_id}",
+            item_id=report_item,
+            work_start_time=started,
         )
     ]
     for section in sections:
@@ -441,9 +522,12 @@ def learning_batch(
                     text=section.markdown,
                     section_id=section.spec.id,
                     tags=[section.spec.id, request.stage],
+                    parent_id=report_item,
                     **common,
                 ),
                 idempotency_key=f"report:{report_id}:section:{section.spec.id}",
+                item_id=learned_item_id(report_id, section.spec.id),
+                work_start_time=started,
             )
         )
     return mpb.BatchRecordItemsRequest(requests=requests)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from pgvector.sqlalchemy import VECTOR
-from sqlalchemy import ARRAY, DateTime, Index, String, Text, func
+from sqlalchemy import ARRAY, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -48,6 +48,9 @@ class LearningExample(Base):
     update_time: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    # 'client' (only its client's reports may use it) or 'agency' (the library: any report may).
+    scope: Mapped[str] = mapped_column(String(16), nullable=False, server_default="client")
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
 
     __table_args__ = (
         Index("uq_learning_examples_content", "kind", "client_id", "content_hash", unique=True),
@@ -55,4 +58,34 @@ class LearningExample(Base):
         Index("ix_learning_examples_kind", "kind"),
         Index("ix_learning_examples_client_id", "client_id"),
         Index("ix_learning_examples_embedding_model", "embedding_model"),
+        Index("ix_learning_examples_parent_id", "parent_id"),
+        Index("ix_learning_examples_scope_agency", "scope"),
     )
+
+
+class LearningItemAlias(Base):
+    """A caller-chosen item id whose content duplicated another item: the id resolves to that item."""
+
+    __tablename__ = "learning_item_aliases"
+
+    alias_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("learning_examples.id", ondelete="CASCADE"), nullable=False
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_learning_item_aliases_item_id", "item_id"),
+        Index("ix_learning_item_aliases_parent_id", "parent_id"),
+    )
+
+
+class ForgottenClientRow(Base):
+    """The durable record of a forget (see LearningRepository.forget_client)."""
+
+    __tablename__ = "forgotten_clients"
+
+    client_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    forget_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    deleted_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    discarded_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

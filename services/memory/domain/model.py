@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.common.errors import InvalidArgument
+from services.common.text_rules import check_storable, check_storable_json
 
 MAX_TEXT_CHARS = 100_000
 MAX_TITLE_CHARS = 500
@@ -36,6 +37,18 @@ WEAK_PENALTY = 0.1
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
+class Scope(enum.StrEnum):
+    """Who may learn from an item (stored as these strings)."""
+
+    CLIENT = "client"  # only reports for the item's own client
+    AGENCY = "agency"  # the agency library: any client's report
+
+
+def default_scope(client_id: str) -> Scope:
+    """An item with a client belongs to that client; one without is agency library material."""
+    return Scope.CLIENT if client_id else Scope.AGENCY
+
+
 @dataclass(frozen=True)
 class NewItem:
     """An item to record, validated."""
@@ -51,6 +64,14 @@ class NewItem:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     idempotency_key: str = ""
+    scope: Scope = Scope.AGENCY
+    # A caller-chosen id (known before the write lands); None lets the server choose.
+    item_id: uuid.UUID | None = None
+    # The report item a section belongs to.
+    parent_id: uuid.UUID | None = None
+    # When the work that produced the item started; None means now. Forgotten clients never get items of
+    # work that started before their forget.
+    work_start_time: dt.datetime | None = None
 
     @property
     def content_hash(self) -> str:
@@ -81,12 +102,34 @@ class StoredItem:
     rating_note: str
     create_time: dt.datetime
     embedding_model: str
+    scope: Scope = Scope.AGENCY
+    parent_id: uuid.UUID | None = None
+
+
+class RecordResult(enum.Enum):
+    CREATED = "created"
+    EXISTING = "existing"
+    DISCARDED_CLIENT_FORGOTTEN = "discarded_client_forgotten"
 
 
 @dataclass(frozen=True)
 class RecordOutcome:
-    item: StoredItem
-    created: bool
+    # None only when the write was discarded (its client was forgotten).
+    item: StoredItem | None
+    result: RecordResult
+    requested_id: uuid.UUID | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.result is RecordResult.CREATED
+
+
+@dataclass(frozen=True)
+class ForgottenClient:
+    client_id: str
+    forget_time: dt.datetime
+    deleted_count: int
+    discarded_count: int
 
 
 @dataclass(frozen=True)
@@ -96,6 +139,8 @@ class SearchFilters:
     industry: str = ""
     package_key: str = ""
     section_id: str = ""
+    # The client a report is being written for: only its own items and the agency library qualify.
+    for_client_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +148,12 @@ class SearchHit:
     item: StoredItem
     similarity: float
     score: float
+
+
+def predates_forget(item: NewItem, forgotten: Mapping[str, dt.datetime]) -> bool:
+    """True when the item's client was forgotten after the work that produced the item started."""
+    forget_time = forgotten.get(item.client_id)
+    return forget_time is not None and item.work_start_time is not None and item.work_start_time < forget_time
 
 
 def ranking_score(similarity: float, rating: str) -> float:
@@ -138,7 +189,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 def _short(field_name: str, value: str, limit: int) -> str:
-    value = value.strip()
+    value = check_storable(field_name, value).strip()
     if len(value) > limit:
         raise InvalidArgument(field_name, f"must be at most {limit} characters (got {len(value)})")
     return value
@@ -157,11 +208,18 @@ def validate_new_item(
     metadata: Mapping[str, Any] | None = None,
     source: str = "",
     idempotency_key: str = "",
+    scope: Scope | None = None,
+    item_id: str = "",
+    parent_id: str = "",
+    work_start_time: dt.datetime | None = None,
     field_prefix: str = "item",
     key_field: str = "idempotency_key",
+    item_id_field: str = "item_id",
 ) -> NewItem:
     """Builds a NewItem or raises InvalidArgument naming the offending field."""
     p = f"{field_prefix}." if field_prefix else ""
+    check_storable(f"{p}kind", kind)
+    check_storable(f"{p}text", text)
     kind = kind.strip()
     if not kind:
         raise InvalidArgument(f"{p}kind", "is required (e.g. full_report, report_section, uploaded_example)")
@@ -179,13 +237,18 @@ def validate_new_item(
         if tag and tag not in clean_tags:
             clean_tags.append(tag)
     clean_metadata = to_jsonable(dict(metadata or {}))
+    check_storable_json(f"{p}metadata", clean_metadata)
     if len(json.dumps(clean_metadata)) > MAX_METADATA_BYTES:
         raise InvalidArgument(f"{p}metadata", f"must serialise to at most {MAX_METADATA_BYTES} bytes of JSON")
+    clean_client = _short(f"{p}client_id", client_id, MAX_FIELD_CHARS)
+    chosen_scope = scope or default_scope(clean_client)
+    if chosen_scope is Scope.CLIENT and not clean_client:
+        raise InvalidArgument(f"{p}scope", "a client item (SCOPE_CLIENT) needs a client_id")
     return NewItem(
         kind=kind,
         text=text,
         title=_short(f"{p}title", title, MAX_TITLE_CHARS),
-        client_id=_short(f"{p}client_id", client_id, MAX_FIELD_CHARS),
+        client_id=clean_client,
         industry=_short(f"{p}industry", industry, MAX_FIELD_CHARS),
         package_key=_short(f"{p}package_key", package_key, MAX_FIELD_CHARS),
         section_id=_short(f"{p}section_id", section_id, MAX_FIELD_CHARS),
@@ -193,12 +256,16 @@ def validate_new_item(
         metadata=clean_metadata,
         source=_short(f"{p}source", source, MAX_FIELD_CHARS),
         idempotency_key=_short(key_field, idempotency_key, MAX_IDEMPOTENCY_KEY_CHARS),
+        scope=chosen_scope,
+        item_id=parse_item_id(item_id, item_id_field) if item_id.strip() else None,
+        parent_id=parse_item_id(parent_id, f"{p}parent_id") if parent_id.strip() else None,
+        work_start_time=work_start_time,
     )
 
 
 def validate_rating(rating: str) -> str:
     """'gold', 'weak', or '' to clear ('none' also clears)."""
-    value = rating.strip().lower()
+    value = check_storable("rating", rating).strip().lower()
     if value in ("", "none", "unrated", "clear"):
         return ""
     if value not in RATINGS:
@@ -226,6 +293,7 @@ def parse_item_id(value: str, field_name: str = "id") -> uuid.UUID:
     """Item ids are UUIDs; anything else is INVALID_ARGUMENT rather than a database error."""
     if not value.strip():
         raise InvalidArgument(field_name, "is required")
+    check_storable(field_name, value)
     try:
         return uuid.UUID(value.strip())
     except ValueError:

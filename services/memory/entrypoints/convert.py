@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from services.memory.domain.model import NewItem, StoredItem, validate_new_item
+from services.common.errors import InvalidArgument
+from services.memory.domain.model import (
+    NewItem,
+    RecordOutcome,
+    RecordResult,
+    Scope,
+    StoredItem,
+    validate_new_item,
+)
+
+_SCOPE_FROM_PROTO = {pb.SCOPE_CLIENT: Scope.CLIENT, pb.SCOPE_AGENCY: Scope.AGENCY}
+_SCOPE_TO_PROTO = {v: k for k, v in _SCOPE_FROM_PROTO.items()}
+_RESULT_TO_PROTO = {
+    RecordResult.CREATED: pb.RECORD_RESULT_CREATED,
+    RecordResult.EXISTING: pb.RECORD_RESULT_EXISTING,
+    RecordResult.DISCARDED_CLIENT_FORGOTTEN: pb.RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN,
+}
+
+
+def scope_from_proto(value: int) -> Scope | None:
+    """None for SCOPE_UNSPECIFIED (the default applies); unknown numbers are INVALID_ARGUMENT."""
+    if value == pb.SCOPE_UNSPECIFIED:
+        return None
+    if value not in _SCOPE_FROM_PROTO:
+        raise InvalidArgument("scope", "must be SCOPE_CLIENT or SCOPE_AGENCY")
+    return _SCOPE_FROM_PROTO[value]  # type: ignore[index]
 
 
 def new_item_from_request(request: pb.RecordItemRequest, prefix: str = "") -> NewItem:
@@ -24,8 +51,32 @@ def new_item_from_request(request: pb.RecordItemRequest, prefix: str = "") -> Ne
         metadata=metadata,
         source=item.source,
         idempotency_key=request.idempotency_key,
+        scope=_scope(item.scope, f"{prefix}item.scope"),
+        item_id=request.item_id,
+        parent_id=item.parent_id,
+        work_start_time=request.work_start_time.ToDatetime(dt.UTC)
+        if request.HasField("work_start_time")
+        else None,
         field_prefix=f"{prefix}item",
         key_field=f"{prefix}idempotency_key",
+        item_id_field=f"{prefix}item_id",
+    )
+
+
+def _scope(value: int, field: str) -> Scope | None:
+    try:
+        return scope_from_proto(value)
+    except InvalidArgument:
+        raise InvalidArgument(field, "must be SCOPE_CLIENT or SCOPE_AGENCY") from None
+
+
+def outcome_to_proto(outcome: RecordOutcome) -> pb.RecordItemResponse:
+    if outcome.item is None:
+        item = pb.LearningItem(id=str(outcome.requested_id) if outcome.requested_id else "")
+    else:
+        item = item_to_proto(outcome.item)
+    return pb.RecordItemResponse(
+        item=item, created=outcome.created, result=_RESULT_TO_PROTO[outcome.result]
     )
 
 
@@ -50,4 +101,6 @@ def item_to_proto(item: StoredItem) -> pb.LearningItem:
         rating_note=item.rating_note,
         create_time=create_time,
         embedding_model=item.embedding_model,
+        scope=_SCOPE_TO_PROTO[item.scope],
+        parent_id=str(item.parent_id) if item.parent_id else "",
     )

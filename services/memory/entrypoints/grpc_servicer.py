@@ -8,8 +8,15 @@ from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 
 from services.common.errors import InvalidArgument
 from services.memory.domain.model import SearchFilters
-from services.memory.entrypoints.convert import item_to_proto, new_item_from_request
+from services.memory.entrypoints.convert import (
+    item_to_proto,
+    new_item_from_request,
+    outcome_to_proto,
+    scope_from_proto,
+)
 from services.memory.service_layer.learning import LearningService
+
+MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_count is the total
 
 
 class MemoryServicer(pb_grpc.MemoryServiceServicer):
@@ -23,8 +30,7 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     ) -> pb.RecordItemResponse:
         if not request.HasField("item"):
             raise InvalidArgument("item", "is required")
-        outcome = self._service.record([new_item_from_request(request)])[0]
-        return pb.RecordItemResponse(item=item_to_proto(outcome.item), created=outcome.created)
+        return outcome_to_proto(self._service.record([new_item_from_request(request)])[0])
 
     def BatchRecordItems(
         self, request: pb.BatchRecordItemsRequest, context: grpc.ServicerContext
@@ -38,8 +44,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             items.append(new_item_from_request(entry, prefix=f"requests[{i}]."))
         outcomes = self._service.record(items)
         return pb.BatchRecordItemsResponse(
-            results=[pb.RecordItemResponse(item=item_to_proto(o.item), created=o.created) for o in outcomes],
+            results=[outcome_to_proto(o) for o in outcomes],
             created_count=sum(o.created for o in outcomes),
+            discarded_count=sum(o.item is None for o in outcomes),
         )
 
     def SearchItems(
@@ -51,6 +58,7 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             industry=request.industry.strip(),
             package_key=request.package_key.strip(),
             section_id=request.section_id.strip(),
+            for_client_id=request.for_client_id.strip(),
         )
         hits = self._service.search(request.query, request.top_k, request.min_score, filters)
         return pb.SearchItemsResponse(
@@ -100,16 +108,39 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         return pb.DeleteItemResponse(id=str(self._service.delete(request.id)))
 
     def RateItem(self, request: pb.RateItemRequest, context: grpc.ServicerContext) -> pb.RateItemResponse:
-        item = self._service.rate(request.id, request.rating, request.note)
-        return pb.RateItemResponse(item=item_to_proto(item))
+        rated = self._service.rate(request.id, request.rating, request.note)
+        return pb.RateItemResponse(item=item_to_proto(rated.item), rated_count=rated.rated_count)
+
+    def SetItemScope(
+        self, request: pb.SetItemScopeRequest, context: grpc.ServicerContext
+    ) -> pb.SetItemScopeResponse:
+        scope = scope_from_proto(request.scope)
+        if scope is None:
+            raise InvalidArgument("scope", "is required: SCOPE_CLIENT or SCOPE_AGENCY")
+        return pb.SetItemScopeResponse(item=item_to_proto(self._service.set_scope(request.id, scope)))
 
     def ForgetClient(
         self, request: pb.ForgetClientRequest, context: grpc.ServicerContext
     ) -> pb.ForgetClientResponse:
         result = self._service.forget_client(request.client_id)
-        return pb.ForgetClientResponse(
+        response = pb.ForgetClientResponse(
             client_id=result.client_id,
             deleted_count=len(result.deleted_ids),
             per_kind=result.per_kind,
-            deleted_ids=[str(i) for i in result.deleted_ids],
+            deleted_ids=[str(i) for i in result.deleted_ids[:MAX_DELETED_IDS]],
         )
+        response.forget_time.FromDatetime(result.forget_time)
+        return response
+
+    def ListForgottenClients(
+        self, request: pb.ListForgottenClientsRequest, context: grpc.ServicerContext
+    ) -> pb.ListForgottenClientsResponse:
+        response = pb.ListForgottenClientsResponse()
+        for client in self._service.forgotten_clients():
+            entry = response.clients.add(
+                client_id=client.client_id,
+                deleted_count=client.deleted_count,
+                discarded_count=client.discarded_count,
+            )
+            entry.forget_time.FromDatetime(client.forget_time)
+        return response

@@ -13,16 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.common.errors import InvalidArgument, NotFound
-from services.memory.adapters.repository import Cursor, LearningRepository
+from services.common.text_rules import check_storable
+from services.memory.adapters.repository import DISCARDED, Cursor, LearningRepository
 from services.memory.domain.model import (
     MAX_BATCH,
     MAX_QUERY_CHARS,
+    ForgottenClient,
     NewItem,
     RecordOutcome,
+    RecordResult,
+    Scope,
     SearchFilters,
     SearchHit,
     StoredItem,
     parse_item_id,
+    predates_forget,
     ranking_score,
     validate_page_size,
     validate_rating,
@@ -59,6 +64,13 @@ class ForgetResult:
     client_id: str
     deleted_ids: list[uuid.UUID]
     per_kind: dict[str, int]
+    forget_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class RateResult:
+    item: StoredItem
+    rated_count: int
 
 
 class LearningService:
@@ -75,20 +87,30 @@ class LearningService:
 
     # -- writes --------------------------------------------------------------------------------------
     def record(self, items: Sequence[NewItem]) -> list[RecordOutcome]:
-        """Records items idempotently; only new content is embedded. Results keep the input order."""
+        """Records items idempotently; only new content is embedded. Results keep the input order.
+
+        An item whose client was forgotten after its work started is discarded, never stored (its
+        outcome says so). A chosen item id whose content matches an existing item becomes that item's alias.
+        """
         if len(items) > MAX_BATCH:
             raise InvalidArgument("requests", f"at most {MAX_BATCH} items per batch (got {len(items)})")
+        forgotten = self.repository.forget_times([i.client_id for i in items])
+        stale = [predates_forget(i, forgotten) for i in items]
         existing = self.repository.find_existing(items)
+        resolved: list[StoredItem | str | None] = [
+            DISCARDED if is_stale else found for is_stale, found in zip(stale, existing, strict=True)
+        ]
+        early_discards = Counter(i.client_id for i, is_stale in zip(items, stale, strict=True) if is_stale)
+        self.repository.count_discarded(dict(early_discards))
         # Duplicates inside the batch are left to the database's unique constraints (first one wins).
-        fresh = [i for i, found in enumerate(existing) if found is None]
-        resolved = list(existing)
+        fresh = [i for i, found in enumerate(resolved) if found is None]
         inserted: set[uuid.UUID] = set()
         if fresh:
             vectors = self.embedder.embed([items[i].embedding_text() for i in fresh])
             stored = self.repository.insert_new([items[i] for i in fresh], vectors)
             for i, new_item in zip(fresh, stored, strict=True):
                 resolved[i] = new_item
-                if new_item is not None:
+                if isinstance(new_item, StoredItem):
                     inserted.add(new_item.id)
             # Skipped on conflict (a duplicate within this batch, or a concurrent writer): read what won.
             lost = [i for i in fresh if resolved[i] is None]
@@ -98,53 +120,93 @@ class LearningService:
                 ):
                     resolved[i] = found
         outcomes: list[RecordOutcome] = []
+        aliases: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = []
         for item, stored_item in zip(items, resolved, strict=True):
-            if stored_item is None:  # deleted concurrently between insert and read-back
+            if stored_item == DISCARDED:
+                outcomes.append(
+                    RecordOutcome(None, RecordResult.DISCARDED_CLIENT_FORGOTTEN, requested_id=item.item_id)
+                )
+                continue
+            if not isinstance(stored_item, StoredItem):  # deleted concurrently between insert and read-back
                 raise NotFound(f"item for idempotency key {item.idempotency_key!r} vanished during recording")
             created = stored_item.id in inserted
             inserted.discard(stored_item.id)  # a duplicate later in the batch is not "created" again
-            outcomes.append(RecordOutcome(item=stored_item, created=created))
+            if item.item_id is not None and item.item_id != stored_item.id:
+                aliases.append((item.item_id, stored_item.id, item.parent_id))
+            outcomes.append(
+                RecordOutcome(
+                    item=stored_item,
+                    result=RecordResult.CREATED if created else RecordResult.EXISTING,
+                    requested_id=item.item_id,
+                )
+            )
+        self.repository.link_aliases(aliases)
         created_count = sum(o.created for o in outcomes)
-        if created_count:
+        discarded_count = sum(o.result is RecordResult.DISCARDED_CLIENT_FORGOTTEN for o in outcomes)
+        if created_count or discarded_count:
             log.info(
-                "recorded %d new item(s) of %d",
+                "recorded %d new item(s) of %d; %d discarded (client forgotten)",
                 created_count,
                 len(items),
-                extra={"items_created": created_count},
+                discarded_count,
+                extra={"items_created": created_count, "items_discarded": discarded_count},
             )
         return outcomes
 
-    def rate(self, item_id: str, rating: str, note: str) -> StoredItem:
+    def rate(self, item_id: str, rating: str, note: str) -> RateResult:
+        """Rates an item; rating a report rates its sections too."""
         uid = parse_item_id(item_id)
         value = validate_rating(rating)
+        check_storable("note", note)
         if len(note) > 2000:
             raise InvalidArgument("note", "must be at most 2000 characters")
-        item = self.repository.rate(uid, value, note.strip())
-        if item is None:
+        rated = self.repository.rate(uid, value, note.strip())
+        if rated is None:
             raise NotFound(f"no learning item with id {uid}")
-        return item
+        return RateResult(item=rated[0], rated_count=rated[1])
+
+    def set_scope(self, item_id: str, scope: Scope) -> StoredItem:
+        uid = parse_item_id(item_id)
+        item = self.get(str(uid))
+        if scope is Scope.CLIENT and not item.client_id:
+            raise InvalidArgument("scope", "this item has no client, so it can only be in the agency library")
+        updated = self.repository.set_scope(item.id, scope)
+        if updated is None:
+            raise NotFound(f"no learning item with id {uid}")
+        return updated
 
     def delete(self, item_id: str) -> uuid.UUID:
         uid = parse_item_id(item_id)
-        if not self.repository.delete(uid):
+        deleted = self.repository.delete(uid)
+        if deleted is None:
             raise NotFound(f"no learning item with id {uid}")
-        return uid
+        return deleted
 
     def forget_client(self, client_id: str) -> ForgetResult:
-        client_id = client_id.strip()
+        """Deletes everything of the client and records the forget, so late writes are discarded."""
+        client_id = check_storable("client_id", client_id).strip()
         if not client_id:
             raise InvalidArgument("client_id", "is required")
-        deleted = self.repository.delete_client(client_id)
+        forget_time, deleted = self.repository.forget_client(client_id)
         log.info("forgot client: %d item(s) deleted", len(deleted), extra={"deleted": len(deleted)})
         return ForgetResult(
             client_id=client_id,
             deleted_ids=[i for i, _ in deleted],
             per_kind=dict(Counter(kind for _, kind in deleted)),
+            forget_time=forget_time,
         )
+
+    def forgotten_clients(self) -> list[ForgottenClient]:
+        return self.repository.forgotten_clients()
 
     # -- reads ---------------------------------------------------------------------------------------
     def search(self, query: str, top_k: int, min_score: float, filters: SearchFilters) -> list[SearchHit]:
         """Nearest items by meaning; gold-rated ones rank up and weak ones down."""
+        check_storable("query", query)
+        for name in ("client_id", "industry", "package_key", "section_id", "for_client_id"):
+            check_storable(name, getattr(filters, name))
+        for i, kind in enumerate(filters.kinds):
+            check_storable(f"kinds[{i}]", kind)
         if not query.strip():
             raise InvalidArgument("query", "must not be empty")
         if len(query) > MAX_QUERY_CHARS:
@@ -189,6 +251,9 @@ class LearningService:
 
     def list(self, *, kind: str, client_id: str, page_size: int, page_token: str) -> Page:
         size = validate_page_size(page_size)
+        check_storable("kind", kind)
+        check_storable("client_id", client_id)
+        check_storable("page_token", page_token)
         filter_key = _filter_key(kind, client_id)
         after = _decode_token(page_token, filter_key) if page_token else None
         items, total = self.repository.page(

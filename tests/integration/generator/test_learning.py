@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 
 from tests.integration.generator.conftest import Stack, T, brief, generate_request
 
 
-def test_generated_report_is_learned_and_informs_the_next(stack: Stack) -> None:
+def test_generated_report_is_learned_and_informs_the_same_clients_next(stack: Stack) -> None:
     first = stack.generator.GenerateReport(generate_request(), timeout=T)
     assert first.learning_status == "recorded"
     assert all(not s.learned_from for s in first.sections)  # nothing learned yet
@@ -15,20 +16,21 @@ def test_generated_report_is_learned_and_informs_the_next(stack: Stack) -> None:
     summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
     assert dict(summary.per_kind) == {"full_report": 1, "report_section": 17}
     first_ids = {i.id for i in stack.memory.ListItems(mpb.ListItemsRequest(page_size=100), timeout=T).items}
+    assert first.learned_item_id in first_ids
+    assert {s.learned_item_id for s in first.sections} <= first_ids
 
-    similar = brief(
-        client_name="Cascade Beans",
-        brand_name="Cascade Beans",
-        product_service="specialty coffee bean subscriptions",
-        raw_brief_text="Cascade Beans wants busy professionals to make cafe-quality coffee at home.",
+    follow_up = brief(
+        objectives="win back lapsed subscribers and launch a holiday gift box",
+        raw_brief_text="Northwind wants lapsed subscribers back before the holidays.",
     )
-    second = stack.generator.GenerateReport(generate_request(client_brief=similar), timeout=T)
+    second = stack.generator.GenerateReport(generate_request(client_brief=follow_up), timeout=T)
     informed = [s for s in second.sections if s.learned_from]
-    assert len(informed) >= 10, "most sections should draw on the first report"
+    assert len(informed) >= 10, "most sections should draw on the client's first report"
     used = {lf.item_id for s in informed for lf in s.learned_from}
     assert used <= first_ids
+    assert all(lf.source == pb.LEARNING_SOURCE_SAME_CLIENT for s in informed for lf in s.learned_from)
     channel = next(s for s in second.sections if s.id == "channel_plan")
-    assert channel.learned_from[0].item_id in first_ids and channel.learned_from[0].score >= 0.3
+    assert channel.learned_from[0].item_id in first_ids and channel.learned_from[0].similarity >= 0.3
     # The first report's section for the same slot is what informed it.
     stored = stack.memory.GetItem(mpb.GetItemRequest(id=channel.learned_from[0].item_id), timeout=T).item
     assert stored.section_id == "channel_plan" and stored.client_id == "northwind-coffee-co"
@@ -49,5 +51,6 @@ def test_same_report_id_is_recorded_once(stack: Stack) -> None:
 
 def test_learning_off_records_nothing(stack: Stack) -> None:
     report = stack.generator.GenerateReport(generate_request(use_learning=False), timeout=T)
-    assert report.learning_status == "skipped" and "use_learning" in report.learning_detail
+    assert report.learning_status == "skipped" and report.learning_state == pb.LEARNING_STATE_OFF
+    assert report.retrieval_state == pb.RETRIEVAL_STATE_OFF and not report.learned_item_id
     assert stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T).total_items == 0

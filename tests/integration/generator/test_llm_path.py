@@ -30,7 +30,7 @@ def test_sections_are_written_by_the_model_with_retrieved_examples(
     stack.memory.RecordItem(
         mpb.RecordItemRequest(
             item=mpb.LearningItem(
-                kind="report_section", section_id="channel_plan", text=example, client_id="old"
+                kind="uploaded_example", section_id="channel_plan", text=example  # the agency library
             )
         ),
         timeout=T,
@@ -46,6 +46,7 @@ def test_sections_are_written_by_the_model_with_retrieved_examples(
     }
     channel_prompt = prompts["Section to write: Channel Plan (channel_plan)"]
     assert example in channel_prompt and "Northwind Roasters" in channel_prompt
+    assert "## Agency library examples" in channel_prompt
     channel = next(s for s in report.sections if s.id == "channel_plan")
     assert channel.markdown.startswith("LLM-written content for Channel Plan")
     assert channel.learned_from and channel.learned_from[0].score > 0.3

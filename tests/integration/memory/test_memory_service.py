@@ -127,6 +127,7 @@ def test_python_dates_in_metadata_are_stored_as_iso_strings(memory: MemoryHarnes
         },
     )
     outcome = memory.runtime.service.record([new])[0]
+    assert outcome.item is not None
     got = memory.stub.GetItem(pb.GetItemRequest(id=str(outcome.item.id)), timeout=T).item
     assert dict(got.metadata) == {
         "day": "2026-05-01",

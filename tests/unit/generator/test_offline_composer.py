@@ -10,7 +10,13 @@ import pytest
 
 from services.generator.composer.budget import allocate, parse_budget
 from services.generator.composer.learning import choose_example
-from services.generator.composer.offline import Example, Refinement, compose_section
+from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
+from services.generator.composer.offline import (
+    Example,
+    Refinement,
+    compose_section,
+    compose_section_with_notes,
+)
 from services.generator.composer.timeline import parse_timeline
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import PACKAGES, Package, SectionSpec, get_package
@@ -378,31 +384,43 @@ WEAK = Example(
 )
 
 
-def test_without_examples_there_is_no_learning_note() -> None:
+LEARNED_HEADINGS = ("### Proven approach", "### What already works for")
+PROVENANCE = re.compile(r"similarity|rated (gold|weak)|past work|retrieved|Beanery Co \u2014 Channel Plan", re.I)
+
+
+def learned_part(body: str) -> str:
+    for heading in LEARNED_HEADINGS:
+        if heading in body:
+            return body.split(heading)[1].split("\n###")[0]
+    return ""
+
+
+def test_without_examples_there_is_no_learned_part() -> None:
     body = compose("channel_plan")
-    assert "### Building on past work" not in body
-    assert "### Lessons from past work" not in body
+    assert learned_part(body) == ""
 
 
 def test_gold_is_preferred_over_a_higher_scoring_unrated_example() -> None:
     body = compose("channel_plan", examples=[HIGHER, GOLD])
-    assert "### Building on past work" in body
+    assert "### Proven approach" in body
     assert "micro-creators in Manchester" in body
     assert "Spread spend evenly" not in body
-    assert "rated gold" in body
+
+
+def test_the_report_text_never_names_where_learning_came_from() -> None:
+    for examples in ([GOLD], [HIGHER, GOLD], [WEAK, HIGHER]):
+        body = compose("channel_plan", examples=examples)
+        assert PROVENANCE.search(body) is None, body
 
 
 def test_old_brand_names_are_replaced_with_the_new_brand() -> None:
-    body = compose("channel_plan", examples=[GOLD])
-    learned = body.split("### Building on past work")[1].split("###")[0]
-    quoted = [line for line in learned.splitlines() if line.startswith("- ")]
-    assert quoted and not any("Beanery" in line for line in quoted)
+    learned = learned_part(compose("channel_plan", examples=[GOLD]))
+    lines = [line for line in learned.splitlines() if line.startswith("- ")]
+    assert lines and not any("Beanery" in line for line in lines)
     assert "Brewly put 30% of spend into micro-creators" in learned
-    assert "Beanery Co now reads Brewly" in learned
 
 
-def test_names_are_swapped_in_examples_filed_the_way_reports_file_them() -> None:
-    # Sections are filed as "<Section title> — <brand>" under a slug of the client name.
+def test_names_are_swapped_in_agency_library_examples() -> None:
     filed = Example(
         "s-1",
         "Channel Plan — Beanery Co",
@@ -410,29 +428,48 @@ def test_names_are_swapped_in_examples_filed_the_way_reports_file_them() -> None
         "- Hill Street Roasters Ltd approved weekly budget moves for Beanery Co within 24 hours.",
         0.7,
         client_id="hill-street-roasters-ltd",
+        source=AGENCY_LIBRARY,
     )
-    learned = compose("channel_plan", examples=[filed]).split("### Building on past work")[1].split("###")[0]
-    quoted = [line for line in learned.splitlines() if line.startswith("- ")]
-    assert len(quoted) == 2
-    assert not any("Beanery" in line or "Hill Street" in line for line in quoted)
+    learned = learned_part(compose("channel_plan", examples=[filed]))
+    lines = [line for line in learned.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    assert not any("Beanery" in line or "Hill Street" in line for line in lines)
     assert "Brewly led with Instagram Reels, agreed with Northwind Foods Ltd in week one." in learned
-    assert "\u201cChannel Plan \u2014 Beanery Co\u201d" in learned  # the item as filed, so it can be found
 
 
-def test_weak_examples_are_never_preferred() -> None:
+def test_a_gold_section_of_the_same_client_is_kept_and_built_on() -> None:
+    own_gold = Example(
+        "own-1",
+        "Channel Plan — Brewly",
+        "- Brewly's Tuesday tasting nights in Shoreditch drove a third of all first orders.\n"
+        "- The barista ambassador programme signed forty baristas in six weeks across London.\n"
+        "- Oat-milk flat white sampling at King's Cross doubled the newsletter sign-ups in May.\n"
+        "- Every creator brief carried the same three-second hook about freshly roasted beans.",
+        0.5,
+        rating="gold",
+        section_id="channel_plan",
+        client_id="northwind-foods-ltd",
+        source=SAME_CLIENT,
+    )
+    body = compose("channel_plan", examples=[HIGHER, own_gold])
+    assert "### What already works for Brewly" in body
+    for kept in ("Tuesday tasting nights", "barista ambassador programme", "three-second hook"):
+        assert kept in body
+    assert "Spread spend evenly" not in body
+
+
+def test_weak_examples_are_avoided() -> None:
     body = compose("channel_plan", examples=[WEAK, HIGHER])
     assert "Spread spend evenly over search and social" in body
     assert "Spray and pray" not in body
-    assert "1 weak-rated example was set aside" in body
     assert choose_example([WEAK, HIGHER, GOLD]) is GOLD
     assert choose_example([WEAK, HIGHER]) is HIGHER
 
 
-def test_a_weak_example_alone_is_used_only_as_a_contrast() -> None:
+def test_a_weak_example_alone_is_not_used() -> None:
     body = compose("channel_plan", examples=[WEAK])
-    assert "### Lessons from past work" in body
-    assert "contrast" in body
-    assert "### Building on past work" not in body
+    assert "Spray and pray" not in body
+    assert learned_part(body) == ""
 
 
 def test_examples_from_a_whole_report_use_the_matching_section() -> None:
@@ -473,16 +510,20 @@ def channel_shares(body: str) -> dict[str, int]:
     return {r[0]: int(r[share].rstrip("%")) for r in rows if r[0] != "**Total**"}
 
 
-def test_refine_feedback_is_quoted_and_acted_on() -> None:
+def compose_with_notes(section_id: str, refinement: Refinement) -> tuple[str, list[str]]:
+    return compose_section_with_notes(section(FLAGSHIP, section_id), RICH, FLAGSHIP, (), refinement)
+
+
+def test_refine_feedback_is_acted_on_and_noted_for_the_operator_only() -> None:
     draft = compose("channel_plan")
     feedback = "Put more budget into Instagram and drop Facebook entirely."
-    revised = compose("channel_plan", refinement=Refinement("refine", feedback, draft))
-    assert "### Revisions for this draft" in revised
-    assert feedback in revised
+    revised, notes = compose_with_notes("channel_plan", Refinement("refine", feedback, draft))
+    assert "Revisions" not in revised and feedback not in revised
     before, after = channel_shares(draft), channel_shares(revised)
     assert after["Instagram"] > before["Instagram"]
     assert "Facebook" in before and "Facebook" not in after
-    assert "Compared with the previous draft" in revised
+    assert any("Compared with the previous draft" in n for n in notes)
+    assert any("Channel emphasis" in n for n in notes)
     assert "### Budget lens" in revised
 
 
@@ -492,7 +533,8 @@ def test_shorter_feedback_gives_a_shorter_section() -> None:
         "persona_cards", refinement=Refinement("refine", "Too long, make it shorter please.", draft)
     )
     assert len(shorter.split()) < len(draft.split())
-    assert "**Shorter:**" in shorter
+    notes = compose_with_notes("persona_cards", Refinement("refine", "Too long, make it shorter please.", draft))[1]
+    assert any("**Shorter:**" in n for n in notes)
 
 
 def test_more_detail_feedback_adds_detail() -> None:
@@ -503,21 +545,20 @@ def test_more_detail_feedback_adds_detail() -> None:
 
 
 def test_tone_feedback_rewrites_a_sample_line() -> None:
-    body = compose("messaging_framework", refinement=Refinement("refine", "Make the tone more playful."))
-    assert "**Tone (more playful):**" in body
+    notes = compose_with_notes("messaging_framework", Refinement("refine", "Make the tone more playful."))[1]
+    assert any("**Tone (more playful):**" in n for n in notes)
 
 
 def test_feedback_without_known_themes_is_still_addressed() -> None:
-    body = compose("overview", refinement=Refinement("refine", "The client prefers the word partners."))
-    assert "The client prefers the word partners." in body
-    assert "**Addressed directly:**" in body
+    body, notes = compose_with_notes("overview", Refinement("refine", "The client prefers the word partners."))
+    assert "The client prefers the word partners." not in body
+    assert any("**Addressed directly:**" in n for n in notes)
 
 
 def test_final_stage_adds_a_sign_off_and_drafts_do_not() -> None:
     assert "### Sign-off" in compose("final_summary", refinement=Refinement("final"))
     draft = compose("final_summary")
     assert "### Sign-off" not in draft
-    assert "### Revisions for this draft" not in draft
 
 
 # ----- robustness ---------------------------------------------------------------------------------------
@@ -552,9 +593,9 @@ def test_pipes_and_newlines_in_the_brief_do_not_break_markdown() -> None:
 
 def test_a_refine_pass_without_feedback_still_notes_continuity() -> None:
     draft = compose("ad_concepts")
-    body = compose("ad_concepts", refinement=Refinement("refine", "", draft))
-    assert "### Revisions for this draft" in body
-    assert "Compared with the previous draft" in body
+    body, notes = compose_with_notes("ad_concepts", Refinement("refine", "", draft))
+    assert "Revisions" not in body
+    assert any("Compared with the previous draft" in n for n in notes)
 
 
 def test_constraints_rule_channels_out_of_the_plan() -> None:
