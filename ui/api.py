@@ -114,6 +114,83 @@ def _count_map(value: Any) -> dict[str, int]:
     return {str(k): _int({"v": v}, "v") for k, v in _obj(value).items()}
 
 
+def _enum(data: Mapping[str, Any], key: str, names: Sequence[str]) -> str:
+    """An enum field as its name. The gateway prints names; a number (another printer) maps by position,
+    and a name this app does not know yet is kept as sent (callers treat it like the unspecified value)."""
+    value = data.get(key)
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return names[value] if 0 <= value < len(names) else str(value)
+    return names[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Enum values, as the gateway prints them (proto3 JSON prints enum names). Each tuple is in number order.
+
+# aicmo.memory.v1.Scope: who may learn from an item.
+SCOPE_UNSPECIFIED = "SCOPE_UNSPECIFIED"
+SCOPE_CLIENT = "SCOPE_CLIENT"  # only reports for the item's own client
+SCOPE_AGENCY = "SCOPE_AGENCY"  # the agency library: any client's report
+SCOPES = (SCOPE_UNSPECIFIED, SCOPE_CLIENT, SCOPE_AGENCY)
+
+# aicmo.memory.v1.RecordResult: what a write did.
+RECORD_RESULT_UNSPECIFIED = "RECORD_RESULT_UNSPECIFIED"
+RECORD_RESULT_CREATED = "RECORD_RESULT_CREATED"
+RECORD_RESULT_EXISTING = "RECORD_RESULT_EXISTING"
+RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN = "RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN"
+RECORD_RESULTS = (
+    RECORD_RESULT_UNSPECIFIED,
+    RECORD_RESULT_CREATED,
+    RECORD_RESULT_EXISTING,
+    RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN,
+)
+
+# aicmo.generator.v1.LearningSource: whose learning informed a section.
+LEARNING_SOURCE_UNSPECIFIED = "LEARNING_SOURCE_UNSPECIFIED"
+LEARNING_SOURCE_SAME_CLIENT = "LEARNING_SOURCE_SAME_CLIENT"
+LEARNING_SOURCE_AGENCY_LIBRARY = "LEARNING_SOURCE_AGENCY_LIBRARY"
+LEARNING_SOURCES = (LEARNING_SOURCE_UNSPECIFIED, LEARNING_SOURCE_SAME_CLIENT, LEARNING_SOURCE_AGENCY_LIBRARY)
+
+# aicmo.generator.v1.LearningState: what happened to a report's learning.
+LEARNING_STATE_UNSPECIFIED = "LEARNING_STATE_UNSPECIFIED"
+LEARNING_STATE_RECORDED = "LEARNING_STATE_RECORDED"
+LEARNING_STATE_QUEUED = "LEARNING_STATE_QUEUED"
+LEARNING_STATE_OFF = "LEARNING_STATE_OFF"
+LEARNING_STATES = (
+    LEARNING_STATE_UNSPECIFIED,
+    LEARNING_STATE_RECORDED,
+    LEARNING_STATE_QUEUED,
+    LEARNING_STATE_OFF,
+)
+
+# aicmo.generator.v1.RetrievalState: whether learned examples were looked up for a report.
+RETRIEVAL_STATE_UNSPECIFIED = "RETRIEVAL_STATE_UNSPECIFIED"
+RETRIEVAL_STATE_DONE = "RETRIEVAL_STATE_DONE"
+RETRIEVAL_STATE_OFF = "RETRIEVAL_STATE_OFF"
+RETRIEVAL_STATE_SKIPPED_SLOW = "RETRIEVAL_STATE_SKIPPED_SLOW"
+RETRIEVAL_STATE_SKIPPED_UNAVAILABLE = "RETRIEVAL_STATE_SKIPPED_UNAVAILABLE"
+RETRIEVAL_STATE_SKIPPED_NO_TIME = "RETRIEVAL_STATE_SKIPPED_NO_TIME"
+RETRIEVAL_STATES = (
+    RETRIEVAL_STATE_UNSPECIFIED,
+    RETRIEVAL_STATE_DONE,
+    RETRIEVAL_STATE_OFF,
+    RETRIEVAL_STATE_SKIPPED_SLOW,
+    RETRIEVAL_STATE_SKIPPED_UNAVAILABLE,
+    RETRIEVAL_STATE_SKIPPED_NO_TIME,
+)
+# The states in which the report was written without past learning although learning was on.
+RETRIEVAL_SKIPPED = frozenset(
+    {RETRIEVAL_STATE_SKIPPED_SLOW, RETRIEVAL_STATE_SKIPPED_UNAVAILABLE, RETRIEVAL_STATE_SKIPPED_NO_TIME}
+)
+
+# aicmo.generator.v1.QueueState: a learning batch in the generator's durable queue.
+QUEUE_STATE_UNSPECIFIED = "QUEUE_STATE_UNSPECIFIED"
+QUEUE_STATE_QUEUED = "QUEUE_STATE_QUEUED"
+QUEUE_STATE_SET_ASIDE = "QUEUE_STATE_SET_ASIDE"
+QUEUE_STATES = (QUEUE_STATE_UNSPECIFIED, QUEUE_STATE_QUEUED, QUEUE_STATE_SET_ASIDE)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Shapes (aicmo.generator.v1 and aicmo.memory.v1).
 
@@ -155,6 +232,10 @@ class LearnedFrom:
     title: str
     kind: str
     rating: str
+    # LEARNING_SOURCE_*: this client's own past work, or the agency library.
+    source: str = LEARNING_SOURCE_UNSPECIFIED
+    # Raw cosine similarity between the brief and the item (score is adjusted by the rating).
+    similarity: float = 0.0
 
     @classmethod
     def from_json(cls, data: Any) -> LearnedFrom:
@@ -165,6 +246,8 @@ class LearnedFrom:
             title=_str(d, "title"),
             kind=_str(d, "kind"),
             rating=_str(d, "rating"),
+            source=_enum(d, "source", LEARNING_SOURCES),
+            similarity=_float(d, "similarity"),
         )
 
 
@@ -175,6 +258,10 @@ class ReportSection:
     markdown: str
     learned_from: tuple[LearnedFrom, ...]
     mode: str
+    # The memory item id this section is learned under (known even while learning is queued); "" if none.
+    learned_item_id: str = ""
+    # What a refinement changed here: for the operator, never part of the report text.
+    revision_notes: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Any) -> ReportSection:
@@ -185,6 +272,8 @@ class ReportSection:
             markdown=_str(d, "markdown"),
             learned_from=tuple(LearnedFrom.from_json(x) for x in _list(d.get("learned_from"))),
             mode=_str(d, "mode"),
+            learned_item_id=_str(d, "learned_item_id"),
+            revision_notes=_str_list(d.get("revision_notes")),
         )
 
 
@@ -200,6 +289,15 @@ class GenerateResult:
     learning_detail: str
     timings: dict[str, float]
     warnings: tuple[str, ...]
+    # The memory item id the whole report is learned under (rating it rates its sections too); "" when off.
+    learned_item_id: str = ""
+    learning_state: str = LEARNING_STATE_UNSPECIFIED
+    retrieval_state: str = RETRIEVAL_STATE_UNSPECIFIED
+
+    @property
+    def retrieval_skipped(self) -> bool:
+        """Learning was on, but the report was written without past learning (memory slow, down, no time)."""
+        return self.retrieval_state in RETRIEVAL_SKIPPED
 
     @classmethod
     def from_json(cls, data: Any) -> GenerateResult:
@@ -215,6 +313,9 @@ class GenerateResult:
             learning_detail=_str(d, "learning_detail"),
             timings={str(k): _float({"v": v}, "v") for k, v in _obj(d.get("timings")).items()},
             warnings=_str_list(d.get("warnings")),
+            learned_item_id=_str(d, "learned_item_id"),
+            learning_state=_enum(d, "learning_state", LEARNING_STATES),
+            retrieval_state=_enum(d, "retrieval_state", RETRIEVAL_STATES),
         )
 
 
@@ -258,6 +359,18 @@ class LearningItem:
     rating_note: str = ""
     create_time: str = ""
     embedding_model: str = ""
+    # SCOPE_CLIENT (only its client's reports learn from it) or SCOPE_AGENCY (the agency library).
+    scope: str = SCOPE_UNSPECIFIED
+    # For a report section: its report's item id.
+    parent_id: str = ""
+
+    @property
+    def shared(self) -> bool:
+        """In the agency library: any client's report may learn from it. An unspecified scope follows the
+        memory service's default (the agency library exactly when the item has no client)."""
+        if self.scope == SCOPE_AGENCY:
+            return True
+        return self.scope == SCOPE_UNSPECIFIED and not self.client_id
 
     @classmethod
     def from_json(cls, data: Any) -> LearningItem:
@@ -278,6 +391,8 @@ class LearningItem:
             rating_note=_str(d, "rating_note"),
             create_time=_str(d, "create_time"),
             embedding_model=_str(d, "embedding_model"),
+            scope=_enum(d, "scope", SCOPES),
+            parent_id=_str(d, "parent_id"),
         )
 
 
@@ -292,6 +407,19 @@ class ItemPage:
 class RecordResult:
     item: LearningItem
     created: bool
+    # RECORD_RESULT_*: created, an existing item, or discarded (its client was forgotten meanwhile).
+    result: str = RECORD_RESULT_UNSPECIFIED
+
+    @property
+    def discarded(self) -> bool:
+        return self.result == RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN
+
+
+@dataclass(frozen=True)
+class RateResult:
+    item: LearningItem
+    # Items rated: 1, plus the sections when the item is a whole report (0 from a gateway that predates it).
+    rated_count: int
 
 
 @dataclass(frozen=True)
@@ -350,7 +478,82 @@ class ForgetResult:
     client_id: str
     deleted_count: int
     per_kind: dict[str, int]
-    deleted_ids: tuple[str, ...]
+    # When the forget took effect (RFC 3339, the database's clock); "" if the gateway did not say.
+    forget_time: str = ""
+
+
+@dataclass(frozen=True)
+class ForgottenClient:
+    client_id: str
+    # The latest forget of this client (RFC 3339).
+    forget_time: str
+    # Items deleted by the forgets of this client.
+    deleted_count: int
+    # Writes discarded since, because the work that produced them started before the forget.
+    discarded_count: int
+
+    @classmethod
+    def from_json(cls, data: Any) -> ForgottenClient:
+        d = _obj(data)
+        return cls(
+            client_id=_str(d, "client_id"),
+            forget_time=_str(d, "forget_time"),
+            deleted_count=_int(d, "deleted_count"),
+            discarded_count=_int(d, "discarded_count"),
+        )
+
+
+@dataclass(frozen=True)
+class LearningBatch:
+    """One report's learning in the generator's durable queue."""
+
+    # The batch's file name in the queue: the handle for replay and drop.
+    name: str
+    # QUEUE_STATE_QUEUED (waiting for memory) or QUEUE_STATE_SET_ASIDE (rejected; waits for an operator).
+    state: str
+    report_id: str
+    client_id: str
+    title: str
+    item_count: int
+    # When it was queued (ISO 8601, UTC).
+    enqueue_time: str
+    # Why it was set aside, or the last delivery error.
+    reason: str
+    attempts: int
+
+    @property
+    def set_aside(self) -> bool:
+        return self.state == QUEUE_STATE_SET_ASIDE
+
+    @classmethod
+    def from_json(cls, data: Any) -> LearningBatch:
+        d = _obj(data)
+        return cls(
+            name=_str(d, "name"),
+            state=_enum(d, "state", QUEUE_STATES),
+            report_id=_str(d, "report_id"),
+            client_id=_str(d, "client_id"),
+            title=_str(d, "title"),
+            item_count=_int(d, "item_count"),
+            enqueue_time=_str(d, "enqueue_time"),
+            reason=_str(d, "reason"),
+            attempts=_int(d, "attempts"),
+        )
+
+
+@dataclass(frozen=True)
+class LearningQueue:
+    # At most 200 batches, oldest first.
+    batches: tuple[LearningBatch, ...]
+    queued_count: int
+    set_aside_count: int
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    # The batch after the attempt (when delivered it is gone from the queue and its state is unspecified).
+    batch: LearningBatch
+    delivered: bool
 
 
 @dataclass(frozen=True)
@@ -367,6 +570,8 @@ class Health:
     pending_learning: int
     # When the gateway answered 503: the server's words on what is down.
     detail: str = ""
+    # Learning batches memory rejected for good, waiting for an operator (see the learning queue).
+    set_aside_learning: int = 0
 
     @property
     def serving(self) -> bool:
@@ -661,11 +866,40 @@ class GatewayClient:
                 for c in _list(data.get("components"))
             ),
             pending_learning=_int(data, "pending_learning"),
+            set_aside_learning=_int(data, "set_aside_learning"),
         )
 
     def list_packages(self) -> list[Package]:
         data = self._call("GET", "/api/aicmo/packages", "loading the packages")
         return [Package.from_json(p) for p in _list(data.get("packages"))]
+
+    def list_learning_queue(self) -> LearningQueue:
+        """The generator's durable learning queue: batches waiting for memory, and batches set aside."""
+        data = self._call("GET", "/api/aicmo/learning_queue", "loading the learning queue")
+        return LearningQueue(
+            batches=tuple(LearningBatch.from_json(b) for b in _list(data.get("batches"))),
+            queued_count=_int(data, "queued_count"),
+            set_aside_count=_int(data, "set_aside_count"),
+        )
+
+    def replay_learning_batch(self, name: str) -> ReplayResult:
+        """Tries to deliver a queued or set-aside batch to memory now."""
+        data = self._call(
+            "POST",
+            f"/api/aicmo/learning_queue/{quote(name, safe='')}/replay",
+            "replaying the learning batch",
+            body={},
+        )
+        return ReplayResult(
+            batch=LearningBatch.from_json(data.get("batch")), delivered=_bool(data, "delivered")
+        )
+
+    def drop_learning_batch(self, name: str) -> str:
+        """Deletes a batch from the queue: its report is then never learned."""
+        data = self._call(
+            "DELETE", f"/api/aicmo/learning_queue/{quote(name, safe='')}", "dropping the learning batch"
+        )
+        return _str(data, "name") or name
 
     def generate_report(self, request: GenerateRequest) -> GenerateResult:
         data = self._call(
@@ -784,13 +1018,25 @@ class GatewayClient:
         data = self._call("DELETE", f"/api/learn/items/{quote(item_id, safe='')}", "deleting the item")
         return _str(data, "id") or item_id
 
-    def rate_item(self, item_id: str, rating: str, note: str = "") -> LearningItem:
-        """rating: "gold", "weak" or "" to clear."""
+    def rate_item(self, item_id: str, rating: str, note: str = "") -> RateResult:
+        """rating: "gold", "weak" or "" to clear. Rating a whole report rates its sections too."""
         data = self._call(
             "POST",
             f"/api/learn/items/{quote(item_id, safe='')}/rating",
             "rating the item",
             body={"rating": rating, "note": note},
+        )
+        return RateResult(
+            item=LearningItem.from_json(data.get("item")), rated_count=_int(data, "rated_count")
+        )
+
+    def set_item_scope(self, item_id: str, scope: str) -> LearningItem:
+        """scope: SCOPE_AGENCY (share with the agency library) or SCOPE_CLIENT (keep it to its client)."""
+        data = self._call(
+            "POST",
+            f"/api/learn/items/{quote(item_id, safe='')}/scope",
+            "changing who may learn from the item",
+            body={"scope": scope},
         )
         return LearningItem.from_json(data.get("item"))
 
@@ -808,7 +1054,10 @@ class GatewayClient:
         metadata: Mapping[str, Any] | None = None,
         source: str = "upload",
         idempotency_key: str = "",
+        scope: str = "",
     ) -> RecordResult:
+        """scope: SCOPE_CLIENT, SCOPE_AGENCY, or "" for the memory service's default (the client's own when
+        client_id is set, else the agency library)."""
         body: dict[str, Any] = {
             "item": {
                 "kind": kind,
@@ -823,10 +1072,16 @@ class GatewayClient:
                 "source": source,
             }
         }
+        if scope:
+            body["item"]["scope"] = scope
         if idempotency_key:
             body["idempotency_key"] = idempotency_key
         data = self._call("POST", "/api/learn/items", "recording the example", body=body)
-        return RecordResult(item=LearningItem.from_json(data.get("item")), created=_bool(data, "created"))
+        return RecordResult(
+            item=LearningItem.from_json(data.get("item")),
+            created=_bool(data, "created"),
+            result=_enum(data, "result", RECORD_RESULTS),
+        )
 
     def search(
         self,
@@ -837,10 +1092,15 @@ class GatewayClient:
         client_id: str = "",
         industry: str = "",
         min_score: float = 0.0,
+        for_client_id: str = "",
     ) -> SearchResponse:
+        """for_client_id: search as a report for that client would, over its own items and the agency
+        library only (client_id instead filters on the items' client)."""
         body: dict[str, Any] = {"query": query, "top_k": top_k, "kinds": list(kinds)}
         if client_id:
             body["client_id"] = client_id
+        if for_client_id:
+            body["for_client_id"] = for_client_id
         if industry:
             body["industry"] = industry
         if min_score:
@@ -863,29 +1123,15 @@ class GatewayClient:
         data = self._call(
             "DELETE", f"/api/learn/clients/{quote(client_id, safe='')}", "forgetting the client"
         )
+        # deleted_ids is deprecated (the first 100 only): deleted_count is the total.
         return ForgetResult(
             client_id=_str(data, "client_id") or client_id,
             deleted_count=_int(data, "deleted_count"),
             per_kind=_count_map(data.get("per_kind")),
-            deleted_ids=_str_list(data.get("deleted_ids")),
+            forget_time=_str(data, "forget_time"),
         )
 
-    def find_report_item(
-        self, report_id: str, *, client_id: str = "", title: str = "", max_pages: int = 5
-    ) -> LearningItem | None:
-        """The learned full_report item of a generated report (matched on metadata.report_id), if any."""
-        token = ""
-        for _ in range(max_pages):
-            page = self.list_items(kind="full_report", client_id=client_id, page_size=100, page_token=token)
-            for item in page.items:
-                if str(item.metadata.get("report_id", "")) == report_id:
-                    return item
-            token = page.next_page_token
-            if not token:
-                break
-        if title:
-            found = self.search(title, top_k=20, kinds=["full_report"], client_id=client_id)
-            for hit in found.results:
-                if str(hit.item.metadata.get("report_id", "")) == report_id:
-                    return hit.item
-        return None
+    def list_forgotten_clients(self) -> list[ForgottenClient]:
+        """The clients that were forgotten, newest first."""
+        data = self._call("GET", "/api/learn/forgotten_clients", "loading the forgotten clients")
+        return [ForgottenClient.from_json(c) for c in _list(data.get("clients"))]

@@ -46,6 +46,11 @@ def _render_sidebar(client: GatewayClient) -> None:
                 f"{health.pending_learning} report(s) wait to be learned (memory was unreachable); "
                 "they are delivered automatically."
             )
+        if health.set_aside_learning:
+            st.caption(
+                f":orange[{health.set_aside_learning} report(s) set aside]: memory rejected their learning. "
+                "See “Learning queue” in the Learn tab to replay or drop them."
+            )
         st.button("Check again", key="sidebar_health_refresh")
 
 

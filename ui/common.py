@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from ui.api import GatewayClient, GatewayError
+from ui.api import GatewayClient, GatewayError, LearningItem
 from ui.settings import UISettings
 
 T = TypeVar("T")
@@ -67,3 +69,25 @@ def format_timings(timings: dict[str, float]) -> str:
 
 def rating_badge(rating: str) -> str:
     return {"gold": "★ gold", "weak": "▽ weak"}.get(rating, "unrated")
+
+
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def format_time(value: str) -> str:
+    """An RFC 3339 timestamp (as the gateway prints them) as "2026-05-01 12:34:56 UTC"; others unchanged."""
+    match = _TIMESTAMP.match(value.strip())
+    if not match:
+        return value
+    offset = match.group(3)
+    zone = "+00:00" if offset in (None, "Z") else offset
+    try:
+        moment = datetime.datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{zone}")
+    except ValueError:
+        return value
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def scope_label(item: LearningItem) -> str:
+    """Who may learn from an item, in words: "agency library" or "this client only"."""
+    return "agency library" if item.shared else "this client only"

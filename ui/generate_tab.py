@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -12,12 +14,23 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ui import documents
 from ui.api import (
+    LEARNING_SOURCE_AGENCY_LIBRARY,
+    LEARNING_SOURCE_SAME_CLIENT,
+    LEARNING_STATE_OFF,
+    LEARNING_STATE_QUEUED,
+    LEARNING_STATE_RECORDED,
+    RETRIEVAL_STATE_OFF,
+    RETRIEVAL_STATE_SKIPPED_NO_TIME,
+    RETRIEVAL_STATE_SKIPPED_SLOW,
+    RETRIEVAL_STATE_SKIPPED_UNAVAILABLE,
     ClientBrief,
     GatewayClient,
     GatewayError,
     GenerateRequest,
     GenerateResult,
+    LearnedFrom,
     Package,
+    ReportSection,
     SectionCompleted,
     StreamCompleted,
     StreamStarted,
@@ -73,6 +86,30 @@ K_REFINE = "gen_refine"
 K_RATE_CHOICE = "gen_rate_choice"
 K_RATE_NOTE = "gen_rate_note"
 K_RATE_MSG = "gen_rate_message"
+K_RETRY = "gen_retry_learning"
+# Per-section rating widgets and messages: f"{SECTION_PREFIX}{what}_{section id}". They belong to one report
+# (K_SECTIONS_FOR names it) and are cleared when another report is shown.
+SECTION_PREFIX = "gen_sec_"
+K_SECTIONS_FOR = "gen_rated_sections_for"
+
+
+def section_key(what: str, section_id: str) -> str:
+    """The session-state key of a section's rating widget or message: what is rating, note, rate or msg."""
+    return f"{SECTION_PREFIX}{what}_{section_id}"
+
+
+# Where past learning came from, in words.
+SOURCE_WORDS = {
+    LEARNING_SOURCE_SAME_CLIENT: "this client's past work",
+    LEARNING_SOURCE_AGENCY_LIBRARY: "the agency library",
+}
+
+# Why a report was written without past learning although learning was on.
+RETRIEVAL_SKIPPED_WORDS = {
+    RETRIEVAL_STATE_SKIPPED_SLOW: "the memory service did not answer in time",
+    RETRIEVAL_STATE_SKIPPED_UNAVAILABLE: "the memory service could not be reached",
+    RETRIEVAL_STATE_SKIPPED_NO_TIME: "there was no time left to look up past work",
+}
 
 
 @dataclass
@@ -106,39 +143,87 @@ def _on_brief_upload() -> None:
     )
 
 
+def _rating_failure(exc: GatewayError, result: GenerateResult | None, what: str) -> tuple[str, str]:
+    """What to say when rating `what` ("the report", "this section") failed."""
+    if exc.kind != "not_found":
+        return ("error", str(exc))
+    state = result.learning_state if result is not None else ""
+    if state == LEARNING_STATE_QUEUED:
+        return (
+            "warning",
+            "This report is still waiting to be learned: the memory service was not reachable when it was "
+            "written, so it is queued and will be learned when the memory service is back. Try rating "
+            f"{what} again in a moment. (If it stays like this, see “Learning queue” in the Learn tab.)",
+        )
+    if state == LEARNING_STATE_RECORDED:
+        return (
+            "warning",
+            f"{what[:1].upper()}{what[1:]} is no longer in memory: it was deleted, or its client was "
+            "forgotten, so there is nothing to rate.",
+        )
+    return (
+        "warning",
+        f"{what[:1].upper()}{what[1:]} is not in memory (yet): it may still be waiting to be learned, or it "
+        "was deleted. Try again in a moment.",
+    )
+
+
+def _client_words(request: GenerateRequest | None) -> str:
+    name = request.client_brief.client_name if request is not None else ""
+    return name or "this client"
+
+
 def _on_rate_report() -> None:
     result = get_obj(K_RESULT, GenerateResult)
-    request = get_obj(K_REQUEST, GenerateRequest)
-    if result is None or request is None:
+    if result is None or not result.learned_item_id:
         return
+    request = get_obj(K_REQUEST, GenerateRequest)
     rating = get_state(K_RATE_CHOICE, "gold")
     note = get_state(K_RATE_NOTE, "").strip()
     client = make_client()
     try:
-        item = client.find_report_item(
-            result.report_id,
-            client_id=client_key(request.client_brief.client_name),
-            title=f"{request.client_brief.brand_name} — {result.package_label}",
-        )
-        if item is None:
-            st.session_state[K_RATE_MSG] = (
-                "warning",
-                "This report is not in memory yet"
-                + (" (its learning is still pending)" if result.learning_status == "pending" else "")
-                + ". Try again in a moment.",
-            )
-            return
-        rated = client.rate_item(item.id, rating, note)
+        rated = client.rate_item(result.learned_item_id, rating, note)
     except GatewayError as exc:
-        st.session_state[K_RATE_MSG] = ("error", str(exc))
+        st.session_state[K_RATE_MSG] = _rating_failure(exc, result, "the report")
         return
     finally:
         client.close()
+    count = rated.rated_count
+    if count > 1:
+        how_many = f" — {count} items: the report and its {count - 1} section{'s' if count != 2 else ''}"
+    elif count == 1:
+        how_many = " — 1 item"
+    else:
+        how_many = ""
+    final = rated.item.rating or rating
     st.session_state[K_RATE_MSG] = (
         "success",
-        f"Rated the whole report {rated.rating or rating} ({rating_badge(rated.rating)}): learned item "
-        f"“{rated.title}” (id {rated.id}). Later reports for similar briefs will "
-        + ("lean on it more." if rated.rating == "gold" else "lean on it less."),
+        f"Rated the whole report {final} ({rating_badge(final)}){how_many}"
+        + (f", with the note “{note}”" if note else "")
+        + f". Later reports for {_client_words(request)} with similar briefs will "
+        + ("lean on it more." if final == "gold" else "lean on it less."),
+    )
+
+
+def _on_rate_section(section_id: str, item_id: str, title: str) -> None:
+    result = get_obj(K_RESULT, GenerateResult)
+    rating = get_state(section_key("rating", section_id), "gold")
+    note = get_state(section_key("note", section_id), "").strip()
+    client = make_client()
+    try:
+        rated = client.rate_item(item_id, rating, note)
+    except GatewayError as exc:
+        st.session_state[section_key("msg", section_id)] = _rating_failure(exc, result, "this section")
+        return
+    finally:
+        client.close()
+    final = rated.item.rating or rating
+    st.session_state[section_key("msg", section_id)] = (
+        "success",
+        f"Rated the section “{title}” {final} ({rating_badge(final)})"
+        + (f", with the note “{note}”" if note else "")
+        + ". Later sections like it will "
+        + ("lean on it more." if final == "gold" else "lean on it less."),
     )
 
 
@@ -409,6 +494,7 @@ def _docx_bytes(markdown: str, title: str) -> bytes:
 def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     request = get_obj(K_REQUEST, GenerateRequest)
     brief = request.client_brief if request else ClientBrief(client_name="", brand_name="")
+    _reset_section_widgets(result)
     st.divider()
     stage = request.stage if request else "draft"
     st.caption(
@@ -416,8 +502,7 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
         f"learning: {result.learning_status or 'unknown'} · {format_timings(result.timings)} · "
         f"report id `{result.report_id}`"
     )
-    if result.learning_detail:
-        st.info(f"Learning: {result.learning_detail}")
+    _render_learning_state(client, result, request)
     for warning in result.warnings:
         if warning not in result.learning_detail:
             st.warning(warning)
@@ -454,33 +539,197 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     )
 
     with st.container(border=True, key="gen_report_box"):
-        st.markdown(markdown)
+        _render_report(result)
 
     _render_refine(client, result)
     _render_rate(result)
 
 
+def _reset_section_widgets(result: GenerateResult) -> None:
+    """Section rating widgets and messages start afresh for each report (before any of them is drawn)."""
+    if get_state(K_SECTIONS_FOR, "") == result.report_id:
+        return
+    for key in [k for k in st.session_state if str(k).startswith(SECTION_PREFIX)]:
+        del st.session_state[key]
+    st.session_state[K_SECTIONS_FOR] = result.report_id
+
+
+def _learning_words(result: GenerateResult, client_name: str) -> tuple[str, str] | None:
+    """What happened to this report's learning, from learning_state: (level, sentence), or None."""
+    if result.learning_state == LEARNING_STATE_RECORDED:
+        return (
+            "success",
+            f"Learned: this report and its sections are stored in memory. Later reports for {client_name} "
+            "can learn from them, and you can rate them now.",
+        )
+    if result.learning_state == LEARNING_STATE_QUEUED:
+        return (
+            "warning",
+            "Not learned yet: the memory service could not take this report, so it waits in the learning "
+            "queue. It will be learned when the memory service is back; rating works once it is learned.",
+        )
+    if result.learning_state == LEARNING_STATE_OFF:
+        return (
+            "info",
+            "Not learned: learning was turned off for this report, so it was written without past "
+            "learning, is not stored in memory, and cannot be rated.",
+        )
+    return None
+
+
+def _render_learning_state(
+    client: GatewayClient, result: GenerateResult, request: GenerateRequest | None
+) -> None:
+    """The report's learning and retrieval states in words, and the offer to retry with learning."""
+    client_name = _client_words(request)
+    said = _learning_words(result, client_name)
+    if said is not None:
+        level, text = said
+        {"success": st.success, "warning": st.warning}.get(level, st.info)(text)
+    if result.retrieval_state == RETRIEVAL_STATE_OFF and result.learning_state != LEARNING_STATE_OFF:
+        st.info("This report was written without past learning: looking up past work was turned off.")
+    if result.retrieval_skipped:
+        why = RETRIEVAL_SKIPPED_WORDS.get(result.retrieval_state, "past work could not be looked up")
+        st.warning(
+            f"This report was written without past learning: {why}, so nothing {client_name} or the agency "
+            "library learned before shaped it. Retry to write it again with past learning"
+            + (
+                " once the memory service is back."
+                if result.retrieval_state == RETRIEVAL_STATE_SKIPPED_UNAVAILABLE
+                else "."
+            ),
+            icon=":material/history_toggle_off:",
+        )
+        if st.button("Retry with learning", key=K_RETRY, icon=":material/autorenew:"):
+            if request is None:
+                st.session_state[K_ERROR] = "Generate a report first."
+            else:
+                # The same brief, package and stage, with learning on; a new report (and report id).
+                _regenerate(client, dataclasses.replace(request, use_learning=True, report_id=""))
+    if result.learning_detail:
+        st.caption(f"Learning detail from AICMO: {result.learning_detail}")
+
+
+_SECTION_HEADING = re.compile(r"^## ", re.MULTILINE)
+
+
+def _render_report(result: GenerateResult) -> None:
+    """The report as the client gets it, section by section, each with its rating control below it."""
+    markdown = result.report_markdown
+    first = _SECTION_HEADING.search(markdown)
+    if not result.sections or first is None:
+        # Not in the usual shape (a heading part, then "## Title" per section): show it whole.
+        st.markdown(markdown)
+        for section in result.sections:
+            if _rateable(result, section):
+                st.markdown(f"**{section.title}**")
+                _render_section_rating(section)
+        return
+    heading = markdown[: first.start()].strip()
+    if heading:
+        st.markdown(heading)
+    for section in result.sections:
+        st.markdown(f"## {section.title}\n\n{section.markdown.strip()}")
+        if _rateable(result, section):
+            _render_section_rating(section)
+
+
+def _rateable(result: GenerateResult, section: ReportSection) -> bool:
+    return bool(section.learned_item_id) and result.learning_state != LEARNING_STATE_OFF
+
+
+def _render_section_rating(section: ReportSection) -> None:
+    with st.popover("Rate this section", icon=":material/star_rate:"):
+        st.radio(
+            f"Rating for “{section.title}”",
+            options=["gold", "weak"],
+            key=section_key("rating", section.id),
+            horizontal=True,
+        )
+        st.text_input(
+            "Note (optional)",
+            key=section_key("note", section.id),
+            placeholder="What makes this section gold or weak?",
+        )
+        st.button(
+            "Save section rating",
+            key=section_key("rate", section.id),
+            on_click=_on_rate_section,
+            args=(section.id, section.learned_item_id, section.title),
+        )
+    _show_message(section_key("msg", section.id))
+
+
+def _show_message(key: str) -> None:
+    message = st.session_state.get(key)
+    if isinstance(message, tuple) and len(message) == 2:
+        level, text = message
+        {"success": st.success, "warning": st.warning, "info": st.info}.get(str(level), st.error)(str(text))
+
+
+def _regenerate(client: GatewayClient, request: GenerateRequest) -> None:
+    """Generates again from a button in the result (refine, retry), then shows the new report."""
+    _run_generation(client, request, st.container())
+    error = get_state(K_ERROR, "")
+    if error:
+        st.error(error, icon=":material/error:")
+    else:
+        st.rerun()
+
+
+def _learned_from_line(lf: LearnedFrom) -> str:
+    where = SOURCE_WORDS.get(lf.source, "")
+    facts = [
+        f"from {where}" if where else "",
+        lf.kind or "item",
+        rating_badge(lf.rating),
+        f"score {lf.score:.2f}" + (f" (similarity {lf.similarity:.2f})" if lf.similarity else ""),
+    ]
+    return f"- {lf.title or lf.item_id} — " + ", ".join(f for f in facts if f) + f" (`{lf.item_id}`)"
+
+
 def _render_learned_from(result: GenerateResult) -> None:
+    """Provenance for the operator (what informed each section, revision notes); never in the report."""
     used = [s for s in result.sections if s.learned_from]
+    revised = [s for s in result.sections if s.revision_notes]
     count = len({lf.item_id for s in used for lf in s.learned_from})
-    label = (
-        f"Learned from: {count} past item{'s' if count != 1 else ''} informed {len(used)} of "
-        f"{len(result.sections)} sections"
-    )
+    if result.retrieval_skipped:
+        label = "Learned from: nothing — this report was written without past learning"
+    else:
+        label = (
+            f"Learned from: {count} past item{'s' if count != 1 else ''} informed {len(used)} of "
+            f"{len(result.sections)} sections"
+        )
+    if revised:
+        label += f" · revision notes on {len(revised)} section{'s' if len(revised) != 1 else ''}"
     with st.expander(label, expanded=False):
-        if not used:
+        st.caption("For you only: none of this is printed in the report or its downloads.")
+        if not used and not revised:
             st.markdown(
                 "No past items informed this report: memory had nothing similar enough yet, or learning was off."
             )
             return
-        lines: list[str] = []
+        sources: dict[str, set[str]] = {}
         for section in used:
-            lines.append(f"**{section.title}**")
             for lf in section.learned_from:
-                lines.append(
-                    f"- {lf.title or lf.item_id} — {lf.kind or 'item'}, score {lf.score:.2f}, "
-                    f"{rating_badge(lf.rating)} (`{lf.item_id}`)"
-                )
+                sources.setdefault(lf.source, set()).add(lf.item_id)
+        summary = [
+            f"{len(sources[source])} from {words}"
+            for source, words in SOURCE_WORDS.items()
+            if source in sources
+        ]
+        if summary:
+            st.caption("Past items used: " + " · ".join(summary) + ".")
+        lines: list[str] = []
+        for section in result.sections:
+            if not section.learned_from and not section.revision_notes:
+                continue
+            lines.append(f"**{section.title}**")
+            lines += [_learned_from_line(lf) for lf in section.learned_from]
+            if section.revision_notes:
+                lines.append("")
+                lines.append("*Revision notes:*")
+                lines += [f"- {note}" for note in section.revision_notes]
             lines.append("")
         st.markdown("\n".join(lines))
 
@@ -508,26 +757,28 @@ def _render_refine(client: GatewayClient, result: GenerateResult) -> None:
                 previous_draft=result.report_markdown,
                 use_learning=request.use_learning,
             )
-            _run_generation(client, refine, st.container())
-            error = get_state(K_ERROR, "")
-            if error:
-                st.error(error, icon=":material/error:")
-            else:
-                st.rerun()
+            _regenerate(client, refine)
 
 
 def _render_rate(result: GenerateResult) -> None:
     st.markdown("#### Rate this report")
-    if result.learning_status == "skipped":
-        st.caption(
-            "This report was not recorded in memory (learning was skipped), so there is nothing to rate."
-        )
+    if not result.learned_item_id:
+        if result.learning_state == LEARNING_STATE_OFF:
+            st.caption(
+                "Learning was off for this report, so it is not in memory and there is nothing to rate."
+            )
+        else:
+            st.caption(
+                "AICMO did not say which memory item this report is learned under, so it cannot be rated "
+                "here; find it in the Learn tab instead."
+            )
         return
+    st.caption(
+        "Rating the whole report rates each of its sections too. To rate one section, use “Rate this "
+        "section” under it in the report."
+    )
     cols = st.columns([1, 3, 1], vertical_alignment="bottom")
     cols[0].radio("Rating", options=["gold", "weak"], key=K_RATE_CHOICE, horizontal=True)
     cols[1].text_input("Note (optional)", key=K_RATE_NOTE, placeholder="Why is it gold or weak?")
     cols[2].button("Rate report", key="gen_rate_submit", on_click=_on_rate_report)
-    message = st.session_state.get(K_RATE_MSG)
-    if isinstance(message, tuple) and len(message) == 2:
-        level, text = message
-        {"success": st.success, "warning": st.warning}.get(str(level), st.error)(str(text))
+    _show_message(K_RATE_MSG)

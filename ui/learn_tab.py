@@ -1,5 +1,5 @@
-"""The Learn tab: Memory Database Stats, browse/search/open/rate/delete learned items, upload reference
-examples, and forget a client."""
+"""The Learn tab: Memory Database Stats, browse/search/open/rate/share/delete learned items, upload reference
+examples, forget a client (and see who was forgotten), and the generator's learning queue."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from typing import Any
 import streamlit as st
 
 from ui import documents
-from ui.api import GatewayClient, GatewayError, ItemPage, LearningItem, SearchHit, client_key
-from ui.common import get_obj, get_state, make_client, rating_badge, show_error
+from ui.api import (
+    SCOPE_AGENCY,
+    SCOPE_CLIENT,
+    GatewayClient,
+    GatewayError,
+    ItemPage,
+    LearningBatch,
+    LearningItem,
+    SearchHit,
+    client_key,
+)
+from ui.common import format_time, get_obj, get_state, make_client, rating_badge, scope_label, show_error
 
 COMMON_KINDS = ("full_report", "report_section", "uploaded_example")
 ALL_KINDS = "All kinds"
@@ -23,6 +33,7 @@ K_TOKENS = "learn_page_tokens"
 K_SEARCH_QUERY = "learn_search_query"
 K_SEARCH_TOP_K = "learn_search_top_k"
 K_SEARCH_KINDS = "learn_search_kinds"
+K_SEARCH_FOR_CLIENT = "learn_search_for_client"
 K_SEARCH_RESULTS = "learn_search_results"
 K_SEARCH_MSG = "learn_search_message"
 K_OPEN = "learn_open_id"
@@ -32,6 +43,8 @@ K_KNOWN_KINDS = "learn_known_kinds"
 K_RATE_CHOICE = "learn_rate_choice"
 K_RATE_NOTE = "learn_rate_note"
 K_CONFIRM_DELETE = "learn_confirm_delete"
+K_SHARE = "learn_share"
+K_CONFIRM_SHARE = "learn_confirm_share"
 K_ITEM_MSG = "learn_item_message"
 K_UPLOAD_FILE = "learn_upload_file"
 K_UPLOAD_KIND = "learn_upload_kind"
@@ -39,13 +52,39 @@ K_UPLOAD_TITLE = "learn_upload_title"
 K_UPLOAD_CLIENT = "learn_upload_client"
 K_UPLOAD_INDUSTRY = "learn_upload_industry"
 K_UPLOAD_TAGS = "learn_upload_tags"
+K_UPLOAD_SCOPE = "learn_upload_scope"
 K_UPLOAD_MSG = "learn_upload_message"
 K_FORGET_INPUT = "learn_forget_input"
 K_FORGET_EXACT = "learn_forget_exact"
 K_FORGET_PENDING = "learn_forget_pending"
 K_FORGET_MSG = "learn_forget_message"
+K_QUEUE_MSG = "learn_queue_message"
+K_CONFIRM_DROP = "learn_queue_confirm_drop"
 
 RATING_OPTIONS = ("gold", "weak", "clear")
+
+# The upload form's scope choice: "auto" follows the memory service's rule.
+SCOPE_AUTO = "auto"
+UPLOAD_SCOPE_OPTIONS = (SCOPE_AUTO, SCOPE_CLIENT, SCOPE_AGENCY)
+UPLOAD_SCOPE_WORDS = {
+    SCOPE_AUTO: "Automatic: the client's own when a client is given, else the agency library",
+    SCOPE_CLIENT: "Only this client's reports",
+    SCOPE_AGENCY: "The agency library (any client's reports)",
+}
+
+
+def upload_scope(choice: str, client_id: str) -> str:
+    """The scope an upload is recorded with: the choice, or for "auto" the client's own when there is a
+    client, else the agency library."""
+    if choice in (SCOPE_CLIENT, SCOPE_AGENCY):
+        return choice
+    return SCOPE_CLIENT if client_id else SCOPE_AGENCY
+
+
+def _scope_words(scope: str, client_id: str) -> str:
+    if scope == SCOPE_AGENCY:
+        return "the agency library (any client's reports may learn from it)"
+    return f"client `{client_id}` only (only that client's reports learn from it)"
 
 
 def _say(key: str, level: str, text: str) -> None:
@@ -99,9 +138,13 @@ def _on_search() -> None:
         return
     selected: list[Any] = get_state(K_SEARCH_KINDS, [])
     kinds = [str(k) for k in selected]
+    typed_client = get_state(K_SEARCH_FOR_CLIENT, "").strip()
+    for_client = client_key(typed_client) if typed_client else ""
     client = make_client()
     try:
-        found = client.search(query, top_k=int(get_state(K_SEARCH_TOP_K, 5)), kinds=kinds)
+        found = client.search(
+            query, top_k=int(get_state(K_SEARCH_TOP_K, 5)), kinds=kinds, for_client_id=for_client
+        )
     except GatewayError as exc:
         _say(K_SEARCH_MSG, "error", str(exc))
         return
@@ -109,6 +152,11 @@ def _on_search() -> None:
         client.close()
     st.session_state[K_SEARCH_RESULTS] = list(found.results)
     note = f"{len(found.results)} result{'s' if len(found.results) != 1 else ''} for “{query}”"
+    if for_client:
+        note += (
+            f", as a report for `{for_client}` would see them (that client's own items and the agency "
+            "library)"
+        )
     note += f" (embedding model {found.embedding_model})" if found.embedding_model else ""
     if found.warnings:
         _say(K_SEARCH_MSG, "warning", note + ". " + " ".join(found.warnings))
@@ -122,18 +170,64 @@ def _on_rate_item(item_id: str) -> None:
     note = get_state(K_RATE_NOTE, "").strip()
     client = make_client()
     try:
-        item = client.rate_item(item_id, rating, note)
+        rated = client.rate_item(item_id, rating, note)
     except GatewayError as exc:
         _say(K_ITEM_MSG, "error", str(exc))
         return
     finally:
         client.close()
+    item = rated.item
+    sections = rated.rated_count - 1
     _say(
         K_ITEM_MSG,
         "success",
         f"Saved: “{item.title}” is now {rating_badge(item.rating)}"
-        + (f" — {item.rating_note}" if item.rating_note else ""),
+        + (f" — {item.rating_note}" if item.rating_note else "")
+        + (f" (its {sections} section{'s' if sections != 1 else ''} too)" if sections > 0 else ""),
     )
+
+
+def _set_scope(item_id: str, scope: str) -> None:
+    client = make_client()
+    try:
+        item = client.set_item_scope(item_id, scope)
+    except GatewayError as exc:
+        _say(K_ITEM_MSG, "error", str(exc))
+        return
+    finally:
+        client.close()
+    st.session_state[K_CONFIRM_SHARE] = ""
+    if item.shared:
+        _say(
+            K_ITEM_MSG,
+            "success",
+            f"Shared “{item.title}” with the agency library: reports for any client may now learn from it.",
+        )
+    else:
+        _say(
+            K_ITEM_MSG,
+            "success",
+            f"“{item.title}” is kept to client `{item.client_id}` again: only that client's reports learn "
+            "from it.",
+        )
+
+
+def _on_toggle_share(item_id: str) -> None:
+    """Un-sharing is immediate; sharing a client's item is confirmed first (it may name the client)."""
+    if get_state(K_SHARE, False):
+        st.session_state[K_CONFIRM_SHARE] = item_id
+        st.session_state[K_ITEM_MSG] = None
+    else:
+        st.session_state[K_CONFIRM_SHARE] = ""
+        _set_scope(item_id, SCOPE_CLIENT)
+
+
+def _on_confirm_share(item_id: str) -> None:
+    _set_scope(item_id, SCOPE_AGENCY)
+
+
+def _on_cancel_share() -> None:
+    st.session_state[K_CONFIRM_SHARE] = ""
 
 
 def _on_ask_delete(item_id: str) -> None:
@@ -197,11 +291,55 @@ def _on_forget(client_id: str) -> None:
         client.close()
     st.session_state[K_FORGET_PENDING] = None
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.per_kind.items()))
+    when = f" at {format_time(result.forget_time)}" if result.forget_time else ""
     _say(
         K_FORGET_MSG,
         "success",
-        f"Forgot client `{result.client_id}`: deleted {result.deleted_count} item"
-        f"{'s' if result.deleted_count != 1 else ''}" + (f" ({kinds})." if kinds else "."),
+        f"Forgot client `{result.client_id}`{when}: deleted {result.deleted_count} item"
+        f"{'s' if result.deleted_count != 1 else ''}"
+        + (f" ({kinds})." if kinds else ".")
+        + " Anything still on its way for this client (a report being written, a queued batch) is "
+        "discarded when it arrives.",
+    )
+
+
+def _on_replay(name: str, title: str) -> None:
+    client = make_client()
+    try:
+        replayed = client.replay_learning_batch(name)
+    except GatewayError as exc:
+        _say(K_QUEUE_MSG, "error", str(exc))
+        return
+    finally:
+        client.close()
+    if replayed.delivered:
+        _say(K_QUEUE_MSG, "success", f"Delivered: “{title}” is learned now.")
+        return
+    where = "set aside" if replayed.batch.set_aside else "in the queue"
+    why = replayed.batch.reason or "the memory service did not take it"
+    _say(K_QUEUE_MSG, "warning", f"“{title}” was not delivered: {why}. It stays {where}.")
+
+
+def _on_ask_drop(name: str) -> None:
+    st.session_state[K_CONFIRM_DROP] = name
+
+
+def _on_cancel_drop() -> None:
+    st.session_state[K_CONFIRM_DROP] = ""
+
+
+def _on_drop(name: str, title: str) -> None:
+    client = make_client()
+    try:
+        client.drop_learning_batch(name)
+    except GatewayError as exc:
+        _say(K_QUEUE_MSG, "error", str(exc))
+        return
+    finally:
+        client.close()
+    st.session_state[K_CONFIRM_DROP] = ""
+    _say(
+        K_QUEUE_MSG, "success", f"Dropped “{title}” from the learning queue: that report will not be learned."
     )
 
 
@@ -225,6 +363,16 @@ def _on_upload() -> None:
         return
     kind = re.sub(r"[^a-z0-9_]+", "_", get_state(K_UPLOAD_KIND, "").strip().lower()).strip("_")
     client_name = get_state(K_UPLOAD_CLIENT, "").strip()
+    client_id = client_key(client_name) if client_name else ""
+    scope = upload_scope(get_state(K_UPLOAD_SCOPE, SCOPE_AUTO), client_id)
+    if scope == SCOPE_CLIENT and not client_id:
+        _say(
+            K_UPLOAD_MSG,
+            "warning",
+            "Give the client this example belongs to, or choose the agency library: only an example with a "
+            "client can be kept to that client.",
+        )
+        return
     tags = [t.strip() for t in get_state(K_UPLOAD_TAGS, "").split(",") if t.strip()]
     title = get_state(K_UPLOAD_TITLE, "").strip() or uploaded.name
     client = make_client()
@@ -233,11 +381,12 @@ def _on_upload() -> None:
             kind=kind or "uploaded_example",
             title=title,
             text=text,
-            client_id=client_key(client_name) if client_name else "",
+            client_id=client_id,
             industry=get_state(K_UPLOAD_INDUSTRY, "").strip(),
             tags=tags,
             metadata={"file_name": uploaded.name, "client_name": client_name, "characters": len(text)},
             source="upload",
+            scope=scope,
         )
     except GatewayError as exc:
         _say(K_UPLOAD_MSG, "error", str(exc))
@@ -245,18 +394,27 @@ def _on_upload() -> None:
     finally:
         client.close()
     item = recorded.item
-    if recorded.created:
+    if recorded.discarded:
+        _say(
+            K_UPLOAD_MSG,
+            "warning",
+            f"Not stored: client `{client_id}` was forgotten while this upload was on its way, so nothing "
+            "was learned from it.",
+        )
+    elif recorded.created:
         _say(
             K_UPLOAD_MSG,
             "success",
-            f"Learned “{item.title}” as a new {item.kind} ({len(text):,} characters, id {item.id}).",
+            f"Learned “{item.title}” as a new {item.kind} for "
+            f"{_scope_words(item.scope if item.scope in (SCOPE_CLIENT, SCOPE_AGENCY) else scope, item.client_id)}"
+            f" ({len(text):,} characters, id {item.id}).",
         )
     else:
         _say(
             K_UPLOAD_MSG,
             "info",
-            f"Already known: “{item.title}” ({item.kind}, id {item.id}) has the same content, so nothing new "
-            "was stored.",
+            f"Already known: “{item.title}” ({item.kind}, id {item.id}, {scope_label(item)}) has the same "
+            "content, so nothing new was stored.",
         )
 
 
@@ -275,6 +433,9 @@ def render(client: GatewayClient) -> None:
     _render_upload()
     st.divider()
     _render_forget()
+    _render_forgotten(client)
+    st.divider()
+    _render_learning_queue(client)
 
 
 def _render_stats(client: GatewayClient) -> None:
@@ -379,6 +540,7 @@ def _row(item: LearningItem) -> dict[str, Any]:
         "title": item.title,
         "kind": item.kind,
         "client": item.client_id,
+        "scope": scope_label(item),
         "rating": item.rating or "",
         "learned": item.create_time[:19].replace("T", " "),
         "source": item.source,
@@ -398,6 +560,11 @@ def _render_search(labels: dict[str, str]) -> None:
         )
         cols[1].number_input("Top", min_value=1, max_value=50, value=5, step=1, key=K_SEARCH_TOP_K)
         cols[2].multiselect("Kinds", options=list(COMMON_KINDS), key=K_SEARCH_KINDS, placeholder="All kinds")
+        st.text_input(
+            "For client (optional): search only what a report for this client may learn from",
+            key=K_SEARCH_FOR_CLIENT,
+            placeholder="e.g. Northwind Coffee Co. — that client's own items and the agency library",
+        )
         st.form_submit_button("Search", key="learn_search_submit", on_click=_on_search)
     _show_message(K_SEARCH_MSG)
     results: list[SearchHit] = get_state(K_SEARCH_RESULTS, [])
@@ -439,15 +606,19 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
         show_error(exc, "The item")
         return
     with st.container(border=True, key="learn_item_box"):
-        st.markdown(f"**{item.title or '(untitled)'}** — {item.kind} · {rating_badge(item.rating)}")
+        st.markdown(
+            f"**{item.title or '(untitled)'}** — {item.kind} · {rating_badge(item.rating)} · "
+            f"{scope_label(item)}"
+        )
         facts = [
             f"id `{item.id}`",
             f"client `{item.client_id}`" if item.client_id else "",
+            f"part of report item `{item.parent_id}`" if item.parent_id else "",
             f"industry {item.industry}" if item.industry else "",
             f"package `{item.package_key}`" if item.package_key else "",
             f"section `{item.section_id}`" if item.section_id else "",
             f"source {item.source}" if item.source else "",
-            f"learned {item.create_time}" if item.create_time else "",
+            f"learned {format_time(item.create_time)}" if item.create_time else "",
             f"model {item.embedding_model}" if item.embedding_model else "",
         ]
         st.caption(" · ".join(f for f in facts if f))
@@ -460,6 +631,7 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
         if item.metadata:
             with st.expander("Metadata", expanded=False):
                 st.json(item.metadata)
+        _render_share(item)
         cols = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
         cols[0].radio(
             "Rating",
@@ -484,6 +656,46 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
             confirm[1].button("Cancel", key="learn_delete_cancel", on_click=_on_cancel_delete)
 
 
+def _render_share(item: LearningItem) -> None:
+    """The "Shared with the agency library" control, in step with the item's scope on the server."""
+    st.session_state[K_SHARE] = item.shared
+    st.toggle(
+        "Shared with the agency library",
+        key=K_SHARE,
+        on_change=_on_toggle_share,
+        args=(item.id,),
+        disabled=not item.client_id,
+        help=(
+            "On: reports for any client may learn from this item. Off: only reports for its own client do."
+            if item.client_id
+            else "An item with no client always belongs to the agency library."
+        ),
+    )
+    if not item.client_id:
+        st.caption(
+            "This item names no client, so it is in the agency library: any client's report may use it."
+        )
+    elif item.shared:
+        st.caption(f"Reports for any client may learn from it, not only for `{item.client_id}`.")
+    else:
+        st.caption(f"Only reports for client `{item.client_id}` learn from it.")
+    if get_state(K_CONFIRM_SHARE, "") == item.id and not item.shared:
+        st.warning(
+            f"Share “{item.title}” with the agency library? Reports for every client, including "
+            f"competitors of `{item.client_id}`, may then learn from it and from any names, figures, targets "
+            "or hashtags in it. Share only what names no client."
+        )
+        confirm = st.columns([1, 1, 4])
+        confirm[0].button(
+            "Yes, share it",
+            key="learn_share_confirm",
+            type="primary",
+            on_click=_on_confirm_share,
+            args=(item.id,),
+        )
+        confirm[1].button("Cancel", key="learn_share_cancel", on_click=_on_cancel_share)
+
+
 def _render_upload() -> None:
     st.subheader("Upload reference examples")
     st.caption(
@@ -505,11 +717,122 @@ def _render_upload() -> None:
         st.text_input(
             "Tags (comma-separated)", key=K_UPLOAD_TAGS, placeholder="e.g. email, loyalty, gold-standard"
         )
+        st.selectbox(
+            "Who may learn from it",
+            options=list(UPLOAD_SCOPE_OPTIONS),
+            key=K_UPLOAD_SCOPE,
+            format_func=lambda choice: UPLOAD_SCOPE_WORDS.get(str(choice), str(choice)),
+            help=(
+                "The agency library shapes every client's reports: put there only examples that name no "
+                "client. A client's own examples shape only that client's reports."
+            ),
+        )
         st.form_submit_button("Learn from this file", key="learn_upload_submit", on_click=_on_upload)
     client_name = get_state(K_UPLOAD_CLIENT, "").strip()
     if client_name:
         st.caption(f"Filed under client id `{client_key(client_name)}` (the id “Forget a client” uses).")
     _show_message(K_UPLOAD_MSG)
+
+
+def _render_forgotten(client: GatewayClient) -> None:
+    st.markdown("#### Forgotten clients")
+    try:
+        forgotten = client.list_forgotten_clients()
+    except GatewayError as exc:
+        show_error(exc, "The list of forgotten clients")
+        return
+    if not forgotten:
+        st.caption("No client has been forgotten.")
+        return
+    st.caption(
+        "Newest first. “Discarded since” counts learning that arrived after the forget from work started "
+        "before it (a report being written, a queued batch): it was thrown away, never stored."
+    )
+    st.dataframe(
+        [
+            {
+                "client": f.client_id,
+                "forgotten": format_time(f.forget_time),
+                "deleted": f.deleted_count,
+                "discarded since": f.discarded_count,
+            }
+            for f in forgotten
+        ],
+        hide_index=True,
+        width="stretch",
+        key="learn_forgotten_table",
+    )
+
+
+def _batch_title(batch: LearningBatch) -> str:
+    return batch.title or (f"report {batch.report_id}" if batch.report_id else batch.name)
+
+
+def _render_learning_queue(client: GatewayClient) -> None:
+    head = st.columns([4, 1], vertical_alignment="bottom")
+    head[0].subheader("Learning queue")
+    head[1].button("Reload the queue", key="learn_queue_refresh", icon=":material/sync:")
+    st.caption(
+        "Reports whose learning has not reached memory yet, as held by the generator that answered. "
+        "Queued: waiting for the memory service, delivered automatically when it is back. Set aside: memory "
+        "rejected them; replay once the cause is fixed, or drop them."
+    )
+    _show_message(K_QUEUE_MSG)
+    try:
+        queue = client.list_learning_queue()
+    except GatewayError as exc:
+        show_error(exc, "The learning queue")
+        return
+    if not queue.batches:
+        st.caption("Nothing is waiting: every report has reached memory.")
+        return
+    st.markdown(f"**{queue.queued_count} queued · {queue.set_aside_count} set aside**")
+    for batch in queue.batches:
+        title = _batch_title(batch)
+        with st.container(border=True):
+            state = "set aside" if batch.set_aside else "queued"
+            st.markdown(f"**{title}** — {state}")
+            facts = [
+                f"client `{batch.client_id}`" if batch.client_id else "",
+                f"{batch.item_count} item{'s' if batch.item_count != 1 else ''}",
+                f"queued {format_time(batch.enqueue_time)}" if batch.enqueue_time else "",
+                f"{batch.attempts} attempt{'s' if batch.attempts != 1 else ''}",
+                f"report `{batch.report_id}`" if batch.report_id else "",
+                f"batch `{batch.name}`",
+            ]
+            st.caption(" · ".join(f for f in facts if f))
+            if batch.reason:
+                if batch.set_aside:
+                    st.warning(f"Why it was set aside: {batch.reason}", icon=":material/block:")
+                else:
+                    st.caption(f"Last delivery error: {batch.reason}")
+            cols = st.columns([1, 1, 4])
+            cols[0].button(
+                "Replay",
+                key=f"learn_queue_replay_{batch.name}",
+                on_click=_on_replay,
+                args=(batch.name, title),
+                help="Try to deliver it to memory now.",
+            )
+            cols[1].button(
+                "Drop…", key=f"learn_queue_drop_{batch.name}", on_click=_on_ask_drop, args=(batch.name,)
+            )
+            if get_state(K_CONFIRM_DROP, "") == batch.name:
+                st.warning(
+                    f"Drop “{title}” from the learning queue? Its report will never be learned "
+                    f"({batch.item_count} item{'s' if batch.item_count != 1 else ''})."
+                )
+                confirm = st.columns([1, 1, 4])
+                confirm[0].button(
+                    "Yes, drop it",
+                    key=f"learn_queue_drop_confirm_{batch.name}",
+                    type="primary",
+                    on_click=_on_drop,
+                    args=(batch.name, title),
+                )
+                confirm[1].button(
+                    "Cancel", key=f"learn_queue_drop_cancel_{batch.name}", on_click=_on_cancel_drop
+                )
 
 
 def _render_forget() -> None:

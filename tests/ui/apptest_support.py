@@ -53,6 +53,15 @@ def alerts(at: AppTest, kind: str) -> list[str]:
     return [str(e.value) for e in getattr(at, kind)]
 
 
+def table_with(at: AppTest, column: str) -> Any:
+    """The first table (as a pandas DataFrame) that has `column`: e.g. "score" picks the search results,
+    "scope" the learned items, "discarded since" the forgotten clients."""
+    tables = [d.value for d in at.dataframe]
+    found = [t for t in tables if column in t.columns]
+    assert found, f"no table with a {column!r} column in {[list(t.columns) for t in tables]}"
+    return found[0]
+
+
 def fill_brief(
     at: AppTest,
     *,

@@ -1,9 +1,11 @@
 """A small in-process stand-in for the AICMO REST gateway, for UI tests that need no stack.
 
-It speaks the REST contract (JSON field names are the proto names; errors are {"code","message","details"}
-with the matching HTTP status), keeps learned items in memory so stats, rating, deletion, uploads and
-forgetting behave, streams generation as chunked NDJSON like Envoy's transcoder, and records every
-request for assertions. Failures can be injected per path.
+It speaks the REST contract (JSON field names are the proto names, enums are printed as their names, zero
+values are printed; errors are {"code","message","details"} with the matching HTTP status), keeps learned
+items in memory so stats, rating (a report's rating rates its sections), scope, deletion, uploads and
+forgetting behave, keeps a learning queue (reports generated while `learning_state` is set to
+LEARNING_STATE_QUEUED wait there until replayed), streams generation as chunked NDJSON like Envoy's
+transcoder, and records every request for assertions. Failures can be injected per path.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ def client_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-") or "unknown-client"
 
 
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+SCOPES = ("SCOPE_CLIENT", "SCOPE_AGENCY")
+
+
 @dataclass
 class Recorded:
     method: str
@@ -92,6 +101,19 @@ class FakeGateway:
         self.fake_embeddings = False
         self.summary_warnings: list[str] = []
         self.health_down = ""
+        # What generation reports (None: RECORDED / DONE when learning is on, OFF when it is off). With
+        # LEARNING_STATE_QUEUED a report's items go to `queue` instead of `items`.
+        self.learning_state: str | None = None
+        self.retrieval_state: str | None = None
+        # The learning queue: batches as the gateway prints them, plus "_items" (what delivery stores).
+        self.queue: list[dict[str, Any]] = []
+        # Whether a replay delivers; when not, the batch stays and its reason becomes replay_reason.
+        self.replay_delivers = True
+        self.replay_reason = "memory UNAVAILABLE: connection refused"
+        # Forgotten clients, newest first, as ListForgottenClients prints them.
+        self.forgotten: list[dict[str, Any]] = []
+        # Every generation's `completed` payload, in order.
+        self.completed: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -127,11 +149,49 @@ class FakeGateway:
     def item(self, item_id: str) -> dict[str, Any] | None:
         return next((i for i in self.items if i["id"] == item_id), None)
 
+    def add_batch(
+        self,
+        *,
+        title: str = "Acme — Quick Social Pack (Basic)",
+        client_id: str = "acme",
+        state: str = "QUEUE_STATE_SET_ASIDE",
+        reason: str = "",
+        items: list[dict[str, Any]] | None = None,
+        report_id: str = "",
+    ) -> dict[str, Any]:
+        """A batch in the learning queue; delivering it stores `items` (default: one full_report)."""
+        report_id = report_id or str(uuid.uuid4())
+        stored = items or [
+            self._new_item(
+                {"kind": "full_report", "title": title, "text": f"{title} text", "client_id": client_id}
+            )
+        ]
+        batch = {
+            "name": f"{int(time.time() * 1000)}-{report_id}.json",
+            "state": state,
+            "report_id": report_id,
+            "client_id": client_id,
+            "title": title,
+            "item_count": len(stored),
+            "enqueue_time": now_rfc3339(),
+            "reason": reason,
+            "attempts": 1,
+            "_items": stored,
+        }
+        with self.lock:
+            self.queue.append(batch)
+        return batch
+
+    def batch(self, name: str) -> dict[str, Any] | None:
+        return next((b for b in self.queue if b["name"] == name), None)
+
     # -- behaviour -------------------------------------------------------------------------------------
 
-    def _new_item(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def _new_item(self, fields: dict[str, Any], item_id: str = "") -> dict[str, Any]:
+        client_id = fields.get("client_id", "")
+        scope = fields.get("scope") if fields.get("scope") in SCOPES else ""
         return {
-            "id": str(uuid.uuid4()),
+            "id": item_id or str(uuid.uuid4()),
             "kind": fields.get("kind", "uploaded_example"),
             "title": fields.get("title", ""),
             "text": fields.get("text", ""),
@@ -144,9 +204,28 @@ class FakeGateway:
             "source": fields.get("source", "api"),
             "rating": "",
             "rating_note": "",
-            "create_time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "create_time": now_rfc3339(),
             "embedding_model": "fake-test-model",
+            "scope": scope or ("SCOPE_CLIENT" if client_id else "SCOPE_AGENCY"),
+            "parent_id": fields.get("parent_id", ""),
         }
+
+    def visible_to(self, client_id: str) -> list[dict[str, Any]]:
+        """What a report for client_id may learn from: its own items and the agency library."""
+        return [i for i in self.items if i["client_id"] == client_id or i["scope"] == "SCOPE_AGENCY"]
+
+    def public_batch(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in batch.items() if not k.startswith("_")}
+
+    def deliver(self, batch: dict[str, Any]) -> None:
+        """Stores a batch's items (discarded, and counted, when its client was forgotten)."""
+        forgotten = next((f for f in self.forgotten if f["client_id"] == batch["client_id"]), None)
+        with self.lock:
+            self.queue.remove(batch)
+            if forgotten is not None:
+                forgotten["discarded_count"] += len(batch["_items"])
+            else:
+                self.items[:0] = batch["_items"]
 
     def summary(self) -> dict[str, Any]:
         per_kind: dict[str, int] = {}
@@ -189,11 +268,29 @@ class FakeGateway:
             raise ValueError("client_brief.brand_name: is required")
         report_id = str(uuid.uuid4())
         brand = brief["brand_name"]
+        client_id = client_key(brief["client_name"])
         stage = request.get("stage") or "draft"
+        use_learning = request.get("use_learning", True) is not False
+        if use_learning:
+            learning_state = self.learning_state or "LEARNING_STATE_RECORDED"
+            retrieval_state = self.retrieval_state or "RETRIEVAL_STATE_DONE"
+        else:
+            learning_state, retrieval_state = "LEARNING_STATE_OFF", "RETRIEVAL_STATE_OFF"
         learned = [
-            {"item_id": i["id"], "score": 0.8, "title": i["title"], "kind": i["kind"], "rating": i["rating"]}
-            for i in self.items[:2]
+            {
+                "item_id": i["id"],
+                "score": 0.8,
+                "title": i["title"],
+                "kind": i["kind"],
+                "rating": i["rating"],
+                "source": "LEARNING_SOURCE_SAME_CLIENT"
+                if i["client_id"] == client_id
+                else "LEARNING_SOURCE_AGENCY_LIBRARY",
+                "similarity": 0.7,
+            }
+            for i in (self.visible_to(client_id)[:2] if retrieval_state == "RETRIEVAL_STATE_DONE" else [])
         ]
+        report_item_id = str(uuid.uuid4()) if use_learning else ""
         sections = []
         for spec in package["sections"]:
             body = f"{brand} plan for {spec['title'].lower()} ({stage})."
@@ -206,13 +303,16 @@ class FakeGateway:
                     "markdown": body,
                     "learned_from": learned if spec["id"] == "overview" else [],
                     "mode": "offline",
+                    "learned_item_id": str(uuid.uuid4()) if use_learning else "",
+                    "revision_notes": [f"Applied the feedback: {request['feedback']}"]
+                    if request.get("feedback")
+                    else [],
                 }
             )
         markdown = "\n".join(
             [f"# {brand} — {package['label']}", "", f"_Prepared for {brief['client_name']}_", ""]
             + [line for s in sections for line in (f"## {s['title']}", "", s["markdown"], "")]
         )
-        use_learning = request.get("use_learning", True) is not False
         completed = {
             "report_id": report_id,
             "package_key": package["key"],
@@ -220,14 +320,19 @@ class FakeGateway:
             "sections": sections,
             "report_markdown": markdown,
             "generation_mode": "offline",
-            "learning_status": "recorded" if use_learning else "skipped",
+            "learning_status": {"LEARNING_STATE_QUEUED": "pending", "LEARNING_STATE_OFF": "skipped"}.get(
+                learning_state, "recorded"
+            ),
             "learning_detail": "" if use_learning else "learning was turned off for this request",
             "timings": {"retrieve_ms": 3.5, "compose_ms": 12.25, "record_ms": 20.0, "total_ms": 36.0},
             "warnings": [],
+            "learned_item_id": report_item_id,
+            "learning_state": learning_state,
+            "retrieval_state": retrieval_state,
         }
         if use_learning:
             common = {
-                "client_id": client_key(brief["client_name"]),
+                "client_id": client_id,
                 "industry": brief.get("industry", ""),
                 "package_key": package["key"],
                 "source": "generator",
@@ -237,14 +342,10 @@ class FakeGateway:
                     "client_name": brief["client_name"],
                 },
             }
+            title = f"{brand} — {package['label']}"
             new = [
                 self._new_item(
-                    {
-                        "kind": "full_report",
-                        "title": f"{brand} — {package['label']}",
-                        "text": markdown,
-                        **common,
-                    }
+                    {"kind": "full_report", "title": title, "text": markdown, **common}, report_item_id
                 )
             ]
             new += [
@@ -254,13 +355,25 @@ class FakeGateway:
                         "title": f"{s['title']} — {brand}",
                         "text": s["markdown"],
                         "section_id": s["id"],
+                        "parent_id": report_item_id,
                         **common,
-                    }
+                    },
+                    s["learned_item_id"],
                 )
                 for s in sections
             ]
-            with self.lock:
-                self.items[:0] = new
+            if learning_state == "LEARNING_STATE_QUEUED":
+                self.add_batch(
+                    title=title,
+                    client_id=client_id,
+                    state="QUEUE_STATE_QUEUED",
+                    reason="memory UNAVAILABLE: connection refused",
+                    items=new,
+                    report_id=report_id,
+                )
+            else:
+                with self.lock:
+                    self.items[:0] = new
         started = {
             "report_id": report_id,
             "package_key": package["key"],
@@ -273,6 +386,8 @@ class FakeGateway:
             for n, s in enumerate(sections, start=1)
         ]
         events.append({"completed": completed})
+        with self.lock:
+            self.completed.append(completed)
         return completed, events
 
 
@@ -365,7 +480,15 @@ class _Handler(BaseHTTPRequestHandler):
                     {"name": n, "status": "SERVING", "detail": ""}
                     for n in ("generator", "memory", "database")
                 ]
-                self._send_json(200, {"status": "SERVING", "components": components, "pending_learning": 0})
+                self._send_json(
+                    200,
+                    {
+                        "status": "SERVING",
+                        "components": components,
+                        "pending_learning": sum(b["state"] == "QUEUE_STATE_QUEUED" for b in fake.queue),
+                        "set_aside_learning": sum(b["state"] == "QUEUE_STATE_SET_ASIDE" for b in fake.queue),
+                    },
+                )
         elif method == "GET" and path == "/api/aicmo/packages":
             self._send_json(200, {"packages": PACKAGES})
         elif method == "POST" and path == "/api/aicmo/generate_report":
@@ -389,8 +512,24 @@ class _Handler(BaseHTTPRequestHandler):
             rating = body.get("rating", "")
             if rating not in ("gold", "weak", "", "none"):
                 raise ValueError("rating: must be gold, weak or empty")
-            item["rating"] = "" if rating == "none" else rating
-            item["rating_note"] = body.get("note", "")
+            rated = [item]
+            if item["kind"] == "full_report":
+                rated += [i for i in fake.items if i["parent_id"] == item["id"]]
+            for one in rated:
+                one["rating"] = "" if rating == "none" else rating
+                one["rating_note"] = body.get("note", "")
+            self._send_json(200, {"item": item, "rated_count": len(rated)})
+        elif (m := re.fullmatch(r"/api/learn/items/([^/]+)/scope", path)) and method == "POST":
+            item = fake.item(unquote(m.group(1)))
+            if item is None:
+                self._error(404, 5, f"item {m.group(1)} not found")
+                return
+            scope = body.get("scope", "")
+            if scope not in SCOPES:
+                raise ValueError("scope: must be SCOPE_CLIENT or SCOPE_AGENCY")
+            if scope == "SCOPE_CLIENT" and not item["client_id"]:
+                raise ValueError("scope: SCOPE_CLIENT needs the item to have a client_id")
+            item["scope"] = scope
             self._send_json(200, {"item": item})
         elif (m := re.fullmatch(r"/api/learn/items/([^/]+)", path)) and method in ("GET", "DELETE"):
             item = fake.item(unquote(m.group(1)))
@@ -408,17 +547,64 @@ class _Handler(BaseHTTPRequestHandler):
             per_kind: dict[str, int] = {}
             for item in gone:
                 per_kind[item["kind"]] = per_kind.get(item["kind"], 0) + 1
+            forget_time = now_rfc3339()
             with fake.lock:
                 fake.items = [i for i in fake.items if i["client_id"] != client_id]
+                before = next((f for f in fake.forgotten if f["client_id"] == client_id), None)
+                if before is not None:
+                    fake.forgotten.remove(before)
+                fake.forgotten.insert(
+                    0,
+                    {
+                        "client_id": client_id,
+                        "forget_time": forget_time,
+                        "deleted_count": len(gone) + (before["deleted_count"] if before else 0),
+                        "discarded_count": before["discarded_count"] if before else 0,
+                    },
+                )
             self._send_json(
                 200,
                 {
                     "client_id": client_id,
                     "deleted_count": len(gone),
                     "per_kind": per_kind,
-                    "deleted_ids": [i["id"] for i in gone],
+                    # Deprecated (the first 100 only); the app must not rely on it.
+                    "deleted_ids": [i["id"] for i in gone][:100],
+                    "forget_time": forget_time,
                 },
             )
+        elif method == "GET" and path == "/api/learn/forgotten_clients":
+            self._send_json(200, {"clients": fake.forgotten})
+        elif method == "GET" and path == "/api/aicmo/learning_queue":
+            self._send_json(
+                200,
+                {
+                    "batches": [fake.public_batch(b) for b in fake.queue[:200]],
+                    "queued_count": sum(b["state"] == "QUEUE_STATE_QUEUED" for b in fake.queue),
+                    "set_aside_count": sum(b["state"] == "QUEUE_STATE_SET_ASIDE" for b in fake.queue),
+                },
+            )
+        elif (m := re.fullmatch(r"/api/aicmo/learning_queue/([^/]+)/replay", path)) and method == "POST":
+            batch = fake.batch(unquote(m.group(1)))
+            if batch is None:
+                self._error(404, 5, f"no learning batch {unquote(m.group(1))}")
+                return
+            batch["attempts"] += 1
+            if fake.replay_delivers:
+                fake.deliver(batch)
+                delivered = {**fake.public_batch(batch), "state": "QUEUE_STATE_UNSPECIFIED", "reason": ""}
+                self._send_json(200, {"batch": delivered, "delivered": True})
+            else:
+                batch["reason"] = fake.replay_reason
+                self._send_json(200, {"batch": fake.public_batch(batch), "delivered": False})
+        elif (m := re.fullmatch(r"/api/aicmo/learning_queue/([^/]+)", path)) and method == "DELETE":
+            batch = fake.batch(unquote(m.group(1)))
+            if batch is None:
+                self._error(404, 5, f"no learning batch {unquote(m.group(1))}")
+                return
+            with fake.lock:
+                fake.queue.remove(batch)
+            self._send_json(200, {"name": batch["name"]})
         else:
             self._send_json(
                 404, {"code": 404, "details": [], "message": f"Could not resolve {path} to a method."}
@@ -471,16 +657,18 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError("item.text: must not be empty")
         if not item.get("kind"):
             raise ValueError("item.kind: is required")
+        if item.get("scope") == "SCOPE_CLIENT" and not item.get("client_id"):
+            raise ValueError("item.scope: SCOPE_CLIENT needs a client_id")
         for existing in fake.items:
             if (existing["kind"], existing["client_id"], existing["text"]) == (
                 item["kind"],
                 item.get("client_id", ""),
                 item["text"],
             ):
-                self._send_json(200, {"item": existing, "created": False})
+                self._send_json(200, {"item": existing, "created": False, "result": "RECORD_RESULT_EXISTING"})
                 return
-        new = fake.add_item(**item)
-        self._send_json(200, {"item": new, "created": True})
+        new = fake.add_item(**{k: v for k, v in item.items() if k != "id"})
+        self._send_json(200, {"item": new, "created": True, "result": "RECORD_RESULT_CREATED"})
 
     def _search(self, body: dict[str, Any]) -> None:
         fake = self.server.fake
@@ -491,6 +679,8 @@ class _Handler(BaseHTTPRequestHandler):
             if kinds and item["kind"] not in kinds:
                 continue
             if body.get("client_id") and item["client_id"] != body["client_id"]:
+                continue
+            if body.get("for_client_id") and item not in fake.visible_to(body["for_client_id"]):
                 continue
             text_words = set(re.findall(r"\w+", (item["title"] + " " + item["text"]).lower()))
             similarity = len(words & text_words) / max(len(words), 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -9,10 +10,24 @@ import pytest
 
 from tests.ui.fake_gateway import FakeGateway, closed_port, running_fake_gateway
 from ui.api import (
+    LEARNING_SOURCE_AGENCY_LIBRARY,
+    LEARNING_STATE_OFF,
+    LEARNING_STATE_QUEUED,
+    LEARNING_STATE_RECORDED,
+    LEARNING_STATE_UNSPECIFIED,
+    QUEUE_STATE_QUEUED,
+    RECORD_RESULT_CREATED,
+    RETRIEVAL_STATE_DONE,
+    RETRIEVAL_STATE_OFF,
+    RETRIEVAL_STATE_SKIPPED_SLOW,
+    SCOPE_AGENCY,
+    SCOPE_CLIENT,
     ClientBrief,
     GatewayClient,
     GatewayError,
     GenerateRequest,
+    GenerateResult,
+    LearnedFrom,
     SectionCompleted,
     StreamCompleted,
     StreamStarted,
@@ -242,7 +257,7 @@ def test_memory_endpoints_round_trip(fake: FakeGateway) -> None:
     assert client.list_items(client_id="acme", page_size=1).total_size == 4
 
     rated = client.rate_item(first.item.id, "gold", "great tone")
-    assert (rated.rating, rated.rating_note) == ("gold", "great tone")
+    assert (rated.item.rating, rated.item.rating_note, rated.rated_count) == ("gold", "great tone", 1)
     assert client.get_item(first.item.id).rating == "gold"
     summary = client.summary()
     assert summary.per_rating == {"gold": 1}
@@ -261,17 +276,112 @@ def test_memory_endpoints_round_trip(fake: FakeGateway) -> None:
     forgot = client.forget_client("acme")
     assert forgot.deleted_count == 4
     assert forgot.per_kind == {"note": 4}
+    assert forgot.forget_time.endswith("Z")
     assert client.summary().total_items == 0
+    assert [(f.client_id, f.deleted_count, f.discarded_count) for f in client.list_forgotten_clients()] == [
+        ("acme", 4, 0)
+    ]
 
 
-def test_the_whole_reports_item_is_found_by_report_id(fake: FakeGateway) -> None:
+def test_a_report_is_rated_by_its_learned_id_and_rates_its_sections(fake: FakeGateway) -> None:
     client = GatewayClient(fake.url)
     result = client.generate_report(brief_request())
-    item = client.find_report_item(result.report_id, client_id=client_key("Northwind Coffee Co."))
-    assert item is not None
-    assert item.kind == "full_report"
-    assert item.metadata["report_id"] == result.report_id
-    assert client.find_report_item("no-such-report") is None
+    assert (result.learning_state, result.retrieval_state) == (LEARNING_STATE_RECORDED, RETRIEVAL_STATE_DONE)
+    assert not result.retrieval_skipped
+    assert result.learned_item_id
+    assert all(s.learned_item_id for s in result.sections)
+    rated = client.rate_item(result.learned_item_id, "gold", "our voice")
+    assert rated.item.kind == "full_report"
+    assert rated.rated_count == 1 + len(result.sections)
+    section = client.get_item(result.sections[0].learned_item_id)
+    assert (section.rating, section.parent_id, section.scope) == (
+        "gold",
+        result.learned_item_id,
+        SCOPE_CLIENT,
+    )
+    assert not section.shared
+
+
+def test_learning_off_and_skipped_retrieval_are_parsed(fake: FakeGateway) -> None:
+    client = GatewayClient(fake.url)
+    off = client.generate_report(dataclasses.replace(brief_request(), use_learning=False))
+    assert (off.learning_state, off.retrieval_state, off.learned_item_id) == (
+        LEARNING_STATE_OFF,
+        RETRIEVAL_STATE_OFF,
+        "",
+    )
+    fake.retrieval_state = RETRIEVAL_STATE_SKIPPED_SLOW
+    skipped = client.generate_report(brief_request())
+    assert skipped.retrieval_skipped
+    # Enums printed as numbers (another JSON printer) map by position; unknown names are kept.
+    parsed = GenerateResult.from_json({"learning_state": 2, "retrieval_state": "RETRIEVAL_STATE_NEW"})
+    assert (parsed.learning_state, parsed.retrieval_state) == (LEARNING_STATE_QUEUED, "RETRIEVAL_STATE_NEW")
+    assert LearnedFrom.from_json({"source": 2}).source == LEARNING_SOURCE_AGENCY_LIBRARY
+    assert GenerateResult.from_json({}).learning_state == LEARNING_STATE_UNSPECIFIED
+
+
+def test_scope_upload_share_and_search_for_a_client(fake: FakeGateway) -> None:
+    client = GatewayClient(fake.url)
+    own = client.record_item(
+        kind="uploaded_example", title="Acme email", text="acme coffee email", client_id="acme"
+    )
+    assert (own.item.scope, own.result) == (SCOPE_CLIENT, RECORD_RESULT_CREATED)
+    library = client.record_item(kind="uploaded_example", title="Playbook", text="coffee playbook")
+    assert library.item.scope == SCOPE_AGENCY and library.item.shared
+    other = client.record_item(
+        kind="uploaded_example", title="Zeta", text="zeta coffee", client_id="zeta", scope=SCOPE_CLIENT
+    )
+    assert fake.calls("POST", "/api/learn/items")[-1].body["item"]["scope"] == SCOPE_CLIENT
+    assert "scope" not in fake.calls("POST", "/api/learn/items")[0].body["item"]
+
+    found = client.search("coffee", top_k=10, for_client_id="acme")
+    assert {h.item.id for h in found.results} == {own.item.id, library.item.id}
+    assert fake.calls("POST", "/api/learn/search")[-1].body["for_client_id"] == "acme"
+
+    shared = client.set_item_scope(other.item.id, SCOPE_AGENCY)
+    assert shared.scope == SCOPE_AGENCY and shared.shared
+    assert fake.calls("POST", f"/api/learn/items/{other.item.id}/scope")[0].body == {"scope": SCOPE_AGENCY}
+    assert other.item.id in {
+        h.item.id for h in client.search("coffee", top_k=10, for_client_id="acme").results
+    }
+    with pytest.raises(GatewayError) as caught:
+        client.set_item_scope(library.item.id, SCOPE_CLIENT)
+    assert caught.value.kind == "invalid"
+
+
+def test_learning_queue_list_replay_and_drop(fake: FakeGateway) -> None:
+    client = GatewayClient(fake.url)
+    fake.learning_state = LEARNING_STATE_QUEUED
+    result = client.generate_report(brief_request())
+    assert result.learning_state == LEARNING_STATE_QUEUED
+    with pytest.raises(GatewayError) as caught:
+        client.rate_item(result.learned_item_id, "gold")
+    assert caught.value.kind == "not_found"
+    aside = fake.add_batch(title="Rejected", reason="item.text: too long")
+    health = client.health()
+    assert (health.pending_learning, health.set_aside_learning) == (1, 1)
+
+    queue = client.list_learning_queue()
+    assert (queue.queued_count, queue.set_aside_count) == (1, 1)
+    queued, rejected = queue.batches
+    assert (queued.state, queued.report_id, queued.item_count) == (
+        QUEUE_STATE_QUEUED,
+        result.report_id,
+        1 + len(result.sections),
+    )
+    assert rejected.set_aside and rejected.reason == "item.text: too long"
+
+    fake.replay_delivers = False
+    failed = client.replay_learning_batch(queued.name)
+    assert not failed.delivered and failed.batch.reason == fake.replay_reason
+    fake.replay_delivers = True
+    done = client.replay_learning_batch(queued.name)
+    assert done.delivered
+    assert fake.calls("POST", f"/api/aicmo/learning_queue/{queued.name}/replay")[0].body == {}
+    assert client.rate_item(result.learned_item_id, "gold").rated_count == 1 + len(result.sections)
+
+    assert client.drop_learning_batch(aside["name"]) == aside["name"]
+    assert client.list_learning_queue().batches == ()
 
 
 def test_client_key_matches_the_generators_rule() -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import docx
 import pytest
 from fpdf import FPDF
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, Markdown
 
-from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, texts
+from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, table_with, texts
 from tests.ui.fake_gateway import FakeGateway, closed_port, running_fake_gateway
+from ui.api import SCOPE_AGENCY, SCOPE_CLIENT
 from ui.generate_tab import Progress
 
 STREAM = "/api/aicmo/generate_report/stream"
@@ -89,7 +93,13 @@ def test_generate_see_progress_report_learning_and_rate_it(
     assert "retrieve 4 ms · compose 12 ms · record 20 ms · total 36 ms" in caption
     assert "learning: recorded" in caption
     assert "Learned from: 1 past item informed 1 of 3 sections" in page
-    assert "Gold coffee plan — uploaded_example, score 0.80, unrated" in page
+    assert (
+        "Gold coffee plan — from the agency library, uploaded_example, unrated, score 0.80 (similarity 0.70)"
+        in page
+    )
+    assert any(
+        s.startswith("Learned: this report and its sections are stored") for s in alerts(at, "success")
+    )
     assert [d.label for d in at.download_button] == [
         "Download Markdown",
         "Download PDF",
@@ -98,15 +108,24 @@ def test_generate_see_progress_report_learning_and_rate_it(
     # The stats went up by the report and its sections.
     assert metric(at, "Items learned") == "5"
 
-    # Rate the whole report gold.
+    # Rate the whole report gold: by the id the response named, which rates its sections too.
+    completed = fake.completed[-1]
     at.radio(key="gen_rate_choice").set_value("gold")
     at.text_input(key="gen_rate_note").input("Exactly our voice")
     at.button(key="gen_rate_submit").click()
     run(at)
     report_item = next(i for i in fake.items if i["kind"] == "full_report")
+    assert report_item["id"] == completed["learned_item_id"]
     assert (report_item["rating"], report_item["rating_note"]) == ("gold", "Exactly our voice")
-    assert any("Rated the whole report gold" in s for s in alerts(at, "success"))
-    assert metric(at, "Gold-rated") == "1"
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{report_item['id']}/rating")] == [
+        {"rating": "gold", "note": "Exactly our voice"}
+    ]
+    assert fake.calls("POST", "/api/learn/search") == []  # no guessing the id by title
+    assert any(
+        "Rated the whole report gold (★ gold) — 4 items: the report and its 3 sections" in s
+        for s in alerts(at, "success")
+    ), alerts(at, "success")
+    assert metric(at, "Gold-rated") == "4"
 
 
 def test_refine_sends_feedback_and_the_last_draft(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
@@ -114,7 +133,7 @@ def test_refine_sends_feedback_and_the_last_draft(monkeypatch: pytest.MonkeyPatc
     fill_brief(at, client="Northwind Coffee Co.", brand="Northwind")
     at.button(key="gen_submit").click()
     run(at)
-    first_draft = next(str(m.value) for m in at.markdown if str(m.value).startswith("# Northwind"))
+    heading = next(str(m.value) for m in at.markdown if str(m.value).startswith("# Northwind"))
 
     at.text_area(key="gen_feedback").input("Make it more premium")
     at.button(key="gen_refine").click()
@@ -126,10 +145,20 @@ def test_refine_sends_feedback_and_the_last_draft(monkeypatch: pytest.MonkeyPatc
         i["text"] for i in fake.items if i["kind"] == "full_report" and "(draft)" in i["text"]
     )
     assert refine["previous_draft"] == first_recorded
-    assert refine["previous_draft"].strip() == first_draft.strip()
+    assert refine["previous_draft"].startswith(heading)
     assert refine["client_brief"]["client_name"] == "Northwind Coffee Co."
     assert any("Revised for feedback: Make it more premium" in str(m.value) for m in at.markdown)
     assert any("stage: refine" in c.value for c in at.caption)
+    # Revision notes are for the operator: in the learned-from panel, never in the report.
+    assert "revision notes on 3 sections" in next(
+        e.label for e in at.expander if e.label.startswith("Learned")
+    )
+    notes = [
+        str(m.value) for m in at.markdown if "Applied the feedback: Make it more premium" in str(m.value)
+    ]
+    assert len(notes) == 1 and "*Revision notes:*" in notes[0]
+    report = [str(m.value) for m in at.markdown if str(m.value).startswith(("# Northwind", "## "))]
+    assert report and not any("Applied the feedback" in m for m in report)
 
 
 def test_a_brief_upload_fills_the_brief_text(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
@@ -289,7 +318,7 @@ def test_search_and_open_a_result(monkeypatch: pytest.MonkeyPatch, fake: FakeGat
     at.button(key="learn_search_submit").click()
     run(at)
     assert any("1 result for “coffee loyalty”" in i for i in alerts(at, "info"))
-    table = at.dataframe[-1].value
+    table = table_with(at, "score")
     assert list(table["title"]) == ["Loyalty email"]
     assert fake.calls("POST", "/api/learn/search")[0].body["query"] == "coffee loyalty"
 
@@ -345,12 +374,19 @@ def test_forget_a_client_after_counting(monkeypatch: pytest.MonkeyPatch, fake: F
     assert len(fake.items) == 4  # counting deletes nothing
     at.button(key="learn_forget_confirm").click()
     run(at)
-    assert any(
-        "Forgot client `northwind-coffee-co`: deleted 3 items (3 report_section)." in s
-        for s in alerts(at, "success")
-    )
+    said = next(s for s in alerts(at, "success") if s.startswith("Forgot client `northwind-coffee-co` at 20"))
+    assert "UTC: deleted 3 items (3 report_section)." in said
+    assert "is discarded when it arrives" in said
     assert [i["client_id"] for i in fake.items] == ["acme"]
     assert metric(at, "Items learned") == "1"
+    # The forgotten clients list: who, when, what went, what was discarded since.
+    fake.forgotten[0]["discarded_count"] = 2
+    at.button(key="learn_refresh").click()
+    run(at)
+    forgotten = table_with(at, "discarded since")
+    assert list(forgotten["client"]) == ["northwind-coffee-co"]
+    assert (int(forgotten["deleted"][0]), int(forgotten["discarded since"][0])) == (3, 2)
+    assert str(forgotten["forgotten"][0]).endswith(" UTC")
 
 
 def test_an_interrupted_live_view_is_explained(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
@@ -364,3 +400,297 @@ def test_an_interrupted_live_view_is_explained(monkeypatch: pytest.MonkeyPatch, 
     assert at.progress[0].value == 50
     assert any("stopped the live view" in e and "Learn tab" in e for e in alerts(at, "error"))
     assert "✓ 2. Campaign Objective" in texts(at)
+
+
+def generate(at: AppTest, **brief: Any) -> AppTest:
+    fill_brief(at, **{"client": "Northwind Coffee Co.", "brand": "Northwind", **brief})
+    at.button(key="gen_submit").click()
+    return run(at)
+
+
+def test_rating_a_report_while_its_learning_is_queued_says_to_wait(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    fake.learning_state = "LEARNING_STATE_QUEUED"
+    at = generate(run(new_app(monkeypatch, fake.url)))
+    assert any(
+        "Not learned yet" in w and "will be learned when the memory service is back" in w
+        for w in alerts(at, "warning")
+    )
+    assert metric(at, "Items learned") == "0"
+    completed = fake.completed[-1]
+    at.radio(key="gen_rate_choice").set_value("weak")
+    at.button(key="gen_rate_submit").click()
+    run(at)
+    # The id is known while learning is queued; memory answers 404 until the batch is delivered.
+    assert len(fake.calls("POST", f"/api/learn/items/{completed['learned_item_id']}/rating")) == 1
+    waiting = [w for w in alerts(at, "warning") if "still waiting to be learned" in w]
+    assert waiting and "Try rating the report again in a moment" in waiting[0], alerts(at, "warning")
+    assert not any("not found" in e for e in alerts(at, "error"))
+
+    # The memory service is back: the queued batch is delivered (here by Replay), and rating works.
+    batch = fake.queue[0]
+    at.button(key=f"learn_queue_replay_{batch['name']}").click()
+    run(at)
+    assert any("is learned now" in s for s in alerts(at, "success"))
+    at.button(key="gen_rate_submit").click()
+    run(at)
+    assert any(
+        "Rated the whole report weak (▽ weak) — 4 items: the report and its 3 sections" in s
+        for s in alerts(at, "success")
+    ), alerts(at, "success")
+    assert metric(at, "Weak-rated") == "4"
+
+
+def test_rate_a_section_with_a_note_where_it_is_shown(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    at = generate(run(new_app(monkeypatch, fake.url)))
+    completed = fake.completed[-1]
+    section = completed["sections"][1]
+    assert section["id"] == "audience_segments"
+    # Each section of the report is followed by its own rating control.
+    in_order = [
+        str(node.value) if isinstance(node, Markdown) else node.key
+        for node in at.main
+        if isinstance(node, Markdown | Button)
+    ]
+    position = in_order.index("## Audience Segments\n\nNorthwind plan for audience segments (draft).")
+    assert in_order[position + 1] == "gen_sec_rate_audience_segments"
+    at.radio(key="gen_sec_rating_audience_segments").set_value("weak")
+    at.text_input(key="gen_sec_note_audience_segments").input("Too vague about commuters")
+    at.button(key="gen_sec_rate_audience_segments").click()
+    run(at)
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{section['learned_item_id']}/rating")] == [
+        {"rating": "weak", "note": "Too vague about commuters"}
+    ]
+    rated = fake.item(section["learned_item_id"]) or {}
+    assert (rated["rating"], rated["rating_note"]) == ("weak", "Too vague about commuters")
+    assert (fake.item(completed["learned_item_id"]) or {}).get("rating") == ""  # the report is not rated
+    assert any(
+        "Rated the section “Audience Segments” weak (▽ weak), with the note “Too vague about commuters”" in s
+        for s in alerts(at, "success")
+    ), alerts(at, "success")
+    assert metric(at, "Weak-rated") == "1"
+
+    # A new report starts with fresh section controls.
+    at.button(key="gen_submit").click()
+    run(at)
+    assert not any("Rated the section" in s for s in alerts(at, "success"))
+    assert at.text_input(key="gen_sec_note_audience_segments").value == ""
+
+
+def test_a_report_written_without_past_learning_offers_a_retry_with_learning(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    fake.add_item(kind="uploaded_example", title="Gold coffee plan", text="A coffee plan")
+    fake.retrieval_state = "RETRIEVAL_STATE_SKIPPED_UNAVAILABLE"
+    at = generate(run(new_app(monkeypatch, fake.url)))
+    warning = next(w for w in alerts(at, "warning") if "written without past learning" in w)
+    assert "the memory service could not be reached" in warning
+    assert "Learned from: nothing — this report was written without past learning" in texts(at)
+    first = fake.calls("POST", STREAM)[0].body
+
+    fake.retrieval_state = None  # memory answers again
+    at.button(key="gen_retry_learning").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    calls = fake.calls("POST", STREAM)
+    assert len(calls) == 2
+    retry = calls[1].body
+    assert retry["use_learning"] is True
+    assert {k: retry[k] for k in ("client_brief", "package_key", "stage")} == {
+        k: first[k] for k in ("client_brief", "package_key", "stage")
+    }
+    assert not any("written without past learning" in w for w in alerts(at, "warning"))
+    assert not [b for b in at.button if b.key == "gen_retry_learning"]
+    # This time the client's first report and the agency library's example informed it.
+    assert "Learned from: 2 past items informed 1 of 3 sections" in texts(at)
+
+    # The other reasons have their own words; learning turned off offers no retry and nothing to rate.
+    for state, words in [
+        ("RETRIEVAL_STATE_SKIPPED_SLOW", "the memory service did not answer in time"),
+        ("RETRIEVAL_STATE_SKIPPED_NO_TIME", "there was no time left to look up past work"),
+    ]:
+        fake.retrieval_state = state
+        at.button(key="gen_submit").click()
+        run(at)
+        assert any(words in w for w in alerts(at, "warning")), alerts(at, "warning")
+        assert [b for b in at.button if b.key == "gen_retry_learning"]
+    at.checkbox(key="brief_use_learning").uncheck()
+    at.button(key="gen_submit").click()
+    run(at)
+    assert any("Not learned: learning was turned off" in i for i in alerts(at, "info"))
+    keys = [b.key for b in at.button]
+    assert "gen_retry_learning" not in keys and "gen_rate_submit" not in keys
+    assert not any(str(k).startswith("gen_sec_rate_") for k in keys)
+
+
+def test_share_an_item_with_the_agency_library(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
+    library = fake.add_item(kind="uploaded_example", title="Playbook", text="Generic loyalty playbook")
+    target = fake.add_item(
+        kind="uploaded_example", title="Acme email", text="Acme loyalty email", client_id="acme"
+    )
+    at = run(new_app(monkeypatch, fake.url))
+    table = table_with(at, "scope")
+    assert dict(zip(table["title"], table["scope"], strict=True)) == {
+        "Acme email": "this client only",
+        "Playbook": "agency library",
+    }
+    at.selectbox(key="learn_open_id").select(target["id"])
+    run(at)
+    share = at.toggle(key="learn_share")
+    assert share.label == "Shared with the agency library"
+    assert share.value is False and not share.disabled
+
+    # Sharing a client's item asks first: it may carry the client's names and figures.
+    share.set_value(True)
+    run(at)
+    assert any("Share “Acme email” with the agency library?" in w for w in alerts(at, "warning"))
+    assert fake.calls("POST", f"/api/learn/items/{target['id']}/scope") == []
+    at.button(key="learn_share_confirm").click()
+    run(at)
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{target['id']}/scope")] == [
+        {"scope": SCOPE_AGENCY}
+    ]
+    assert (fake.item(target["id"]) or {})["scope"] == SCOPE_AGENCY
+    assert any("Shared “Acme email” with the agency library" in s for s in alerts(at, "success"))
+    assert at.toggle(key="learn_share").value is True
+    table = table_with(at, "scope")
+    assert list(table["scope"]) == ["agency library", "agency library"]
+
+    # Keeping it to its client again is immediate.
+    at.toggle(key="learn_share").set_value(False)
+    run(at)
+    assert (fake.item(target["id"]) or {})["scope"] == SCOPE_CLIENT
+    assert any("is kept to client `acme` again" in s for s in alerts(at, "success"))
+    assert at.toggle(key="learn_share").value is False
+
+    # A refused change leaves the control as the server has it.
+    fake.fail("POST", f"/api/learn/items/{target['id']}/scope", 503, "memory unavailable", code=14)
+    at.toggle(key="learn_share").set_value(True)
+    run(at)
+    at.button(key="learn_share_confirm").click()
+    run(at)
+    assert any("memory unavailable" in e for e in alerts(at, "error"))
+    assert at.toggle(key="learn_share").value is False
+
+    # An item naming no client is always in the agency library.
+    at.selectbox(key="learn_open_id").select(library["id"])
+    run(at)
+    assert at.toggle(key="learn_share").value is True
+    assert at.toggle(key="learn_share").disabled
+
+
+def test_upload_scope_defaults_to_the_client_or_the_agency_library(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    at = run(new_app(monkeypatch, fake.url))
+    assert at.selectbox(key="learn_upload_scope").value == "auto"
+    at.file_uploader(key="learn_upload_file").set_value(("playbook.md", b"Generic playbook", "text/markdown"))
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    assert fake.calls("POST", "/api/learn/items")[-1].body["item"]["scope"] == SCOPE_AGENCY
+    assert any("for the agency library" in s for s in alerts(at, "success")), alerts(at, "success")
+
+    at.file_uploader(key="learn_upload_file").set_value(("acme.md", b"Acme's own email", "text/markdown"))
+    at.text_input(key="learn_upload_client").input("Acme")
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    body = fake.calls("POST", "/api/learn/items")[-1].body["item"]
+    assert (body["client_id"], body["scope"]) == ("acme", SCOPE_CLIENT)
+    assert any("for client `acme` only" in s for s in alerts(at, "success"))
+
+    at.file_uploader(key="learn_upload_file").set_value(
+        ("shared.md", b"Acme example to share", "text/markdown")
+    )
+    at.selectbox(key="learn_upload_scope").select(SCOPE_AGENCY)
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    body = fake.calls("POST", "/api/learn/items")[-1].body["item"]
+    assert (body["client_id"], body["scope"]) == ("acme", SCOPE_AGENCY)
+
+    # Kept to a client, but no client given: said before calling.
+    calls = len(fake.calls("POST", "/api/learn/items"))
+    at.file_uploader(key="learn_upload_file").set_value(("x.md", b"Something else", "text/markdown"))
+    at.text_input(key="learn_upload_client").input("")
+    at.selectbox(key="learn_upload_scope").select(SCOPE_CLIENT)
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    assert any("Give the client this example belongs to" in w for w in alerts(at, "warning"))
+    assert len(fake.calls("POST", "/api/learn/items")) == calls
+
+
+def test_search_as_a_report_for_one_client_would(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
+    fake.add_item(kind="uploaded_example", title="Acme coffee", text="coffee for acme", client_id="acme")
+    fake.add_item(kind="uploaded_example", title="Zeta coffee", text="coffee for zeta", client_id="zeta")
+    fake.add_item(kind="uploaded_example", title="Library coffee", text="coffee playbook")
+    at = run(new_app(monkeypatch, fake.url))
+    at.text_input(key="learn_search_query").input("coffee")
+    at.text_input(key="learn_search_for_client").input("Acme")
+    at.button(key="learn_search_submit").click()
+    run(at)
+    assert fake.calls("POST", "/api/learn/search")[0].body["for_client_id"] == "acme"
+    assert sorted(table_with(at, "score")["title"]) == ["Acme coffee", "Library coffee"]
+    assert any("as a report for `acme` would see them" in i for i in alerts(at, "info"))
+
+
+def test_the_learning_queue_panel_replays_and_drops(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    queued = fake.add_batch(
+        title="Northwind — Quick Social Pack (Basic)",
+        client_id="northwind",
+        state="QUEUE_STATE_QUEUED",
+        reason="memory UNAVAILABLE: connection refused",
+    )
+    aside = fake.add_batch(
+        title="Acme — Launch Pack", client_id="acme", reason="item.text: too long (120000)"
+    )
+    at = run(new_app(monkeypatch, fake.url))
+    page = texts(at)
+    assert "1 queued · 1 set aside" in page
+    assert "**Acme — Launch Pack** — set aside" in page
+    assert any("Why it was set aside: item.text: too long (120000)" in w for w in alerts(at, "warning"))
+    assert "Last delivery error: memory UNAVAILABLE: connection refused" in page
+    assert "1 report(s) set aside" in page  # the sidebar says so too
+
+    # Replay that fails keeps the batch and says why.
+    fake.replay_delivers = False
+    fake.replay_reason = "item.text: too long (120000)"
+    at.button(key=f"learn_queue_replay_{aside['name']}").click()
+    run(at)
+    assert any(
+        "“Acme — Launch Pack” was not delivered: item.text: too long (120000). It stays set aside." in w
+        for w in alerts(at, "warning")
+    ), alerts(at, "warning")
+    assert fake.batch(aside["name"]) is not None
+
+    # Replay that delivers: learned now.
+    fake.replay_delivers = True
+    at.button(key=f"learn_queue_replay_{queued['name']}").click()
+    run(at)
+    assert any(
+        "Delivered: “Northwind — Quick Social Pack (Basic)” is learned now." in s
+        for s in alerts(at, "success")
+    )
+    assert fake.batch(queued["name"]) is None
+    assert metric(at, "Items learned") == "1"
+    assert "0 queued · 1 set aside" in texts(at)
+
+    # Drop asks first; Cancel keeps it.
+    at.button(key=f"learn_queue_drop_{aside['name']}").click()
+    run(at)
+    assert any("Drop “Acme — Launch Pack” from the learning queue?" in w for w in alerts(at, "warning"))
+    at.button(key=f"learn_queue_drop_cancel_{aside['name']}").click()
+    run(at)
+    assert fake.batch(aside["name"]) is not None
+    assert fake.calls("DELETE", f"/api/aicmo/learning_queue/{aside['name']}") == []
+    at.button(key=f"learn_queue_drop_{aside['name']}").click()
+    run(at)
+    at.button(key=f"learn_queue_drop_confirm_{aside['name']}").click()
+    run(at)
+    assert fake.batch(aside["name"]) is None
+    assert any("Dropped “Acme — Launch Pack”" in s for s in alerts(at, "success"))
+    assert "Nothing is waiting: every report has reached memory." in texts(at)
+    assert metric(at, "Items learned") == "1"

@@ -11,7 +11,16 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, stack_logs_on_failure, texts
+from tests.ui.apptest_support import (
+    alerts,
+    fill_brief,
+    metric,
+    new_app,
+    run,
+    stack_logs_on_failure,
+    table_with,
+    texts,
+)
 from ui.api import client_key
 
 
@@ -127,7 +136,7 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     at.text_input(key="learn_search_query").input("tenth cold brew on us")
     at.button(key="learn_search_submit").click()
     run(at)
-    assert uploads["items"][0]["id"] in list(at.dataframe[-1].value["id"])
+    assert uploads["items"][0]["id"] in list(table_with(at, "score")["id"])
 
     # Forget the client: count first, then confirm.
     expected = quick["section_count"] + 1  # report + sections - deleted one + upload
