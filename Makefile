@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 GEN := gen
 GEN_STAMP := $(GEN)/.generated
 PROTOS := $(shell find protos -name '*.proto')
+# buf (lint and breaking-change checks of the contracts) comes from the npm registry, pinned.
+BUF_VERSION := 1.75.0
+TOOLS := .tools
+BUF := $(TOOLS)/node_modules/.bin/buf
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: help setup venv protos browser run test test-unit test-integration lint bench reembed psql clean
@@ -15,7 +19,7 @@ export AICMO_DATA_DIR ?= $(CURDIR)/var
 help:
 	@echo "make run     set up everything and start the whole system"
 	@echo "make test    set up everything and run the test suite"
-	@echo "make lint    ruff + mypy"
+	@echo "make lint    ruff + mypy + buf lint/breaking"
 	@echo "make bench   benchmarks (prints figures)"
 	@echo "make protos  regenerate Python stubs and the gateway descriptor set"
 	@echo "make reembed re-embed learned items with the configured embedding model"
@@ -63,9 +67,13 @@ test-unit: setup
 test-integration: setup
 	$(PY) -m pytest tests/integration
 
-lint: setup
+$(BUF):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) @bufbuild/buf@$(BUF_VERSION)
+
+lint: setup $(BUF)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy services gateway ui tests scripts bench
+	$(PY) scripts/check_protos.py --buf $(BUF)
 
 bench: setup
 	$(PY) -m bench
@@ -79,4 +87,4 @@ psql: setup
 		-h 127.0.0.1 -p $${AICMO_EMBEDDED_PG_PORT:-54329} -U aicmo aicmo
 
 clean:
-	rm -rf $(GEN) $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(GEN) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

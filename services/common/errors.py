@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -27,9 +28,11 @@ class ServiceError(Exception):
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, details: Sequence[Message] = ()) -> None:
         super().__init__(message)
         self.message = message
+        # Messages packed into the status's details (e.g. a health report that says what is down).
+        self.details = tuple(details)
 
 
 class InvalidArgument(ServiceError):
@@ -141,7 +144,12 @@ def to_status(exc: BaseException) -> status_pb2.Status:
             code=code_pb2.INVALID_ARGUMENT, message=redact(exc.message), details=[packed]
         )
     if isinstance(exc, ServiceError):
-        return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message))
+        packed_details = []
+        for detail in exc.details:
+            packed_detail = any_pb2.Any()
+            packed_detail.Pack(detail)
+            packed_details.append(packed_detail)
+        return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message), details=packed_details)
     if is_database_outage(exc):
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the learning database is unavailable")
     database_status = _database_error_status(exc)

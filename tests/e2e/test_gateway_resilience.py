@@ -60,6 +60,8 @@ def test_memory_down_gives_503_naming_it(gateway_without_memory: str) -> None:
     health = http("GET", gateway_without_memory + "/api/health")
     assert health.status == 503
     assert "memory UNREACHABLE" in health.json()["message"]
+    report = next(d for d in health.json()["details"] if d["@type"].endswith("CheckHealthResponse"))
+    assert {c["name"]: c["state"] for c in report["components"]}["memory"] == "SERVING_STATE_UNREACHABLE"
     summary = http("GET", gateway_without_memory + "/api/learn/debug/summary")
     assert summary.status == 503 and "message" in summary.json()
     # Generation still works, learning is queued.

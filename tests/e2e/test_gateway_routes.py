@@ -44,7 +44,13 @@ def test_generate_report_json_names(running_stack: StackProcess) -> None:
     }  # fmt: skip
     assert report["package_key"] == "quick_social_basic" and len(report["sections"]) == 10
     assert set(report["sections"][0]) >= {"id", "title", "markdown", "learned_from"}
-    assert report["generation_mode"] == "offline" and report["learning_status"] == "recorded"
+    assert report["generation_mode"] == "offline" and report["mode"] == "GENERATION_MODE_OFFLINE"
+    assert report["learning_state"] in ("LEARNING_STATE_RECORDED", "LEARNING_STATE_QUEUED")
+    assert report["sections"][0]["written_by"] == "GENERATION_MODE_OFFLINE"
+    final = running_stack.post("/api/aicmo/generate_report", generate_body(report_stage="REPORT_STAGE_FINAL"))
+    assert final.status == 200 and "Sign-off" in final.json()["report_markdown"]
+    legacy = running_stack.post("/api/aicmo/generate_report", generate_body(stage="final", use_learning=False))
+    assert legacy.status == 200 and "Sign-off" in legacy.json()["report_markdown"]
     assert isinstance(report["timings"]["total_ms"], float | int)
     # The route's 120 s reached the generator as its deadline (minus the gateway's 2 s margin, capped at
     # the generator's own default of 115 s).
@@ -77,7 +83,7 @@ def test_learning_routes(running_stack: StackProcess) -> None:
     assert created.json()["created"] is True
     assert set(item) == {
         "id", "kind", "title", "text", "client_id", "industry", "package_key", "section_id", "tags", "metadata",
-        "source", "rating", "rating_note", "create_time", "embedding_model", "scope", "parent_id",
+        "source", "rating", "rating_note", "create_time", "embedding_model", "scope", "parent_id", "verdict",
     }  # fmt: skip
     assert item["scope"] == "SCOPE_CLIENT" and created.json()["result"] == "RECORD_RESULT_CREATED"
 
@@ -100,6 +106,11 @@ def test_learning_routes(running_stack: StackProcess) -> None:
 
     rated = running_stack.post(f"/api/learn/items/{item['id']}/rating", {"rating": "gold", "note": "great"})
     assert rated.status == 200 and rated.json()["item"]["rating"] == "gold"
+    assert rated.json()["item"]["verdict"] == "RATING_GOLD"
+    weak = running_stack.post(f"/api/learn/items/{item['id']}/rating", {"verdict": "RATING_WEAK"})
+    assert weak.json()["item"]["rating"] == "weak" and weak.json()["rated_count"] == 1
+    cleared = running_stack.post(f"/api/learn/items/{item['id']}/rating", {})
+    assert cleared.json()["item"]["verdict"] == "RATING_UNSPECIFIED" and cleared.json()["item"]["rating"] == ""
 
     deleted = running_stack.delete(f"/api/learn/items/{item['id']}")
     assert deleted.status == 200 and deleted.json()["id"] == item["id"]

@@ -7,6 +7,7 @@ import json
 import uuid
 
 from aicmo.generator.v1 import generator_service_pb2 as pb
+from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf import json_format
 
 from services.common.errors import InvalidArgument
@@ -24,6 +25,17 @@ from services.generator.service_layer.generation import (
     learned_item_id,
 )
 
+_STAGE_FROM_PROTO = {
+    pb.REPORT_STAGE_DRAFT: "draft",
+    pb.REPORT_STAGE_REFINE: "refine",
+    pb.REPORT_STAGE_FINAL: "final",
+}
+_MODE = {
+    "offline": pb.GENERATION_MODE_OFFLINE,
+    "llm": pb.GENERATION_MODE_LLM,
+    "mixed": pb.GENERATION_MODE_MIXED,
+}
+_VERDICT = {"gold": mpb.RATING_GOLD, "weak": mpb.RATING_WEAK}
 _LEARNING_STATE = {
     LearningState.RECORDED: pb.LEARNING_STATE_RECORDED,
     LearningState.QUEUED: pb.LEARNING_STATE_QUEUED,
@@ -108,9 +120,14 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
             f"unknown package {request.package_key.strip()!r}; one of: {', '.join(PACKAGES)}",
         ) from None
 
-    stage = request.stage.strip().lower() or "draft"
-    if stage not in STAGES:
-        raise InvalidArgument(f"{prefix}stage", "must be 'draft', 'refine' or 'final'")
+    if request.report_stage != pb.REPORT_STAGE_UNSPECIFIED:
+        if request.report_stage not in _STAGE_FROM_PROTO:
+            raise InvalidArgument(f"{prefix}report_stage", "must be REPORT_STAGE_DRAFT, _REFINE or _FINAL")
+        stage = _STAGE_FROM_PROTO[request.report_stage]
+    else:
+        stage = request.stage.strip().lower() or "draft"
+        if stage not in STAGES:
+            raise InvalidArgument(f"{prefix}stage", "must be 'draft', 'refine' or 'final'")
     if len(request.feedback) > MAX_FEEDBACK_CHARS:
         raise InvalidArgument(f"{prefix}feedback", f"must be at most {MAX_FEEDBACK_CHARS} characters")
     if len(request.previous_draft) > MAX_PREVIOUS_DRAFT_CHARS:
@@ -158,6 +175,7 @@ def section_to_proto(section: SectionResult, report_id: str, learning: bool) -> 
         title=section.spec.title,
         markdown=section.markdown,
         mode=section.mode,
+        written_by=_MODE[section.mode],
         learned_from=[
             pb.LearnedFrom(
                 item_id=e.item_id,
@@ -166,6 +184,7 @@ def section_to_proto(section: SectionResult, report_id: str, learning: bool) -> 
                 title=e.title,
                 kind=e.kind,
                 rating=e.rating,
+                verdict=_VERDICT.get(e.rating, mpb.RATING_UNSPECIFIED),
                 source=pb.LEARNING_SOURCE_SAME_CLIENT
                 if e.source == SAME_CLIENT
                 else pb.LEARNING_SOURCE_AGENCY_LIBRARY,
@@ -187,6 +206,7 @@ def report_to_proto(report: Report) -> pb.GenerateReportResponse:
         ],
         report_markdown=report.markdown,
         generation_mode=report.generation_mode,
+        mode=_MODE[report.generation_mode],
         learning_status=report.learning_status,
         learning_detail=report.learning_detail,
         timings=report.timings,

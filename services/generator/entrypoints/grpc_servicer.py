@@ -108,27 +108,27 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             database = ("UNREACHABLE", "the memory service cannot reach its database")
         else:
             database = ("UNKNOWN", "the memory service is unreachable, so the database cannot be checked")
+        memory_detail = "" if memory != "UNREACHABLE" else f"no answer from {self._memory.target}"
         components = [
-            pb.ComponentHealth(name="generator", status="SERVING"),
-            pb.ComponentHealth(
-                name="memory",
-                status=memory,
-                detail="" if memory != "UNREACHABLE" else f"no answer from {self._memory.target}",
-            ),
-            pb.ComponentHealth(name="database", status=database[0], detail=database[1]),
+            _component("generator", "SERVING", ""),
+            _component("memory", memory, memory_detail),
+            _component("database", *database),
         ]
-        down = [c for c in components if c.status != "SERVING"]
-        if down:
-            raise Unavailable(
-                "not serving: "
-                + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down)
-            )
-        return pb.CheckHealthResponse(
-            status="SERVING",
+        down = [c for c in components if c.state != pb.SERVING_STATE_SERVING]
+        response = pb.CheckHealthResponse(
+            status="SERVING" if not down else "NOT_SERVING",
+            state=pb.SERVING_STATE_SERVING if not down else pb.SERVING_STATE_NOT_SERVING,
             components=components,
             pending_learning=self._spool.pending(),
             set_aside_learning=self._spool.set_aside_count(),
         )
+        if down:
+            raise Unavailable(
+                "not serving: "
+                + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down),
+                details=[response],
+            )
+        return response
 
     def ListLearningQueue(
         self, request: pb.ListLearningQueueRequest, context: grpc.ServicerContext
@@ -164,6 +164,24 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         except UnknownBatch:
             raise NotFound(f"no learning batch named {name!r} in this generator's queue") from None
         return pb.DropLearningBatchResponse(name=name)
+
+
+_SERVING_STATES = {
+    "SERVING": pb.SERVING_STATE_SERVING,
+    "NOT_SERVING": pb.SERVING_STATE_NOT_SERVING,
+    "UNREACHABLE": pb.SERVING_STATE_UNREACHABLE,
+    "UNKNOWN": pb.SERVING_STATE_UNKNOWN,
+}
+
+
+def _component(name: str, status: str, detail: str) -> pb.ComponentHealth:
+    state = _SERVING_STATES.get(status, pb.SERVING_STATE_UNKNOWN)
+    return pb.ComponentHealth(
+        name=name,
+        status=pb.ServingState.Name(state).removeprefix("SERVING_STATE_"),
+        detail=detail,
+        state=state,
+    )
 
 
 def _batch_name(name: str) -> str:

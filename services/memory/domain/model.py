@@ -266,7 +266,7 @@ def validate_new_item(
 def validate_rating(rating: str) -> str:
     """'gold', 'weak', or '' to clear ('none' also clears)."""
     value = check_storable("rating", rating).strip().lower()
-    if value in ("", "none", "unrated", "clear"):
+    if value in ("", "none"):
         return ""
     if value not in RATINGS:
         raise InvalidArgument("rating", "must be 'gold', 'weak' or '' to clear")

@@ -19,11 +19,22 @@ from services.memory.domain.model import (
 
 _SCOPE_FROM_PROTO = {pb.SCOPE_CLIENT: Scope.CLIENT, pb.SCOPE_AGENCY: Scope.AGENCY}
 _SCOPE_TO_PROTO = {v: k for k, v in _SCOPE_FROM_PROTO.items()}
+_RATING_TO_PROTO = {"gold": pb.RATING_GOLD, "weak": pb.RATING_WEAK, "": pb.RATING_UNSPECIFIED}
+_RATING_FROM_PROTO = {pb.RATING_GOLD: "gold", pb.RATING_WEAK: "weak"}
 _RESULT_TO_PROTO = {
     RecordResult.CREATED: pb.RECORD_RESULT_CREATED,
     RecordResult.EXISTING: pb.RECORD_RESULT_EXISTING,
     RecordResult.DISCARDED_CLIENT_FORGOTTEN: pb.RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN,
 }
+
+
+def rating_from_request(verdict: int, rating: str) -> str:
+    """The rating a RateItemRequest asks for: its verdict when set, else the older string spelling."""
+    if verdict == pb.RATING_UNSPECIFIED:
+        return rating
+    if verdict not in _RATING_FROM_PROTO:
+        raise InvalidArgument("verdict", "must be RATING_GOLD, RATING_WEAK or RATING_UNSPECIFIED")
+    return _RATING_FROM_PROTO[verdict]  # type: ignore[index]
 
 
 def scope_from_proto(value: int) -> Scope | None:
@@ -98,6 +109,7 @@ def item_to_proto(item: StoredItem) -> pb.LearningItem:
         metadata=metadata,
         source=item.source,
         rating=item.rating,
+        verdict=_RATING_TO_PROTO[item.rating],
         rating_note=item.rating_note,
         create_time=create_time,
         embedding_model=item.embedding_model,

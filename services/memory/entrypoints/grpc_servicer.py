@@ -12,6 +12,7 @@ from services.memory.entrypoints.convert import (
     item_to_proto,
     new_item_from_request,
     outcome_to_proto,
+    rating_from_request,
     scope_from_proto,
 )
 from services.memory.service_layer.learning import LearningService
@@ -108,7 +109,8 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         return pb.DeleteItemResponse(id=str(self._service.delete(request.id)))
 
     def RateItem(self, request: pb.RateItemRequest, context: grpc.ServicerContext) -> pb.RateItemResponse:
-        rated = self._service.rate(request.id, request.rating, request.note)
+        rating = rating_from_request(request.verdict, request.rating)
+        rated = self._service.rate(request.id, rating, request.note)
         return pb.RateItemResponse(item=item_to_proto(rated.item), rated_count=rated.rated_count)
 
     def SetItemScope(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from grpc_status import rpc_status
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
@@ -101,7 +102,17 @@ def test_memory_down_then_back_delivers_exactly_once(
             with pytest.raises(grpc.RpcError) as err:
                 stub.CheckHealth(pb.CheckHealthRequest(), timeout=T)
             assert err.value.code() == grpc.StatusCode.UNAVAILABLE
-            assert "memory UNREACHABLE" in (err.value.details() or "")
+            # The failure still says what is up and what is down, component by component.
+            status = rpc_status.from_call(err.value)
+            assert status is not None
+            health = pb.CheckHealthResponse()
+            assert status.details[0].Unpack(health)
+            assert [(c.name, c.state) for c in health.components] == [
+                ("generator", pb.SERVING_STATE_SERVING),
+                ("memory", pb.SERVING_STATE_UNREACHABLE),
+                ("database", pb.SERVING_STATE_UNKNOWN),
+            ]
+            assert health.state == pb.SERVING_STATE_NOT_SERVING and health.pending_learning == 1
 
             memory = run_memory(database_url, data_dir, memory_port)
             try:
@@ -110,7 +121,7 @@ def test_memory_down_then_back_delivers_exactly_once(
                 assert dict(summary.per_kind) == {"full_report": 1, "report_section": 17}
                 time.sleep(1.0)  # further retries must not add rows
                 assert memory_summary(target).total_items == 18
-                assert stub.CheckHealth(pb.CheckHealthRequest(), timeout=T).status == "SERVING"
+                assert stub.CheckHealth(pb.CheckHealthRequest(), timeout=T).state == pb.SERVING_STATE_SERVING
             finally:
                 memory.stop()  # type: ignore[attr-defined]
     finally:
