@@ -1,7 +1,7 @@
-"""Domain errors and the one place that maps them (and anything unexpected) to gRPC statuses.
+"""The one place that maps failures (domain errors, database errors, anything unexpected) to gRPC statuses.
 
-Handlers raise `ServiceError` subclasses; `GrpcErrorInterceptor` turns them into canonical codes with rich
-details (`google.rpc.BadRequest` naming the field). Unexpected exceptions become INTERNAL with an error id
+Handlers raise `ServiceError` subclasses (services/common/domain_errors.py); `GrpcErrorInterceptor` turns
+their neutral kinds into canonical codes with rich details (`google.rpc.BadRequest` naming the field). Unexpected exceptions become INTERNAL with an error id
 that points at the server log; no stack trace or secret ever reaches the caller.
 """
 
@@ -9,61 +9,28 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
-from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from services.common.domain_errors import ErrorKind, InvalidArgument, ServiceError
 from services.common.logging import redact
 
 log = logging.getLogger(__name__)
 
 
-class ServiceError(Exception):
-    """A failure the caller should hear about, with a canonical gRPC code."""
-
-    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
-
-    def __init__(self, message: str, *, details: Sequence[Message] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        # Messages packed into the status's details (e.g. a health report that says what is down).
-        self.details = tuple(details)
-
-
-class InvalidArgument(ServiceError):
-    """A request field is wrong; `field` names it (e.g. "item.text")."""
-
-    code = grpc.StatusCode.INVALID_ARGUMENT
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.description = message
-
-
-class NotFound(ServiceError):
-    code = grpc.StatusCode.NOT_FOUND
-
-
-class FailedPrecondition(ServiceError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
-
-
-class Unavailable(ServiceError):
-    code = grpc.StatusCode.UNAVAILABLE
-
-
-class DeadlineExceeded(ServiceError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
-
-
-class Unauthenticated(ServiceError):
-    code = grpc.StatusCode.UNAUTHENTICATED
+_CODES = {
+    ErrorKind.INVALID_ARGUMENT: code_pb2.INVALID_ARGUMENT,
+    ErrorKind.NOT_FOUND: code_pb2.NOT_FOUND,
+    ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
+    ErrorKind.DEADLINE_EXCEEDED: code_pb2.DEADLINE_EXCEEDED,
+    ErrorKind.CANCELLED: code_pb2.CANCELLED,
+    ErrorKind.INTERNAL: code_pb2.INTERNAL,
+}
 
 
 def _sqlstate(exc: BaseException) -> str:
@@ -149,7 +116,7 @@ def to_status(exc: BaseException) -> status_pb2.Status:
             packed_detail = any_pb2.Any()
             packed_detail.Pack(detail)
             packed_details.append(packed_detail)
-        return status_pb2.Status(code=exc.code.value[0], message=redact(exc.message), details=packed_details)
+        return status_pb2.Status(code=_CODES[exc.kind], message=redact(exc.message), details=packed_details)
     if is_database_outage(exc):
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message="the learning database is unavailable")
     database_status = _database_error_status(exc)
@@ -231,6 +198,5 @@ class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
 
 def _is_abort(exc: BaseException, context: grpc.ServicerContext) -> bool:
-    # context.abort() raises a bare Exception after setting the code; let it through untouched.
-    code = context.code() if hasattr(context, "code") else None
-    return type(exc) is Exception and code not in (None, grpc.StatusCode.OK)
+    # A handler that ended the call itself (context.abort) has already set a status: leave it alone.
+    return context.code() not in (None, grpc.StatusCode.OK)

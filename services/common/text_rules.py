@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 

@@ -15,6 +15,7 @@ from services.generator.composer.models import SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec
+from services.generator.service_layer.ports import WriterFailed
 
 SYSTEM_PROMPT = (
     "You are AICMO, the chief marketing officer of a top agency. Write one section of a client report in "
@@ -26,7 +27,7 @@ SYSTEM_PROMPT = (
 )
 
 
-class LlmError(RuntimeError):
+class LlmError(WriterFailed):
     """The model did not produce a usable section (error, timeout, or empty answer)."""
 
 
@@ -100,7 +101,9 @@ def build_prompt(
         lines += ["", heading]
         for i, ex in enumerate(chosen, 1):
             rating = f", rated {ex.rating}" if ex.rating else ""
-            lines += [f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (score {ex.score:.2f}{rating})"]
+            lines += [
+                f"### Example {i}: {ex.title or ex.section_id or 'untitled'} (score {ex.score:.2f}{rating})"
+            ]
             lines.append(ex.text[:2500])
     if refinement.stage == "refine" and refinement.feedback:
         lines += ["", "## Operator feedback to address in this revision", refinement.feedback]

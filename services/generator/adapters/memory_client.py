@@ -10,6 +10,8 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
+
 # Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
 # by the channel itself, always within the caller's deadline.
 _SERVICE_CONFIG = json.dumps(
@@ -52,11 +54,18 @@ class MemoryClient:
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
 
-    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> mpb.SearchItemsResponse:
-        response: mpb.SearchItemsResponse = self._stub.SearchItems(
-            request, timeout=timeout, metadata=self._metadata
-        )
-        return response
+    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+        """The MemoryPort's search: gRPC failures become RetrievalTooSlow / RetrievalUnavailable."""
+        try:
+            response: mpb.SearchItemsResponse = self._stub.SearchItems(
+                request, timeout=timeout, metadata=self._metadata
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
+            raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
+        return list(response.results)
 
     def record(
         self, requests: Sequence[mpb.RecordItemRequest], *, timeout: float

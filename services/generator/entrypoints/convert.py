@@ -10,7 +10,7 @@ from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf import json_format
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 from services.common.text_rules import check_storable, check_storable_json
 from services.generator.adapters.spool import SpooledBatch
 from services.generator.composer.models import SAME_CLIENT

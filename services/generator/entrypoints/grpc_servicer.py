@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 
-from services.common.errors import InvalidArgument, NotFound, Unavailable
+from services.common.domain_errors import InvalidArgument, NotFound, Unavailable
 from services.common.text_rules import check_storable
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool, Outcome, UnknownBatch
@@ -39,6 +40,13 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         self._spool = spool
         self._default_deadline = default_deadline
 
+    @staticmethod
+    def _cancelled(context: grpc.ServicerContext) -> Callable[[], bool]:
+        """True once the caller went away (cancelled, or its deadline passed): the generation stops."""
+        gone = threading.Event()
+        context.add_callback(gone.set)
+        return lambda: gone.is_set() or not context.is_active()
+
     def _deadline(self, context: grpc.ServicerContext) -> float:
         # time_remaining() is None or huge when the caller set no deadline: ours applies then.
         remaining = context.time_remaining()
@@ -50,7 +58,7 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
     ) -> pb.GenerateReportResponse:
         """Generates a whole report and returns it once recorded (or queued) for learning."""
         validated = generation_request(request)
-        for event in self._generator.generate(validated, self._deadline(context)):
+        for event in self._generator.generate(validated, self._deadline(context), self._cancelled(context)):
             if isinstance(event, Completed):
                 return report_to_proto(event.report)
         raise Unavailable("generation ended without a report")
@@ -63,7 +71,7 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             raise InvalidArgument("request", "is required")
         validated = generation_request(request.request, prefix="request.")
         report_id = ""
-        for event in self._generator.generate(validated, self._deadline(context)):
+        for event in self._generator.generate(validated, self._deadline(context), self._cancelled(context)):
             if isinstance(event, Started):
                 report_id = event.report_id
                 yield pb.StreamGenerateReportResponse(

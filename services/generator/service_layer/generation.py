@@ -9,23 +9,27 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from services.common.errors import DeadlineExceeded
-from services.generator.adapters.llm import LlmError, LlmWriter
-from services.generator.adapters.memory_client import MemoryClient
-from services.generator.adapters.spool import LearningSpool
+from services.common.domain_errors import Cancelled, DeadlineExceeded
 from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement, compose_section_with_notes
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec
+from services.generator.service_layer.ports import (
+    LearningQueue,
+    MemoryPort,
+    RetrievalTooSlow,
+    RetrievalUnavailable,
+    SectionWriter,
+    WriterFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ AGENCY_SERVICES = (
     "include_agency_grade",
 )
 EXAMPLES_PER_SECTION = 3
+CANCEL_POLL = 0.25  # how often a waiting generation checks whether its caller went away
 # Learned item ids are derived from the report id, so they are known before learning lands.
 _LEARNED_ID_NAMESPACE = uuid.UUID("5f0c3e1a-8f7e-4c7e-9a51-6a1c0d2b7e44")
 
@@ -132,15 +137,22 @@ class GenerationConfig:
     retrieval_min_score: float = 0.3
 
 
+Cancel = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
+
+
 class ReportGenerator:
-    """The generator's use case; gRPC-free, so tests can drive it directly too."""
+    """The generator's use case over its ports (memory, learning queue, section writer); gRPC-free."""
 
     def __init__(
         self,
         *,
-        memory: MemoryClient,
-        spool: LearningSpool,
-        llm: LlmWriter | None = None,
+        memory: MemoryPort,
+        spool: LearningQueue,
+        llm: SectionWriter | None = None,
         config: GenerationConfig = GenerationConfig(),
     ) -> None:
         self._memory = memory
@@ -155,10 +167,14 @@ class ReportGenerator:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def generate(self, request: GenerationRequest, deadline: float) -> Iterator[Event]:
+    def generate(
+        self, request: GenerationRequest, deadline: float, cancelled: Cancel = _never
+    ) -> Iterator[Event]:
         """Yields Started, one SectionDone per section (as each is written) and Completed.
 
-        `deadline` is a time.monotonic() instant; nothing here waits past it.
+        `deadline` is a time.monotonic() instant; nothing here waits past it. `cancelled` says whether the
+        caller went away: then the generation stops (pending model calls are cancelled) and raises
+        Cancelled, and nothing is recorded.
         """
         t0 = time.monotonic()
         work_start = dt.datetime.now(dt.UTC)
@@ -183,8 +199,10 @@ class ReportGenerator:
         previous = split_report(request.previous_draft)
         results: dict[str, SectionResult] = {}
         for done, result in enumerate(
-            self._write_sections(request, examples, previous, deadline, warnings), 1
+            self._write_sections(request, examples, previous, deadline, warnings, cancelled), 1
         ):
+            if cancelled():
+                raise Cancelled("the caller went away; the report was not finished or learned")
             results[result.spec.id] = result
             yield SectionDone(index=done, total=len(package.sections), section=result)
         timings["compose_ms"] = _ms(t)
@@ -240,7 +258,7 @@ class ReportGenerator:
         query = brief_query(request.brief, request.package)
         client_id = client_key(request.brief.client_name)
         try:
-            response = self._memory.search(
+            results = self._memory.search(
                 mpb.SearchItemsRequest(
                     query=query,
                     top_k=RETRIEVAL_TOP_K,
@@ -251,23 +269,23 @@ class ReportGenerator:
                 ),
                 timeout=budget,
             )
-        except grpc.RpcError as exc:
-            code = exc.code() if hasattr(exc, "code") else None
-            log.warning("retrieval skipped: memory answered %s", code.name if code else "nothing")
-            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                return (
-                    {},
-                    RetrievalState.SKIPPED_SLOW,
-                    "Past learning was not used: the learning service was too slow to answer "
-                    f"(limit {budget * 1000:.0f} ms). Retry with learning when the system is less busy.",
-                )
+        except RetrievalTooSlow:
+            log.warning("retrieval skipped: memory was too slow")
+            return (
+                {},
+                RetrievalState.SKIPPED_SLOW,
+                "Past learning was not used: the learning service was too slow to answer "
+                f"(limit {budget * 1000:.0f} ms). Retry with learning when the system is less busy.",
+            )
+        except RetrievalUnavailable:
+            log.warning("retrieval skipped: memory was unavailable")
             return (
                 {},
                 RetrievalState.SKIPPED_UNAVAILABLE,
                 "Past learning was not used: the learning service could not be reached. Retry with learning "
                 "once it is back.",
             )
-        return group_examples(response.results, request.package, client_id), RetrievalState.DONE, ""
+        return group_examples(results, request.package, client_id), RetrievalState.DONE, ""
 
     # -- writing ---------------------------------------------------------------------------------------
     def _write_sections(
@@ -277,6 +295,7 @@ class ReportGenerator:
         previous: dict[str, str],
         deadline: float,
         warnings: list[str],
+        cancelled: Cancel,
     ) -> Iterator[SectionResult]:
         def offline(spec: SectionSpec) -> SectionResult:
             found = tuple(examples.get(spec.id, ()))
@@ -301,7 +320,7 @@ class ReportGenerator:
             found = tuple(examples.get(spec.id, ()))
             timeout = min(self._config.llm_section_timeout, llm_deadline - time.monotonic())
             if timeout <= 0:
-                raise LlmError("no time left in the deadline")
+                raise WriterFailed("no time left in the deadline")
             body = llm.write_section(
                 spec,
                 request.brief,
@@ -317,9 +336,18 @@ class ReportGenerator:
         }
         pending = set(futures)
         while pending:
+            # Wake at least every CANCEL_POLL seconds to notice a caller that went away.
             done, pending = wait(
-                pending, timeout=max(llm_deadline - time.monotonic(), 0.01), return_when=FIRST_COMPLETED
+                pending,
+                timeout=min(max(llm_deadline - time.monotonic(), 0.01), CANCEL_POLL),
+                return_when=FIRST_COMPLETED,
             )
+            if cancelled():
+                for future in pending:
+                    future.cancel()  # queued model calls never start; running ones end at their timeout
+                raise Cancelled("the caller went away; the report was not finished or learned")
+            if not done and time.monotonic() < llm_deadline:
+                continue
             if not done:  # the whole deadline is spent: every remaining section falls back at once
                 for future in pending:
                     future.cancel()

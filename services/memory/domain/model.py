@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 from services.common.text_rules import check_storable, check_storable_json
 
 MAX_TEXT_CHARS = 100_000

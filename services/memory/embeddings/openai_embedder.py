@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import openai
 
-from services.common.errors import Unavailable
+from services.common.domain_errors import Unavailable
 from services.memory.embeddings.base import Vectors, normalise
 
 KNOWN_DIMENSIONS = {

@@ -7,7 +7,7 @@ import datetime as dt
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 from services.memory.domain.model import (
     NewItem,
     RecordOutcome,

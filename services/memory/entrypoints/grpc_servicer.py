@@ -6,7 +6,7 @@ import grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 from services.memory.domain.model import SearchFilters
 from services.memory.entrypoints.convert import (
     item_to_proto,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.common.errors import InvalidArgument, NotFound
+from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.text_rules import check_storable
 from services.memory.adapters.repository import DISCARDED, Cursor, LearningRepository
 from services.memory.domain.model import (

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from services.common.errors import InvalidArgument
+from services.common.domain_errors import InvalidArgument
 from services.common.logging import redact, register_secret
 from services.memory.adapters.database import redact_url
 from services.memory.domain.model import (

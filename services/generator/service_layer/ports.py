@@ -1,0 +1,65 @@
+"""What the report use case needs from the outside world, as Protocols.
+
+The adapters (adapters/memory_client.py, adapters/spool.py, adapters/llm.py) satisfy them over gRPC, the
+file system and the OpenAI SDK; tests/unit/generator/fakes.py satisfies them in memory, so the use case is
+tested alone. Nothing here imports grpc.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+
+from services.generator.composer.models import Example, Refinement
+from services.generator.domain.brief import Brief
+from services.generator.domain.packages import Package, SectionSpec
+
+
+class RetrievalTooSlow(Exception):
+    """Memory did not answer within the time given."""
+
+
+class RetrievalUnavailable(Exception):
+    """Memory could not be reached, or failed."""
+
+
+class WriterFailed(RuntimeError):
+    """The section writer (the language model) produced no usable section."""
+
+
+class MemoryPort(Protocol):
+    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+        """The best matches; raises RetrievalTooSlow or RetrievalUnavailable."""
+        ...
+
+
+class LearningQueue(Protocol):
+    def enqueue(self, batch: mpb.BatchRecordItemsRequest, name: str) -> Path:
+        """Persists the batch durably; returns its handle."""
+        ...
+
+    def deliver(self, path: Path, timeout: float) -> bool:
+        """Tries to deliver one queued batch now; True once memory acknowledged it."""
+        ...
+
+    def nudge(self) -> None:
+        """Asks the background delivery to try again now."""
+        ...
+
+
+class SectionWriter(Protocol):
+    def write_section(
+        self,
+        section: SectionSpec,
+        brief: Brief,
+        package: Package,
+        examples: Sequence[Example],
+        refinement: Refinement,
+        *,
+        timeout: float,
+    ) -> str:
+        """One section's markdown; raises WriterFailed."""
+        ...

@@ -1,0 +1,96 @@
+"""In-memory stand-ins for the report use case's ports (services/generator/service_layer/ports.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aicmo.memory.v1 import memory_service_pb2 as mpb
+
+from services.generator.composer.models import Example, Refinement
+from services.generator.domain.brief import Brief
+from services.generator.domain.packages import Package, SectionSpec
+from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable, WriterFailed
+
+
+@dataclass
+class FakeMemory:
+    """Answers searches from a fixed list of results, honouring for_client_id the way memory does."""
+
+    results: list[mpb.SearchResult] = field(default_factory=list)
+    failure: Exception | None = None
+    searches: list[mpb.SearchItemsRequest] = field(default_factory=list)
+    scope_in_query: bool = True  # False: return everything, as a broken memory would
+
+    def add(self, text: str, *, client_id: str = "", section_id: str = "", rating: str = "",
+            similarity: float = 0.8) -> str:  # fmt: skip
+        item_id = f"item-{len(self.results) + 1}"
+        scope = mpb.SCOPE_CLIENT if client_id else mpb.SCOPE_AGENCY
+        item = mpb.LearningItem(id=item_id, kind="report_section", title=f"{section_id} example", text=text,
+                                client_id=client_id, section_id=section_id, rating=rating, scope=scope)  # fmt: skip
+        self.results.append(mpb.SearchResult(item=item, similarity=similarity, score=similarity))
+        return item_id
+
+    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+        self.searches.append(request)
+        if self.failure is not None:
+            raise self.failure
+        return [
+            r
+            for r in self.results
+            if not self.scope_in_query
+            or r.item.scope == mpb.SCOPE_AGENCY
+            or r.item.client_id == request.for_client_id
+        ]
+
+
+@dataclass
+class FakeQueue:
+    """A learning queue that keeps batches in a list; `accept` says whether memory takes them now."""
+
+    accept: bool = True
+    queued: list[mpb.BatchRecordItemsRequest] = field(default_factory=list)
+    delivered: list[mpb.BatchRecordItemsRequest] = field(default_factory=list)
+    nudges: int = 0
+
+    def enqueue(self, batch: mpb.BatchRecordItemsRequest, name: str) -> Path:
+        self.queued.append(batch)
+        return Path(f"{len(self.queued) - 1}-{name}.pb")
+
+    def deliver(self, path: Path, timeout: float) -> bool:
+        if not self.accept:
+            return False
+        self.delivered.append(self.queued[int(path.name.split("-", 1)[0])])
+        return True
+
+    def nudge(self) -> None:
+        self.nudges += 1
+
+
+@dataclass
+class FakeWriter:
+    """A section writer: fails for the section ids in `failing`, sleeps `delay` seconds per section."""
+
+    failing: set[str] = field(default_factory=set)
+    delay: float = 0.0
+    calls: list[str] = field(default_factory=list)
+    prompts_examples: dict[str, list[str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def write_section(self, section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example],
+                      refinement: Refinement, *, timeout: float) -> str:  # fmt: skip
+        with self._lock:
+            self.calls.append(section.id)
+            self.prompts_examples[section.id] = [e.item_id for e in examples]
+        if self.delay:
+            time.sleep(min(self.delay, timeout))
+        if section.id in self.failing:
+            raise WriterFailed("injected failure")
+        return f"Model-written {section.title} for {brief.brand_name}."
+
+
+TOO_SLOW = RetrievalTooSlow("too slow")
+UNAVAILABLE = RetrievalUnavailable("unreachable")
