@@ -2,13 +2,20 @@
 
 Envoy's gRPC-JSON transcoder turns the `google.api.http` annotations in protos/ into REST routes. The JSON
 keeps proto field names (snake_case) and prints zero values, errors become JSON with the HTTP status that
-matches the gRPC code, server streams are newline-delimited JSON, unknown paths are 404 and unknown query
-parameters are rejected.
+matches the gRPC code, server streams are newline-delimited JSON, unknown paths are 404, a known path with
+the wrong method is 405 (with `Allow`), and unknown query parameters are rejected.
+
+Hardening: slow senders are cut off (request headers, whole request, idle connections); request headers are
+bounded (431); a client's `grpc-timeout` must be well-formed (else 400, not a 500 from the service); the
+number of connections is bounded; and no error message longer than a bound reaches a client, whoever wrote
+it (a Lua filter cuts it), nor can an over-long upstream error turn into a 503.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +24,12 @@ from gateway.settings import GatewaySettings
 GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
 GENERATE_METHODS = ("GenerateReport", "StreamGenerateReport")
+# gRPC's own syntax: at most 8 digits and a unit (hours, minutes, seconds, milli-, micro-, nanoseconds).
+GRPC_TIMEOUT_PATTERN = "^[0-9]{1,8}[HMSmun]$"
+# An upstream error (a trailer) up to this size still reaches the gateway, which bounds it; a larger one
+# resets the stream (503). Services should not echo unbounded input in the first place.
+UPSTREAM_MAX_RESPONSE_HEADERS_KB = 128
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def _duration(seconds: float) -> str:
@@ -32,6 +45,7 @@ def _cluster(name: str, target: str) -> dict[str, Any]:
         "typed_extension_protocol_options": {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
                 "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "common_http_protocol_options": {"max_response_headers_kb": UPSTREAM_MAX_RESPONSE_HEADERS_KB},
                 "explicit_http_config": {"http2_protocol_options": {}},
             }
         },
@@ -52,10 +66,163 @@ def _cluster(name: str, target: str) -> dict[str, Any]:
     }
 
 
-def _json_error(status: int, code: int, message: str) -> dict[str, Any]:
+def _direct_error(status: int, message: str) -> dict[str, Any]:
+    """A reply Envoy makes itself; local_reply_config wraps `message` into the JSON error shape."""
+    return {"status": status, "body": {"inline_string": message}}
+
+
+def http_bindings(descriptor: Path) -> list[tuple[str, str]]:
+    """(METHOD, path template) of every `google.api.http` binding in the descriptor set."""
+    from google.api import annotations_pb2
+    from google.protobuf import descriptor_pb2
+
+    files = descriptor_pb2.FileDescriptorSet()
+    files.ParseFromString(descriptor.read_bytes())
+    found: list[tuple[str, str]] = []
+    for file in files.file:
+        for service in file.service:
+            for method in service.method:
+                if not method.options.HasExtension(annotations_pb2.http):
+                    continue
+                rule = method.options.Extensions[annotations_pb2.http]
+                for binding in (rule, *rule.additional_bindings):
+                    kind = binding.WhichOneof("pattern")
+                    if kind in HTTP_METHODS:
+                        found.append((kind.upper(), getattr(binding, kind)))
+                    elif kind == "custom":
+                        found.append((binding.custom.kind.upper(), binding.custom.path))
+    return found
+
+
+def template_regex(template: str) -> str:
+    """A google.api.http path template as an RE2 regex over the path (Envoy matches without the query)."""
+    verb = ""
+    last = template.rsplit("/", 1)[-1]
+    if ":" in last and "}" not in last.split(":", 1)[1]:
+        template, verb = template.rsplit(":", 1)
+    parts: list[str] = []
+    for piece in re.split(r"(\{[^}]*\}|\*\*|\*)", template):
+        if not piece:
+            continue
+        if piece.startswith("{"):
+            _, _, pattern = piece[1:-1].partition("=")
+            parts.append(template_regex(pattern)[1:-1] if pattern and pattern != "*" else "[^/]+")
+        elif piece == "**":
+            parts.append(".+")
+        elif piece == "*":
+            parts.append("[^/]+")
+        else:
+            parts.append(re.escape(piece))
+    if verb:
+        parts.append(re.escape(":" + verb))
+    return "^" + "".join(parts) + "$"
+
+
+def method_not_allowed_routes(descriptor: Path) -> list[dict[str, Any]]:
+    """405 with `Allow` for a known REST path asked with a method it does not have.
+
+    The transcoder turns every request that matches a binding into a gRPC call (matched by the gRPC routes);
+    what reaches these routes with a REST path matched no binding, so its method is wrong for the path."""
+    allowed: dict[str, set[str]] = defaultdict(set)
+    for method, template in http_bindings(descriptor):
+        allowed[template].add(method)
+    # Literal paths first, so that a literal that a template would also match gets its own Allow.
+    ordered = sorted(allowed, key=lambda t: ("{" in t or "*" in t, t))
+    routes = []
+    for template in ordered:
+        methods = ", ".join(sorted(allowed[template]))
+        routes.append(
+            {
+                "match": {"safe_regex": {"regex": template_regex(template)}},
+                "direct_response": _direct_error(405, f"method not allowed on this path; allowed: {methods}"),
+                "response_headers_to_add": [
+                    {
+                        "header": {"key": "allow", "value": methods},
+                        "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                    }
+                ],
+            }
+        )
+    return routes
+
+
+# Runs on every response, first in the chain, so it also sees the replies of the transcoder and of Envoy
+# itself. Only error responses are read (and buffered); streams and successes pass untouched.
+_BOUND_ERRORS_LUA = r"""
+local MAX = %(max)d
+
+local function utf8_safe(s)
+  -- drop a multi-byte character cut in half at the end
+  local n = #s
+  local i = n
+  while i > 0 and i > n - 4 do
+    local b = s:byte(i)
+    if b < 0x80 then return s end
+    if b >= 0xC0 then
+      local need = (b >= 0xF0 and 4) or (b >= 0xE0 and 3) or 2
+      if n - i + 1 < need then return s:sub(1, i - 1) end
+      return s
+    end
+    i = i - 1
+  end
+  return s
+end
+
+local function json_prefix(s, start, limit)
+  -- the first `limit` characters (escapes kept whole) of the JSON string whose content starts at
+  -- `start`, and whether that was all of it
+  local out, i, n = {}, start, 0
+  while i <= #s do
+    local c = s:sub(i, i)
+    if c == '"' then return table.concat(out), true end
+    if n >= limit then return utf8_safe(table.concat(out)), false end
+    local piece = c
+    if c == "\\" then
+      if s:sub(i + 1, i + 1) == "u" then piece = s:sub(i, i + 5) else piece = s:sub(i, i + 1) end
+    end
+    out[#out + 1] = piece
+    n = n + 1
+    i = i + #piece
+  end
+  return utf8_safe(table.concat(out)), false
+end
+
+function envoy_on_response(handle)
+  local status = tonumber(handle:headers():get(":status")) or 0
+  if status < 400 then return end
+  local body = handle:body()
+  if body == nil then return end
+  local size = body:length()
+  if size <= MAX then return end
+  local text = body:getBytes(0, size)
+  local code = text:match('^%%s*{%%s*"code"%%s*:%%s*(%%-?%%d+)') or tostring(status)
+  local _, after = text:find('"message"%%s*:%%s*"')
+  local message, whole
+  if after then
+    message, whole = json_prefix(text, after + 1, MAX)
+  else
+    message, whole = utf8_safe(text:sub(1, MAX)):gsub('[%%c"\\]', " "), false
+  end
+  -- A short message with a few details (field violations) stays as it is.
+  if whole and size <= 4 * MAX then return end
+  if not whole then
+    message = message .. " ... (cut by the gateway: the message was longer than " .. MAX .. " bytes)"
+  end
+  body:setBytes('{"code":' .. code .. ',"message":"' .. message .. '","details":[]}')
+  handle:headers():replace("content-type", "application/json")
+  handle:headers():remove("grpc-message")
+  handle:headers():remove("grpc-status-details-bin")
+end
+"""
+
+
+def bound_errors_filter(max_chars: int) -> dict[str, Any]:
     return {
-        "status": status,
-        "body": {"inline_string": json.dumps({"code": code, "message": message, "details": []})},
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": _BOUND_ERRORS_LUA % {"max": max_chars}},
+        },
     }
 
 
@@ -68,8 +235,29 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
     # generator finishes, falling back where it must, before Envoy would answer 504.
     upstream_deadline = max(1, int(settings.gateway_generate_timeout_seconds - 2))
     routes: list[dict[str, Any]] = [
+        # A client may pass its own gRPC deadline, but only in gRPC's syntax: the services would answer a
+        # malformed one with INTERNAL (500).
         {
-            "match": {"path": f"/{GENERATOR_SERVICE}/{method}"},
+            "match": {
+                "prefix": "/",
+                "headers": [
+                    {"name": "grpc-timeout", "present_match": True},
+                    {
+                        "name": "grpc-timeout",
+                        "string_match": {"safe_regex": {"regex": GRPC_TIMEOUT_PATTERN}},
+                        "invert_match": True,
+                    },
+                ],
+            },
+            "direct_response": _direct_error(
+                400, "grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u or n), e.g. 30S"
+            ),
+        }
+    ]
+    # Only gRPC requests (what the transcoder made of a REST call, or a gRPC client) reach the services.
+    routes += [
+        {
+            "match": {"path": f"/{GENERATOR_SERVICE}/{method}", "grpc": {}},
             "route": {"cluster": "generator", "timeout": generate_timeout},
             "request_headers_to_add": [
                 {
@@ -82,15 +270,16 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
     ]
     routes += [
         {
-            "match": {"prefix": f"/{GENERATOR_SERVICE}/"},
+            "match": {"prefix": f"/{GENERATOR_SERVICE}/", "grpc": {}},
             "route": {"cluster": "generator", "timeout": default_timeout},
         },
         {
-            "match": {"prefix": f"/{MEMORY_SERVICE}/"},
+            "match": {"prefix": f"/{MEMORY_SERVICE}/", "grpc": {}},
             "route": {"cluster": "memory", "timeout": default_timeout},
         },
-        {"match": {"prefix": "/"}, "direct_response": _json_error(404, 5, "no such path")},
     ]
+    routes += method_not_allowed_routes(descriptor)
+    routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
     access_log_format = (
         '{"timestamp":"%START_TIME%","method":"%REQ(:METHOD)%","path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",'
         '"status":%RESPONSE_CODE%,"grpc_status":"%GRPC_STATUS%","duration_ms":%DURATION%,'
@@ -100,8 +289,25 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "rest",
         "codec_type": "AUTO",
+        # Slow senders: headers, then the whole request, must arrive in time (408); a stream with nothing
+        # moving for the generate timeout is reset; an idle connection is closed.
+        "request_headers_timeout": _duration(settings.gateway_request_headers_timeout_seconds),
+        "request_timeout": _duration(settings.gateway_request_timeout_seconds),
         "stream_idle_timeout": generate_timeout,
-        "request_timeout": "0s",
+        "common_http_protocol_options": {
+            "idle_timeout": _duration(settings.gateway_idle_timeout_seconds),
+            # Envoy's edge recommendations: services may treat '_' and '-' alike in header names.
+            "headers_with_underscores_action": "REJECT_REQUEST",
+        },
+        "http2_protocol_options": {
+            "max_concurrent_streams": 100,
+            "initial_stream_window_size": 65536,
+            "initial_connection_window_size": 1048576,
+        },
+        # Routing (405/404) works on the path: one spelling of it only.
+        "normalize_path": True,
+        "merge_slashes": True,
+        "max_request_headers_kb": settings.gateway_max_request_headers_kb,
         "access_log": [
             {
                 "name": "envoy.access_loggers.file",
@@ -125,6 +331,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "virtual_hosts": [{"name": "aicmo", "domains": ["*"], "routes": routes}],
         },
         "http_filters": [
+            bound_errors_filter(settings.gateway_max_error_message_bytes),
             {
                 "name": "envoy.filters.http.grpc_json_transcoder",
                 "typed_config": {
@@ -138,8 +345,10 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                         "always_print_primitive_fields": True,
                         "stream_newline_delimited": True,
                     },
+                    # Requests that match no binding pass on untranscoded, to the 405 and 404 routes (a
+                    # REST path never matches a gRPC route, which needs a gRPC content type).
                     "request_validation_options": {
-                        "reject_unknown_method": True,
+                        "reject_unknown_method": False,
                         "reject_unknown_query_parameters": True,
                     },
                 },
@@ -154,6 +363,18 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
     }
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
+        "overload_manager": {
+            "resource_monitors": [
+                {
+                    "name": "envoy.resource_monitors.global_downstream_max_connections",
+                    "typed_config": {
+                        "@type": "type.googleapis.com/envoy.extensions.resource_monitors."
+                        "downstream_connections.v3.DownstreamConnectionsConfig",
+                        "max_active_downstream_connections": settings.gateway_max_connections,
+                    },
+                }
+            ]
+        },
         "static_resources": {
             "listeners": [
                 {

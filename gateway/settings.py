@@ -20,5 +20,21 @@ class GatewaySettings(CommonSettings):
     # The generate routes: the UI reads with a 120 s timeout.
     gateway_generate_timeout_seconds: float = Field(default=120.0, gt=0)
     gateway_default_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Slow senders: the request line and headers must arrive within this (else 408 and the connection
+    # closes) ...
+    gateway_request_headers_timeout_seconds: float = Field(default=10.0, gt=0)
+    # ... and the whole request, body included, within this (else 408). Responses, streams included, are
+    # not limited by it: they are under the route timeouts above.
+    gateway_request_timeout_seconds: float = Field(default=60.0, gt=0)
+    # A connection with no request in flight (keep-alive, or opened and silent) is closed after this.
+    gateway_idle_timeout_seconds: float = Field(default=120.0, gt=0)
+    # Request line plus headers above this get 431. It keeps what Envoy forwards to the services (which
+    # includes the original path) within gRPC's 8 KiB metadata budget.
+    gateway_max_request_headers_kb: int = Field(default=8, ge=1, le=96)
+    # Connections the gateway holds open at most (Envoy's overload manager refuses more).
+    gateway_max_connections: int = Field(default=1024, ge=1)
+    # An error message longer than this (UTF-8 bytes) is cut, with a note, before it reaches the client,
+    # whichever service or filter wrote it: errors never echo unbounded input.
+    gateway_max_error_message_bytes: int = Field(default=1024, ge=64)
     # The descriptor set `make protos` builds; the transcoder reads routes and JSON names from it.
     gateway_descriptor: Path = Path(__file__).resolve().parent.parent / "gen" / "aicmo_descriptor.pb"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import grpc
 import pytest
-from grpc_status import rpc_status
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+from grpc_status import rpc_status
 
 from tests.integration.generator.conftest import T, brief, generate_request, start_generator
 from tests.integration.memory.conftest import start_memory
