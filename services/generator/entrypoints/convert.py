@@ -117,7 +117,7 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
     except UnknownPackageError:
         raise InvalidArgument(
             f"{prefix}package_key",
-            f"unknown package {request.package_key.strip()!r}; one of: {', '.join(PACKAGES)}",
+            f"unknown package {_shown(request.package_key.strip())}; one of: {', '.join(PACKAGES)}",
         ) from None
 
     if request.report_stage != pb.REPORT_STAGE_UNSPECIFIED:
@@ -151,6 +151,11 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
         use_learning=request.use_learning if request.HasField("use_learning") else True,
         report_id=report_id,
     )
+
+
+def _shown(value: str, limit: int = 64) -> str:
+    """A value echoed in an error, bounded: errors never repeat unbounded input."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value)} characters)"
 
 
 def _metadata(brief: pb.ClientBrief, prefix: str) -> dict[str, str]:

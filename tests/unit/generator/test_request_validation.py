@@ -70,3 +70,9 @@ def test_report_stage_wins_over_the_older_stage_string() -> None:
     assert generation_request(request(stage="draft", report_stage=pb.REPORT_STAGE_FINAL)).stage == "final"
     assert generation_request(request(stage="refine")).stage == "refine"
     assert generation_request(request()).stage == "draft"
+
+
+def test_errors_never_echo_unbounded_input() -> None:
+    with pytest.raises(InvalidArgument) as err:
+        generation_request(request("k" * 20_000))
+    assert len(err.value.message) < 500 and "20000 characters" in err.value.message
