@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -18,8 +20,73 @@ SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
+# After the grace period cancelled what was still running, handlers get this long to notice and return.
+DRAIN_SECONDS = 5.0
+
+
 class PortInUseError(RuntimeError):
     """The port a service was told to listen on is taken."""
+
+
+class _InFlight(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Counts handlers running right now, so a stop can wait until none writes any more."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._count += 1
+            self.idle.clear()
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._count -= 1
+            if self._count == 0:
+                self.idle.set()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        if handler.unary_unary:
+            inner = handler.unary_unary
+
+            def unary(request: Any, context: grpc.ServicerContext) -> Any:
+                self._enter()
+                try:
+                    return inner(request, context)
+                finally:
+                    self._leave()
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary, handler.request_deserializer, handler.response_serializer
+            )
+        if handler.unary_stream:
+            inner_stream = handler.unary_stream
+
+            def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+                self._enter()
+                try:
+                    yield from inner_stream(request, context)
+                finally:
+                    self._leave()
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
 
 
 class GrpcApp:
@@ -44,9 +111,11 @@ class GrpcApp:
         self._grace = grace_seconds
         self._on_stop: list[Callable[[], None]] = []
         self._stopped = threading.Event()
+        self._in_flight = _InFlight()
+        self._executor = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{name}-rpc")
         self.server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{name}-rpc"),
-            interceptors=list(interceptors),
+            self._executor,
+            interceptors=[self._in_flight, *interceptors],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
@@ -87,13 +156,27 @@ class GrpcApp:
         return int(bound)
 
     def stop(self) -> None:
-        """Graceful stop: report NOT_SERVING, finish in-flight calls within the grace period, run hooks."""
+        """Graceful stop: report NOT_SERVING and take no new calls; let in-flight calls finish within the
+        grace period, then cancel them and wait (DRAIN_SECONDS) until no handler runs any more; only then
+        run the hooks (close the database, stop the spool) and log "stopped"."""
         if self._stopped.is_set():
             return
         self._stopped.set()
-        log.info("%s shutting down", self.name)
+        log.info(
+            "%s shutting down: %d call(s) in flight get %.0f s to finish",
+            self.name,
+            self._in_flight.count,
+            self._grace,
+        )
         self.health.enter_graceful_shutdown()
         self.server.stop(self._grace).wait()
+        self._executor.shutdown(wait=False, cancel_futures=True)  # calls queued but not started never run
+        if not self._in_flight.idle.wait(DRAIN_SECONDS):
+            log.warning(
+                "%s: %d handler(s) still running after cancellation; exiting without them",
+                self.name,
+                self._in_flight.count,
+            )
         for callback in reversed(self._on_stop):
             try:
                 callback()
@@ -113,3 +196,10 @@ class GrpcApp:
         signal.signal(signal.SIGINT, _signal)
         done.wait()
         self.stop()
+
+
+def exit_process(code: int) -> None:
+    """Ends the process after a stop: flushes the logs, then exits without waiting for worker threads (a
+    handler cancelled past its drain time, an executor thread) that would otherwise hold the process up."""
+    logging.shutdown()
+    os._exit(code)

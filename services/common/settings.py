@@ -25,6 +25,10 @@ class CommonSettings(BaseSettings):
     log_format: str = "json"
     bind_host: str = "127.0.0.1"
     api_token: SecretStr | None = None
+    # On SIGTERM: calls in flight get this long to finish (a report being written, a batch being stored),
+    # then they are cancelled and given DRAIN_SECONDS more to notice. Keep it under the orchestrator's
+    # termination grace (Kubernetes: 30 s in deploy/).
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
 
     @field_validator("api_token", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ import logging
 import sys
 
 from services.common.logging import configure_logging
-from services.common.server import PortInUseError
+from services.common.server import PortInUseError, exit_process
 from services.generator.settings import GeneratorSettings
 
 log = logging.getLogger("services.generator")
@@ -64,6 +64,7 @@ def main() -> int:
         return 2
     log.info("generator ready on %s:%d (memory at %s)", settings.bind_host, port, settings.memory_target)
     runtime.app.serve_forever()
+    exit_process(0)
     return 0
 
 

@@ -90,6 +90,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
             *auth_interceptors(settings, "generator", open_methods=[f"/{SERVICE_NAME}/CheckHealth"]),
             GrpcErrorInterceptor(),
         ],
+        grace_seconds=settings.shutdown_grace_seconds,
     )
     app.on_stop(memory.close)
     app.on_stop(generator.close)
