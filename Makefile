@@ -14,7 +14,7 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help setup venv protos browser run test test-unit test-integration lint bench reembed psql clean
+.PHONY: help setup venv protos browser test-deps run test test-unit test-integration lint bench reembed psql clean
 
 help:
 	@echo "make run     set up everything and start the whole system"
@@ -60,7 +60,17 @@ browser:
 	else echo "note: /usr/bin/chromium missing and not root: the browser test will be skipped"; \
 		[ "$$CI" != true ] || exit 1; fi
 
-test: setup browser
+# poppler-utils (pdftoppm) renders the exported PDF's pages to PNG in tests/ui/test_documents.py.
+# Without root and without it, that part of the test is skipped with a reason (in CI, make fails instead).
+test-deps: browser
+	@if command -v pdftoppm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+		|| { echo "could not install poppler-utils"; [ "$$CI" != true ] || exit 1; }; \
+	else echo "note: pdftoppm missing and not root: rendering PDF pages in tests will be skipped"; \
+		[ "$$CI" != true ] || exit 1; fi
+
+test: setup test-deps
 	$(PY) -m pytest
 
 test-unit: setup

@@ -481,14 +481,42 @@ def _render_last_progress(area: DeltaGenerator) -> None:
             _render_done_list(progress)
 
 
-@functools.lru_cache(maxsize=8)
-def _pdf_bytes(markdown: str, title: str) -> bytes:
-    return documents.markdown_to_pdf(markdown, title)
+@dataclass(frozen=True)
+class _Deliverable:
+    """What a downloaded PDF or Word file shows besides the report: its title and its cover."""
+
+    title: str
+    client: str
+    brand: str
+    package: str
+    date: str
+    agency: str
 
 
 @functools.lru_cache(maxsize=8)
-def _docx_bytes(markdown: str, title: str) -> bytes:
-    return documents.markdown_to_docx(markdown, title)
+def _pdf_bytes(markdown: str, cover: _Deliverable) -> bytes:
+    return documents.markdown_to_pdf(
+        markdown,
+        cover.title,
+        client=cover.client,
+        brand=cover.brand,
+        package=cover.package,
+        date=cover.date,
+        agency=cover.agency,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _docx_bytes(markdown: str, cover: _Deliverable) -> bytes:
+    return documents.markdown_to_docx(
+        markdown,
+        cover.title,
+        client=cover.client,
+        brand=cover.brand,
+        package=cover.package,
+        date=cover.date,
+        agency=cover.agency,
+    )
 
 
 def _render_result(client: GatewayClient, result: GenerateResult) -> None:
@@ -512,6 +540,14 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     title = f"{brief.brand_name} — {result.package_label}".strip(" —")
     stem = f"aicmo-{client_key(brief.brand_name or brief.client_name) or 'report'}-{result.package_key or 'report'}"
     markdown = result.report_markdown
+    cover = _Deliverable(
+        title=title or "AICMO report",
+        client=brief.client_name,
+        brand=brief.brand_name,
+        package=result.package_label,
+        date=documents.format_date(None),
+        agency=documents.default_agency(),
+    )
     cols = st.columns(3)
     cols[0].download_button(
         "Download Markdown",
@@ -523,7 +559,7 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     )
     cols[1].download_button(
         "Download PDF",
-        data=functools.partial(_pdf_bytes, markdown, title),
+        data=functools.partial(_pdf_bytes, markdown, cover),
         file_name=f"{stem}.pdf",
         mime="application/pdf",
         key="gen_download_pdf",
@@ -531,7 +567,7 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     )
     cols[2].download_button(
         "Download Word",
-        data=functools.partial(_docx_bytes, markdown, title),
+        data=functools.partial(_docx_bytes, markdown, cover),
         file_name=f"{stem}.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         key="gen_download_docx",
