@@ -14,12 +14,16 @@ it (a Lua filter cuts it), nor can an over-long upstream error turn into a 503.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.settings import GatewaySettings
+from services.common.timeouts import gateway_deadline
 
 GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
@@ -226,14 +230,61 @@ def bound_errors_filter(max_chars: int) -> dict[str, Any]:
     }
 
 
+# The transcoder turns every REST request into a gRPC POST: remember the method the client used, for the
+# access log.
+_REQUEST_FACTS_LUA = """
+function envoy_on_request(handle)
+  handle:streamInfo():dynamicMetadata():set("aicmo", "method", handle:headers():get(":method"))
+end
+"""
+
+
+def request_facts_filter() -> dict[str, Any]:
+    return {
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": _REQUEST_FACTS_LUA},
+        },
+    }
+
+
+def otlp_endpoint(environ: Mapping[str, str]) -> tuple[str, int] | None:
+    """(host, port) of the OTLP/gRPC collector the standard variables name, or None (tracing off)."""
+    raw = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not raw:
+        return None
+    parsed = urlsplit(raw if "://" in raw else f"http://{raw}")
+    return parsed.hostname or "127.0.0.1", parsed.port or 4317
+
+
+def tracing_config(endpoint: tuple[str, int] | None) -> dict[str, Any]:
+    """Envoy's OpenTelemetry tracer: starts (or continues) the W3C trace the services then join."""
+    if endpoint is None:
+        return {}
+    return {
+        "tracing": {
+            "provider": {
+                "name": "envoy.tracers.opentelemetry",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig",
+                    "grpc_service": {"envoy_grpc": {"cluster_name": "otel_collector"}, "timeout": "1s"},
+                    "service_name": os.environ.get("OTEL_SERVICE_NAME_GATEWAY", "aicmo-gateway"),
+                },
+            },
+            "random_sampling": {"value": 100},
+        }
+    }
+
+
 def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> dict[str, Any]:
     """The whole Envoy bootstrap as a dict (Envoy reads JSON as YAML)."""
-    generate_timeout = _duration(settings.gateway_generate_timeout_seconds)
+    generate_timeout = _duration(settings.generate_timeout_seconds)
     default_timeout = _duration(settings.gateway_default_timeout_seconds)
     # Envoy does not turn its route timeout into a gRPC deadline by itself: the generate routes add a
     # grpc-timeout header (unless the client sent one) a little shorter than the route timeout, so the
     # generator finishes, falling back where it must, before Envoy would answer 504.
-    upstream_deadline = max(1, int(settings.gateway_generate_timeout_seconds - 2))
+    upstream_deadline = int(gateway_deadline(settings.generate_timeout_seconds))
     routes: list[dict[str, Any]] = [
         # A client may pass its own gRPC deadline, but only in gRPC's syntax: the services would answer a
         # malformed one with INTERNAL (500).
@@ -280,15 +331,25 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
     ]
     routes += method_not_allowed_routes(descriptor)
     routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
+    # The client's own method and path (before transcoding), the request id, status, time and bytes; never
+    # a header that could carry a token.
     access_log_format = (
-        '{"timestamp":"%START_TIME%","method":"%REQ(:METHOD)%","path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%",'
-        '"status":%RESPONSE_CODE%,"grpc_status":"%GRPC_STATUS%","duration_ms":%DURATION%,'
-        '"bytes_in":%BYTES_RECEIVED%,"bytes_out":%BYTES_SENT%}\n'
+        '{"timestamp":"%START_TIME%","method":"%DYNAMIC_METADATA(aicmo:method)%",'
+        '"path":"%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%","status":%RESPONSE_CODE%,'
+        '"duration_ms":%DURATION%,"request_id":"%REQ(X-REQUEST-ID)%","bytes_in":%BYTES_RECEIVED%,'
+        '"bytes_out":%BYTES_SENT%}\n'
     )
+    endpoint = otlp_endpoint(os.environ)
     connection_manager = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "rest",
         "codec_type": "AUTO",
+        # x-request-id: the client's if it sent one, else a new one; passed to the services as gRPC metadata
+        # and returned on every response, so an operator can quote it.
+        "generate_request_id": True,
+        "preserve_external_request_id": True,
+        "always_set_request_id_in_response": True,
+        **tracing_config(endpoint),
         # Slow senders: headers, then the whole request, must arrive in time (408); a stream with nothing
         # moving for the generate timeout is reset; an idle connection is closed.
         "request_headers_timeout": _duration(settings.gateway_request_headers_timeout_seconds),
@@ -331,6 +392,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "virtual_hosts": [{"name": "aicmo", "domains": ["*"], "routes": routes}],
         },
         "http_filters": [
+            request_facts_filter(),
             bound_errors_filter(settings.gateway_max_error_message_bytes),
             {
                 "name": "envoy.filters.http.grpc_json_transcoder",
@@ -362,7 +424,10 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
         ],
     }
     return {
-        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
+        # Envoy's admin (stats at /stats and /stats/prometheus) on loopback only, on a documented port.
+        "admin": {
+            "address": {"socket_address": {"address": "127.0.0.1", "port_value": settings.gateway_admin_port}}
+        },
         "overload_manager": {
             "resource_monitors": [
                 {
@@ -398,6 +463,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "clusters": [
                 _cluster("generator", settings.generator_target),
                 _cluster("memory", settings.memory_target),
+                *([_cluster("otel_collector", f"{endpoint[0]}:{endpoint[1]}")] if endpoint else []),
             ],
         },
     }

@@ -6,19 +6,19 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.common import ports
 from services.common.settings import CommonSettings
 
 
 class GatewaySettings(CommonSettings):
     """AICMO_GATEWAY_PORT, AICMO_GENERATOR_TARGET, AICMO_MEMORY_TARGET, AICMO_GATEWAY_MAX_BODY_BYTES, ..."""
 
-    gateway_port: int = 8080
-    generator_target: str = "127.0.0.1:50051"
-    memory_target: str = "127.0.0.1:50052"
+    gateway_port: int = ports.GATEWAY_HTTP
+    gateway_admin_port: int = ports.GATEWAY_ADMIN
+    generator_target: str = ports.local(ports.GENERATOR_GRPC)
+    memory_target: str = ports.local(ports.MEMORY_GRPC)
     # Request bodies above this get 413 (a refinement carries the previous draft, so it is generous).
     gateway_max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
-    # The generate routes: the UI reads with a 120 s timeout.
-    gateway_generate_timeout_seconds: float = Field(default=120.0, gt=0)
     gateway_default_timeout_seconds: float = Field(default=10.0, gt=0)
     # Slow senders: the request line and headers must arrive within this (else 408 and the connection
     # closes) ...

@@ -35,6 +35,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic import Field, SecretStr
 
+from services.common import ports
 from services.common.logging import configure_logging
 from services.common.settings import CommonSettings
 from services.memory.adapters.embedded_postgres import (
@@ -51,11 +52,12 @@ log = logging.getLogger("launcher")
 class StackSettings(CommonSettings):
     """The ports of the whole stack (each overridable: AICMO_MEMORY_PORT, AICMO_GENERATOR_PORT, ...)."""
 
-    memory_port: int = 50052
-    generator_port: int = 50051
-    gateway_port: int = 8080
-    ui_port: int = 8501
-    embedded_pg_port: int = 54329
+    memory_port: int = ports.MEMORY_GRPC
+    generator_port: int = ports.GENERATOR_GRPC
+    gateway_port: int = ports.GATEWAY_HTTP
+    ui_port: int = ports.UI_HTTP
+    embedded_pg_port: int = ports.EMBEDDED_POSTGRES
+    gateway_admin_port: int = ports.GATEWAY_ADMIN
     memory_db: SecretStr | None = None
     start_ui: bool = True
     startup_timeout_seconds: float = Field(default=180.0, gt=0)
@@ -321,6 +323,9 @@ class Stack:
             "AICMO_GATEWAY_PORT": str(s.gateway_port),
             "AICMO_UI_PORT": str(s.ui_port),
             "AICMO_EMBEDDED_PG_PORT": str(s.embedded_pg_port),
+            "AICMO_MEMORY_METRICS_PORT": str(s.memory_metrics_port),
+            "AICMO_GENERATOR_METRICS_PORT": str(s.generator_metrics_port),
+            "AICMO_GATEWAY_ADMIN_PORT": str(s.gateway_admin_port),
             "AICMO_MEMORY_TARGET": f"127.0.0.1:{s.memory_port}",
             "AICMO_GENERATOR_TARGET": f"127.0.0.1:{s.generator_port}",
             "AICMO_GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}",
@@ -359,20 +364,28 @@ class Stack:
     def check_ports(self, children: list[Child]) -> None:
         s = self.settings
         wanted = {
-            "memory": ("AICMO_MEMORY_PORT", s.memory_port),
-            "generator": ("AICMO_GENERATOR_PORT", s.generator_port),
-            "gateway": ("AICMO_GATEWAY_PORT", s.gateway_port),
-            "ui": ("AICMO_UI_PORT", s.ui_port),
+            "memory": [
+                ("AICMO_MEMORY_PORT", s.memory_port),
+                ("AICMO_MEMORY_METRICS_PORT", s.memory_metrics_port),
+            ],
+            "generator": [
+                ("AICMO_GENERATOR_PORT", s.generator_port),
+                ("AICMO_GENERATOR_METRICS_PORT", s.generator_metrics_port),
+            ],
+            "gateway": [
+                ("AICMO_GATEWAY_PORT", s.gateway_port),
+                ("AICMO_GATEWAY_ADMIN_PORT", s.gateway_admin_port),
+            ],
+            "ui": [("AICMO_UI_PORT", s.ui_port)],
         }
         for child in children:
-            if child.name not in wanted:
-                continue
-            variable, port = wanted[child.name]
-            if port_in_use(s.bind_host, port):
-                raise StartupError(
-                    f"port {port} ({child.name}) is already in use on {s.bind_host}. Stop whatever holds it "
-                    f"(is AICMO already running?) or choose another port with {variable}=..."
-                )
+            for variable, port in wanted.get(child.name, []):
+                host = "127.0.0.1" if variable == "AICMO_GATEWAY_ADMIN_PORT" else s.bind_host
+                if port and port_in_use(host, port):
+                    raise StartupError(
+                        f"port {port} ({child.name}) is already in use on {host}. Stop whatever holds it "
+                        f"(is AICMO already running?) or choose another port with {variable}=..."
+                    )
         embedded_running = (s.data_dir / "postgres" / "postmaster.pid").exists()
         if not s.memory_db and not embedded_running and port_in_use("127.0.0.1", s.embedded_pg_port):
             raise StartupError(

@@ -19,6 +19,7 @@ from grpc_status import rpc_status
 
 from services.common.domain_errors import ErrorKind, InvalidArgument, ServiceError
 from services.common.logging import redact
+from services.common.observability.context import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,17 @@ def _database_error_status(exc: BaseException) -> status_pb2.Status | None:
 
 
 def to_status(exc: BaseException) -> status_pb2.Status:
-    """The rich status for an exception raised by a handler."""
+    """The rich status for an exception raised by a handler, quoting the request id an operator can give."""
+    status = _status_of(exc)
+    request_id = current_request_id()
+    if request_id:
+        info = any_pb2.Any()
+        info.Pack(error_details_pb2.RequestInfo(request_id=request_id))
+        status.details.append(info)
+    return status
+
+
+def _status_of(exc: BaseException) -> status_pb2.Status:
     if isinstance(exc, InvalidArgument):
         details = error_details_pb2.BadRequest(
             field_violations=[

@@ -67,6 +67,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json", service: str = "")
         handler.setFormatter(
             RedactingTextFormatter(f"%(asctime)s {prefix}%(levelname)s %(name)s: %(message)s")
         )
+    from services.common.observability.context import RequestContextFilter
+
+    handler.addFilter(RequestContextFilter())  # request_id and trace_id on every line
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -14,6 +14,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.common.observability import tracing
+from services.common.observability.interceptors import ServerObservability
+
 log = logging.getLogger(__name__)
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -115,7 +118,13 @@ class GrpcApp:
         self._executor = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{name}-rpc")
         self.server = grpc.server(
             self._executor,
-            interceptors=[self._in_flight, *interceptors],
+            # Outermost first: the trace span and the request id exist for everything inside.
+            interceptors=[
+                *tracing.server_interceptors(),
+                ServerObservability(),
+                self._in_flight,
+                *interceptors,
+            ],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),

@@ -12,6 +12,9 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common import ports
+from services.common.timeouts import DEFAULT_GENERATE_TIMEOUT_SECONDS
+
 _TEMP_ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
@@ -29,6 +32,12 @@ class CommonSettings(BaseSettings):
     # then they are cancelled and given DRAIN_SECONDS more to notice. Keep it under the orchestrator's
     # termination grace (Kubernetes: 30 s in deploy/).
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=300)
+    # How long a report may take end to end (the gateway's generate routes); the rest of the timeout chain
+    # derives from it (services/common/timeouts.py).
+    # Prometheus /metrics of each service, bound like the services (AICMO_BIND_HOST); 0 picks a free port.
+    memory_metrics_port: int = ports.MEMORY_METRICS
+    generator_metrics_port: int = ports.GENERATOR_METRICS
+    generate_timeout_seconds: float = Field(default=DEFAULT_GENERATE_TIMEOUT_SECONDS, ge=5, le=900)
 
     @field_validator("api_token", mode="before")
     @classmethod

@@ -10,6 +10,8 @@ import logging
 import sys
 
 from services.common.logging import configure_logging
+from services.common.observability.metrics import serve_metrics
+from services.common.observability.tracing import configure_tracing, shutdown_tracing
 from services.common.server import PortInUseError, exit_process
 from services.generator.settings import GeneratorSettings
 
@@ -56,6 +58,7 @@ def main() -> int:
     configure_logging(settings.log_level, settings.log_format, service="generator")
     from services.generator.bootstrap import create_runtime
 
+    configure_tracing("generator")
     runtime = create_runtime(settings)
     try:
         port = runtime.start()
@@ -63,7 +66,18 @@ def main() -> int:
         log.error("generator cannot start: %s", exc)
         return 2
     log.info("generator ready on %s:%d (memory at %s)", settings.bind_host, port, settings.memory_target)
+    try:
+        serve_metrics(settings.bind_host, settings.generator_metrics_port, "generator")
+    except OSError as exc:
+        log.error(
+            "generator metrics cannot listen on port %d (%s): set AICMO_GENERATOR_METRICS_PORT",
+            settings.generator_metrics_port,
+            exc,
+        )
+        runtime.stop()
+        return 2
     runtime.app.serve_forever()
+    shutdown_tracing()
     exit_process(0)
     return 0
 

@@ -12,7 +12,9 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from services.common.auth import auth_interceptors
 from services.common.errors import GrpcErrorInterceptor
 from services.common.logging import register_secret
+from services.common.observability import metrics
 from services.common.server import GrpcApp
+from services.common.timeouts import generation_deadline
 from services.generator.adapters.llm import LlmWriter
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
@@ -51,6 +53,9 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
         memory.record(batch.requests, timeout=timeout)
 
     spool = LearningSpool(settings.spool_dir, deliver, retry_seconds=settings.spool_retry_seconds)
+    metrics.SPOOL_QUEUED.set_function(spool.pending)
+    metrics.SPOOL_SET_ASIDE.set_function(spool.set_aside_count)
+    metrics.SPOOL_OLDEST_AGE.set_function(spool.oldest_age_seconds)
     if spool.pending():
         log.info("%d report(s) wait in the learning spool; delivering in the background", spool.pending())
     llm = None
@@ -79,7 +84,9 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
             llm_concurrency=settings.llm_concurrency,
         ),
     )
-    servicer = GeneratorServicer(generator, memory, spool, settings.generation_deadline_seconds)
+    servicer = GeneratorServicer(
+        generator, memory, spool, generation_deadline(settings.generate_timeout_seconds)
+    )
     app = GrpcApp(
         name="generator",
         host=settings.bind_host,

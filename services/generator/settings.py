@@ -6,21 +6,20 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.common import ports
 from services.common.settings import OpenAISettings
 
 
 class GeneratorSettings(OpenAISettings):
     """AICMO_GENERATOR_PORT, AICMO_MEMORY_TARGET, AICMO_RETRIEVAL_BUDGET_MS, AICMO_LLM_MODEL, OPENAI_API_KEY..."""
 
-    generator_port: int = 50051
+    generator_port: int = ports.GENERATOR_GRPC
     # Where the memory service listens (host:port).
-    memory_target: str = "127.0.0.1:50052"
+    memory_target: str = ports.local(ports.MEMORY_GRPC)
     # Deadline budget for retrieving learned examples; a slower memory is skipped, never waited on.
     retrieval_budget_ms: int = Field(default=300, ge=10, le=30_000)
     # How long a report waits for its learning to be recorded before leaving it to the spool.
     record_budget_ms: int = Field(default=5_000, ge=0, le=60_000)
-    # The whole generation's deadline when the caller sets none (fits the UI's 120 s read timeout).
-    generation_deadline_seconds: float = Field(default=115.0, gt=0, le=600)
     # The durable spool's retry interval while memory is unreachable.
     spool_retry_seconds: float = Field(default=2.0, gt=0, le=300)
     # LLM path: on when OPENAI_API_KEY is set.

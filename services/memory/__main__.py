@@ -38,13 +38,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: MemorySettings) -> int:
+    from services.common.observability.metrics import serve_metrics
+    from services.common.observability.tracing import configure_tracing, shutdown_tracing
+    from services.common.server import exit_process
     from services.memory.bootstrap import create_runtime
 
+    configure_tracing("memory")
     runtime = create_runtime(settings)
     runtime.app.start()
     runtime.health.start()
     log.info("memory service ready on %s:%d", settings.bind_host, runtime.app.port)
+    try:
+        serve_metrics(settings.bind_host, settings.memory_metrics_port, "memory")
+    except OSError as exc:
+        log.error(
+            "memory metrics cannot listen on port %d (%s): set AICMO_MEMORY_METRICS_PORT",
+            settings.memory_metrics_port,
+            exc,
+        )
+        runtime.stop()
+        return 2
     runtime.app.serve_forever()
+    shutdown_tracing()
+    exit_process(0)
     return 0
 
 

@@ -48,7 +48,11 @@ class StackProcess:
     proc: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
-        self.ports = {name: free_port() for name in ("memory", "generator", "gateway", "ui", "pg")}
+        self.ports = {
+            name: free_port()
+            for name in ("memory", "generator", "gateway", "ui", "pg", "memory_metrics", "generator_metrics",
+                         "gateway_admin")
+        }  # fmt: skip
         self.env = {
             **os.environ,
             "AICMO_DATA_DIR": str(self.data_dir),
@@ -57,6 +61,9 @@ class StackProcess:
             "AICMO_GATEWAY_PORT": str(self.ports["gateway"]),
             "AICMO_UI_PORT": str(self.ports["ui"]),
             "AICMO_EMBEDDED_PG_PORT": str(self.ports["pg"]),
+            "AICMO_MEMORY_METRICS_PORT": str(self.ports["memory_metrics"]),
+            "AICMO_GENERATOR_METRICS_PORT": str(self.ports["generator_metrics"]),
+            "AICMO_GATEWAY_ADMIN_PORT": str(self.ports["gateway_admin"]),
             "AICMO_START_UI": "true" if self.with_ui else "false",
             **self.extra_env,
         }

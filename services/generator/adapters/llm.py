@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import openai
 
+from services.common.observability import metrics
 from services.generator.composer.models import SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement
 from services.generator.domain.brief import Brief
@@ -56,10 +57,16 @@ class LlmWriter:
                 temperature=0.4,
             )
         except openai.APIError as exc:
+            metrics.LLM_CALLS.labels("failed").inc()
             raise LlmError(f"{type(exc).__name__}") from exc
+        if response.usage is not None:
+            metrics.LLM_TOKENS.labels("prompt").inc(response.usage.prompt_tokens)
+            metrics.LLM_TOKENS.labels("completion").inc(response.usage.completion_tokens)
         content = (response.choices[0].message.content or "").strip() if response.choices else ""
         if not content:
+            metrics.LLM_CALLS.labels("failed").inc()
             raise LlmError("empty answer")
+        metrics.LLM_CALLS.labels("ok").inc()
         return content
 
 

@@ -10,12 +10,19 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.observability import tracing
+from services.common.observability.interceptors import ClientObservability
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
 
 # Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
 # by the channel itself, always within the caller's deadline.
+# round_robin: with a target that resolves to several addresses (in Kubernetes
+# AICMO_MEMORY_TARGET=dns:///memory-headless:50052, a headless Service with one address per ready memory
+# pod) the channel keeps a connection to each replica and spreads calls over them; the default
+# (pick_first) would send everything to one. With one address it behaves as before.
 _SERVICE_CONFIG = json.dumps(
     {
+        "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
                 "name": [{"service": "aicmo.memory.v1.MemoryService"}],
@@ -37,7 +44,7 @@ class MemoryClient:
 
     def __init__(self, target: str, *, token: str | None = None) -> None:
         self.target = target
-        self._channel = grpc.insecure_channel(
+        self._raw_channel = grpc.insecure_channel(
             target,
             options=[
                 ("grpc.service_config", _SERVICE_CONFIG),
@@ -48,9 +55,11 @@ class MemoryClient:
                 ("grpc.max_reconnect_backoff_ms", 2000),
             ],
         )
+        # Every call carries the request id (and, when tracing is on, the trace context) and is measured.
+        self._channel = tracing.traced_channel(grpc.intercept_channel(self._raw_channel, ClientObservability()))
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
-        self._ready = grpc.channel_ready_future(self._channel)
+        self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
 

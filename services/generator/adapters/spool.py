@@ -130,6 +130,12 @@ class LearningSpool:
     def set_aside_count(self) -> int:
         return sum(1 for _ in self.set_aside_dir.glob("*.pb"))
 
+    def oldest_age_seconds(self) -> float:
+        """How long the oldest queued batch has waited (0 when none)."""
+        names = sorted(p.name for p in self.directory.glob("*.pb"))
+        stamp = names[0].split("-", 1)[0] if names else ""
+        return max(0.0, time.time() - int(stamp) / 1e9) if stamp.isdigit() else 0.0
+
     # -- delivering ------------------------------------------------------------------------------------
     def deliver(self, path: Path, timeout: float) -> bool:
         """Tries to deliver one spooled batch now; True when memory acknowledged it (the file is gone)."""

@@ -18,6 +18,7 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf import struct_pb2, timestamp_pb2
 
 from services.common.domain_errors import Cancelled, DeadlineExceeded
+from services.common.observability import metrics
 from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement, compose_section_with_notes
 from services.generator.domain.brief import Brief
@@ -224,6 +225,7 @@ class ReportGenerator:
                 "Learning was turned off for this report: past work was not used and it will not be learned.",
             )
         timings["total_ms"] = _ms(t0)
+        _observe(timings, generation_mode, learning_state, retrieval_state)
         yield Completed(
             Report(
                 report_id=report_id,
@@ -363,6 +365,7 @@ class ReportGenerator:
                     yield future.result()
                 except Exception as exc:
                     log.warning("LLM failed for section %s (%s); using the offline composer", spec.id, exc)
+                    metrics.LLM_CALLS.labels("fallback").inc()
                     warnings.append(f"section '{spec.id}' fell back to the offline composer: {exc}")
                     yield offline(spec)
 
@@ -389,6 +392,17 @@ class ReportGenerator:
             "This report is saved and will be learned as soon as the learning service catches up; "
             "nothing is lost. Ratings work once it is learned.",
         )
+
+
+def _observe(
+    timings: dict[str, float], mode: str, learning: LearningState, retrieval: RetrievalState
+) -> None:
+    for stage in ("retrieve", "compose", "record", "total"):
+        if f"{stage}_ms" in timings:
+            metrics.GENERATION_STAGE_SECONDS.labels(stage, mode).observe(timings[f"{stage}_ms"] / 1000)
+    metrics.LEARNING_OUTCOMES.labels(learning.name.lower()).inc()
+    if retrieval not in (RetrievalState.DONE, RetrievalState.OFF):
+        metrics.RETRIEVAL_SKIPPED.labels(retrieval.value.removeprefix("skipped_")).inc()
 
 
 def _ms(start: float) -> float:

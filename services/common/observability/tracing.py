@@ -1,0 +1,78 @@
+"""OpenTelemetry tracing: on when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces variant) is set, else off.
+
+The standard OTEL_* variables configure the exporter (endpoint, headers, protocol details) and
+OTEL_SERVICE_NAME overrides the service name. gRPC server and client spans come from the OpenTelemetry
+gRPC instrumentation's interceptors, SQL spans from its SQLAlchemy instrumentation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+log = logging.getLogger(__name__)
+_provider: TracerProvider | None = None
+
+
+def tracing_enabled() -> bool:
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
+def configure_tracing(service: str, exporter: SpanExporter | None = None) -> bool:
+    """Sets up the tracer provider once per process; True when tracing is on."""
+    global _provider
+    if _provider is not None:
+        return True
+    if exporter is None:
+        if not tracing_enabled():
+            return False
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()
+    name = os.environ.get("OTEL_SERVICE_NAME") or f"aicmo-{service}"
+    _provider = TracerProvider(resource=Resource.create({"service.name": name}))
+    _provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    trace.set_tracer_provider(_provider)
+    log.info("tracing on: spans of %s are exported over OTLP", name)
+    return True
+
+
+def shutdown_tracing() -> None:
+    """Flushes and stops the exporter (on shutdown)."""
+    if _provider is not None:
+        _provider.shutdown()
+
+
+def server_interceptors() -> list[Any]:
+    if _provider is None:
+        return []
+    from opentelemetry.instrumentation.grpc import server_interceptor
+
+    return [server_interceptor(tracer_provider=_provider)]  # type: ignore[no-untyped-call]
+
+
+def traced_channel(channel: Any) -> Any:
+    """The channel with client spans (and the trace context passed along), when tracing is on."""
+    if _provider is None:
+        return channel
+    from opentelemetry.instrumentation.grpc import client_interceptor
+    from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
+
+    return intercept_channel(channel, client_interceptor(tracer_provider=_provider))  # type: ignore[no-untyped-call]
+
+
+def instrument_engine(engine: Any) -> None:
+    """SQL spans for a SQLAlchemy engine, when tracing is on."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=_provider)
