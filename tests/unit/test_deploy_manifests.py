@@ -3,11 +3,15 @@
 No Docker engine or cluster runs here, so these tests parse every YAML document and check what a wrong
 edit would break: a probe on a port nothing listens on, a Service selecting no pod, an environment
 variable no service reads, a secret committed in a manifest, a file missing from the kustomization.
+The scaling and isolation objects (StatefulSet, PodDisruptionBudgets, HorizontalPodAutoscalers,
+NetworkPolicies) are checked for what they mean; tests/unit/test_deploy_schemas.py validates every object
+strictly against the Kubernetes schemas and the gateway's Kubernetes Envoy config through Envoy itself.
 """
 
 from __future__ import annotations
 
-import inspect
+import ast
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +24,8 @@ from pydantic_settings import BaseSettings
 from sqlalchemy import make_url
 
 from gateway.settings import GatewaySettings
-from services.common.server import GrpcApp
+from services.common.server import DRAIN_SECONDS
+from services.common.settings import CommonSettings
 from services.generator.settings import GeneratorSettings
 from services.launcher import StackSettings
 from services.memory.settings import MemorySettings
@@ -82,7 +87,9 @@ def is_setting_name(name: str) -> bool:
     return name.startswith(("AICMO_", "OPENAI_"))
 
 
+@functools.cache
 def load_all(path: Path) -> list[Doc]:
+    """Every document of a YAML file (parsed once per run: callers must not change what they get)."""
     docs = [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
     for doc in docs:
         assert isinstance(doc, dict), f"{path.name}: a YAML document is not a mapping"
@@ -109,12 +116,29 @@ def of_kind(kind: str) -> dict[str, Doc]:
     return {doc["metadata"]["name"]: doc for doc in resources() if doc["kind"] == kind}
 
 
+# The kinds that run the processes: Deployments, and the generator's StatefulSet.
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+
+
+def workloads() -> dict[str, Doc]:
+    found: dict[str, Doc] = {}
+    for kind in WORKLOAD_KINDS:
+        for name, doc in of_kind(kind).items():
+            assert name not in found, f"two workloads named {name}"
+            found[name] = doc
+    return found
+
+
 def pod_spec(deployment: Doc) -> Doc:
     return cast(Doc, deployment["spec"]["template"]["spec"])
 
 
+def pod_labels(workload: Doc) -> dict[str, str]:
+    return cast(dict[str, str], workload["spec"]["template"]["metadata"]["labels"])
+
+
 def main_container(name: str) -> Doc:
-    containers = pod_spec(of_kind("Deployment")[name])["containers"]
+    containers = pod_spec(workloads()[name])["containers"]
     assert len(containers) == 1, f"{name}: one container per pod"
     return cast(Doc, containers[0])
 
@@ -337,19 +361,31 @@ def test_kustomization_lists_every_manifest_except_the_secret_example() -> None:
     assert SECRET_EXAMPLE.name not in listed
 
 
-def test_one_file_per_service_with_its_account_deployment_and_service() -> None:
+def test_every_other_file_in_the_base_feeds_a_config_map_generator() -> None:
+    generated = {
+        str(entry).split("=")[-1]
+        for generator in kustomization().get("configMapGenerator", [])
+        for entry in generator.get("files", [])
+    }
+    others = {p.name for p in K8S.iterdir() if p.is_file() and p.suffix != ".yaml"}
+    assert generated == others
+    for name in generated:
+        assert (K8S / name).is_file()
+
+
+def test_one_file_per_service_with_its_account_workload_and_service() -> None:
     for name in APP_SERVICES:
         kinds = {(doc["kind"], doc["metadata"]["name"]) for doc in load_all(K8S / f"{name}.yaml")}
-        assert {("ServiceAccount", name), ("Deployment", name), ("Service", name)} <= kinds
+        assert ("ServiceAccount", name) in kinds and ("Service", name) in kinds, name
+        assert {(kind, name) for kind in WORKLOAD_KINDS} & kinds, f"{name}: no Deployment or StatefulSet"
 
 
-# --- Kubernetes: Deployments ------------------------------------------------------------------------------
+# --- Kubernetes: workloads --------------------------------------------------------------------------------
 
 
-def test_every_deployment_runs_its_process_from_the_one_image() -> None:
-    deployments = of_kind("Deployment")
-    assert set(deployments) == set(APP_SERVICES)
-    images = {main_container(name)["image"] for name in deployments}
+def test_every_workload_runs_its_process_from_the_one_image() -> None:
+    assert set(workloads()) == set(APP_SERVICES)
+    images = {main_container(name)["image"] for name in APP_SERVICES}
     assert len(images) == 1
     for name, command in COMMANDS.items():
         assert main_container(name)["command"] == command
@@ -359,7 +395,14 @@ def test_every_deployment_runs_its_process_from_the_one_image() -> None:
         assert main_container(name)["command"] == compose_services[name]["command"], name
 
 
-def test_every_deployment_has_probes_on_ports_it_declares() -> None:
+def test_every_workload_selects_its_own_pods() -> None:
+    for name, workload in workloads().items():
+        selector = workload["spec"]["selector"]["matchLabels"]
+        assert selector == {"app": name}, name
+        assert selector.items() <= pod_labels(workload).items(), name
+
+
+def test_every_workload_has_probes_on_ports_it_declares() -> None:
     for name in APP_SERVICES:
         container = main_container(name)
         for kind in ("readinessProbe", "livenessProbe"):
@@ -375,7 +418,8 @@ def test_grpc_services_use_native_grpc_probes_on_their_port() -> None:
     for name in GRPC_SERVICES:
         container = main_container(name)
         port = listen_port(name, k8s_env_values(container), container["command"])
-        assert container_ports(container) == {"grpc": port}
+        metrics = int(CommonSettings.model_fields[f"{name}_metrics_port"].default)
+        assert container_ports(container) == {"grpc": port, "metrics": metrics}
         assert container["readinessProbe"]["grpc"]["port"] == port
     assert main_container("generator")["livenessProbe"]["grpc"]["port"] == 50051
     # memory's gRPC health follows the database; its liveness only asks that the server still accepts
@@ -398,7 +442,7 @@ def test_http_probes() -> None:
         assert resolve_port(gateway, port) == listen_port("gateway", k8s_env_values(gateway), [])
 
 
-def test_every_deployment_has_resource_requests_and_limits() -> None:
+def test_every_workload_has_resource_requests_and_limits() -> None:
     for name in APP_SERVICES:
         resources = main_container(name)["resources"]
         for bound in ("requests", "limits"):
@@ -407,9 +451,9 @@ def test_every_deployment_has_resource_requests_and_limits() -> None:
     assert main_container("memory")["resources"]["requests"]["memory"] == "512Mi"
 
 
-def test_every_deployment_is_locked_down() -> None:
-    for name, deployment in of_kind("Deployment").items():
-        spec = pod_spec(deployment)
+def test_every_workload_is_locked_down() -> None:
+    for name, workload in workloads().items():
+        spec = pod_spec(workload)
         pod_security = spec.get("securityContext", {})
         for container in spec["containers"]:
             security = container["securityContext"]
@@ -421,71 +465,267 @@ def test_every_deployment_is_locked_down() -> None:
         assert pod_security.get("runAsUser", 0) != 0, name
 
 
+def volumes_of(workload: Doc) -> dict[str, Doc]:
+    """The pod's volumes, with a StatefulSet's volumeClaimTemplates as {"volumeClaimTemplate": ...}."""
+    volumes = {volume["name"]: volume for volume in pod_spec(workload).get("volumes", [])}
+    for claim in workload["spec"].get("volumeClaimTemplates", []):
+        volumes[claim["metadata"]["name"]] = {"volumeClaimTemplate": claim}
+    return volumes
+
+
 def test_every_writable_path_is_a_volume() -> None:
-    for name, deployment in of_kind("Deployment").items():
-        spec = pod_spec(deployment)
-        volumes = {volume["name"]: volume for volume in spec.get("volumes", [])}
+    for name, workload in workloads().items():
+        volumes = volumes_of(workload)
         container = main_container(name)
-        mounts = {mount["mountPath"]: mount["name"] for mount in container.get("volumeMounts", [])}
-        for volume_name in mounts.values():
-            assert volume_name in volumes, f"{name}: volumeMount of unknown volume {volume_name}"
-        assert "emptyDir" in volumes[mounts["/tmp"]], f"{name}: /tmp must be an emptyDir"
+        mounts = {mount["mountPath"]: mount for mount in container.get("volumeMounts", [])}
+        for mount in mounts.values():
+            assert mount["name"] in volumes, f"{name}: volumeMount of unknown volume {mount['name']}"
+            if "configMap" in volumes[mount["name"]]:
+                assert mount.get("readOnly") is True, f"{name}: mount {mount['mountPath']} read-only"
+        assert "emptyDir" in volumes[mounts["/tmp"]["name"]], f"{name}: /tmp must be an emptyDir"
     gateway = main_container("gateway")
     gateway_mounts = {m["mountPath"] for m in gateway["volumeMounts"]}
     data_dir = k8s_env_values(gateway)["AICMO_DATA_DIR"]
     assert f"{data_dir}/gateway" in gateway_mounts or data_dir in gateway_mounts
 
 
-def test_generator_spool_is_on_a_persistent_volume_claim() -> None:
-    claims = of_kind("PersistentVolumeClaim")
-    deployment = of_kind("Deployment")["generator"]
-    spec = pod_spec(deployment)
+def test_every_config_map_volume_is_generated_by_the_kustomization() -> None:
+    generated = {generator["name"] for generator in kustomization().get("configMapGenerator", [])}
+    for name, workload in workloads().items():
+        for volume in volumes_of(workload).values():
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] in generated, name
+
+
+def test_the_generator_is_a_stateful_set_with_a_spool_volume_per_replica() -> None:
+    """The learning spool survives the loss of its pod and several replicas run: each replica has its own
+    volume (ReadWriteOnce, one writer), kept when its pod goes, whether deleted or scaled away."""
+    assert "PersistentVolumeClaim" not in {doc["kind"] for doc in resources()}, "no shared spool claim"
+    generator = of_kind("StatefulSet")["generator"]
+    spec = generator["spec"]
     container = main_container("generator")
     data_dir = k8s_env_values(container)["AICMO_DATA_DIR"]
-    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == data_dir)
-    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
-    assert volume["persistentVolumeClaim"]["claimName"] in claims
     assert GeneratorSettings(data_dir=Path(data_dir)).spool_dir.is_relative_to(data_dir)
-    # One pod owns a ReadWriteOnce spool: never two at once during a rollout.
-    assert deployment["spec"]["strategy"]["type"] == "Recreate"
-    assert deployment["spec"]["replicas"] == 1
-    for name, deployment in of_kind("Deployment").items():
-        for volume in pod_spec(deployment).get("volumes", []):
-            if "persistentVolumeClaim" in volume:
-                assert volume["persistentVolumeClaim"]["claimName"] in claims, name
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == data_dir)
+    claim = volumes_of(generator)[mount["name"]]["volumeClaimTemplate"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert claim["spec"]["resources"]["requests"]["storage"]
+    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert spec["podManagementPolicy"] == "Parallel"
+    assert spec["replicas"] >= 2
+    # The governing Service is headless and selects these pods.
+    governing = of_kind("Service")[spec["serviceName"]]
+    assert governing["spec"]["clusterIP"] == "None"
+    assert governing["spec"]["selector"].items() <= pod_labels(generator).items()
 
 
-def test_termination_grace_covers_the_graceful_stop() -> None:
-    grace = float(inspect.signature(GrpcApp).parameters["grace_seconds"].default)
+def prestop_command(name: str) -> list[str] | None:
+    handler = main_container(name).get("lifecycle", {}).get("preStop")
+    if handler is None:
+        return None
+    assert set(handler) == {"exec"}, f"{name}: preStop runs a command"
+    return cast(list[str], handler["exec"]["command"])
+
+
+def prestop_seconds(name: str) -> tuple[float, float]:
+    """(at least, at most) how long the preStop hook of a workload takes."""
+    command = prestop_command(name)
+    assert command is not None, f"{name}: no preStop hook"
+    if command[0] == "sleep":
+        return float(command[1]), float(command[1])
+    assert command[:2] == ["python", "/hooks/prestop.py"], f"{name}: {command}"
+    assert command[2] == name
+    return float(command[3]), float(command[4])
+
+
+def test_every_workload_leaves_the_service_before_it_stops() -> None:
+    """Envoy re-resolves the headless Services every 5 s: a pod keeps serving at least 10 s after it
+    starts terminating, and the hooks are mounted where they are run from."""
+    for name in APP_SERVICES:
+        least, most = prestop_seconds(name)
+        assert 10 <= least <= most, name
+        command = prestop_command(name)
+        assert command is not None
+        if command[0] == "python":
+            hook = Path(command[1])
+            mounts = {m["mountPath"]: m["name"] for m in main_container(name)["volumeMounts"]}
+            volume = volumes_of(workloads()[name])[mounts[str(hook.parent)]]
+            assert "configMap" in volume, name
+            assert (K8S / hook.name).is_file()
+
+
+def shutdown_grace(name: str) -> float:
+    value = k8s_env_values(main_container(name)).get("AICMO_SHUTDOWN_GRACE_SECONDS")
+    default = CommonSettings.model_fields["shutdown_grace_seconds"].default
+    return float(value) if value is not None else float(default)
+
+
+def test_termination_grace_covers_the_prestop_hook_and_the_graceful_stop() -> None:
     for name in GRPC_SERVICES:
-        period = pod_spec(of_kind("Deployment")[name])["terminationGracePeriodSeconds"]
-        assert period >= grace + SPOOL_FLUSH_SECONDS + 5, name
+        period = pod_spec(workloads()[name])["terminationGracePeriodSeconds"]
+        _, hook = prestop_seconds(name)
+        needed = (
+            hook + shutdown_grace(name) + DRAIN_SECONDS + (SPOOL_FLUSH_SECONDS if name == "generator" else 0)
+        )
+        assert period >= needed + 5, f"{name}: {period} s < {needed} s + a margin"
+    # Envoy stops at once on SIGTERM: its hook waits for reports in flight, as long as a report may take.
+    generate_timeout = float(getattr(GatewaySettings(), "generate_timeout_seconds", 120.0))
+    _, gateway_hook = prestop_seconds("gateway")
+    assert gateway_hook >= generate_timeout
+    assert pod_spec(workloads()["gateway"])["terminationGracePeriodSeconds"] >= gateway_hook + 5
+    _, ui_hook = prestop_seconds("ui")
+    assert pod_spec(workloads()["ui"])["terminationGracePeriodSeconds"] >= ui_hook + 5
 
 
-def test_every_deployment_has_an_existing_service_account() -> None:
+def test_every_workload_has_an_existing_service_account() -> None:
     accounts = of_kind("ServiceAccount")
-    for name, deployment in of_kind("Deployment").items():
-        assert pod_spec(deployment)["serviceAccountName"] in accounts, name
+    for name, workload in workloads().items():
+        assert pod_spec(workload)["serviceAccountName"] in accounts, name
+
+
+# --- Kubernetes: rollouts, disruptions, autoscaling, spreading -----------------------------------------------
+
+
+def test_rollouts_are_rolling_and_never_drop_below_the_replica_count() -> None:
+    for name, workload in workloads().items():
+        spec = workload["spec"]
+        if workload["kind"] == "Deployment":
+            strategy = spec["strategy"]
+            assert strategy["type"] == "RollingUpdate", name
+            assert strategy["rollingUpdate"]["maxUnavailable"] == 0, name
+            assert strategy["rollingUpdate"]["maxSurge"] >= 1, name
+        else:
+            # A StatefulSet replaces one pod at a time; a partition would leave pods on the old version.
+            strategy = spec["updateStrategy"]
+            assert strategy["type"] == "RollingUpdate", name
+            assert "partition" not in strategy.get("rollingUpdate", {}), name
+        assert spec["replicas"] >= 2, f"{name}: one replica cannot roll without an outage"
+
+
+def selects(selector: Doc, labels: Mapping[str, str]) -> bool:
+    """A LabelSelector (matchLabels, matchExpressions) against a pod's labels."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expression in selector.get("matchExpressions", []):
+        key, operator, values = expression["key"], expression["operator"], expression.get("values", [])
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def selected_workloads(selector: Doc) -> set[str]:
+    return {name for name, workload in workloads().items() if selects(selector, pod_labels(workload))}
+
+
+def test_every_workload_has_a_disruption_budget_that_allows_a_drain() -> None:
+    budgets = of_kind("PodDisruptionBudget")
+    covered: dict[str, str] = {}
+    for budget_name, budget in budgets.items():
+        (name,) = selected_workloads(budget["spec"]["selector"])
+        assert name not in covered, f"{name} has two budgets"
+        covered[name] = budget_name
+        spec = budget["spec"]
+        # maxUnavailable 1: a node drain proceeds one pod at a time, whatever the replica count.
+        assert spec.get("maxUnavailable") == 1 and "minAvailable" not in spec, budget_name
+        assert spec["unhealthyPodEvictionPolicy"] == "AlwaysAllow", budget_name
+    assert set(covered) == set(APP_SERVICES)
+
+
+def test_autoscalers_target_existing_workloads_within_sane_bounds() -> None:
+    scaled: set[str] = set()
+    for name, hpa in of_kind("HorizontalPodAutoscaler").items():
+        spec = hpa["spec"]
+        target = spec["scaleTargetRef"]
+        workload = workloads()[target["name"]]
+        assert (target["apiVersion"], target["kind"]) == (workload["apiVersion"], workload["kind"]), name
+        assert 2 <= spec["minReplicas"] <= workload["spec"]["replicas"] <= spec["maxReplicas"], name
+        container = main_container(target["name"])
+        for metric in spec["metrics"]:
+            assert metric["type"] == "Resource", name
+            resource = metric["resource"]["name"]
+            # Utilization is relative to the request: without one the HPA cannot compute it.
+            assert resource in container["resources"]["requests"], name
+        # Scale down slowly, one pod at a time (a generator drains its spool, the gateway its requests).
+        down = spec["behavior"]["scaleDown"]
+        assert down["stabilizationWindowSeconds"] >= 300, name
+        assert all(p["type"] == "Pods" and p["value"] == 1 for p in down["policies"]), name
+        scaled.add(target["name"])
+    # The UI keeps operators' sessions in its pods: a scale-down would end them (see ui.yaml).
+    assert scaled == {"memory", "generator", "gateway"}
+
+
+def memory_pool_connections() -> int:
+    """Postgres connections one memory replica may open: pool_size + max_overflow of its engine."""
+    source = (ROOT / "services" / "memory" / "adapters" / "database.py").read_text()
+    found: dict[str, int] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "create_engine":
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg in ("pool_size", "max_overflow") and isinstance(value, ast.Constant):
+                    assert isinstance(value.value, int)
+                    found[keyword.arg] = value.value
+    for field, info in MemorySettings.model_fields.items():
+        for key in ("pool_size", "max_overflow"):
+            if key not in found and field.endswith(key) and isinstance(info.default, int):
+                found[key] = info.default
+    assert set(found) == {"pool_size", "max_overflow"}, (
+        "the memory service's pool is sized differently now: update memory_pool_connections() and the "
+        "connection budget in deploy/managed-postgres.md"
+    )
+    return found["pool_size"] + found["max_overflow"]
+
+
+# Postgres' default max_connections (100) less superuser_reserved_connections (3): the smallest budget a
+# managed server gives (../managed-postgres.md has the arithmetic for others).
+DEFAULT_POSTGRES_CONNECTIONS = 97
+
+
+def test_memory_replicas_fit_in_postgres_connections() -> None:
+    memory = workloads()["memory"]
+    (hpa,) = (
+        h
+        for h in of_kind("HorizontalPodAutoscaler").values()
+        if h["spec"]["scaleTargetRef"]["name"] == "memory"
+    )
+    at_most = hpa["spec"]["maxReplicas"] + memory["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    assert at_most * memory_pool_connections() <= DEFAULT_POSTGRES_CONNECTIONS
+    budget = (DEPLOY / "managed-postgres.md").read_text()
+    assert f"{memory_pool_connections()} connections" in budget
+
+
+def test_replicas_are_spread_over_nodes_and_zones() -> None:
+    for name, workload in workloads().items():
+        spec = pod_spec(workload)
+        labels = pod_labels(workload)
+        (term,) = spec["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+        assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname", name
+        assert selected_workloads(term["podAffinityTerm"]["labelSelector"]) == {name}, name
+        assert selects(term["podAffinityTerm"]["labelSelector"], labels)
+        (spread,) = spec["topologySpreadConstraints"]
+        assert spread["topologyKey"] == "topology.kubernetes.io/zone", name
+        # Soft: a one-zone (or one-node) cluster still schedules every replica.
+        assert spread["whenUnsatisfiable"] == "ScheduleAnyway", name
+        assert selected_workloads(spread["labelSelector"]) == {name}, name
+        # Count only the current revision's pods, so a rollout is not skewed by the old ones.
+        revision = "pod-template-hash" if workload["kind"] == "Deployment" else "controller-revision-hash"
+        assert spread["matchLabelKeys"] == [revision], name
 
 
 # --- Kubernetes: Services ---------------------------------------------------------------------------------
 
 
 def test_every_service_selects_pods_and_targets_a_container_port() -> None:
-    deployments = of_kind("Deployment")
     for name, service in of_kind("Service").items():
-        selector = service["spec"]["selector"]
-        matching = [
-            d
-            for d in deployments.values()
-            if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
-        ]
-        assert len(matching) == 1, f"Service {name} selects {len(matching)} Deployments"
-        deployment = matching[0]
-        assert deployment["spec"]["selector"]["matchLabels"].items() <= (
-            deployment["spec"]["template"]["metadata"]["labels"].items()
-        )
-        container = pod_spec(deployment)["containers"][0]
+        matching = selected_workloads({"matchLabels": service["spec"]["selector"]})
+        assert len(matching) == 1, f"Service {name} selects {len(matching)} workloads"
+        container = pod_spec(workloads()[matching.pop()])["containers"][0]
         for port in service["spec"]["ports"]:
             target = resolve_port(container, port.get("targetPort", port["port"]))
             assert target == port["port"], f"Service {name} maps {port['port']} to {target}"
@@ -496,6 +736,153 @@ def test_service_port_names() -> None:
     for name in APP_SERVICES:
         expected = "grpc" if name in GRPC_SERVICES else "http"
         assert [port["name"] for port in services[name]["spec"]["ports"]] == [expected]
+
+
+def headless_services(target: str) -> dict[str, bool]:
+    """The headless Services of a workload's pods: name -> whether they publish pods that are not ready."""
+    return {
+        name: bool(service["spec"].get("publishNotReadyAddresses", False))
+        for name, service in of_kind("Service").items()
+        if service["spec"].get("clusterIP") == "None"
+        and selected_workloads({"matchLabels": service["spec"]["selector"]}) == {target}
+    }
+
+
+def test_grpc_services_have_headless_services_for_client_side_balancing() -> None:
+    # generator-headless (the StatefulSet's, and Envoy's): ready pods only.
+    assert headless_services("generator") == {"generator-headless": False}
+    # memory-headless for gRPC round_robin, which only uses replicas it is connected to, so every pod
+    # (a replica without its database stays reachable and says so); memory-ready for Envoy, ready pods only.
+    assert headless_services("memory") == {"memory-headless": True, "memory-ready": False}
+    for name in ("generator-headless", "memory-headless", "memory-ready"):
+        assert [port["name"] for port in of_kind("Service")[name]["spec"]["ports"]] == ["grpc"]
+
+
+def test_the_ui_service_keeps_a_browser_on_one_pod() -> None:
+    ui = of_kind("Service")["ui"]["spec"]
+    assert ui["sessionAffinity"] == "ClientIP"
+    assert ui["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"] >= 3600
+
+
+# --- Kubernetes: NetworkPolicies ----------------------------------------------------------------------------
+
+EXTERNAL = "outside"  # outside the cluster: a browser through a load balancer, Postgres, the LLM's API
+IN_CLUSTER = "another pod"  # a pod in the cluster that is not AICMO's: Prometheus, an ingress controller
+
+
+def _peer_matches(peers: list[Doc] | None, peer: str) -> bool:
+    """Whether a rule's from/to list admits `peer` (an app name, IN_CLUSTER or EXTERNAL); no list admits
+    everyone. A podSelector alone means pods of the policy's namespace; a namespaceSelector alone, every pod
+    of the namespaces it selects (`{}`: the whole cluster)."""
+    if peers is None:
+        return True
+    for entry in peers:
+        if "ipBlock" in entry or ("podSelector" in entry and "namespaceSelector" in entry):
+            raise AssertionError("the base does not use this kind of peer; extend the evaluator for it")
+        if "podSelector" in entry:
+            if peer not in (EXTERNAL, IN_CLUSTER) and selects(
+                entry["podSelector"], pod_labels(workloads()[peer])
+            ):
+                return True
+        elif "namespaceSelector" in entry:
+            assert entry["namespaceSelector"] == {}, "only the whole cluster is modelled"
+            if peer != EXTERNAL:
+                return True
+    return False
+
+
+def _ports_match(ports: list[Doc] | None, port: int, protocol: str) -> bool:
+    if ports is None:
+        return True
+    return any(p.get("protocol", "TCP") == protocol and p.get("port") in (port, None) for p in ports)
+
+
+def _allowed(direction: str, pod: str, peer: str, port: int, protocol: str = "TCP") -> bool:
+    """NetworkPolicy semantics for one side: isolated if any policy of that type selects the pod, and
+    then allowed only if some rule of one of them admits the peer on the port."""
+    policies = [
+        p["spec"]
+        for p in of_kind("NetworkPolicy").values()
+        if direction.capitalize() in p["spec"]["policyTypes"]
+        and selects(p["spec"]["podSelector"], pod_labels(workloads()[pod]))
+    ]
+    if not policies:
+        return True
+    peers_key = "from" if direction == "ingress" else "to"
+    return any(
+        _peer_matches(rule.get(peers_key), peer) and _ports_match(rule.get("ports"), port, protocol)
+        for policy in policies
+        for rule in policy.get(direction, [])
+    )
+
+
+def can_connect(source: str, destination: str, port: int, protocol: str = "TCP") -> bool:
+    outsiders = (EXTERNAL, IN_CLUSTER)
+    egress = source in outsiders or _allowed("egress", source, destination, port, protocol)
+    ingress = destination in outsiders or _allowed("ingress", destination, source, port, protocol)
+    return egress and ingress
+
+
+def listening_port(name: str) -> int:
+    """The port a process serves its API on (named grpc or http)."""
+    ports = container_ports(main_container(name))
+    return ports["grpc"] if "grpc" in ports else ports["http"]
+
+
+def test_network_policies_deny_by_default_every_aicmo_pod() -> None:
+    policies = of_kind("NetworkPolicy")
+    deny = [
+        p["spec"]
+        for p in policies.values()
+        if set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
+    assert len(deny) == 1
+    assert selected_workloads(deny[0]["podSelector"]) == set(APP_SERVICES)
+
+
+def test_network_policies_allow_exactly_the_call_graph() -> None:
+    allowed = {
+        (source, destination)
+        for source in APP_SERVICES
+        for destination in APP_SERVICES
+        if source != destination and can_connect(source, destination, listening_port(destination))
+    }
+    assert allowed == {
+        ("generator", "memory"),
+        ("gateway", "memory"),
+        ("gateway", "generator"),
+        ("ui", "gateway"),
+    }
+    # From outside the AICMO pods (an ingress controller, a load balancer), only the UI and the REST gateway.
+    for outsider in (EXTERNAL, IN_CLUSTER):
+        exposed = {name for name in APP_SERVICES if can_connect(outsider, name, listening_port(name))}
+        assert exposed == {"ui", "gateway"}, outsider
+    # Only the ports the processes listen on.
+    for name in APP_SERVICES:
+        assert not can_connect("gateway", name, listening_port(name) + 1), name
+        assert not can_connect(EXTERNAL, name, listening_port(name) + 1), name
+
+
+def test_prometheus_in_the_cluster_can_scrape_the_metrics_ports() -> None:
+    for name in GRPC_SERVICES:
+        metrics = container_ports(main_container(name))["metrics"]
+        assert can_connect(IN_CLUSTER, name, metrics), name
+        assert not can_connect(EXTERNAL, name, metrics), name
+        # Other AICMO pods have no egress to it: the metrics rule opens no new path between them.
+        assert not any(can_connect(other, name, metrics) for other in APP_SERVICES if other != name), name
+
+
+def test_network_policies_let_only_memory_reach_postgres() -> None:
+    reaches_postgres = {name for name in APP_SERVICES if can_connect(name, EXTERNAL, 5432)}
+    assert reaches_postgres == {"memory"}
+    # The LLM path (HTTPS) is the generator's; DNS is everyone's; nothing else leaves the AICMO pods.
+    assert {name for name in APP_SERVICES if can_connect(name, EXTERNAL, 443)} == {"generator"}
+    for name in APP_SERVICES:
+        assert can_connect(name, EXTERNAL, 53, "UDP") and can_connect(name, EXTERNAL, 53, "TCP"), name
+        for port in (80, 8080, 6432, 22):
+            assert not can_connect(name, EXTERNAL, port), (name, port)
 
 
 # --- settings: every variable is read by the process it is given to ---------------------------------------
@@ -527,33 +914,57 @@ def test_services_listen_on_every_interface() -> None:
 
 def test_targets_point_at_the_services_that_listen_there() -> None:
     compose_services = compose()["services"]
-    k8s_services = of_kind("Service")
+    for name in APP_SERVICES:
+        env = compose_env(compose_services[name])
+        for variable, target in (("AICMO_MEMORY_TARGET", "memory"), ("AICMO_GENERATOR_TARGET", "generator")):
+            value = env.get(variable)
+            if value is None:
+                continue
+            host, _, port = value.rpartition(":")
+            assert host == target and host in compose_services, f"compose {name}: {variable}={value}"
+            assert int(port) == listen_port(target, compose_env(compose_services[target]), [])
+    assert compose_env(compose_services["generator"])["AICMO_MEMORY_TARGET"] is not None
+    gateway_env = compose_env(compose_services["gateway"])
+    assert gateway_env["AICMO_MEMORY_TARGET"] and gateway_env["AICMO_GENERATOR_TARGET"]
+    gateway_port = listen_port("gateway", gateway_env, [])
+    assert compose_env(compose_services["ui"])["AICMO_GATEWAY_URL"] == f"http://gateway:{gateway_port}"
 
-    def compose_env_of(name: str) -> Mapping[str, str | None]:
-        return compose_env(compose_services[name])
 
-    def k8s_env_of(name: str) -> Mapping[str, str | None]:
-        return dict(k8s_env_values(main_container(name)))
+def test_kubernetes_targets_balance_over_every_replica() -> None:
+    """In Kubernetes the callers of memory and the generator resolve headless Services and balance
+    themselves: the generator's gRPC channel with round_robin over dns:///memory-headless (every memory
+    pod), the gateway's Envoy with STRICT_DNS clusters over headless Services of ready pods only (it has no
+    health checks of its own; plain host:port, which gateway/envoy_config.py splits)."""
 
-    for env_of, known in ((compose_env_of, set(compose_services)), (k8s_env_of, set(k8s_services))):
-        assert env_of("generator")["AICMO_MEMORY_TARGET"] is not None
-        assert env_of("gateway")["AICMO_MEMORY_TARGET"] is not None
-        assert env_of("gateway")["AICMO_GENERATOR_TARGET"] is not None
-        for name in APP_SERVICES:
-            env = env_of(name)
-            for variable, target in (
-                ("AICMO_MEMORY_TARGET", "memory"),
-                ("AICMO_GENERATOR_TARGET", "generator"),
-            ):
-                value = env.get(variable)
-                if value is None:
-                    continue
-                host, _, port = value.rpartition(":")
-                assert host == target and host in known, f"{name}: {variable}={value}"
-                assert int(port) == listen_port(target, env_of(target), []), f"{name}: {variable}={value}"
-        gateway_port = listen_port("gateway", env_of("gateway"), [])
-        assert env_of("ui")["AICMO_GATEWAY_URL"] == f"http://gateway:{gateway_port}"
-        assert "gateway" in known
+    def env_of(name: str) -> dict[str, str]:
+        return k8s_env_values(main_container(name))
+
+    def service_of(value: str, target: str) -> str:
+        host, _, port = value.rpartition(":")
+        assert host in headless_services(target), value
+        assert int(port) == listen_port(target, env_of(target), [])
+        return host
+
+    memory_for_generator = env_of("generator")["AICMO_MEMORY_TARGET"]
+    assert memory_for_generator == "dns:///memory-headless:50052"
+    service_of(memory_for_generator.removeprefix("dns:///"), "memory")
+    client_source = (ROOT / "services" / "generator" / "adapters" / "memory_client.py").read_text()
+    assert '"loadBalancingConfig": [{"round_robin": {}}]' in client_source, (
+        "the generator's channel must balance"
+    )
+    gateway = env_of("gateway")
+    for variable, target in (("AICMO_MEMORY_TARGET", "memory"), ("AICMO_GENERATOR_TARGET", "generator")):
+        assert "://" not in gateway[variable], f"Envoy takes host:port, not {gateway[variable]}"
+        service = service_of(gateway[variable], target)
+        assert headless_services(target)[service] is False, f"Envoy must be given ready pods only: {service}"
+    for name in APP_SERVICES:
+        assert set(env_of(name)) & {"AICMO_MEMORY_TARGET", "AICMO_GENERATOR_TARGET"} <= {
+            "generator": {"AICMO_MEMORY_TARGET"},
+            "gateway": {"AICMO_MEMORY_TARGET", "AICMO_GENERATOR_TARGET"},
+        }.get(name, set()), name
+    gateway_port = listen_port("gateway", gateway, [])
+    assert env_of("ui")["AICMO_GATEWAY_URL"] == f"http://gateway:{gateway_port}"
+    assert "gateway" in of_kind("Service")
 
 
 # --- secrets ----------------------------------------------------------------------------------------------
