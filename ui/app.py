@@ -16,42 +16,68 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from ui import generate_tab, learn_tab  # noqa: E402
-from ui.api import GatewayClient, GatewayError  # noqa: E402
-from ui.common import GATEWAY_DOWN_KEY, make_client  # noqa: E402
+from ui.api import GatewayClient, GatewayError, Health  # noqa: E402
+from ui.common import GATEWAY_DOWN_KEY, make_client, technical_details  # noqa: E402
+from ui.contract import gpb  # noqa: E402
+from ui.labels import DOWN_MEANS, SERVING_WORDS, component_label, enum_name  # noqa: E402
 
 
 def _render_sidebar(client: GatewayClient) -> None:
-    """The gateway's address and the system's health; sets GATEWAY_DOWN_KEY for the tabs."""
-    st.session_state[GATEWAY_DOWN_KEY] = ""
+    """What works and what does not, in plain words; sets GATEWAY_DOWN_KEY for the tabs."""
+    st.session_state[GATEWAY_DOWN_KEY] = None
     with st.sidebar:
         st.markdown("### AICMO")
-        st.caption(f"Gateway: `{client.base_url}`")
         try:
             health = client.health()
         except GatewayError as exc:
             if exc.kind in ("unreachable", "timeout"):
-                st.session_state[GATEWAY_DOWN_KEY] = str(exc)
-            st.error("Gateway: not reachable" if exc.kind == "unreachable" else str(exc))
+                # Said in full at the top of the page, with the technical details.
+                st.session_state[GATEWAY_DOWN_KEY] = exc
+                st.error("AICMO cannot be reached.", icon=":material/cloud_off:")
+            else:
+                st.error(str(exc))
+                technical_details(f"Gateway: `{client.base_url}`", exc.detail)
+            st.button("Check again", key="sidebar_health_refresh")
             return
-        if health.serving:
-            st.success("All services are serving", icon=":material/check_circle:")
-        else:
-            st.warning(f"Degraded: {health.detail or health.status}", icon=":material/warning:")
-        for component in health.components:
-            mark = ":green[●]" if component.status == "SERVING" else ":red[●]"
-            detail = f" — {component.detail}" if component.detail else ""
-            st.caption(f"{mark} {component.name}: {component.status}{detail}")
-        if health.pending_learning:
-            st.caption(
-                f"{health.pending_learning} report(s) wait to be learned (memory was unreachable); "
-                "they are delivered automatically."
-            )
-        if health.set_aside_learning:
-            st.caption(
-                f":orange[{health.set_aside_learning} report(s) set aside]: memory rejected their learning. "
-                "See “Learning queue” in the Learn tab to replay or drop them."
-            )
+        _render_health(health, client.base_url)
         st.button("Check again", key="sidebar_health_refresh")
+
+
+def _render_health(health: Health, gateway_url: str) -> None:
+    response = health.response
+    down = [c for c in response.components if c.state != gpb.SERVING_STATE_SERVING]
+    if health.serving:
+        st.success("All services are serving", icon=":material/check_circle:")
+    elif down:
+        names = ", ".join(component_label(c.name) for c in down)
+        st.warning(f"Not everything works: {names}.", icon=":material/warning:")
+    else:
+        st.warning("Part of AICMO is not working.", icon=":material/warning:")
+    for component in response.components:
+        up = component.state == gpb.SERVING_STATE_SERVING
+        words = SERVING_WORDS.get(component.state, "unknown")
+        st.caption(f"{':green[●]' if up else ':red[●]'} {component_label(component.name)}: {words}")
+    for component in down:
+        if component.name in DOWN_MEANS:
+            st.caption(DOWN_MEANS[component.name])
+    if response.pending_learning:
+        st.caption(
+            f"{response.pending_learning} report(s) wait to be learned; they are learned automatically once "
+            "memory answers."
+        )
+    if response.set_aside_learning:
+        st.caption(
+            f":orange[{response.set_aside_learning} report(s) set aside]: memory refused to learn them. "
+            "See “Learning queue” in the Learn tab to retry or drop them."
+        )
+    technical_details(
+        f"Gateway: `{gateway_url}`",
+        *(
+            f"{c.name}: {enum_name(gpb.ServingState, c.state)}" + (f" — {c.detail}" if c.detail else "")
+            for c in response.components
+        ),
+        f"Gateway said: {health.detail}" if health.detail else "",
+    )
 
 
 def main() -> None:
@@ -61,8 +87,14 @@ def main() -> None:
         _render_sidebar(client)
         st.title("AICMO — AI chief marketing officer")
         down = st.session_state.get(GATEWAY_DOWN_KEY)
-        if down:
-            st.error(str(down), icon=":material/cloud_off:")
+        if isinstance(down, GatewayError):
+            st.error(
+                "AICMO is not running or cannot be reached, so reports cannot be written and what it learned "
+                "cannot be shown right now. What you type here is kept: start AICMO (or ask whoever runs it), "
+                "then press “Check again” in the sidebar.",
+                icon=":material/cloud_off:",
+            )
+            technical_details(f"Gateway: `{client.base_url}`", down.detail)
         generate, learn = st.tabs(["Generate", "Learn"])
         with generate:
             generate_tab.render(client)

@@ -1,20 +1,23 @@
-"""Small helpers the tabs share: the gateway client from settings, error display, typed session state."""
+"""Small helpers the tabs share: the gateway client from settings, errors and messages in plain words with
+the technical part one click away, the package catalogue, typed session state."""
 
 from __future__ import annotations
 
-import datetime
-import re
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from ui.api import GatewayClient, GatewayError, LearningItem
+from ui.api import GatewayClient, GatewayError
+from ui.contract import gpb
 from ui.settings import UISettings
 
 T = TypeVar("T")
 
-# Set by app.py at the start of every run: the message when the gateway is not reachable, else "".
+# Set by app.py at the start of every run: the error when the gateway is not reachable, else None.
 GATEWAY_DOWN_KEY = "_aicmo_gateway_down"
+# The package catalogue, loaded once per session (Generate's package choice, Learn's section picker).
+PACKAGES_KEY = "gen_packages_cache"
+TECHNICAL = "Technical details"
 
 
 def make_client() -> GatewayClient:
@@ -39,55 +42,63 @@ def get_obj(key: str, kind: type[T]) -> T | None:
     return value if isinstance(value, kind) else None
 
 
+def technical_details(*lines: str, label: str = TECHNICAL) -> None:
+    """Technical detail for whoever runs AICMO, one click away (an expander), never in the operator's way."""
+    shown = [line for line in lines if line]
+    if shown:
+        with st.expander(label, icon=":material/build:"):
+            st.caption("  \n".join(shown))
+
+
 def show_error(exc: GatewayError, where: str = "") -> None:
-    """The error's message; when the gateway is down (already said at the top), a short note instead."""
-    down = get_state(GATEWAY_DOWN_KEY, "")
-    if down and exc.kind == "unreachable":
-        st.caption(
-            f"{where or 'This'} is unavailable while the gateway is not reachable (see the message above)."
-        )
-    else:
-        st.error(str(exc), icon=":material/error:")
+    """The error in plain words, with its technical detail one click away. While the gateway is down
+    (already said at the top of the page) a short note instead."""
+    down = get_obj(GATEWAY_DOWN_KEY, GatewayError)
+    if down is not None and exc.kind == "unreachable":
+        st.caption(f"{where or 'This'} is unavailable while AICMO cannot be reached (see the message above).")
+        return
+    st.error(str(exc), icon=":material/error:")
+    technical_details(exc.detail)
 
 
-def format_ms(ms: float) -> str:
-    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+def say(key: str, level: str, text: str, detail: str = "") -> None:
+    """Leaves a message for the next run (callbacks run before the script): level, text, technical detail."""
+    st.session_state[key] = (level, text, detail)
 
 
-def format_timings(timings: dict[str, float]) -> str:
-    """e.g. "retrieve 11 ms · compose 4 ms · record 1.5 s · total 1.5 s" (stages in pipeline order)."""
-    order = ["validate", "retrieve", "compose", "record", "total"]
-    stages: dict[str, float] = {}
-    for key, value in timings.items():
-        name = key.removesuffix("_ms")
-        if name == "deadline":
-            continue
-        stages[name] = value
-    names = sorted(stages, key=lambda n: (order.index(n) if n in order else len(order) - 0.5, n))
-    return " · ".join(f"{name} {format_ms(stages[name])}" for name in names)
+def say_error(key: str, exc: GatewayError) -> None:
+    say(key, "error", str(exc), exc.detail)
 
 
-def rating_badge(rating: str) -> str:
-    return {"gold": "★ gold", "weak": "▽ weak"}.get(rating, "unrated")
+def show_message(key: str) -> None:
+    """The message a callback left under `key`, if any."""
+    message = st.session_state.get(key)
+    if not (isinstance(message, tuple) and len(message) in (2, 3)):
+        return
+    level, text, *rest = message
+    show = {"success": st.success, "info": st.info, "warning": st.warning}.get(str(level), st.error)
+    show(str(text))
+    if rest:
+        technical_details(str(rest[0]))
 
 
-_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
-
-
-def format_time(value: str) -> str:
-    """An RFC 3339 timestamp (as the gateway prints them) as "2026-05-01 12:34:56 UTC"; others unchanged."""
-    match = _TIMESTAMP.match(value.strip())
-    if not match:
-        return value
-    offset = match.group(3)
-    zone = "+00:00" if offset in (None, "Z") else offset
+def load_packages(client: GatewayClient) -> tuple[list[gpb.Package], GatewayError | None]:
+    """The package catalogue (cached for the session once loaded), or the error that kept it away."""
+    cached: list[gpb.Package] = get_state(PACKAGES_KEY, [])
+    if cached:
+        return cached, None
     try:
-        moment = datetime.datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{zone}")
-    except ValueError:
-        return value
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        packages = list(client.list_packages().packages)
+    except GatewayError as exc:
+        return [], exc
+    st.session_state[PACKAGES_KEY] = packages
+    return packages, None
 
 
-def scope_label(item: LearningItem) -> str:
-    """Who may learn from an item, in words: "agency library" or "this client only"."""
-    return "agency library" if item.shared else "this client only"
+def all_sections(packages: list[gpb.Package]) -> dict[str, str]:
+    """Every section id in the catalogue with its title, in the order the packages first list them."""
+    sections: dict[str, str] = {}
+    for package in packages:
+        for section in package.sections:
+            sections.setdefault(section.id, section.title)
+    return sections

@@ -34,6 +34,7 @@ from ui.report_markdown import (
 
 __all__ = [
     "MAX_ITEM_CHARS",
+    "MAX_UPLOAD_BYTES",
     "MAX_UPLOAD_MB",
     "SUPPORTED_UPLOADS",
     "Block",
@@ -64,8 +65,11 @@ __all__ = [
 SUPPORTED_UPLOADS = ("txt", "md", "pdf", "docx")
 # The memory service stores at most this many characters per item.
 MAX_ITEM_CHARS = 100_000
-# Uploads larger than this are refused by the uploader (a PDF carries far more bytes than text).
+# The one upload limit, per file, for every upload widget (brief and reference examples): the widgets show
+# and apply it, read_upload enforces it, and .streamlit/config.toml (server.maxUploadSize) holds the server
+# to it too. Generous because a PDF carries far more bytes than text; the text itself is bounded separately.
 MAX_UPLOAD_MB = 25
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 class DocumentError(Exception):
@@ -78,6 +82,11 @@ class DocumentError(Exception):
 
 def read_upload(filename: str, data: bytes) -> str:
     """The text of an uploaded .txt, .md, .pdf or .docx file, with normalised line ends."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DocumentError(
+            f"{filename} is {len(data) / (1024 * 1024):.1f} MB; files up to {MAX_UPLOAD_MB} MB can be uploaded. "
+            "Upload a smaller file (for a PDF, a version without large images)."
+        )
     suffix = Path(filename).suffix.lower().lstrip(".")
     if suffix in ("txt", "md", "markdown"):
         text = _decode_text(data)

@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
+import queue
 import re
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from services.common.client_ids import client_key
 from ui import documents
-from ui.api import (
-    LEARNING_SOURCE_AGENCY_LIBRARY,
-    LEARNING_SOURCE_SAME_CLIENT,
-    LEARNING_STATE_OFF,
-    LEARNING_STATE_QUEUED,
-    LEARNING_STATE_RECORDED,
-    RETRIEVAL_STATE_OFF,
-    RETRIEVAL_STATE_SKIPPED_NO_TIME,
-    RETRIEVAL_STATE_SKIPPED_SLOW,
-    RETRIEVAL_STATE_SKIPPED_UNAVAILABLE,
-    ClientBrief,
-    GatewayClient,
-    GatewayError,
-    GenerateRequest,
-    GenerateResult,
-    LearnedFrom,
-    Package,
-    ReportSection,
-    SectionCompleted,
-    StreamCompleted,
-    StreamStarted,
-    client_key,
+from ui.api import GatewayClient, GatewayError
+from ui.common import (
+    get_obj,
+    get_state,
+    load_packages,
+    make_client,
+    say,
+    show_error,
+    show_message,
+    technical_details,
 )
-from ui.common import format_timings, get_obj, get_state, make_client, rating_badge, show_error
+from ui.contract import gpb, mpb
+from ui.labels import (
+    LEARNING_STATE_WORDS,
+    REPORT_STAGE_LABELS,
+    RETRIEVAL_SKIPPED_WORDS,
+    SOURCE_WORDS,
+    VERDICT_WORDS,
+    enum_name,
+    format_ms,
+    format_timings,
+    kind_label,
+    mode_words,
+    rating_badge,
+    retrieval_skipped,
+)
+
+T = TypeVar("T")
 
 OTHER_INDUSTRY = "Other…"
 INDUSTRY_PRESETS = (
@@ -75,12 +83,12 @@ K_USE_LEARNING = "brief_use_learning"
 K_UPLOAD = "brief_upload"
 K_UPLOAD_MSG = "brief_upload_message"
 K_PACKAGE = "gen_package"
-K_PACKAGES_CACHE = "gen_packages_cache"
 K_SUBMIT = "gen_submit"
 K_RESULT = "gen_result"
 K_REQUEST = "gen_request"
 K_PROGRESS = "gen_progress"
 K_ERROR = "gen_error"
+K_ERROR_DETAIL = "gen_error_detail"
 K_FEEDBACK = "gen_feedback"
 K_REFINE = "gen_refine"
 K_RATE_CHOICE = "gen_rate_choice"
@@ -92,24 +100,26 @@ K_RETRY = "gen_retry_learning"
 SECTION_PREFIX = "gen_sec_"
 K_SECTIONS_FOR = "gen_rated_sections_for"
 
+RATINGS = (mpb.RATING_GOLD, mpb.RATING_WEAK)
+
 
 def section_key(what: str, section_id: str) -> str:
     """The session-state key of a section's rating widget or message: what is rating, note, rate or msg."""
     return f"{SECTION_PREFIX}{what}_{section_id}"
 
 
-# Where past learning came from, in words.
-SOURCE_WORDS = {
-    LEARNING_SOURCE_SAME_CLIENT: "this client's past work",
-    LEARNING_SOURCE_AGENCY_LIBRARY: "the agency library",
-}
+def uses_learning(request: gpb.GenerateReportRequest) -> bool:
+    """use_learning is optional in the contract: unset means on."""
+    return request.use_learning if request.HasField("use_learning") else True
 
-# Why a report was written without past learning although learning was on.
-RETRIEVAL_SKIPPED_WORDS = {
-    RETRIEVAL_STATE_SKIPPED_SLOW: "the memory service did not answer in time",
-    RETRIEVAL_STATE_SKIPPED_UNAVAILABLE: "the memory service could not be reached",
-    RETRIEVAL_STATE_SKIPPED_NO_TIME: "there was no time left to look up past work",
-}
+
+# ---------------------------------------------------------------------------------------------------------
+# Progress: sections as they stream, then the report being learned, then done, with the time taken.
+
+# The share of the bar the sections fill; the rest is the report being put together and learned.
+WRITING_SHARE = 0.9
+# How often the time shown moves on while AICMO is quiet (e.g. while it learns the report).
+TICK_SECONDS = 0.5
 
 
 @dataclass
@@ -119,8 +129,116 @@ class Progress:
     label: str = ""
     total: int = 0
     done: list[str] = field(default_factory=list)
-    state: str = "running"  # running | complete | error
+    # sending → writing → learning (every section written, the report not yet complete) → complete | error
+    state: str = "sending"
     report_id: str = ""
+    package: str = ""
+    # Whether the report is learned: the wait after the last section is named after what happens in it.
+    learning: bool = True
+    # Seconds since the brief was sent, and when the last section arrived.
+    elapsed: float = 0.0
+    sections_done_at: float | None = None
+    # How the report's learning ended (LearningState), once complete.
+    learning_state: int = gpb.LEARNING_STATE_UNSPECIFIED
+
+    @property
+    def fraction(self) -> float:
+        if self.state == "complete":
+            return 1.0
+        return min(len(self.done) / self.total, 1.0) * WRITING_SHARE if self.total else 0.0
+
+
+def advance(progress: Progress, event: gpb.StreamGenerateReportResponse, elapsed: float) -> None:
+    """Progress after one streamed event, `elapsed` seconds after the brief was sent."""
+    progress.elapsed = elapsed
+    kind = event.WhichOneof("event")
+    if kind == "started":
+        progress.state = "writing"
+        progress.total = len(event.started.sections)
+        progress.report_id = event.started.report_id
+        progress.package = event.started.package_label
+    elif kind == "section_completed":
+        done = event.section_completed
+        progress.state = "writing"
+        progress.total = done.total or progress.total
+        progress.done.append(done.section.title)
+        if progress.total and len(progress.done) >= progress.total:
+            progress.state = "learning"
+            progress.sections_done_at = elapsed
+    elif kind == "completed":
+        progress.state = "complete"
+        progress.learning_state = event.completed.learning_state
+        progress.total = progress.total or len(event.completed.sections)
+    progress.label = progress_label(progress)
+
+
+def tick(progress: Progress, elapsed: float) -> None:
+    """Progress while nothing arrives: the same step, the time moved on."""
+    progress.elapsed = elapsed
+    progress.label = progress_label(progress)
+
+
+def progress_label(p: Progress) -> str:
+    """What the bar says, in words, always with the time taken so far."""
+    clock = f"{p.elapsed:.0f} s"
+    if p.state == "sending":
+        return f"Sending the brief to AICMO… {clock}"
+    if p.state == "writing" and not p.done:
+        return f"Writing {p.total} sections of {p.package or 'the report'}… {clock}"
+    if p.state == "writing":
+        return f"{len(p.done)}/{p.total} sections written · {p.done[-1]} · {clock}"
+    if p.state == "learning":
+        step = "Learning this report…" if p.learning else "Putting the report together…"
+        return f"{step} all {p.total} sections written · {clock}"
+    if p.state == "complete":
+        label = f"Report ready: {p.total} sections in {p.elapsed:.1f} s"
+        if p.learning_state == gpb.LEARNING_STATE_RECORDED and p.sections_done_at is not None:
+            label += f" · learned in {p.elapsed - p.sections_done_at:.1f} s"
+        elif p.learning_state == gpb.LEARNING_STATE_QUEUED:
+            label += " · not learned yet (it waits in the learning queue)"
+        return label
+    if not p.total:
+        return "The report was not started"
+    return f"Stopped after {len(p.done)} of {p.total} sections ({clock})"
+
+
+def with_ticks(events: Iterator[T], every: float) -> Iterator[T | None]:
+    """The events as they arrive, and None whenever `every` seconds pass without one, so the page can show
+    the time going by while AICMO is quiet. An error from `events` is raised here. The events are read in a
+    helper thread (only the script's own thread may draw); when the caller stops early, that thread stops
+    after the next event and closes `events`."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for event in events:
+                box.put(("event", event))
+                if stop.is_set():
+                    break
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the caller, who raises it
+            box.put(("error", exc))
+        finally:
+            close = getattr(events, "close", None)
+            if callable(close):
+                close()
+
+    threading.Thread(target=pump, name="aicmo-progress", daemon=True).start()
+    try:
+        while True:
+            try:
+                what, value = box.get(timeout=every)
+            except queue.Empty:
+                yield None
+                continue
+            if what == "error":
+                raise value
+            if what == "end":
+                return
+            yield value
+    finally:
+        stop.set()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -134,57 +252,63 @@ def _on_brief_upload() -> None:
     try:
         text = documents.read_upload(uploaded.name, uploaded.getvalue())
     except documents.DocumentError as exc:
-        st.session_state[K_UPLOAD_MSG] = ("error", str(exc))
+        say(K_UPLOAD_MSG, "error", str(exc))
         return
     st.session_state[K_RAW] = text
-    st.session_state[K_UPLOAD_MSG] = (
+    say(
+        K_UPLOAD_MSG,
         "success",
         f"Read {len(text):,} characters from {uploaded.name} into the brief text below.",
     )
 
 
-def _rating_failure(exc: GatewayError, result: GenerateResult | None, what: str) -> tuple[str, str]:
-    """What to say when rating `what` ("the report", "this section") failed."""
+def _rating_failure(
+    exc: GatewayError, result: gpb.GenerateReportResponse | None, what: str
+) -> tuple[str, str, str]:
+    """What to say when rating `what` ("the report", "this section") failed: level, text, detail."""
     if exc.kind != "not_found":
-        return ("error", str(exc))
-    state = result.learning_state if result is not None else ""
-    if state == LEARNING_STATE_QUEUED:
+        return ("error", str(exc), exc.detail)
+    state = result.learning_state if result is not None else gpb.LEARNING_STATE_UNSPECIFIED
+    if state == gpb.LEARNING_STATE_QUEUED:
         return (
             "warning",
             "This report is still waiting to be learned: the memory service was not reachable when it was "
             "written, so it is queued and will be learned when the memory service is back. Try rating "
             f"{what} again in a moment. (If it stays like this, see “Learning queue” in the Learn tab.)",
+            exc.detail,
         )
-    if state == LEARNING_STATE_RECORDED:
+    if state == gpb.LEARNING_STATE_RECORDED:
         return (
             "warning",
             f"{what[:1].upper()}{what[1:]} is no longer in memory: it was deleted, or its client was "
             "forgotten, so there is nothing to rate.",
+            exc.detail,
         )
     return (
         "warning",
         f"{what[:1].upper()}{what[1:]} is not in memory (yet): it may still be waiting to be learned, or it "
         "was deleted. Try again in a moment.",
+        exc.detail,
     )
 
 
-def _client_words(request: GenerateRequest | None) -> str:
+def _client_words(request: gpb.GenerateReportRequest | None) -> str:
     name = request.client_brief.client_name if request is not None else ""
     return name or "this client"
 
 
 def _on_rate_report() -> None:
-    result = get_obj(K_RESULT, GenerateResult)
+    result = get_obj(K_RESULT, gpb.GenerateReportResponse)
     if result is None or not result.learned_item_id:
         return
-    request = get_obj(K_REQUEST, GenerateRequest)
-    rating = get_state(K_RATE_CHOICE, "gold")
+    request = get_obj(K_REQUEST, gpb.GenerateReportRequest)
+    verdict = get_state(K_RATE_CHOICE, mpb.RATING_GOLD)
     note = get_state(K_RATE_NOTE, "").strip()
     client = make_client()
     try:
-        rated = client.rate_item(result.learned_item_id, rating, note)
+        rated = client.rate_item(result.learned_item_id, verdict, note)
     except GatewayError as exc:
-        st.session_state[K_RATE_MSG] = _rating_failure(exc, result, "the report")
+        say(K_RATE_MSG, *_rating_failure(exc, result, "the report"))
         return
     finally:
         client.close()
@@ -195,35 +319,37 @@ def _on_rate_report() -> None:
         how_many = " — 1 item"
     else:
         how_many = ""
-    final = rated.item.rating or rating
-    st.session_state[K_RATE_MSG] = (
+    final = rated.item.verdict or verdict
+    say(
+        K_RATE_MSG,
         "success",
-        f"Rated the whole report {final} ({rating_badge(final)}){how_many}"
+        f"Rated the whole report {VERDICT_WORDS[final]} ({rating_badge(final)}){how_many}"
         + (f", with the note “{note}”" if note else "")
         + f". Later reports for {_client_words(request)} with similar briefs will "
-        + ("lean on it more." if final == "gold" else "lean on it less."),
+        + ("lean on it more." if final == mpb.RATING_GOLD else "lean on it less."),
     )
 
 
 def _on_rate_section(section_id: str, item_id: str, title: str) -> None:
-    result = get_obj(K_RESULT, GenerateResult)
-    rating = get_state(section_key("rating", section_id), "gold")
+    result = get_obj(K_RESULT, gpb.GenerateReportResponse)
+    verdict = get_state(section_key("rating", section_id), mpb.RATING_GOLD)
     note = get_state(section_key("note", section_id), "").strip()
     client = make_client()
     try:
-        rated = client.rate_item(item_id, rating, note)
+        rated = client.rate_item(item_id, verdict, note)
     except GatewayError as exc:
-        st.session_state[section_key("msg", section_id)] = _rating_failure(exc, result, "this section")
+        say(section_key("msg", section_id), *_rating_failure(exc, result, "this section"))
         return
     finally:
         client.close()
-    final = rated.item.rating or rating
-    st.session_state[section_key("msg", section_id)] = (
+    final = rated.item.verdict or verdict
+    say(
+        section_key("msg", section_id),
         "success",
-        f"Rated the section “{title}” {final} ({rating_badge(final)})"
+        f"Rated the section “{title}” {VERDICT_WORDS[final]} ({rating_badge(final)})"
         + (f", with the note “{note}”" if note else "")
         + ". Later sections like it will "
-        + ("lean on it more." if final == "gold" else "lean on it less."),
+        + ("lean on it more." if final == mpb.RATING_GOLD else "lean on it less."),
     )
 
 
@@ -231,22 +357,10 @@ def _on_rate_section(section_id: str, item_id: str, title: str) -> None:
 # Rendering.
 
 
-def _load_packages(client: GatewayClient) -> tuple[list[Package], GatewayError | None]:
-    cached: list[Package] = get_state(K_PACKAGES_CACHE, [])
-    if cached:
-        return cached, None
-    try:
-        packages = client.list_packages()
-    except GatewayError as exc:
-        return [], exc
-    st.session_state[K_PACKAGES_CACHE] = packages
-    return packages, None
-
-
 def render(client: GatewayClient) -> None:
     st.subheader("Client brief")
     _render_upload()
-    packages, packages_error = _load_packages(client)
+    packages, packages_error = load_packages(client)
     package = _render_package_select(packages, packages_error)
     submitted = _render_brief_form()
     progress_area = st.container()
@@ -254,23 +368,29 @@ def render(client: GatewayClient) -> None:
     if submitted and not problem and package is None:
         problem = str(packages_error) if packages_error else "Choose a package to generate a report."
     if brief is not None and package is not None and not problem:
-        request = GenerateRequest(
+        request = gpb.GenerateReportRequest(
             client_brief=brief,
             package_key=package.key,
-            stage="draft",
+            report_stage=gpb.REPORT_STAGE_DRAFT,
             use_learning=get_state(K_USE_LEARNING, True),
         )
         _run_generation(client, request, progress_area)
     else:
         if problem:
             st.session_state[K_ERROR] = problem
+            st.session_state[K_ERROR_DETAIL] = ""
         _render_last_progress(progress_area)
+    _render_error()
+    result = get_obj(K_RESULT, gpb.GenerateReportResponse)
+    if result is not None:
+        _render_result(client, result)
+
+
+def _render_error() -> None:
     error = get_state(K_ERROR, "")
     if error:
         st.error(error, icon=":material/error:")
-    result = get_obj(K_RESULT, GenerateResult)
-    if result is not None:
-        _render_result(client, result)
+        technical_details(get_state(K_ERROR_DETAIL, ""))
 
 
 def _render_upload() -> None:
@@ -281,13 +401,10 @@ def _render_upload() -> None:
         on_change=_on_brief_upload,
         max_upload_size=documents.MAX_UPLOAD_MB,
     )
-    message = st.session_state.get(K_UPLOAD_MSG)
-    if isinstance(message, tuple) and len(message) == 2:
-        level, text = message
-        (st.error if level == "error" else st.success)(str(text))
+    show_message(K_UPLOAD_MSG)
 
 
-def _render_package_select(packages: list[Package], error: GatewayError | None) -> Package | None:
+def _render_package_select(packages: list[gpb.Package], error: GatewayError | None) -> gpb.Package | None:
     if error is not None:
         show_error(error, "The package list")
     by_key = {p.key: p for p in packages}
@@ -302,7 +419,7 @@ def _render_package_select(packages: list[Package], error: GatewayError | None) 
             f"{by_key[key].label} — {by_key[key].section_count} sections" if key in by_key else str(key)
         ),
         key=K_PACKAGE,
-        placeholder="No packages (the gateway is not answering)" if not keys else "Choose a package",
+        placeholder="No packages (AICMO is not answering)" if not keys else "Choose a package",
         help="Choosing a package turns on every agency-grade service (plan, blueprint, calendar, creatives).",
     )
     package = by_key.get(str(chosen)) if chosen is not None else None
@@ -362,7 +479,7 @@ def _render_brief_form() -> bool:
         return st.form_submit_button("Generate report", type="primary", key=K_SUBMIT)
 
 
-def _brief_from_state() -> tuple[ClientBrief, str]:
+def _brief_from_state() -> tuple[gpb.ClientBrief, str]:
     """The brief from the form's state, and a problem to show instead of generating ("" if none)."""
 
     def text(key: str) -> str:
@@ -372,7 +489,7 @@ def _brief_from_state() -> tuple[ClientBrief, str]:
     if industry == OTHER_INDUSTRY:
         industry = text(K_INDUSTRY_OTHER)
     launch = st.session_state.get(K_LAUNCH)
-    brief = ClientBrief(
+    brief = gpb.ClientBrief(
         client_name=text(K_CLIENT),
         brand_name=text(K_BRAND),
         product_service=text(K_PRODUCT),
@@ -409,59 +526,53 @@ def _render_done_list(progress: Progress) -> None:
         st.markdown(_done_lines(progress.done) or "No section was completed.")
 
 
-def _run_generation(client: GatewayClient, request: GenerateRequest, area: DeltaGenerator) -> None:
-    """Streams one generation into `area`: a progress bar, and the section names as they complete."""
+def _run_generation(client: GatewayClient, request: gpb.GenerateReportRequest, area: DeltaGenerator) -> None:
+    """Streams one generation into `area`: a progress bar that says what is happening and for how long, and
+    the section names as they complete."""
     st.session_state[K_ERROR] = ""
-    progress = Progress(label="Sending the brief to AICMO…")
+    st.session_state[K_ERROR_DETAIL] = ""
+    progress = Progress(learning=uses_learning(request))
+    progress.label = progress_label(progress)
     st.session_state[K_PROGRESS] = progress
     started_at = time.monotonic()
     with area:
         bar = st.progress(0.0, text=progress.label)
         done_box = st.empty()
     try:
-        for event in client.stream_generate_report(request):
-            if isinstance(event, StreamStarted):
-                progress.total = len(event.sections)
-                progress.report_id = event.report_id
-                progress.label = f"Writing {progress.total} sections of {event.package_label}…"
-                bar.progress(0.0, text=progress.label)
-            elif isinstance(event, SectionCompleted):
-                progress.total = event.total or progress.total
-                progress.done.append(event.section.title)
-                fraction = min(event.index / progress.total, 1.0) if progress.total else 0.0
-                progress.label = f"{event.index}/{progress.total} sections · {event.section.title}"
-                bar.progress(fraction, text=progress.label)
+        for event in with_ticks(client.stream_generate_report(request), TICK_SECONDS):
+            elapsed = time.monotonic() - started_at
+            if event is None:
+                tick(progress, elapsed)
+                bar.progress(progress.fraction, text=progress.label)
+                continue
+            advance(progress, event, elapsed)
+            bar.progress(progress.fraction, text=progress.label)
+            kind = event.WhichOneof("event")
+            if kind == "section_completed":
                 done_box.markdown(_done_lines(progress.done))
-            elif isinstance(event, StreamCompleted):
-                result = event.result
-                elapsed = time.monotonic() - started_at
-                progress.state = "complete"
-                progress.label = f"Report ready: {len(result.sections)} sections in {elapsed:.1f} s"
-                bar.progress(1.0, text=progress.label)
+            elif kind == "completed":
                 with done_box.container():
                     _render_done_list(progress)
-                st.session_state[K_RESULT] = result
+                st.session_state[K_RESULT] = event.completed
                 st.session_state[K_REQUEST] = request
                 st.session_state[K_RATE_MSG] = None
     except GatewayError as exc:
         progress.state = "error"
-        progress.label = (
-            f"Stopped after {len(progress.done)} of {progress.total} sections"
-            if progress.total
-            else "The report was not started"
-        )
-        bar.progress(len(progress.done) / progress.total if progress.total else 0.0, text=progress.label)
+        progress.elapsed = time.monotonic() - started_at
+        progress.label = progress_label(progress)
+        bar.progress(progress.fraction, text=progress.label)
         with done_box.container():
             if progress.done:
                 _render_done_list(progress)
         st.session_state[K_ERROR] = str(exc)
+        st.session_state[K_ERROR_DETAIL] = exc.detail
 
 
 def _render_last_progress(area: DeltaGenerator) -> None:
     progress = get_obj(K_PROGRESS, Progress)
     if progress is None or not progress.label:
         return
-    if progress.state == "running":
+    if progress.state not in ("complete", "error"):
         # A rerun while streaming (the operator used the page) stops the live view; the server goes on.
         progress.state = "error"
         progress.label = f"Live view stopped after {len(progress.done)} of {progress.total} sections"
@@ -470,13 +581,9 @@ def _render_last_progress(area: DeltaGenerator) -> None:
             "AICMO still finishes and learns that report (see the Learn tab); generate again to see a "
             "report here."
         )
+        st.session_state[K_ERROR_DETAIL] = ""
     with area:
-        fraction = (
-            1.0
-            if progress.state == "complete"
-            else (len(progress.done) / progress.total if progress.total else 0.0)
-        )
-        st.progress(min(fraction, 1.0), text=progress.label)
+        st.progress(min(progress.fraction, 1.0), text=progress.label)
         if progress.done:
             _render_done_list(progress)
 
@@ -519,26 +626,29 @@ def _docx_bytes(markdown: str, cover: _Deliverable) -> bytes:
     )
 
 
-def _render_result(client: GatewayClient, result: GenerateResult) -> None:
-    request = get_obj(K_REQUEST, GenerateRequest)
-    brief = request.client_brief if request else ClientBrief(client_name="", brand_name="")
+def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) -> None:
+    request = get_obj(K_REQUEST, gpb.GenerateReportRequest)
+    brief = request.client_brief if request else gpb.ClientBrief()
     _reset_section_widgets(result)
     st.divider()
-    stage = request.stage if request else "draft"
-    st.caption(
-        f"Generation mode: **{result.generation_mode or 'unknown'}** · stage: {stage} · "
-        f"learning: {result.learning_status or 'unknown'} · {format_timings(result.timings)} · "
-        f"report id `{result.report_id}`"
-    )
+    total = result.timings.get("total_ms")
+    facts = [
+        f"Written by {mode_words(result.mode)}",
+        REPORT_STAGE_LABELS.get(request.report_stage, "Draft") if request else "",
+        f"learning: {LEARNING_STATE_WORDS.get(result.learning_state, 'not reported')}",
+        f"took {format_ms(total)}" if total else "",
+    ]
+    st.caption(" · ".join(f for f in facts if f))
     _render_learning_state(client, result, request)
     for warning in result.warnings:
         if warning not in result.learning_detail:
             st.warning(warning)
 
     _render_learned_from(result)
+    _render_technical(result)
 
     title = f"{brief.brand_name} — {result.package_label}".strip(" —")
-    stem = f"aicmo-{client_key(brief.brand_name or brief.client_name) or 'report'}-{result.package_key or 'report'}"
+    stem = f"aicmo-{client_key(brief.brand_name or brief.client_name)}-{result.package_key or 'report'}"
     markdown = result.report_markdown
     cover = _Deliverable(
         title=title or "AICMO report",
@@ -581,7 +691,29 @@ def _render_result(client: GatewayClient, result: GenerateResult) -> None:
     _render_rate(result)
 
 
-def _reset_section_widgets(result: GenerateResult) -> None:
+def _render_technical(result: gpb.GenerateReportResponse) -> None:
+    """The report's ids, states, timings and the scores of what informed it, for whoever runs AICMO."""
+    lines = [
+        f"Report id `{result.report_id}`",
+        f"Learned as item `{result.learned_item_id}`" if result.learned_item_id else "",
+        f"Mode {enum_name(gpb.GenerationMode, result.mode)} · "
+        f"{enum_name(gpb.LearningState, result.learning_state)} · "
+        f"{enum_name(gpb.RetrievalState, result.retrieval_state)}",
+        f"Timings: {format_timings(dict(result.timings))}" if result.timings else "",
+    ]
+    seen: set[str] = set()
+    for section in result.sections:
+        for lf in section.learned_from:
+            if lf.item_id not in seen:
+                seen.add(lf.item_id)
+                lines.append(
+                    f"Informed by “{lf.title}” (`{lf.item_id}`): score {lf.score:.2f}, "
+                    f"similarity {lf.similarity:.2f}"
+                )
+    technical_details(*lines, label="Technical details of this report")
+
+
+def _reset_section_widgets(result: gpb.GenerateReportResponse) -> None:
     """Section rating widgets and messages start afresh for each report (before any of them is drawn)."""
     if get_state(K_SECTIONS_FOR, "") == result.report_id:
         return
@@ -590,21 +722,21 @@ def _reset_section_widgets(result: GenerateResult) -> None:
     st.session_state[K_SECTIONS_FOR] = result.report_id
 
 
-def _learning_words(result: GenerateResult, client_name: str) -> tuple[str, str] | None:
+def _learning_words(result: gpb.GenerateReportResponse, client_name: str) -> tuple[str, str] | None:
     """What happened to this report's learning, from learning_state: (level, sentence), or None."""
-    if result.learning_state == LEARNING_STATE_RECORDED:
+    if result.learning_state == gpb.LEARNING_STATE_RECORDED:
         return (
             "success",
             f"Learned: this report and its sections are stored in memory. Later reports for {client_name} "
             "can learn from them, and you can rate them now.",
         )
-    if result.learning_state == LEARNING_STATE_QUEUED:
+    if result.learning_state == gpb.LEARNING_STATE_QUEUED:
         return (
             "warning",
             "Not learned yet: the memory service could not take this report, so it waits in the learning "
             "queue. It will be learned when the memory service is back; rating works once it is learned.",
         )
-    if result.learning_state == LEARNING_STATE_OFF:
+    if result.learning_state == gpb.LEARNING_STATE_OFF:
         return (
             "info",
             "Not learned: learning was turned off for this report, so it was written without past "
@@ -614,7 +746,7 @@ def _learning_words(result: GenerateResult, client_name: str) -> tuple[str, str]
 
 
 def _render_learning_state(
-    client: GatewayClient, result: GenerateResult, request: GenerateRequest | None
+    client: GatewayClient, result: gpb.GenerateReportResponse, request: gpb.GenerateReportRequest | None
 ) -> None:
     """The report's learning and retrieval states in words, and the offer to retry with learning."""
     client_name = _client_words(request)
@@ -622,16 +754,16 @@ def _render_learning_state(
     if said is not None:
         level, text = said
         {"success": st.success, "warning": st.warning}.get(level, st.info)(text)
-    if result.retrieval_state == RETRIEVAL_STATE_OFF and result.learning_state != LEARNING_STATE_OFF:
+    if result.retrieval_state == gpb.RETRIEVAL_STATE_OFF and result.learning_state != gpb.LEARNING_STATE_OFF:
         st.info("This report was written without past learning: looking up past work was turned off.")
-    if result.retrieval_skipped:
+    if retrieval_skipped(result):
         why = RETRIEVAL_SKIPPED_WORDS.get(result.retrieval_state, "past work could not be looked up")
         st.warning(
             f"This report was written without past learning: {why}, so nothing {client_name} or the agency "
             "library learned before shaped it. Retry to write it again with past learning"
             + (
                 " once the memory service is back."
-                if result.retrieval_state == RETRIEVAL_STATE_SKIPPED_UNAVAILABLE
+                if result.retrieval_state == gpb.RETRIEVAL_STATE_SKIPPED_UNAVAILABLE
                 else "."
             ),
             icon=":material/history_toggle_off:",
@@ -641,7 +773,11 @@ def _render_learning_state(
                 st.session_state[K_ERROR] = "Generate a report first."
             else:
                 # The same brief, package and stage, with learning on; a new report (and report id).
-                _regenerate(client, dataclasses.replace(request, use_learning=True, report_id=""))
+                retry = gpb.GenerateReportRequest()
+                retry.CopyFrom(request)
+                retry.use_learning = True
+                retry.report_id = ""
+                _regenerate(client, retry)
     if result.learning_detail:
         st.caption(f"Learning detail from AICMO: {result.learning_detail}")
 
@@ -649,7 +785,7 @@ def _render_learning_state(
 _SECTION_HEADING = re.compile(r"^## ", re.MULTILINE)
 
 
-def _render_report(result: GenerateResult) -> None:
+def _render_report(result: gpb.GenerateReportResponse) -> None:
     """The report as the client gets it, section by section, each with its rating control below it."""
     markdown = result.report_markdown
     first = _SECTION_HEADING.search(markdown)
@@ -670,15 +806,16 @@ def _render_report(result: GenerateResult) -> None:
             _render_section_rating(section)
 
 
-def _rateable(result: GenerateResult, section: ReportSection) -> bool:
-    return bool(section.learned_item_id) and result.learning_state != LEARNING_STATE_OFF
+def _rateable(result: gpb.GenerateReportResponse, section: gpb.ReportSection) -> bool:
+    return bool(section.learned_item_id) and result.learning_state != gpb.LEARNING_STATE_OFF
 
 
-def _render_section_rating(section: ReportSection) -> None:
+def _render_section_rating(section: gpb.ReportSection) -> None:
     with st.popover("Rate this section", icon=":material/star_rate:"):
         st.radio(
             f"Rating for “{section.title}”",
-            options=["gold", "weak"],
+            options=list(RATINGS),
+            format_func=lambda verdict: VERDICT_WORDS.get(verdict, str(verdict)),
             key=section_key("rating", section.id),
             horizontal=True,
         )
@@ -693,43 +830,30 @@ def _render_section_rating(section: ReportSection) -> None:
             on_click=_on_rate_section,
             args=(section.id, section.learned_item_id, section.title),
         )
-    _show_message(section_key("msg", section.id))
+    show_message(section_key("msg", section.id))
 
 
-def _show_message(key: str) -> None:
-    message = st.session_state.get(key)
-    if isinstance(message, tuple) and len(message) == 2:
-        level, text = message
-        {"success": st.success, "warning": st.warning, "info": st.info}.get(str(level), st.error)(str(text))
-
-
-def _regenerate(client: GatewayClient, request: GenerateRequest) -> None:
+def _regenerate(client: GatewayClient, request: gpb.GenerateReportRequest) -> None:
     """Generates again from a button in the result (refine, retry), then shows the new report."""
     _run_generation(client, request, st.container())
-    error = get_state(K_ERROR, "")
-    if error:
-        st.error(error, icon=":material/error:")
+    if get_state(K_ERROR, ""):
+        _render_error()
     else:
         st.rerun()
 
 
-def _learned_from_line(lf: LearnedFrom) -> str:
+def _learned_from_line(lf: gpb.LearnedFrom) -> str:
     where = SOURCE_WORDS.get(lf.source, "")
-    facts = [
-        f"from {where}" if where else "",
-        lf.kind or "item",
-        rating_badge(lf.rating),
-        f"score {lf.score:.2f}" + (f" (similarity {lf.similarity:.2f})" if lf.similarity else ""),
-    ]
-    return f"- {lf.title or lf.item_id} — " + ", ".join(f for f in facts if f) + f" (`{lf.item_id}`)"
+    facts = [f"from {where}" if where else "", kind_label(lf.kind), rating_badge(lf.verdict)]
+    return f"- {lf.title or 'an untitled item'} — " + ", ".join(f for f in facts if f)
 
 
-def _render_learned_from(result: GenerateResult) -> None:
+def _render_learned_from(result: gpb.GenerateReportResponse) -> None:
     """Provenance for the operator (what informed each section, revision notes); never in the report."""
     used = [s for s in result.sections if s.learned_from]
     revised = [s for s in result.sections if s.revision_notes]
     count = len({lf.item_id for s in used for lf in s.learned_from})
-    if result.retrieval_skipped:
+    if retrieval_skipped(result):
         label = "Learned from: nothing — this report was written without past learning"
     else:
         label = (
@@ -745,7 +869,7 @@ def _render_learned_from(result: GenerateResult) -> None:
                 "No past items informed this report: memory had nothing similar enough yet, or learning was off."
             )
             return
-        sources: dict[str, set[str]] = {}
+        sources: dict[int, set[str]] = {}
         for section in used:
             for lf in section.learned_from:
                 sources.setdefault(lf.source, set()).add(lf.item_id)
@@ -770,7 +894,7 @@ def _render_learned_from(result: GenerateResult) -> None:
         st.markdown("\n".join(lines))
 
 
-def _render_refine(client: GatewayClient, result: GenerateResult) -> None:
+def _render_refine(client: GatewayClient, result: gpb.GenerateReportResponse) -> None:
     st.markdown("#### Refine")
     st.text_area(
         "Feedback for the next draft",
@@ -778,28 +902,28 @@ def _render_refine(client: GatewayClient, result: GenerateResult) -> None:
         placeholder="e.g. Make the tone more premium and add a loyalty programme.",
     )
     if st.button("Regenerate with feedback", key=K_REFINE):
-        request = get_obj(K_REQUEST, GenerateRequest)
+        request = get_obj(K_REQUEST, gpb.GenerateReportRequest)
         feedback = get_state(K_FEEDBACK, "").strip()
         if request is None:
             st.session_state[K_ERROR] = "Generate a report first."
         elif not feedback:
             st.warning("Write some feedback first: it tells AICMO what to change.")
         else:
-            refine = GenerateRequest(
+            refine = gpb.GenerateReportRequest(
                 client_brief=request.client_brief,
                 package_key=result.package_key or request.package_key,
-                stage="refine",
+                report_stage=gpb.REPORT_STAGE_REFINE,
                 feedback=feedback,
                 previous_draft=result.report_markdown,
-                use_learning=request.use_learning,
+                use_learning=uses_learning(request),
             )
             _regenerate(client, refine)
 
 
-def _render_rate(result: GenerateResult) -> None:
+def _render_rate(result: gpb.GenerateReportResponse) -> None:
     st.markdown("#### Rate this report")
     if not result.learned_item_id:
-        if result.learning_state == LEARNING_STATE_OFF:
+        if result.learning_state == gpb.LEARNING_STATE_OFF:
             st.caption(
                 "Learning was off for this report, so it is not in memory and there is nothing to rate."
             )
@@ -814,7 +938,13 @@ def _render_rate(result: GenerateResult) -> None:
         "section” under it in the report."
     )
     cols = st.columns([1, 3, 1], vertical_alignment="bottom")
-    cols[0].radio("Rating", options=["gold", "weak"], key=K_RATE_CHOICE, horizontal=True)
+    cols[0].radio(
+        "Rating",
+        options=list(RATINGS),
+        format_func=lambda verdict: VERDICT_WORDS.get(verdict, str(verdict)),
+        key=K_RATE_CHOICE,
+        horizontal=True,
+    )
     cols[1].text_input("Note (optional)", key=K_RATE_NOTE, placeholder="Why is it gold or weak?")
     cols[2].button("Rate report", key="gen_rate_submit", on_click=_on_rate_report)
-    _show_message(K_RATE_MSG)
+    show_message(K_RATE_MSG)

@@ -4,26 +4,43 @@ examples, forget a client (and see who was forgotten), and the generator's learn
 from __future__ import annotations
 
 import functools
-import re
+import json
 from typing import Any
 
 import streamlit as st
+from google.protobuf import json_format
 
+from services.common.client_ids import client_key
 from ui import documents
-from ui.api import (
-    SCOPE_AGENCY,
-    SCOPE_CLIENT,
-    GatewayClient,
-    GatewayError,
-    ItemPage,
-    LearningBatch,
-    LearningItem,
-    SearchHit,
-    client_key,
+from ui.api import GatewayClient, GatewayError
+from ui.common import (
+    all_sections,
+    get_obj,
+    get_state,
+    load_packages,
+    make_client,
+    say,
+    say_error,
+    show_error,
+    show_message,
+    technical_details,
 )
-from ui.common import format_time, get_obj, get_state, make_client, rating_badge, scope_label, show_error
+from ui.contract import gpb, mpb
+from ui.labels import (
+    KIND_LABELS,
+    PER_RATING_KEYS,
+    UPLOAD_KINDS,
+    format_time,
+    is_shared,
+    item_client,
+    item_labels,
+    item_stage,
+    kind_label,
+    plain_preview,
+    rating_badge,
+    scope_label,
+)
 
-COMMON_KINDS = ("full_report", "report_section", "uploaded_example")
 ALL_KINDS = "All kinds"
 
 K_KIND = "learn_kind"
@@ -38,7 +55,6 @@ K_SEARCH_RESULTS = "learn_search_results"
 K_SEARCH_MSG = "learn_search_message"
 K_OPEN = "learn_open_id"
 K_TABLE_IDS = "learn_table_ids"
-K_SEARCH_IDS = "learn_search_ids"
 K_KNOWN_KINDS = "learn_known_kinds"
 K_RATE_CHOICE = "learn_rate_choice"
 K_RATE_NOTE = "learn_rate_note"
@@ -48,6 +64,7 @@ K_CONFIRM_SHARE = "learn_confirm_share"
 K_ITEM_MSG = "learn_item_message"
 K_UPLOAD_FILE = "learn_upload_file"
 K_UPLOAD_KIND = "learn_upload_kind"
+K_UPLOAD_SECTION = "learn_upload_section"
 K_UPLOAD_TITLE = "learn_upload_title"
 K_UPLOAD_CLIENT = "learn_upload_client"
 K_UPLOAD_INDUSTRY = "learn_upload_industry"
@@ -61,41 +78,38 @@ K_FORGET_MSG = "learn_forget_message"
 K_QUEUE_MSG = "learn_queue_message"
 K_CONFIRM_DROP = "learn_queue_confirm_drop"
 
-RATING_OPTIONS = ("gold", "weak", "clear")
-
-# The upload form's scope choice: "auto" follows the memory service's rule.
-SCOPE_AUTO = "auto"
-UPLOAD_SCOPE_OPTIONS = (SCOPE_AUTO, SCOPE_CLIENT, SCOPE_AGENCY)
-UPLOAD_SCOPE_WORDS = {
-    SCOPE_AUTO: "Automatic: the client's own when a client is given, else the agency library",
-    SCOPE_CLIENT: "Only this client's reports",
-    SCOPE_AGENCY: "The agency library (any client's reports)",
+RATING_OPTIONS = (mpb.RATING_GOLD, mpb.RATING_WEAK, mpb.RATING_UNSPECIFIED)
+RATING_CHOICE_WORDS = {
+    mpb.RATING_GOLD: "gold",
+    mpb.RATING_WEAK: "weak",
+    mpb.RATING_UNSPECIFIED: "clear rating",
 }
 
+# The upload form's scope choice: SCOPE_UNSPECIFIED ("automatic") follows the memory service's rule.
+UPLOAD_SCOPE_OPTIONS = (mpb.SCOPE_UNSPECIFIED, mpb.SCOPE_CLIENT, mpb.SCOPE_AGENCY)
+UPLOAD_SCOPE_WORDS = {
+    mpb.SCOPE_UNSPECIFIED: "Automatic: the client's own when a client is given, else the agency library",
+    mpb.SCOPE_CLIENT: "Only this client's reports",
+    mpb.SCOPE_AGENCY: "The agency library (any client's reports)",
+}
+# An upload's section choice meaning "no particular section".
+ANY_SECTION = ""
 
-def upload_scope(choice: str, client_id: str) -> str:
-    """The scope an upload is recorded with: the choice, or for "auto" the client's own when there is a
-    client, else the agency library."""
-    if choice in (SCOPE_CLIENT, SCOPE_AGENCY):
+SOURCE_WORDS = {"generator": "written by AICMO", "upload": "uploaded", "api": "added through the API"}
+
+
+def upload_scope(choice: mpb.Scope.ValueType, client_id: str) -> mpb.Scope.ValueType:
+    """The scope an upload is recorded with: the choice, or for "automatic" the client's own when there is
+    a client, else the agency library."""
+    if choice in (mpb.SCOPE_CLIENT, mpb.SCOPE_AGENCY):
         return choice
-    return SCOPE_CLIENT if client_id else SCOPE_AGENCY
+    return mpb.SCOPE_CLIENT if client_id else mpb.SCOPE_AGENCY
 
 
-def _scope_words(scope: str, client_id: str) -> str:
-    if scope == SCOPE_AGENCY:
+def _scope_words(scope: mpb.Scope.ValueType, client_id: str) -> str:
+    if scope == mpb.SCOPE_AGENCY:
         return "the agency library (any client's reports may learn from it)"
     return f"client `{client_id}` only (only that client's reports learn from it)"
-
-
-def _say(key: str, level: str, text: str) -> None:
-    st.session_state[key] = (level, text)
-
-
-def _show_message(key: str) -> None:
-    message = st.session_state.get(key)
-    if isinstance(message, tuple) and len(message) == 2:
-        level, text = message
-        {"success": st.success, "info": st.info, "warning": st.warning}.get(str(level), st.error)(str(text))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -133,20 +147,24 @@ def _open_selected_row(table_key: str, ids_key: str) -> None:
 def _on_search() -> None:
     query = get_state(K_SEARCH_QUERY, "").strip()
     if not query:
-        _say(K_SEARCH_MSG, "warning", "Type something to search for.")
+        say(K_SEARCH_MSG, "warning", "Type something to search for.")
         st.session_state[K_SEARCH_RESULTS] = []
         return
     selected: list[Any] = get_state(K_SEARCH_KINDS, [])
-    kinds = [str(k) for k in selected]
     typed_client = get_state(K_SEARCH_FOR_CLIENT, "").strip()
     for_client = client_key(typed_client) if typed_client else ""
     client = make_client()
     try:
         found = client.search(
-            query, top_k=int(get_state(K_SEARCH_TOP_K, 5)), kinds=kinds, for_client_id=for_client
+            mpb.SearchItemsRequest(
+                query=query,
+                top_k=int(get_state(K_SEARCH_TOP_K, 5)),
+                kinds=[str(k) for k in selected],
+                for_client_id=for_client,
+            )
         )
     except GatewayError as exc:
-        _say(K_SEARCH_MSG, "error", str(exc))
+        say_error(K_SEARCH_MSG, exc)
         return
     finally:
         client.close()
@@ -157,54 +175,53 @@ def _on_search() -> None:
             f", as a report for `{for_client}` would see them (that client's own items and the agency "
             "library)"
         )
-    note += f" (embedding model {found.embedding_model})" if found.embedding_model else ""
+    detail = f"Embedding model: {found.embedding_model}" if found.embedding_model else ""
     if found.warnings:
-        _say(K_SEARCH_MSG, "warning", note + ". " + " ".join(found.warnings))
+        say(K_SEARCH_MSG, "warning", note + ". " + " ".join(found.warnings), detail)
     else:
-        _say(K_SEARCH_MSG, "info", note + ".")
+        say(K_SEARCH_MSG, "info", note + ".", detail)
 
 
 def _on_rate_item(item_id: str) -> None:
-    choice = get_state(K_RATE_CHOICE, "gold")
-    rating = "" if choice == "clear" else choice
+    verdict = get_state(K_RATE_CHOICE, mpb.RATING_GOLD)
     note = get_state(K_RATE_NOTE, "").strip()
     client = make_client()
     try:
-        rated = client.rate_item(item_id, rating, note)
+        rated = client.rate_item(item_id, verdict, note)
     except GatewayError as exc:
-        _say(K_ITEM_MSG, "error", str(exc))
+        say_error(K_ITEM_MSG, exc)
         return
     finally:
         client.close()
     item = rated.item
     sections = rated.rated_count - 1
-    _say(
+    say(
         K_ITEM_MSG,
         "success",
-        f"Saved: “{item.title}” is now {rating_badge(item.rating)}"
+        f"Saved: “{item.title}” is now {rating_badge(item.verdict)}"
         + (f" — {item.rating_note}" if item.rating_note else "")
         + (f" (its {sections} section{'s' if sections != 1 else ''} too)" if sections > 0 else ""),
     )
 
 
-def _set_scope(item_id: str, scope: str) -> None:
+def _set_scope(item_id: str, scope: mpb.Scope.ValueType) -> None:
     client = make_client()
     try:
         item = client.set_item_scope(item_id, scope)
     except GatewayError as exc:
-        _say(K_ITEM_MSG, "error", str(exc))
+        say_error(K_ITEM_MSG, exc)
         return
     finally:
         client.close()
     st.session_state[K_CONFIRM_SHARE] = ""
-    if item.shared:
-        _say(
+    if is_shared(item):
+        say(
             K_ITEM_MSG,
             "success",
             f"Shared “{item.title}” with the agency library: reports for any client may now learn from it.",
         )
     else:
-        _say(
+        say(
             K_ITEM_MSG,
             "success",
             f"“{item.title}” is kept to client `{item.client_id}` again: only that client's reports learn "
@@ -219,11 +236,11 @@ def _on_toggle_share(item_id: str) -> None:
         st.session_state[K_ITEM_MSG] = None
     else:
         st.session_state[K_CONFIRM_SHARE] = ""
-        _set_scope(item_id, SCOPE_CLIENT)
+        _set_scope(item_id, mpb.SCOPE_CLIENT)
 
 
 def _on_confirm_share(item_id: str) -> None:
-    _set_scope(item_id, SCOPE_AGENCY)
+    _set_scope(item_id, mpb.SCOPE_AGENCY)
 
 
 def _on_cancel_share() -> None:
@@ -243,32 +260,36 @@ def _on_delete_item(item_id: str, title: str) -> None:
     try:
         client.delete_item(item_id)
     except GatewayError as exc:
-        _say(K_ITEM_MSG, "error", str(exc))
+        say_error(K_ITEM_MSG, exc)
         return
     finally:
         client.close()
     st.session_state[K_CONFIRM_DELETE] = ""
     st.session_state[K_OPEN] = ""
-    results: list[SearchHit] = get_state(K_SEARCH_RESULTS, [])
+    results: list[mpb.SearchResult] = get_state(K_SEARCH_RESULTS, [])
     st.session_state[K_SEARCH_RESULTS] = [hit for hit in results if hit.item.id != item_id]
-    _say(K_ITEM_MSG, "success", f"Deleted “{title}” ({item_id}). It will no longer inform reports.")
+    say(
+        K_ITEM_MSG, "success", f"Deleted “{title}”. It will no longer inform reports.", f"Item id `{item_id}`"
+    )
 
 
 def _forget_target() -> str:
     typed = get_state(K_FORGET_INPUT, "").strip()
+    if not typed:
+        return ""
     return typed if get_state(K_FORGET_EXACT, False) else client_key(typed)
 
 
 def _on_count_forget() -> None:
     client_id = _forget_target()
     if not client_id:
-        _say(K_FORGET_MSG, "warning", "Type a client name or client id first.")
+        say(K_FORGET_MSG, "warning", "Type a client name or client id first.")
         return
     client = make_client()
     try:
-        page = client.list_items(client_id=client_id, page_size=1)
+        page = client.list_items(mpb.ListItemsRequest(client_id=client_id, page_size=1))
     except GatewayError as exc:
-        _say(K_FORGET_MSG, "error", str(exc))
+        say_error(K_FORGET_MSG, exc)
         return
     finally:
         client.close()
@@ -285,18 +306,18 @@ def _on_forget(client_id: str) -> None:
     try:
         result = client.forget_client(client_id)
     except GatewayError as exc:
-        _say(K_FORGET_MSG, "error", str(exc))
+        say_error(K_FORGET_MSG, exc)
         return
     finally:
         client.close()
     st.session_state[K_FORGET_PENDING] = None
-    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.per_kind.items()))
-    when = f" at {format_time(result.forget_time)}" if result.forget_time else ""
-    _say(
+    kinds = ", ".join(f"{kind_label(kind).lower()}: {n}" for kind, n in sorted(result.per_kind.items()))
+    when = format_time(result.forget_time)
+    say(
         K_FORGET_MSG,
         "success",
-        f"Forgot client `{result.client_id}`{when}: deleted {result.deleted_count} item"
-        f"{'s' if result.deleted_count != 1 else ''}"
+        f"Forgot client `{result.client_id}`{f' at {when}' if when else ''}: deleted {result.deleted_count} "
+        f"item{'s' if result.deleted_count != 1 else ''}"
         + (f" ({kinds})." if kinds else ".")
         + " Anything still on its way for this client (a report being written, a queued batch) is "
         "discarded when it arrives.",
@@ -308,16 +329,16 @@ def _on_replay(name: str, title: str) -> None:
     try:
         replayed = client.replay_learning_batch(name)
     except GatewayError as exc:
-        _say(K_QUEUE_MSG, "error", str(exc))
+        say_error(K_QUEUE_MSG, exc)
         return
     finally:
         client.close()
     if replayed.delivered:
-        _say(K_QUEUE_MSG, "success", f"Delivered: “{title}” is learned now.")
+        say(K_QUEUE_MSG, "success", f"Delivered: “{title}” is learned now.")
         return
-    where = "set aside" if replayed.batch.set_aside else "in the queue"
+    where = "set aside" if replayed.batch.state == gpb.QUEUE_STATE_SET_ASIDE else "in the queue"
     why = replayed.batch.reason or "the memory service did not take it"
-    _say(K_QUEUE_MSG, "warning", f"“{title}” was not delivered: {why}. It stays {where}.")
+    say(K_QUEUE_MSG, "warning", f"“{title}” was not delivered: {why}. It stays {where}.")
 
 
 def _on_ask_drop(name: str) -> None:
@@ -333,12 +354,12 @@ def _on_drop(name: str, title: str) -> None:
     try:
         client.drop_learning_batch(name)
     except GatewayError as exc:
-        _say(K_QUEUE_MSG, "error", str(exc))
+        say_error(K_QUEUE_MSG, exc)
         return
     finally:
         client.close()
     st.session_state[K_CONFIRM_DROP] = ""
-    _say(
+    say(
         K_QUEUE_MSG, "success", f"Dropped “{title}” from the learning queue: that report will not be learned."
     )
 
@@ -346,75 +367,87 @@ def _on_drop(name: str, title: str) -> None:
 def _on_upload() -> None:
     uploaded = st.session_state.get(K_UPLOAD_FILE)
     if uploaded is None:
-        _say(K_UPLOAD_MSG, "warning", "Choose a file to upload first.")
+        say(K_UPLOAD_MSG, "warning", "Choose a file to upload first.")
         return
     try:
         text = documents.read_upload(uploaded.name, uploaded.getvalue())
     except documents.DocumentError as exc:
-        _say(K_UPLOAD_MSG, "error", str(exc))
+        say(K_UPLOAD_MSG, "error", str(exc))
         return
     if len(text) > documents.MAX_ITEM_CHARS:
-        _say(
+        say(
             K_UPLOAD_MSG,
             "error",
             f"{uploaded.name} has {len(text):,} characters of text; one learned item holds at most "
             f"{documents.MAX_ITEM_CHARS:,}. Split it into smaller files.",
         )
         return
-    kind = re.sub(r"[^a-z0-9_]+", "_", get_state(K_UPLOAD_KIND, "").strip().lower()).strip("_")
+    kind = get_state(K_UPLOAD_KIND, "uploaded_example")
+    kind = kind if kind in UPLOAD_KINDS else "uploaded_example"
+    section = get_state(K_UPLOAD_SECTION, ANY_SECTION)
+    if kind == "report_section" and section == ANY_SECTION:
+        say(
+            K_UPLOAD_MSG,
+            "warning",
+            "Choose the section this is an example of: an example report section always belongs to one.",
+        )
+        return
     client_name = get_state(K_UPLOAD_CLIENT, "").strip()
     client_id = client_key(client_name) if client_name else ""
-    scope = upload_scope(get_state(K_UPLOAD_SCOPE, SCOPE_AUTO), client_id)
-    if scope == SCOPE_CLIENT and not client_id:
-        _say(
+    scope = upload_scope(get_state(K_UPLOAD_SCOPE, mpb.SCOPE_UNSPECIFIED), client_id)
+    if scope == mpb.SCOPE_CLIENT and not client_id:
+        say(
             K_UPLOAD_MSG,
             "warning",
             "Give the client this example belongs to, or choose the agency library: only an example with a "
             "client can be kept to that client.",
         )
         return
-    tags = [t.strip() for t in get_state(K_UPLOAD_TAGS, "").split(",") if t.strip()]
-    title = get_state(K_UPLOAD_TITLE, "").strip() or uploaded.name
+    item = mpb.LearningItem(
+        kind=kind,
+        title=get_state(K_UPLOAD_TITLE, "").strip() or uploaded.name,
+        text=text,
+        client_id=client_id,
+        industry=get_state(K_UPLOAD_INDUSTRY, "").strip(),
+        section_id=section,
+        tags=[t.strip() for t in get_state(K_UPLOAD_TAGS, "").split(",") if t.strip()],
+        source="upload",
+        scope=scope,
+    )
+    item.metadata.update({"file_name": uploaded.name, "client_name": client_name, "characters": len(text)})
     client = make_client()
     try:
-        recorded = client.record_item(
-            kind=kind or "uploaded_example",
-            title=title,
-            text=text,
-            client_id=client_id,
-            industry=get_state(K_UPLOAD_INDUSTRY, "").strip(),
-            tags=tags,
-            metadata={"file_name": uploaded.name, "client_name": client_name, "characters": len(text)},
-            source="upload",
-            scope=scope,
-        )
+        recorded = client.record_item(mpb.RecordItemRequest(item=item))
     except GatewayError as exc:
-        _say(K_UPLOAD_MSG, "error", str(exc))
+        say_error(K_UPLOAD_MSG, exc)
         return
     finally:
         client.close()
-    item = recorded.item
-    if recorded.discarded:
-        _say(
+    stored = recorded.item
+    detail = f"Item id `{stored.id}` · kind `{stored.kind}`" if stored.id else ""
+    if recorded.result == mpb.RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN:
+        say(
             K_UPLOAD_MSG,
             "warning",
             f"Not stored: client `{client_id}` was forgotten while this upload was on its way, so nothing "
             "was learned from it.",
         )
-    elif recorded.created:
-        _say(
+    elif recorded.result == mpb.RECORD_RESULT_CREATED or recorded.created:
+        kept = stored.scope if stored.scope in (mpb.SCOPE_CLIENT, mpb.SCOPE_AGENCY) else scope
+        say(
             K_UPLOAD_MSG,
             "success",
-            f"Learned “{item.title}” as a new {item.kind} for "
-            f"{_scope_words(item.scope if item.scope in (SCOPE_CLIENT, SCOPE_AGENCY) else scope, item.client_id)}"
-            f" ({len(text):,} characters, id {item.id}).",
+            f"Learned “{stored.title}” as a new {kind_label(stored.kind).lower()} for "
+            f"{_scope_words(kept, stored.client_id)} ({len(text):,} characters).",
+            detail,
         )
     else:
-        _say(
+        say(
             K_UPLOAD_MSG,
             "info",
-            f"Already known: “{item.title}” ({item.kind}, id {item.id}, {scope_label(item)}) has the same "
-            "content, so nothing new was stored.",
+            f"Already known: “{stored.title}” ({kind_label(stored.kind).lower()}, {scope_label(stored)}) has "
+            "the same content, so nothing new was stored.",
+            detail,
         )
 
 
@@ -425,12 +458,12 @@ def _on_upload() -> None:
 def render(client: GatewayClient) -> None:
     _render_stats(client)
     st.divider()
-    labels: dict[str, str] = {}
-    _render_browse(client, labels)
-    _render_search(labels)
-    _render_item(client, labels)
+    seen: list[mpb.LearningItem] = []
+    _render_browse(client, seen)
+    _render_search(seen)
+    _render_item(client, seen)
     st.divider()
-    _render_upload()
+    _render_upload(client)
     st.divider()
     _render_forget()
     _render_forgotten(client)
@@ -450,26 +483,30 @@ def _render_stats(client: GatewayClient) -> None:
     st.session_state[K_KNOWN_KINDS] = sorted(summary.per_kind)
     if summary.fake_embeddings:
         st.warning(
-            "Fake (hash) embeddings are in use (AICMO_FAKE_EMBEDDINGS=1): similarity search is not meaningful. "
-            "Unset it and restart to use the real embedding model.",
+            "Search and learning are not meaningful right now: AICMO runs with stand-in embeddings meant "
+            "only for tests. Ask whoever runs AICMO to switch to the real embedding model.",
             icon=":material/warning:",
         )
     for warning in summary.warnings:
         st.warning(warning, icon=":material/warning:")
     cols = st.columns(4)
     cols[0].metric("Items learned", f"{summary.total_items:,}")
-    cols[1].metric("Gold-rated", summary.per_rating.get("gold", 0))
-    cols[2].metric("Weak-rated", summary.per_rating.get("weak", 0))
+    cols[1].metric("Gold-rated", summary.per_rating.get(PER_RATING_KEYS[mpb.RATING_GOLD], 0))
+    cols[2].metric("Weak-rated", summary.per_rating.get(PER_RATING_KEYS[mpb.RATING_WEAK], 0))
     cols[3].metric("Kinds", len(summary.per_kind))
-    st.caption(
-        f"Embedding model: **{summary.embedding_model or 'unknown'}** ({summary.embedding_dimensions} dimensions)"
-        f" · storage: `{summary.storage or 'unknown'}`"
+    technical_details(
+        f"Embedding model: {summary.embedding_model or 'unknown'} ({summary.embedding_dimensions} dimensions)",
+        "Fake (hash) embeddings are in use (AICMO_FAKE_EMBEDDINGS=1): unset it and restart the memory service."
+        if summary.fake_embeddings
+        else "",
+        f"Storage: `{summary.storage or 'unknown'}`",
+        label="Technical details: model and storage",
     )
     charts = st.columns(2)
     with charts[0]:
         st.markdown("**Items per kind**")
         if summary.per_kind:
-            rows = [{"kind": k, "items": n} for k, n in sorted(summary.per_kind.items())]
+            rows = [{"kind": kind_label(k), "items": n} for k, n in sorted(summary.per_kind.items())]
             st.bar_chart(rows, x="kind", y="items", horizontal=True, height=240)
         else:
             st.caption("Nothing learned yet: generate a report or upload an example.")
@@ -482,29 +519,41 @@ def _render_stats(client: GatewayClient) -> None:
             st.caption("No items learned in the last 30 days.")
 
 
-def _render_browse(client: GatewayClient, labels: dict[str, str]) -> None:
+def _kind_options() -> list[str]:
+    return list(dict.fromkeys([*KIND_LABELS, *get_state(K_KNOWN_KINDS, [])]))
+
+
+def _render_browse(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
     st.subheader("Learned items")
     cols = st.columns([2, 2, 1])
-    kinds = list(dict.fromkeys([*COMMON_KINDS, *get_state(K_KNOWN_KINDS, [])]))
-    cols[0].selectbox("Kind", options=[ALL_KINDS, *kinds], key=K_KIND, on_change=_reset_paging)
+    cols[0].selectbox(
+        "Kind",
+        options=[ALL_KINDS, *_kind_options()],
+        format_func=lambda k: k if k == ALL_KINDS else kind_label(k),
+        key=K_KIND,
+        on_change=_reset_paging,
+    )
     cols[1].text_input("Client id (optional)", key=K_CLIENT_FILTER, on_change=_reset_paging)
     cols[2].selectbox(
         "Per page", options=[10, 20, 50, 100], index=1, key=K_PAGE_SIZE, on_change=_reset_paging
     )
     tokens: list[str] = get_state(K_TOKENS, [""]) or [""]
     kind = get_state(K_KIND, ALL_KINDS)
+    size = int(get_state(K_PAGE_SIZE, 20))
     try:
-        page: ItemPage = client.list_items(
-            kind="" if kind == ALL_KINDS else kind,
-            client_id=get_state(K_CLIENT_FILTER, "").strip(),
-            page_size=int(get_state(K_PAGE_SIZE, 20)),
-            page_token=tokens[-1],
+        page = client.list_items(
+            mpb.ListItemsRequest(
+                kind="" if kind == ALL_KINDS else kind,
+                client_id=get_state(K_CLIENT_FILTER, "").strip(),
+                page_size=size,
+                page_token=tokens[-1],
+            )
         )
     except GatewayError as exc:
         show_error(exc, "The item list")
         return
     page_number = len(tokens)
-    first = (page_number - 1) * int(get_state(K_PAGE_SIZE, 20)) + 1
+    first = (page_number - 1) * size + 1
     if page.items:
         st.caption(
             f"Showing {first} to {first + len(page.items) - 1} of {page.total_size} matching items "
@@ -515,6 +564,7 @@ def _render_browse(client: GatewayClient, labels: dict[str, str]) -> None:
             [_row(item) for item in page.items],
             hide_index=True,
             width="stretch",
+            column_config=_COLUMNS,
             key="learn_items_table",
             on_select=functools.partial(_open_selected_row, "learn_items_table", K_TABLE_IDS),
             selection_mode="single-row",
@@ -522,8 +572,7 @@ def _render_browse(client: GatewayClient, labels: dict[str, str]) -> None:
         st.caption("Select a row to open the item below.")
     else:
         st.caption("No learned items match." if page_number == 1 else "No more items.")
-    for item in page.items:
-        labels[item.id] = _label(item)
+    seen.extend(page.items)
     nav = st.columns([1, 1, 4])
     nav[0].button("← Previous", key="learn_prev", disabled=page_number <= 1, on_click=_previous_page)
     nav[1].button(
@@ -535,63 +584,67 @@ def _render_browse(client: GatewayClient, labels: dict[str, str]) -> None:
     )
 
 
-def _row(item: LearningItem) -> dict[str, Any]:
+def _row(item: mpb.LearningItem) -> dict[str, Any]:
+    """One learned item as a table row: enough to tell reports with the same title apart at a glance."""
     return {
-        "title": item.title,
-        "kind": item.kind,
-        "client": item.client_id,
-        "scope": scope_label(item),
-        "rating": item.rating or "",
-        "learned": item.create_time[:19].replace("T", " "),
-        "source": item.source,
-        "id": item.id,
+        "Title": item.title or "(untitled)",
+        "Kind": kind_label(item.kind),
+        "Stage": item_stage(item),
+        "Client": item_client(item),
+        "Learned": format_time(item.create_time, seconds=False),
+        "Preview": plain_preview(item.text),
+        "Rating": rating_badge(item.verdict) if item.verdict else "",
+        "Used for": scope_label(item),
     }
 
 
-def _label(item: LearningItem) -> str:
-    return f"{item.title or '(untitled)'} · {item.kind} · {item.id[:8]}"
+# What tells rows apart gets the room; the other columns fit their content.
+_COLUMNS = {name: st.column_config.TextColumn(width="medium") for name in ("Title", "Client", "Preview")}
 
 
-def _render_search(labels: dict[str, str]) -> None:
+def _render_search(seen: list[mpb.LearningItem]) -> None:
     with st.form("learn_search_form", border=False):
         cols = st.columns([4, 1, 2], vertical_alignment="bottom")
         cols[0].text_input(
             "Search what was learned", key=K_SEARCH_QUERY, placeholder="e.g. loyalty offer for coffee"
         )
         cols[1].number_input("Top", min_value=1, max_value=50, value=5, step=1, key=K_SEARCH_TOP_K)
-        cols[2].multiselect("Kinds", options=list(COMMON_KINDS), key=K_SEARCH_KINDS, placeholder="All kinds")
+        cols[2].multiselect(
+            "Kinds",
+            options=list(KIND_LABELS),
+            format_func=kind_label,
+            key=K_SEARCH_KINDS,
+            placeholder="All kinds",
+        )
         st.text_input(
             "For client (optional): search only what a report for this client may learn from",
             key=K_SEARCH_FOR_CLIENT,
             placeholder="e.g. Northwind Coffee Co. — that client's own items and the agency library",
         )
         st.form_submit_button("Search", key="learn_search_submit", on_click=_on_search)
-    _show_message(K_SEARCH_MSG)
-    results: list[SearchHit] = get_state(K_SEARCH_RESULTS, [])
+    show_message(K_SEARCH_MSG)
+    results: list[mpb.SearchResult] = get_state(K_SEARCH_RESULTS, [])
     if results:
         st.dataframe(
-            [
-                {"score": round(h.score, 3), "similarity": round(h.similarity, 3), **_row(h.item)}
-                for h in results
-            ],
+            [{"Match": f"{max(hit.similarity, 0.0):.0%}", **_row(hit.item)} for hit in results],
             hide_index=True,
             width="stretch",
+            column_config=_COLUMNS,
             key="learn_search_table",
         )
-        for hit in results:
-            labels.setdefault(hit.item.id, _label(hit.item))
+        seen.extend(hit.item for hit in results)
 
 
-def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
+def _render_item(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
     st.markdown("#### Open an item")
-    _show_message(K_ITEM_MSG)
+    show_message(K_ITEM_MSG)
+    labels = item_labels(list({item.id: item for item in seen}.values()))
     current = get_state(K_OPEN, "")
     if current and current not in labels:
-        labels[current] = current
-    options = ["", *labels]
+        labels[current] = "the item opened before"
     st.selectbox(
         "Item",
-        options=options,
+        options=["", *labels],
         key=K_OPEN,
         format_func=lambda item_id: (
             labels.get(item_id, item_id) if item_id else "(choose an item from the list above)"
@@ -607,19 +660,17 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
         return
     with st.container(border=True, key="learn_item_box"):
         st.markdown(
-            f"**{item.title or '(untitled)'}** — {item.kind} · {rating_badge(item.rating)} · "
+            f"**{item.title or '(untitled)'}** — {kind_label(item.kind)} · {rating_badge(item.verdict)} · "
             f"{scope_label(item)}"
         )
+        section = item.section_id.replace("_", " ") if item.section_id else ""
         facts = [
-            f"id `{item.id}`",
-            f"client `{item.client_id}`" if item.client_id else "",
-            f"part of report item `{item.parent_id}`" if item.parent_id else "",
-            f"industry {item.industry}" if item.industry else "",
-            f"package `{item.package_key}`" if item.package_key else "",
-            f"section `{item.section_id}`" if item.section_id else "",
-            f"source {item.source}" if item.source else "",
-            f"learned {format_time(item.create_time)}" if item.create_time else "",
-            f"model {item.embedding_model}" if item.embedding_model else "",
+            item_stage(item),
+            f"client {item_client(item)}" if item_client(item) else "",
+            f"section: {section}" if section else "",
+            f"industry: {item.industry}" if item.industry else "",
+            SOURCE_WORDS.get(item.source, ""),
+            f"learned {format_time(item.create_time)}" if item.HasField("create_time") else "",
         ]
         st.caption(" · ".join(f for f in facts if f))
         if item.tags:
@@ -628,9 +679,19 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
             st.caption(f"Rating note: {item.rating_note}")
         with st.expander("Text", expanded=False):
             st.markdown(item.text)
-        if item.metadata:
-            with st.expander("Metadata", expanded=False):
-                st.json(item.metadata)
+        technical_details(
+            f"id `{item.id}`",
+            f"kind `{item.kind}`",
+            f"client id `{item.client_id}`" if item.client_id else "",
+            f"part of report item `{item.parent_id}`" if item.parent_id else "",
+            f"package `{item.package_key}`" if item.package_key else "",
+            f"section `{item.section_id}`" if item.section_id else "",
+            f"source `{item.source}`" if item.source else "",
+            f"embedding model {item.embedding_model}" if item.embedding_model else "not indexed yet",
+            "metadata `" + json.dumps(json_format.MessageToDict(item.metadata), ensure_ascii=False) + "`"
+            if item.HasField("metadata") and item.metadata.fields
+            else "",
+        )
         _render_share(item)
         cols = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
         cols[0].radio(
@@ -638,7 +699,7 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
             options=list(RATING_OPTIONS),
             key=K_RATE_CHOICE,
             horizontal=True,
-            format_func=lambda r: {"clear": "clear rating"}.get(r, r),
+            format_func=lambda verdict: RATING_CHOICE_WORDS.get(verdict, str(verdict)),
         )
         cols[1].text_input("Note", key=K_RATE_NOTE, placeholder="Why?")
         cols[2].button("Save rating", key="learn_rate_submit", on_click=_on_rate_item, args=(item.id,))
@@ -656,9 +717,10 @@ def _render_item(client: GatewayClient, labels: dict[str, str]) -> None:
             confirm[1].button("Cancel", key="learn_delete_cancel", on_click=_on_cancel_delete)
 
 
-def _render_share(item: LearningItem) -> None:
+def _render_share(item: mpb.LearningItem) -> None:
     """The "Shared with the agency library" control, in step with the item's scope on the server."""
-    st.session_state[K_SHARE] = item.shared
+    shared = is_shared(item)
+    st.session_state[K_SHARE] = shared
     st.toggle(
         "Shared with the agency library",
         key=K_SHARE,
@@ -675,11 +737,11 @@ def _render_share(item: LearningItem) -> None:
         st.caption(
             "This item names no client, so it is in the agency library: any client's report may use it."
         )
-    elif item.shared:
+    elif shared:
         st.caption(f"Reports for any client may learn from it, not only for `{item.client_id}`.")
     else:
         st.caption(f"Only reports for client `{item.client_id}` learn from it.")
-    if get_state(K_CONFIRM_SHARE, "") == item.id and not item.shared:
+    if get_state(K_CONFIRM_SHARE, "") == item.id and not shared:
         st.warning(
             f"Share “{item.title}” with the agency library? Reports for every client, including "
             f"competitors of `{item.client_id}`, may then learn from it and from any names, figures, targets "
@@ -696,48 +758,66 @@ def _render_share(item: LearningItem) -> None:
         confirm[1].button("Cancel", key="learn_share_cancel", on_click=_on_cancel_share)
 
 
-def _render_upload() -> None:
+def _render_upload(client: GatewayClient) -> None:
     st.subheader("Upload reference examples")
     st.caption(
         "Good examples teach AICMO what great looks like: they are embedded and retrieved for similar briefs."
     )
+    packages, error = load_packages(client)
+    sections = all_sections(packages)
+    if get_state(K_UPLOAD_SECTION, ANY_SECTION) not in (ANY_SECTION, *sections):
+        st.session_state[K_UPLOAD_SECTION] = ANY_SECTION
     with st.form("learn_upload_form"):
         st.file_uploader(
             "Example file (.txt, .md, .pdf or .docx)",
             type=list(documents.SUPPORTED_UPLOADS),
             key=K_UPLOAD_FILE,
+            max_upload_size=documents.MAX_UPLOAD_MB,
         )
         cols = st.columns(2)
-        if K_UPLOAD_KIND not in st.session_state:
-            st.session_state[K_UPLOAD_KIND] = "uploaded_example"
-        cols[0].text_input("Kind", key=K_UPLOAD_KIND)
-        cols[1].text_input("Title (optional; defaults to the file name)", key=K_UPLOAD_TITLE)
-        cols[0].text_input("Client (optional)", key=K_UPLOAD_CLIENT, placeholder="e.g. Northwind Coffee Co.")
-        cols[1].text_input("Industry (optional)", key=K_UPLOAD_INDUSTRY)
-        st.text_input(
+        cols[0].selectbox(
+            "Kind",
+            options=list(UPLOAD_KINDS),
+            format_func=kind_label,
+            key=K_UPLOAD_KIND,
+            help=" · ".join(f"{kind_label(k)}: {what}" for k, what in UPLOAD_KINDS.items()),
+        )
+        cols[1].selectbox(
+            "Section it is an example of",
+            options=[ANY_SECTION, *sections],
+            format_func=lambda s: sections.get(s, s) if s else "Any section (informs the overview)",
+            key=K_UPLOAD_SECTION,
+            help="Reports learn from it when they write this section.",
+        )
+        cols[0].text_input("Title (optional; defaults to the file name)", key=K_UPLOAD_TITLE)
+        cols[1].text_input("Client (optional)", key=K_UPLOAD_CLIENT, placeholder="e.g. Northwind Coffee Co.")
+        cols[0].text_input("Industry (optional)", key=K_UPLOAD_INDUSTRY)
+        cols[1].text_input(
             "Tags (comma-separated)", key=K_UPLOAD_TAGS, placeholder="e.g. email, loyalty, gold-standard"
         )
         st.selectbox(
             "Who may learn from it",
             options=list(UPLOAD_SCOPE_OPTIONS),
             key=K_UPLOAD_SCOPE,
-            format_func=lambda choice: UPLOAD_SCOPE_WORDS.get(str(choice), str(choice)),
+            format_func=lambda choice: UPLOAD_SCOPE_WORDS.get(choice, str(choice)),
             help=(
                 "The agency library shapes every client's reports: put there only examples that name no "
                 "client. A client's own examples shape only that client's reports."
             ),
         )
         st.form_submit_button("Learn from this file", key="learn_upload_submit", on_click=_on_upload)
+    if error is not None:
+        st.caption("The list of sections is unavailable until AICMO answers again.")
     client_name = get_state(K_UPLOAD_CLIENT, "").strip()
     if client_name:
         st.caption(f"Filed under client id `{client_key(client_name)}` (the id “Forget a client” uses).")
-    _show_message(K_UPLOAD_MSG)
+    show_message(K_UPLOAD_MSG)
 
 
 def _render_forgotten(client: GatewayClient) -> None:
     st.markdown("#### Forgotten clients")
     try:
-        forgotten = client.list_forgotten_clients()
+        forgotten = list(client.list_forgotten_clients().clients)
     except GatewayError as exc:
         show_error(exc, "The list of forgotten clients")
         return
@@ -764,7 +844,7 @@ def _render_forgotten(client: GatewayClient) -> None:
     )
 
 
-def _batch_title(batch: LearningBatch) -> str:
+def _batch_title(batch: gpb.LearningBatch) -> str:
     return batch.title or (f"report {batch.report_id}" if batch.report_id else batch.name)
 
 
@@ -777,7 +857,7 @@ def _render_learning_queue(client: GatewayClient) -> None:
         "Queued: waiting for the memory service, delivered automatically when it is back. Set aside: memory "
         "rejected them; replay once the cause is fixed, or drop them."
     )
-    _show_message(K_QUEUE_MSG)
+    show_message(K_QUEUE_MSG)
     try:
         queue = client.list_learning_queue()
     except GatewayError as exc:
@@ -789,20 +869,18 @@ def _render_learning_queue(client: GatewayClient) -> None:
     st.markdown(f"**{queue.queued_count} queued · {queue.set_aside_count} set aside**")
     for batch in queue.batches:
         title = _batch_title(batch)
+        set_aside = batch.state == gpb.QUEUE_STATE_SET_ASIDE
         with st.container(border=True):
-            state = "set aside" if batch.set_aside else "queued"
-            st.markdown(f"**{title}** — {state}")
+            st.markdown(f"**{title}** — {'set aside' if set_aside else 'queued'}")
             facts = [
                 f"client `{batch.client_id}`" if batch.client_id else "",
                 f"{batch.item_count} item{'s' if batch.item_count != 1 else ''}",
                 f"queued {format_time(batch.enqueue_time)}" if batch.enqueue_time else "",
                 f"{batch.attempts} attempt{'s' if batch.attempts != 1 else ''}",
-                f"report `{batch.report_id}`" if batch.report_id else "",
-                f"batch `{batch.name}`",
             ]
             st.caption(" · ".join(f for f in facts if f))
             if batch.reason:
-                if batch.set_aside:
+                if set_aside:
                     st.warning(f"Why it was set aside: {batch.reason}", icon=":material/block:")
                 else:
                     st.caption(f"Last delivery error: {batch.reason}")
@@ -869,4 +947,4 @@ def _render_forget() -> None:
                 args=(target,),
             )
             confirm[1].button("Cancel", key="learn_forget_cancel", on_click=_on_cancel_forget)
-    _show_message(K_FORGET_MSG)
+    show_message(K_FORGET_MSG)

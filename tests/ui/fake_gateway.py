@@ -1,16 +1,21 @@
 """A small in-process stand-in for the AICMO REST gateway, for UI tests that need no stack.
 
-It speaks the REST contract (JSON field names are the proto names, enums are printed as their names, zero
-values are printed; errors are {"code","message","details"} with the matching HTTP status), keeps learned
-items in memory so stats, rating (a report's rating rates its sections), scope, deletion, uploads and
-forgetting behave, keeps a learning queue (reports generated while `learning_state` is set to
-LEARNING_STATE_QUEUED wait there until replayed), streams generation as chunked NDJSON like Envoy's
-transcoder, and records every request for assertions. Failures can be injected per path.
+It is a transcoder in miniature over the contract itself, so it cannot drift from it: routes, path
+variables, bodies and query parameters come from the `google.api.http` annotations of the generated
+services (ui/contract.py); request bodies are parsed strictly into the generated request messages (a field
+the contract lacks is a 400, as a drifting client deserves); responses are the generated response messages
+printed as Envoy prints them (proto field names, zero values, enum names); errors are google.rpc.Status JSON
+with the HTTP status Envoy gives the gRPC code, with BadRequest or CheckHealthResponse details like the real
+services. A path the contract does not have is a 404.
+
+Behind it, one method per RPC (named like the RPC) over in-memory state: learned items (stats, rating -- a
+report's rating rates its sections --, scope, deletion, uploads, search, forgetting), a learning queue
+(reports generated while `learning_state` is LEARNING_STATE_QUEUED wait there until replayed) and generation
+streamed as chunked NDJSON. Every request is recorded for assertions; failures can be injected per path.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import socket
@@ -19,34 +24,77 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-PACKAGES: list[dict[str, Any]] = [
-    {
-        "key": "strategy_campaign_standard",
-        "label": "Strategy + Campaign Pack (Standard)",
-        "sections": [
-            {"id": "overview", "title": "Overview"},
-            {"id": "campaign_objective", "title": "Campaign Objective"},
-            {"id": "core_campaign_idea", "title": "Core Campaign Idea"},
-            {"id": "final_summary", "title": "Final Summary"},
+from google.protobuf import json_format, message_factory, timestamp_pb2
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2, status_pb2
+
+from services.common.client_ids import client_key
+from ui.contract import GENERATOR, MEMORY, Binding, bindings, gpb, mpb, parse_dict
+
+EMBEDDING_MODEL = "fake-test-model"
+
+
+def _package(key: str, label: str, sections: list[tuple[str, str]]) -> gpb.Package:
+    return gpb.Package(
+        key=key,
+        label=label,
+        sections=[gpb.SectionInfo(id=i, title=t) for i, t in sections],
+        section_count=len(sections),
+    )
+
+
+PACKAGES = [
+    _package(
+        "strategy_campaign_standard",
+        "Strategy + Campaign Pack (Standard)",
+        [
+            ("overview", "Overview"),
+            ("campaign_objective", "Campaign Objective"),
+            ("core_campaign_idea", "Core Campaign Idea"),
+            ("final_summary", "Final Summary"),
         ],
-        "section_count": 4,
-    },
-    {
-        "key": "quick_social_basic",
-        "label": "Quick Social Pack (Basic)",
-        "sections": [
-            {"id": "overview", "title": "Overview"},
-            {"id": "audience_segments", "title": "Audience Segments"},
-            {"id": "final_summary", "title": "Final Summary"},
+    ),
+    _package(
+        "quick_social_basic",
+        "Quick Social Pack (Basic)",
+        [
+            ("overview", "Overview"),
+            ("audience_segments", "Audience Segments"),
+            ("final_summary", "Final Summary"),
         ],
-        "section_count": 3,
-    },
+    ),
 ]
+
+# The HTTP status Envoy's transcoder (and grpc-gateway) gives each gRPC status code.
+HTTP_STATUS = {
+    1: 499,
+    2: 500,
+    3: 400,
+    4: 504,
+    5: 404,
+    6: 409,
+    7: 403,
+    8: 429,
+    9: 400,
+    10: 409,
+    11: 400,
+    12: 501,
+    13: 500,
+    14: 503,
+    15: 500,
+    16: 401,
+}
+_STAGES = {
+    gpb.REPORT_STAGE_DRAFT: "draft",
+    gpb.REPORT_STAGE_REFINE: "refine",
+    gpb.REPORT_STAGE_FINAL: "final",
+}
+_RATINGS = {"gold": mpb.RATING_GOLD, "weak": mpb.RATING_WEAK, "": mpb.RATING_UNSPECIFIED}
 
 
 def closed_port() -> int:
@@ -56,15 +104,38 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def client_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-") or "unknown-client"
+def now() -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.GetCurrentTime()
+    return stamp
 
 
-def now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def printed(message: Message) -> str:
+    """A message as Envoy prints it (print_options: preserve_proto_field_names, always_print_primitive_fields)."""
+    return json_format.MessageToJson(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True, indent=None
+    )
 
 
-SCOPES = ("SCOPE_CLIENT", "SCOPE_AGENCY")
+class RpcError(Exception):
+    """What a handler raises: a gRPC status, printed as the transcoder prints a failed call."""
+
+    def __init__(
+        self, code: int, message: str, *, field: str = "", details: tuple[Message, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.status = status_pb2.Status(code=code, message=message)
+        if field:
+            violation = error_details_pb2.BadRequest.FieldViolation(
+                field=field, description=message.partition(": ")[2] or message
+            )
+            self.status.details.add().Pack(error_details_pb2.BadRequest(field_violations=[violation]))
+        for detail in details:
+            self.status.details.add().Pack(detail)
+
+
+def invalid(field: str, description: str) -> RpcError:
+    return RpcError(3, f"{field}: {description}", field=field)
 
 
 @dataclass
@@ -73,47 +144,62 @@ class Recorded:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    # The body as sent (decoded JSON), and the request message it was transcoded into (None if it did not).
     body: Any
+    message: Message | None = None
 
 
 @dataclass
 class Failure:
     status: int
-    body: Any
+    body: str
+    content_type: str = "application/json"
     # How many more requests fail (None: all of them).
     times: int | None = None
 
 
+@dataclass
+class QueuedBatch:
+    """A batch in the generator's learning queue, and the items delivering it stores."""
+
+    batch: gpb.LearningBatch
+    items: list[mpb.LearningItem] = field(default_factory=list)
+
+
 class FakeGateway:
-    """The fake's state. Start it with `running_fake_gateway()`."""
+    """The fake's state and its RPCs. Start it with `running_fake_gateway()`."""
 
     def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []  # newest first
+        self.items: list[mpb.LearningItem] = []  # newest first
         self.requests: list[Recorded] = []
         self.failures: dict[tuple[str, str], Failure] = {}
         self.stream_delay = 0.0
+        # How long "recording the learning" takes: the pause between the last section and `completed`.
+        self.learning_delay = 0.0
         # When set, the stream pauses after its first event until this is set (or 10 s pass).
         self.stream_gate: threading.Event | None = None
         self.gate_released_in_time: bool | None = None
         self.stream_sent_events = 0
         self.stream_break_after: int | None = None
+        # (n, error): after n events the stream carries this error instead (as Envoy sends a late failure).
+        self.stream_error_after: tuple[int, RpcError] | None = None
         self.slow_paths: dict[str, float] = {}
+        # Fields a newer gateway might add: merged into every JSON object this fake prints.
+        self.extra_fields: dict[str, Any] = {}
         self.fake_embeddings = False
         self.summary_warnings: list[str] = []
         self.health_down = ""
         # What generation reports (None: RECORDED / DONE when learning is on, OFF when it is off). With
         # LEARNING_STATE_QUEUED a report's items go to `queue` instead of `items`.
-        self.learning_state: str | None = None
-        self.retrieval_state: str | None = None
-        # The learning queue: batches as the gateway prints them, plus "_items" (what delivery stores).
-        self.queue: list[dict[str, Any]] = []
+        self.learning_state: gpb.LearningState.ValueType | None = None
+        self.retrieval_state: gpb.RetrievalState.ValueType | None = None
+        self.queue: list[QueuedBatch] = []
         # Whether a replay delivers; when not, the batch stays and its reason becomes replay_reason.
         self.replay_delivers = True
         self.replay_reason = "memory UNAVAILABLE: connection refused"
-        # Forgotten clients, newest first, as ListForgottenClients prints them.
-        self.forgotten: list[dict[str, Any]] = []
+        self.forgotten: list[mpb.ForgottenClient] = []  # newest first
         # Every generation's `completed` payload, in order.
-        self.completed: list[dict[str, Any]] = []
+        self.completed: list[gpb.GenerateReportResponse] = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -122,273 +208,493 @@ class FakeGateway:
     def fail(
         self, method: str, path: str, status: int, message: str, code: int, times: int | None = None
     ) -> None:
-        body = {"code": code, "message": message, "details": []}
-        if status == 400 and ":" in message:
-            name, _, description = message.partition(": ")
-            body["details"] = [
-                {
-                    "@type": "type.googleapis.com/google.rpc.BadRequest",
-                    "field_violations": [{"field": name, "description": description, "reason": ""}],
-                }
-            ]
-        self.failures[(method, path)] = Failure(status, body, times)
+        """Answer `method path` with this error (a BadRequest naming the field for a 400 "field: ...")."""
+        field_name = message.partition(": ")[0] if status == 400 and ": " in message else ""
+        error = RpcError(code, message, field=field_name)
+        self.failures[(method, path)] = Failure(status, printed(error.status), times=times)
 
     def fail_raw(self, method: str, path: str, status: int, text: str) -> None:
         """Answer with a non-JSON body (as a proxy or another server in the way would)."""
-        self.failures[(method, path)] = Failure(status, text)
+        self.failures[(method, path)] = Failure(status, text, content_type="text/html")
 
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path == path]
 
-    def add_item(self, **fields: Any) -> dict[str, Any]:
-        item = self._new_item(fields)
+    def add_item(self, *, metadata: dict[str, Any] | None = None, **fields: Any) -> mpb.LearningItem:
+        """Stores an item as RecordItem would (fields are LearningItem's)."""
+        item = self._new_item(mpb.LearningItem(**fields), metadata=metadata)
         with self.lock:
             self.items.insert(0, item)
         return item
 
-    def item(self, item_id: str) -> dict[str, Any] | None:
-        return next((i for i in self.items if i["id"] == item_id), None)
+    def item(self, item_id: str) -> mpb.LearningItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
 
     def add_batch(
         self,
         *,
         title: str = "Acme — Quick Social Pack (Basic)",
         client_id: str = "acme",
-        state: str = "QUEUE_STATE_SET_ASIDE",
+        state: gpb.QueueState.ValueType = gpb.QUEUE_STATE_SET_ASIDE,
         reason: str = "",
-        items: list[dict[str, Any]] | None = None,
+        items: list[mpb.LearningItem] | None = None,
         report_id: str = "",
-    ) -> dict[str, Any]:
-        """A batch in the learning queue; delivering it stores `items` (default: one full_report)."""
+    ) -> gpb.LearningBatch:
+        """A batch in the learning queue; delivering it stores `items` (default: one whole report)."""
         report_id = report_id or str(uuid.uuid4())
         stored = items or [
             self._new_item(
-                {"kind": "full_report", "title": title, "text": f"{title} text", "client_id": client_id}
+                mpb.LearningItem(kind="full_report", title=title, text=f"{title} text", client_id=client_id)
             )
         ]
-        batch = {
-            "name": f"{int(time.time() * 1000)}-{report_id}.json",
-            "state": state,
-            "report_id": report_id,
-            "client_id": client_id,
-            "title": title,
-            "item_count": len(stored),
-            "enqueue_time": now_rfc3339(),
-            "reason": reason,
-            "attempts": 1,
-            "_items": stored,
-        }
+        batch = gpb.LearningBatch(
+            name=f"{int(time.time() * 1000)}-{report_id}.json",
+            state=state,
+            report_id=report_id,
+            client_id=client_id,
+            title=title,
+            item_count=len(stored),
+            enqueue_time=now().ToJsonString(),
+            reason=reason,
+            attempts=1,
+        )
         with self.lock:
-            self.queue.append(batch)
+            self.queue.append(QueuedBatch(batch, stored))
         return batch
 
-    def batch(self, name: str) -> dict[str, Any] | None:
-        return next((b for b in self.queue if b["name"] == name), None)
+    def batch(self, name: str) -> QueuedBatch | None:
+        return next((b for b in self.queue if b.batch.name == name), None)
 
-    # -- behaviour -------------------------------------------------------------------------------------
+    # -- state -----------------------------------------------------------------------------------------
 
-    def _new_item(self, fields: dict[str, Any], item_id: str = "") -> dict[str, Any]:
-        client_id = fields.get("client_id", "")
-        scope = fields.get("scope") if fields.get("scope") in SCOPES else ""
-        return {
-            "id": item_id or str(uuid.uuid4()),
-            "kind": fields.get("kind", "uploaded_example"),
-            "title": fields.get("title", ""),
-            "text": fields.get("text", ""),
-            "client_id": fields.get("client_id", ""),
-            "industry": fields.get("industry", ""),
-            "package_key": fields.get("package_key", ""),
-            "section_id": fields.get("section_id", ""),
-            "tags": list(fields.get("tags", [])),
-            "metadata": dict(fields.get("metadata", {})),
-            "source": fields.get("source", "api"),
-            "rating": "",
-            "rating_note": "",
-            "create_time": now_rfc3339(),
-            "embedding_model": "fake-test-model",
-            "scope": scope or ("SCOPE_CLIENT" if client_id else "SCOPE_AGENCY"),
-            "parent_id": fields.get("parent_id", ""),
-        }
+    def _new_item(
+        self, item: mpb.LearningItem, item_id: str = "", metadata: dict[str, Any] | None = None
+    ) -> mpb.LearningItem:
+        """An item as the memory service stores it: id, time, model, scope and source filled in."""
+        stored = mpb.LearningItem()
+        stored.CopyFrom(item)
+        stored.id = item_id or stored.id or str(uuid.uuid4())
+        stored.create_time.CopyFrom(now())
+        stored.embedding_model = EMBEDDING_MODEL
+        stored.source = stored.source or "api"
+        stored.kind = stored.kind or "uploaded_example"
+        if stored.scope == mpb.SCOPE_UNSPECIFIED:
+            stored.scope = mpb.SCOPE_CLIENT if stored.client_id else mpb.SCOPE_AGENCY
+        if metadata:
+            stored.metadata.update(metadata)
+        stored.ClearField("verdict")
+        stored.rating = stored.rating_note = ""
+        return stored
 
-    def visible_to(self, client_id: str) -> list[dict[str, Any]]:
+    def visible_to(self, client_id: str) -> list[mpb.LearningItem]:
         """What a report for client_id may learn from: its own items and the agency library."""
-        return [i for i in self.items if i["client_id"] == client_id or i["scope"] == "SCOPE_AGENCY"]
+        return [i for i in self.items if i.client_id == client_id or i.scope == mpb.SCOPE_AGENCY]
 
-    def public_batch(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in batch.items() if not k.startswith("_")}
-
-    def deliver(self, batch: dict[str, Any]) -> None:
+    def deliver(self, queued: QueuedBatch) -> None:
         """Stores a batch's items (discarded, and counted, when its client was forgotten)."""
-        forgotten = next((f for f in self.forgotten if f["client_id"] == batch["client_id"]), None)
         with self.lock:
-            self.queue.remove(batch)
+            self.queue.remove(queued)
+            forgotten = next((f for f in self.forgotten if f.client_id == queued.batch.client_id), None)
             if forgotten is not None:
-                forgotten["discarded_count"] += len(batch["_items"])
+                forgotten.discarded_count += len(queued.items)
             else:
-                self.items[:0] = batch["_items"]
+                self.items[:0] = queued.items
 
-    def summary(self) -> dict[str, Any]:
-        per_kind: dict[str, int] = {}
-        per_rating: dict[str, int] = {}
-        per_day: dict[str, int] = {}
-        for item in self.items:
-            per_kind[item["kind"]] = per_kind.get(item["kind"], 0) + 1
-            if item["rating"]:
-                per_rating[item["rating"]] = per_rating.get(item["rating"], 0) + 1
-            day = item["create_time"][:10]
-            per_day[day] = per_day.get(day, 0) + 1
-        return {
-            "total_items": len(self.items),
-            "per_kind": per_kind,
-            "embedding_model": "fake-test-model",
-            "storage": "postgresql+psycopg2://aicmo:***@127.0.0.1:5432/aicmo",
-            "embedding_dimensions": 384,
-            "fake_embeddings": self.fake_embeddings,
-            "per_rating": per_rating,
-            "learned_per_day": [{"date": d, "count": n} for d, n in sorted(per_day.items())],
-            "warnings": list(self.summary_warnings),
-        }
+    # -- the RPCs (named as in the contract) ------------------------------------------------------------
 
-    def generate(self, request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The started event's payload and the completed response for a generate request."""
-        brief = request.get("client_brief") or {}
-        package = next(
-            (
-                p
-                for p in PACKAGES
-                if p["key"] == request.get("package_key") or p["label"] == request.get("package_key")
-            ),
-            None,
+    def CheckHealth(self, request: gpb.CheckHealthRequest) -> gpb.CheckHealthResponse:
+        memory_up = not self.health_down
+
+        def component(name: str, up: bool, detail: str = "") -> gpb.ComponentHealth:
+            state = gpb.SERVING_STATE_SERVING if up else gpb.SERVING_STATE_UNREACHABLE
+            return gpb.ComponentHealth(
+                name=name,
+                state=state,
+                status=gpb.ServingState.Name(state).removeprefix("SERVING_STATE_"),
+                detail=detail,
+            )
+
+        response = gpb.CheckHealthResponse(
+            components=[
+                component("generator", True),
+                component("memory", memory_up, "" if memory_up else self.health_down),
+                component("database", memory_up),
+            ],
+            pending_learning=sum(b.batch.state == gpb.QUEUE_STATE_QUEUED for b in self.queue),
+            set_aside_learning=sum(b.batch.state == gpb.QUEUE_STATE_SET_ASIDE for b in self.queue),
+            state=gpb.SERVING_STATE_SERVING if memory_up else gpb.SERVING_STATE_NOT_SERVING,
+            status="SERVING" if memory_up else "NOT_SERVING",
         )
+        if not memory_up:
+            raise RpcError(14, f"not serving: {self.health_down}", details=(response,))
+        return response
+
+    def ListPackages(self, request: gpb.ListPackagesRequest) -> gpb.ListPackagesResponse:
+        return gpb.ListPackagesResponse(packages=PACKAGES)
+
+    def GenerateReport(self, request: gpb.GenerateReportRequest) -> gpb.GenerateReportResponse:
+        *_, completed = self.generate(request)
+        return completed.completed
+
+    def StreamGenerateReport(
+        self, request: gpb.StreamGenerateReportRequest
+    ) -> list[gpb.StreamGenerateReportResponse]:
+        return self.generate(request.request)
+
+    def generate(self, request: gpb.GenerateReportRequest) -> list[gpb.StreamGenerateReportResponse]:
+        """Every event of one generation (started, a section_completed per section, completed); the report
+        is learned (or queued) as the generator would."""
+        brief = request.client_brief
+        package = next((p for p in PACKAGES if request.package_key in (p.key, p.label)), None)
         if package is None:
-            raise ValueError(f"package_key: unknown package {request.get('package_key')!r}")
-        if not brief.get("client_name"):
-            raise ValueError("client_brief.client_name: is required")
-        if not brief.get("brand_name"):
-            raise ValueError("client_brief.brand_name: is required")
-        report_id = str(uuid.uuid4())
-        brand = brief["brand_name"]
-        client_id = client_key(brief["client_name"])
-        stage = request.get("stage") or "draft"
-        use_learning = request.get("use_learning", True) is not False
+            raise invalid("package_key", f"unknown package {request.package_key!r}")
+        if not brief.client_name:
+            raise invalid("client_brief.client_name", "is required")
+        if not brief.brand_name:
+            raise invalid("client_brief.brand_name", "is required")
+        report_id = request.report_id or str(uuid.uuid4())
+        brand, client_id = brief.brand_name, client_key(brief.client_name)
+        stage = _STAGES.get(request.report_stage) or request.stage or "draft"
+        use_learning = request.use_learning if request.HasField("use_learning") else True
         if use_learning:
-            learning_state = self.learning_state or "LEARNING_STATE_RECORDED"
-            retrieval_state = self.retrieval_state or "RETRIEVAL_STATE_DONE"
+            learning_state = self.learning_state or gpb.LEARNING_STATE_RECORDED
+            retrieval_state = self.retrieval_state or gpb.RETRIEVAL_STATE_DONE
         else:
-            learning_state, retrieval_state = "LEARNING_STATE_OFF", "RETRIEVAL_STATE_OFF"
+            learning_state, retrieval_state = gpb.LEARNING_STATE_OFF, gpb.RETRIEVAL_STATE_OFF
+        found = self.visible_to(client_id)[:2] if retrieval_state == gpb.RETRIEVAL_STATE_DONE else []
         learned = [
-            {
-                "item_id": i["id"],
-                "score": 0.8,
-                "title": i["title"],
-                "kind": i["kind"],
-                "rating": i["rating"],
-                "source": "LEARNING_SOURCE_SAME_CLIENT"
-                if i["client_id"] == client_id
-                else "LEARNING_SOURCE_AGENCY_LIBRARY",
-                "similarity": 0.7,
-            }
-            for i in (self.visible_to(client_id)[:2] if retrieval_state == "RETRIEVAL_STATE_DONE" else [])
+            gpb.LearnedFrom(
+                item_id=i.id,
+                score=0.8,
+                title=i.title,
+                kind=i.kind,
+                rating=i.rating,
+                verdict=i.verdict,
+                source=gpb.LEARNING_SOURCE_SAME_CLIENT
+                if i.client_id == client_id
+                else gpb.LEARNING_SOURCE_AGENCY_LIBRARY,
+                similarity=0.7,
+            )
+            for i in found
         ]
         report_item_id = str(uuid.uuid4()) if use_learning else ""
         sections = []
-        for spec in package["sections"]:
-            body = f"{brand} plan for {spec['title'].lower()} ({stage})."
-            if request.get("feedback"):
-                body += f" Revised for feedback: {request['feedback']}"
+        for spec in package.sections:
+            body = f"{brand} plan for {spec.title.lower()} ({stage})."
+            if request.feedback:
+                body += f" Revised for feedback: {request.feedback}"
             sections.append(
-                {
-                    "id": spec["id"],
-                    "title": spec["title"],
-                    "markdown": body,
-                    "learned_from": learned if spec["id"] == "overview" else [],
-                    "mode": "offline",
-                    "learned_item_id": str(uuid.uuid4()) if use_learning else "",
-                    "revision_notes": [f"Applied the feedback: {request['feedback']}"]
-                    if request.get("feedback")
-                    else [],
-                }
+                gpb.ReportSection(
+                    id=spec.id,
+                    title=spec.title,
+                    markdown=body,
+                    learned_from=learned if spec.id == "overview" else [],
+                    mode="offline",
+                    written_by=gpb.GENERATION_MODE_OFFLINE,
+                    learned_item_id=str(uuid.uuid4()) if use_learning else "",
+                    revision_notes=[f"Applied the feedback: {request.feedback}"] if request.feedback else [],
+                )
             )
         markdown = "\n".join(
-            [f"# {brand} — {package['label']}", "", f"_Prepared for {brief['client_name']}_", ""]
-            + [line for s in sections for line in (f"## {s['title']}", "", s["markdown"], "")]
+            [f"# {brand} — {package.label}", "", f"_Prepared for {brief.client_name}_", ""]
+            + [line for s in sections for line in (f"## {s.title}", "", s.markdown, "")]
         )
-        completed = {
-            "report_id": report_id,
-            "package_key": package["key"],
-            "package_label": package["label"],
-            "sections": sections,
-            "report_markdown": markdown,
-            "generation_mode": "offline",
-            "learning_status": {"LEARNING_STATE_QUEUED": "pending", "LEARNING_STATE_OFF": "skipped"}.get(
+        completed = gpb.GenerateReportResponse(
+            report_id=report_id,
+            package_key=package.key,
+            package_label=package.label,
+            sections=sections,
+            report_markdown=markdown,
+            generation_mode="offline",
+            mode=gpb.GENERATION_MODE_OFFLINE,
+            learning_status={gpb.LEARNING_STATE_QUEUED: "pending", gpb.LEARNING_STATE_OFF: "skipped"}.get(
                 learning_state, "recorded"
             ),
-            "learning_detail": "" if use_learning else "learning was turned off for this request",
-            "timings": {"retrieve_ms": 3.5, "compose_ms": 12.25, "record_ms": 20.0, "total_ms": 36.0},
-            "warnings": [],
-            "learned_item_id": report_item_id,
-            "learning_state": learning_state,
-            "retrieval_state": retrieval_state,
-        }
+            learning_detail="" if use_learning else "learning was turned off for this request",
+            timings={"retrieve_ms": 3.5, "compose_ms": 12.25, "record_ms": 20.0, "total_ms": 36.0},
+            learned_item_id=report_item_id,
+            learning_state=learning_state,
+            retrieval_state=retrieval_state,
+        )
         if use_learning:
-            common = {
-                "client_id": client_id,
-                "industry": brief.get("industry", ""),
-                "package_key": package["key"],
-                "source": "generator",
-                "metadata": {
-                    "report_id": report_id,
-                    "brand_name": brand,
-                    "client_name": brief["client_name"],
-                },
-            }
-            title = f"{brand} — {package['label']}"
-            new = [
-                self._new_item(
-                    {"kind": "full_report", "title": title, "text": markdown, **common}, report_item_id
-                )
-            ]
-            new += [
-                self._new_item(
-                    {
-                        "kind": "report_section",
-                        "title": f"{s['title']} — {brand}",
-                        "text": s["markdown"],
-                        "section_id": s["id"],
-                        "parent_id": report_item_id,
-                        **common,
-                    },
-                    s["learned_item_id"],
-                )
-                for s in sections
-            ]
-            if learning_state == "LEARNING_STATE_QUEUED":
-                self.add_batch(
-                    title=title,
-                    client_id=client_id,
-                    state="QUEUE_STATE_QUEUED",
-                    reason="memory UNAVAILABLE: connection refused",
-                    items=new,
+            self._learn(brief, package, completed, stage, client_id, learning_state)
+        events = [
+            gpb.StreamGenerateReportResponse(
+                started=gpb.GenerationStarted(
                     report_id=report_id,
+                    package_key=package.key,
+                    package_label=package.label,
+                    sections=package.sections,
                 )
-            else:
-                with self.lock:
-                    self.items[:0] = new
-        started = {
-            "report_id": report_id,
-            "package_key": package["key"],
-            "package_label": package["label"],
-            "sections": [{"id": s["id"], "title": s["title"]} for s in package["sections"]],
-        }
-        events = [{"started": started}]
+            )
+        ]
         events += [
-            {"section_completed": {"index": n, "total": len(sections), "section": s}}
+            gpb.StreamGenerateReportResponse(
+                section_completed=gpb.SectionCompleted(index=n, total=len(sections), section=s)
+            )
             for n, s in enumerate(sections, start=1)
         ]
-        events.append({"completed": completed})
+        events.append(gpb.StreamGenerateReportResponse(completed=completed))
         with self.lock:
             self.completed.append(completed)
-        return completed, events
+        return events
+
+    def _learn(
+        self,
+        brief: gpb.ClientBrief,
+        package: gpb.Package,
+        report: gpb.GenerateReportResponse,
+        stage: str,
+        client_id: str,
+        learning_state: gpb.LearningState.ValueType,
+    ) -> None:
+        metadata = {
+            "report_id": report.report_id,
+            "brand_name": brief.brand_name,
+            "client_name": brief.client_name,
+            "stage": stage,
+        }
+        common: dict[str, Any] = {
+            "client_id": client_id,
+            "industry": brief.industry,
+            "package_key": package.key,
+            "source": "generator",
+        }
+        title = f"{brief.brand_name} — {package.label}"
+        new = [
+            self._new_item(
+                mpb.LearningItem(kind="full_report", title=title, text=report.report_markdown, **common),
+                report.learned_item_id,
+                metadata,
+            )
+        ]
+        new += [
+            self._new_item(
+                mpb.LearningItem(
+                    kind="report_section",
+                    title=f"{s.title} — {brief.brand_name}",
+                    text=s.markdown,
+                    section_id=s.id,
+                    parent_id=report.learned_item_id,
+                    tags=[s.id, stage],
+                    **common,
+                ),
+                s.learned_item_id,
+                metadata,
+            )
+            for s in report.sections
+        ]
+        if learning_state == gpb.LEARNING_STATE_QUEUED:
+            self.add_batch(
+                title=title,
+                client_id=client_id,
+                state=gpb.QUEUE_STATE_QUEUED,
+                reason="memory UNAVAILABLE: connection refused",
+                items=new,
+                report_id=report.report_id,
+            )
+        else:
+            with self.lock:
+                self.items[:0] = new
+
+    def ListLearningQueue(self, request: gpb.ListLearningQueueRequest) -> gpb.ListLearningQueueResponse:
+        return gpb.ListLearningQueueResponse(
+            batches=[b.batch for b in self.queue[:200]],
+            queued_count=sum(b.batch.state == gpb.QUEUE_STATE_QUEUED for b in self.queue),
+            set_aside_count=sum(b.batch.state == gpb.QUEUE_STATE_SET_ASIDE for b in self.queue),
+        )
+
+    def ReplayLearningBatch(self, request: gpb.ReplayLearningBatchRequest) -> gpb.ReplayLearningBatchResponse:
+        queued = self.batch(request.name)
+        if queued is None:
+            raise RpcError(5, f"no learning batch named {request.name!r} in this generator's queue")
+        queued.batch.attempts += 1
+        if not self.replay_delivers:
+            queued.batch.reason = self.replay_reason
+            return gpb.ReplayLearningBatchResponse(batch=queued.batch, delivered=False)
+        self.deliver(queued)
+        return gpb.ReplayLearningBatchResponse(delivered=True)
+
+    def DropLearningBatch(self, request: gpb.DropLearningBatchRequest) -> gpb.DropLearningBatchResponse:
+        queued = self.batch(request.name)
+        if queued is None:
+            raise RpcError(5, f"no learning batch named {request.name!r} in this generator's queue")
+        with self.lock:
+            self.queue.remove(queued)
+        return gpb.DropLearningBatchResponse(name=request.name)
+
+    def GetSummary(self, request: mpb.GetSummaryRequest) -> mpb.GetSummaryResponse:
+        summary = mpb.GetSummaryResponse(
+            total_items=len(self.items),
+            embedding_model=EMBEDDING_MODEL,
+            storage="postgresql+psycopg2://aicmo:***@127.0.0.1:5432/aicmo",
+            embedding_dimensions=384,
+            fake_embeddings=self.fake_embeddings,
+            warnings=self.summary_warnings,
+        )
+        per_day: dict[str, int] = {}
+        for item in self.items:
+            summary.per_kind[item.kind] += 1
+            if item.rating:
+                summary.per_rating[item.rating] += 1
+            day = item.create_time.ToJsonString()[:10]
+            per_day[day] = per_day.get(day, 0) + 1
+        summary.learned_per_day.extend(mpb.DailyCount(date=d, count=n) for d, n in sorted(per_day.items()))
+        return summary
+
+    def ListItems(self, request: mpb.ListItemsRequest) -> mpb.ListItemsResponse:
+        size = request.page_size or 20
+        if not 1 <= size <= 100:
+            raise invalid("page_size", f"must be between 1 and 100 (got {size})")
+        offset = int(request.page_token or 0)
+        matching = [
+            i
+            for i in self.items
+            if (not request.kind or i.kind == request.kind)
+            and (not request.client_id or i.client_id == request.client_id)
+        ]
+        return mpb.ListItemsResponse(
+            items=matching[offset : offset + size],
+            next_page_token=str(offset + size) if offset + size < len(matching) else "",
+            total_size=len(matching),
+        )
+
+    def _get(self, item_id: str) -> mpb.LearningItem:
+        item = self.item(item_id)
+        if item is None:
+            raise RpcError(5, f"item {item_id} not found")
+        return item
+
+    def GetItem(self, request: mpb.GetItemRequest) -> mpb.GetItemResponse:
+        return mpb.GetItemResponse(item=self._get(request.id))
+
+    def DeleteItem(self, request: mpb.DeleteItemRequest) -> mpb.DeleteItemResponse:
+        item = self._get(request.id)
+        with self.lock:
+            self.items.remove(item)
+        return mpb.DeleteItemResponse(id=item.id)
+
+    def RateItem(self, request: mpb.RateItemRequest) -> mpb.RateItemResponse:
+        item = self._get(request.id)
+        verdict = request.verdict
+        if verdict == mpb.RATING_UNSPECIFIED:
+            if request.rating not in (*_RATINGS, "none"):
+                raise invalid("rating", "must be gold, weak or empty")
+            verdict = _RATINGS.get(request.rating, mpb.RATING_UNSPECIFIED)
+        rated = [item]
+        if item.kind == "full_report":
+            rated += [i for i in self.items if i.parent_id == item.id]
+        for one in rated:
+            one.verdict = verdict
+            one.rating = {mpb.RATING_GOLD: "gold", mpb.RATING_WEAK: "weak"}.get(verdict, "")
+            one.rating_note = request.note
+        return mpb.RateItemResponse(item=item, rated_count=len(rated))
+
+    def SetItemScope(self, request: mpb.SetItemScopeRequest) -> mpb.SetItemScopeResponse:
+        item = self._get(request.id)
+        if request.scope not in (mpb.SCOPE_CLIENT, mpb.SCOPE_AGENCY):
+            raise invalid("scope", "must be SCOPE_CLIENT or SCOPE_AGENCY")
+        if request.scope == mpb.SCOPE_CLIENT and not item.client_id:
+            raise invalid("scope", "SCOPE_CLIENT needs the item to have a client_id")
+        item.scope = request.scope
+        return mpb.SetItemScopeResponse(item=item)
+
+    def RecordItem(self, request: mpb.RecordItemRequest) -> mpb.RecordItemResponse:
+        item = request.item
+        if not item.text:
+            raise invalid("item.text", "must not be empty")
+        if not item.kind:
+            raise invalid("item.kind", "is required")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", item.kind):
+            raise invalid("item.kind", "must be snake_case")
+        if item.scope == mpb.SCOPE_CLIENT and not item.client_id:
+            raise invalid("item.scope", "SCOPE_CLIENT needs a client_id")
+        for existing in self.items:
+            if (existing.kind, existing.client_id, existing.text) == (item.kind, item.client_id, item.text):
+                return mpb.RecordItemResponse(item=existing, created=False, result=mpb.RECORD_RESULT_EXISTING)
+        new = self._new_item(item, request.item_id)
+        with self.lock:
+            self.items.insert(0, new)
+        return mpb.RecordItemResponse(item=new, created=True, result=mpb.RECORD_RESULT_CREATED)
+
+    def SearchItems(self, request: mpb.SearchItemsRequest) -> mpb.SearchItemsResponse:
+        words = set(re.findall(r"\w+", request.query.lower()))
+        visible = self.visible_to(request.for_client_id) if request.for_client_id else self.items
+        results: list[mpb.SearchResult] = []
+        for item in visible:
+            if request.kinds and item.kind not in request.kinds:
+                continue
+            if request.client_id and item.client_id != request.client_id:
+                continue
+            text_words = set(re.findall(r"\w+", f"{item.title} {item.text}".lower()))
+            similarity = len(words & text_words) / max(len(words), 1)
+            if similarity > 0:
+                bonus = {mpb.RATING_GOLD: 0.1, mpb.RATING_WEAK: -0.1}.get(item.verdict, 0.0)
+                results.append(mpb.SearchResult(item=item, score=similarity + bonus, similarity=similarity))
+        results.sort(key=lambda r: -r.score)
+        return mpb.SearchItemsResponse(
+            results=results[: request.top_k or 5],
+            embedding_model=EMBEDDING_MODEL,
+            warnings=["fake embeddings are in use"] if self.fake_embeddings else [],
+        )
+
+    def ForgetClient(self, request: mpb.ForgetClientRequest) -> mpb.ForgetClientResponse:
+        gone = [i for i in self.items if i.client_id == request.client_id]
+        response = mpb.ForgetClientResponse(
+            client_id=request.client_id,
+            deleted_count=len(gone),
+            # Deprecated (the first 100 only); the app must not rely on it.
+            deleted_ids=[i.id for i in gone][:100],
+            forget_time=now(),
+        )
+        for item in gone:
+            response.per_kind[item.kind] += 1
+        with self.lock:
+            self.items = [i for i in self.items if i.client_id != request.client_id]
+            before = next((f for f in self.forgotten if f.client_id == request.client_id), None)
+            if before is not None:
+                self.forgotten.remove(before)
+            self.forgotten.insert(
+                0,
+                mpb.ForgottenClient(
+                    client_id=request.client_id,
+                    forget_time=response.forget_time,
+                    deleted_count=len(gone) + (before.deleted_count if before else 0),
+                    discarded_count=before.discarded_count if before else 0,
+                ),
+            )
+        return response
+
+    def ListForgottenClients(
+        self, request: mpb.ListForgottenClientsRequest
+    ) -> mpb.ListForgottenClientsResponse:
+        return mpb.ListForgottenClientsResponse(clients=self.forgotten)
+
+
+# The routes: every REST binding of the two services, as in the contract.
+ROUTES: list[Binding] = bindings(GENERATOR, MEMORY)
+ROUTE_REQUEST_TYPES: dict[str, type[Message]] = {
+    r.method.full_name: message_factory.GetMessageClass(r.method.input_type) for r in ROUTES
+}
+
+
+def transcode(route: Binding, variables: dict[str, str], query: dict[str, list[str]], body: Any) -> Message:
+    """The request message for a REST call, built as the transcoder builds it (strictly: a field the
+    contract lacks, in the body or the query, is an INVALID_ARGUMENT)."""
+    data: dict[str, Any] = {}
+    if route.body == "*":
+        data = dict(body) if isinstance(body, dict) else {}
+    elif route.body:
+        data = {route.body: body if isinstance(body, dict) else {}}
+    else:
+        for name, values in query.items():
+            data[name] = values if len(values) > 1 else values[0]
+    data.update({name: unquote(value) for name, value in variables.items()})
+    request_type = ROUTE_REQUEST_TYPES[route.method.full_name]
+    try:
+        return parse_dict(data, request_type, strict=True)
+    except json_format.ParseError as exc:
+        raise RpcError(3, f"the request does not match {request_type.DESCRIPTOR.full_name}: {exc}") from None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -414,20 +720,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------------------------------
 
-    def _send_json(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
+    def _json(self, message: Message) -> bytes:
+        text = printed(message)
+        extra = self.server.fake.extra_fields
+        if extra:
+            text = json.dumps(_with_extra(json.loads(text), message.DESCRIPTOR, extra))
+        return text.encode()
+
+    def _send(self, status: int, data: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def _error(self, status: int, code: int, message: str) -> None:
-        body: dict[str, Any] = {"code": code, "message": message, "details": []}
-        if status == 400 and ": " in message:
-            name, _, description = message.partition(": ")
-            body["details"] = [{"field_violations": [{"field": name, "description": description}]}]
-        self._send_json(status, body)
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -437,182 +742,51 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         parts = urlsplit(self.path)
         path = parts.path
+        query = parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")
+        recorded = Recorded(method, path, query, {k.lower(): v for k, v in self.headers.items()}, body)
         with fake.lock:
-            fake.requests.append(
-                Recorded(
-                    method, path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}, body
-                )
-            )
+            fake.requests.append(recorded)
         if path in fake.slow_paths:
             time.sleep(fake.slow_paths[path])
         failure = fake.failures.get((method, path))
         if failure is not None and (failure.times is None or failure.times > 0):
             if failure.times is not None:
                 failure.times -= 1
-            if isinstance(failure.body, str):
-                data = failure.body.encode()
-                self.send_response(failure.status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            else:
-                self._send_json(failure.status, failure.body)
+            self._send(failure.status, failure.body.encode(), failure.content_type)
+            return
+        for route in ROUTES:
+            variables = route.match(method, path)
+            if variables is not None:
+                break
+        else:
+            # Envoy's own answer for a path the contract does not have.
+            self._send(
+                404, json.dumps({"code": 404, "message": f"Could not resolve {path} to a method."}).encode()
+            )
             return
         try:
-            self._route(method, path, parse_qs(parts.query), body if isinstance(body, dict) else {})
-        except ValueError as exc:
-            self._error(400, 3, str(exc))
-
-    def _route(self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> None:
-        fake = self.server.fake
-        if method == "GET" and path == "/api/health":
-            if fake.health_down:
-                self._error(503, 14, f"not serving: {fake.health_down}")
-            else:
-                components = [
-                    {"name": n, "status": "SERVING", "detail": ""}
-                    for n in ("generator", "memory", "database")
-                ]
-                self._send_json(
-                    200,
-                    {
-                        "status": "SERVING",
-                        "components": components,
-                        "pending_learning": sum(b["state"] == "QUEUE_STATE_QUEUED" for b in fake.queue),
-                        "set_aside_learning": sum(b["state"] == "QUEUE_STATE_SET_ASIDE" for b in fake.queue),
-                    },
-                )
-        elif method == "GET" and path == "/api/aicmo/packages":
-            self._send_json(200, {"packages": PACKAGES})
-        elif method == "POST" and path == "/api/aicmo/generate_report":
-            completed, _ = fake.generate(body)
-            self._send_json(200, completed)
-        elif method == "POST" and path == "/api/aicmo/generate_report/stream":
-            self._stream(body)
-        elif method == "GET" and path == "/api/learn/debug/summary":
-            self._send_json(200, fake.summary())
-        elif method == "GET" and path == "/api/learn/items":
-            self._list(query)
-        elif method == "POST" and path == "/api/learn/items":
-            self._record(body)
-        elif method == "POST" and path == "/api/learn/search":
-            self._search(body)
-        elif (m := re.fullmatch(r"/api/learn/items/([^/]+)/rating", path)) and method == "POST":
-            item = fake.item(unquote(m.group(1)))
-            if item is None:
-                self._error(404, 5, f"item {m.group(1)} not found")
-                return
-            rating = body.get("rating", "")
-            if rating not in ("gold", "weak", "", "none"):
-                raise ValueError("rating: must be gold, weak or empty")
-            rated = [item]
-            if item["kind"] == "full_report":
-                rated += [i for i in fake.items if i["parent_id"] == item["id"]]
-            for one in rated:
-                one["rating"] = "" if rating == "none" else rating
-                one["rating_note"] = body.get("note", "")
-            self._send_json(200, {"item": item, "rated_count": len(rated)})
-        elif (m := re.fullmatch(r"/api/learn/items/([^/]+)/scope", path)) and method == "POST":
-            item = fake.item(unquote(m.group(1)))
-            if item is None:
-                self._error(404, 5, f"item {m.group(1)} not found")
-                return
-            scope = body.get("scope", "")
-            if scope not in SCOPES:
-                raise ValueError("scope: must be SCOPE_CLIENT or SCOPE_AGENCY")
-            if scope == "SCOPE_CLIENT" and not item["client_id"]:
-                raise ValueError("scope: SCOPE_CLIENT needs the item to have a client_id")
-            item["scope"] = scope
-            self._send_json(200, {"item": item})
-        elif (m := re.fullmatch(r"/api/learn/items/([^/]+)", path)) and method in ("GET", "DELETE"):
-            item = fake.item(unquote(m.group(1)))
-            if item is None:
-                self._error(404, 5, f"item {m.group(1)} not found")
-            elif method == "GET":
-                self._send_json(200, {"item": item})
-            else:
-                with fake.lock:
-                    fake.items.remove(item)
-                self._send_json(200, {"id": item["id"]})
-        elif (m := re.fullmatch(r"/api/learn/clients/([^/]+)", path)) and method == "DELETE":
-            client_id = unquote(m.group(1))
-            gone = [i for i in fake.items if i["client_id"] == client_id]
-            per_kind: dict[str, int] = {}
-            for item in gone:
-                per_kind[item["kind"]] = per_kind.get(item["kind"], 0) + 1
-            forget_time = now_rfc3339()
-            with fake.lock:
-                fake.items = [i for i in fake.items if i["client_id"] != client_id]
-                before = next((f for f in fake.forgotten if f["client_id"] == client_id), None)
-                if before is not None:
-                    fake.forgotten.remove(before)
-                fake.forgotten.insert(
-                    0,
-                    {
-                        "client_id": client_id,
-                        "forget_time": forget_time,
-                        "deleted_count": len(gone) + (before["deleted_count"] if before else 0),
-                        "discarded_count": before["discarded_count"] if before else 0,
-                    },
-                )
-            self._send_json(
-                200,
-                {
-                    "client_id": client_id,
-                    "deleted_count": len(gone),
-                    "per_kind": per_kind,
-                    # Deprecated (the first 100 only); the app must not rely on it.
-                    "deleted_ids": [i["id"] for i in gone][:100],
-                    "forget_time": forget_time,
-                },
-            )
-        elif method == "GET" and path == "/api/learn/forgotten_clients":
-            self._send_json(200, {"clients": fake.forgotten})
-        elif method == "GET" and path == "/api/aicmo/learning_queue":
-            self._send_json(
-                200,
-                {
-                    "batches": [fake.public_batch(b) for b in fake.queue[:200]],
-                    "queued_count": sum(b["state"] == "QUEUE_STATE_QUEUED" for b in fake.queue),
-                    "set_aside_count": sum(b["state"] == "QUEUE_STATE_SET_ASIDE" for b in fake.queue),
-                },
-            )
-        elif (m := re.fullmatch(r"/api/aicmo/learning_queue/([^/]+)/replay", path)) and method == "POST":
-            batch = fake.batch(unquote(m.group(1)))
-            if batch is None:
-                self._error(404, 5, f"no learning batch {unquote(m.group(1))}")
-                return
-            batch["attempts"] += 1
-            if fake.replay_delivers:
-                fake.deliver(batch)
-                delivered = {**fake.public_batch(batch), "state": "QUEUE_STATE_UNSPECIFIED", "reason": ""}
-                self._send_json(200, {"batch": delivered, "delivered": True})
-            else:
-                batch["reason"] = fake.replay_reason
-                self._send_json(200, {"batch": fake.public_batch(batch), "delivered": False})
-        elif (m := re.fullmatch(r"/api/aicmo/learning_queue/([^/]+)", path)) and method == "DELETE":
-            batch = fake.batch(unquote(m.group(1)))
-            if batch is None:
-                self._error(404, 5, f"no learning batch {unquote(m.group(1))}")
-                return
-            with fake.lock:
-                fake.queue.remove(batch)
-            self._send_json(200, {"name": batch["name"]})
+            request = transcode(route, variables, query, body)
+            recorded.message = request
+            handler = getattr(fake, route.method.name, None)
+            if handler is None:
+                raise RpcError(12, f"{route.method.full_name} is not implemented by the fake gateway")
+            answer = handler(request)
+        except RpcError as exc:
+            self._send(HTTP_STATUS.get(exc.status.code, 500), printed(exc.status).encode())
+            return
+        if route.method.server_streaming:
+            self._stream(answer)
         else:
-            self._send_json(
-                404, {"code": 404, "details": [], "message": f"Could not resolve {path} to a method."}
-            )
+            self._send(200, self._json(answer))
 
-    def _stream(self, body: dict[str, Any]) -> None:
+    def _stream(self, events: list[gpb.StreamGenerateReportResponse]) -> None:
         fake = self.server.fake
-        _, events = fake.generate(body)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
@@ -621,8 +795,13 @@ class _Handler(BaseHTTPRequestHandler):
         for n, event in enumerate(events):
             if fake.stream_break_after is not None and n >= fake.stream_break_after:
                 break
+            if fake.stream_error_after is not None and n >= fake.stream_error_after[0]:
+                self._chunk(printed(fake.stream_error_after[1].status).encode() + b"\n")
+                break
+            if event.WhichOneof("event") == "completed" and fake.learning_delay:
+                time.sleep(fake.learning_delay)
             fake.stream_sent_events = n + 1  # counted before the write, so the client never sees more
-            self._chunk(json.dumps(event).encode() + b"\n")
+            self._chunk(self._json(event) + b"\n")
             if n == 0 and fake.stream_gate is not None:
                 fake.gate_released_in_time = fake.stream_gate.wait(timeout=10)
             if fake.stream_delay:
@@ -630,73 +809,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _list(self, query: dict[str, list[str]]) -> None:
-        fake = self.server.fake
 
-        def one(name: str) -> str:
-            return query.get(name, [""])[0]
-
-        size = int(one("page_size") or 20)
-        if not 1 <= size <= 100:
-            raise ValueError(f"page_size: must be between 1 and 100 (got {size})")
-        offset = int(one("page_token") or 0)
-        matching = [
-            i
-            for i in fake.items
-            if (not one("kind") or i["kind"] == one("kind"))
-            and (not one("client_id") or i["client_id"] == one("client_id"))
-        ]
-        page = matching[offset : offset + size]
-        next_token = str(offset + size) if offset + size < len(matching) else ""
-        self._send_json(200, {"items": page, "next_page_token": next_token, "total_size": len(matching)})
-
-    def _record(self, body: dict[str, Any]) -> None:
-        fake = self.server.fake
-        item = body.get("item") or {}
-        if not item.get("text"):
-            raise ValueError("item.text: must not be empty")
-        if not item.get("kind"):
-            raise ValueError("item.kind: is required")
-        if item.get("scope") == "SCOPE_CLIENT" and not item.get("client_id"):
-            raise ValueError("item.scope: SCOPE_CLIENT needs a client_id")
-        for existing in fake.items:
-            if (existing["kind"], existing["client_id"], existing["text"]) == (
-                item["kind"],
-                item.get("client_id", ""),
-                item["text"],
-            ):
-                self._send_json(200, {"item": existing, "created": False, "result": "RECORD_RESULT_EXISTING"})
-                return
-        new = fake.add_item(**{k: v for k, v in item.items() if k != "id"})
-        self._send_json(200, {"item": new, "created": True, "result": "RECORD_RESULT_CREATED"})
-
-    def _search(self, body: dict[str, Any]) -> None:
-        fake = self.server.fake
-        words = set(re.findall(r"\w+", str(body.get("query", "")).lower()))
-        kinds = body.get("kinds") or []
-        results: list[dict[str, Any]] = []
-        for item in fake.items:
-            if kinds and item["kind"] not in kinds:
-                continue
-            if body.get("client_id") and item["client_id"] != body["client_id"]:
-                continue
-            if body.get("for_client_id") and item not in fake.visible_to(body["for_client_id"]):
-                continue
-            text_words = set(re.findall(r"\w+", (item["title"] + " " + item["text"]).lower()))
-            similarity = len(words & text_words) / max(len(words), 1)
-            if similarity > 0:
-                bonus = 0.1 if item["rating"] == "gold" else -0.1 if item["rating"] == "weak" else 0.0
-                results.append({"item": item, "score": similarity + bonus, "similarity": similarity})
-        results.sort(key=lambda r: -float(r["score"]))
-        top_k = int(body.get("top_k") or 5)
-        self._send_json(
-            200,
-            {
-                "results": results[:top_k],
-                "embedding_model": "fake-test-model",
-                "warnings": ["fake embeddings are in use"] if fake.fake_embeddings else [],
-            },
-        )
+def _with_extra(data: Any, descriptor: Any, extra: dict[str, Any]) -> Any:
+    """`data` (a printed message) with `extra` fields added to it and to every message inside it (maps and
+    well-known types left alone): what the answers of a newer gateway look like to this app."""
+    if not isinstance(data, dict) or descriptor.full_name.startswith("google.protobuf."):
+        return data
+    out = dict(data)
+    for f in descriptor.fields:
+        if f.message_type is None or f.message_type.GetOptions().map_entry or f.name not in out:
+            continue
+        value = out[f.name]
+        if isinstance(value, list):
+            out[f.name] = [_with_extra(v, f.message_type, extra) for v in value]
+        else:
+            out[f.name] = _with_extra(value, f.message_type, extra)
+    return {**out, **extra}
 
 
 class _Server(ThreadingHTTPServer):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +16,11 @@ from fpdf import FPDF
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button, Markdown
 
+from tests.support import ROOT
 from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, table_with, texts
 from tests.ui.fake_gateway import FakeGateway, closed_port, running_fake_gateway
-from ui.api import SCOPE_AGENCY, SCOPE_CLIENT
+from ui import documents, generate_tab
+from ui.contract import gpb, mpb
 from ui.generate_tab import Progress
 
 STREAM = "/api/aicmo/generate_report/stream"
@@ -27,6 +31,13 @@ def fake() -> Iterator[FakeGateway]:
     with running_fake_gateway() as server:
         server.stream_delay = 0.01
         yield server
+
+
+def expander_text(at: AppTest, label: str) -> str:
+    """Everything the expanders with this label say (the technical details are in such expanders)."""
+    found = [e for e in at.expander if e.label == label]
+    assert found, f"no expander {label!r} in {[e.label for e in at.expander]}"
+    return "\n".join(str(c.value) for e in found for c in [*e.caption, *e.markdown])
 
 
 def docx_bytes(*paragraphs: str) -> bytes:
@@ -63,7 +74,7 @@ def test_generate_see_progress_report_learning_and_rate_it(
 
     sent = fake.calls("POST", STREAM)[0].body
     assert sent["package_key"] == "quick_social_basic"
-    assert sent["stage"] == "draft"
+    assert sent["report_stage"] == "REPORT_STAGE_DRAFT"
     assert sent["client_brief"] == {
         "client_name": "Northwind Coffee Co.",
         "brand_name": "Northwind",
@@ -77,26 +88,28 @@ def test_generate_see_progress_report_learning_and_rate_it(
         "constraints": "No discounts above 20%",
         "raw_brief_text": "Open three new stores.",
         "launch_date": "2026-12-01",
-        "metadata": {},
     }
-    # Progress: a full bar and every section's name as it completed.
+    # Progress: a full bar with the time taken (and how long learning took), every section's name.
     assert [p.value for p in at.progress] == [100]
     assert at.progress[0].proto.text.startswith("Report ready: 3 sections in")
+    assert " s · learned in " in at.progress[0].proto.text
     page = texts(at)
     for n, title in enumerate(["Overview", "Audience Segments", "Final Summary"], start=1):
         assert f"✓ {n}. {title}" in page
     assert "Sections written: 3 of 3" in page
     # The report, the caption with mode and timings, the learned-from panel, the downloads.
     assert any(str(m.value).startswith("# Northwind — Quick Social Pack (Basic)") for m in at.markdown)
-    caption = next(c.value for c in at.caption if "Generation mode" in c.value)
-    assert "**offline**" in caption
-    assert "retrieve 4 ms · compose 12 ms · record 20 ms · total 36 ms" in caption
-    assert "learning: recorded" in caption
+    caption = next(c.value for c in at.caption if c.value.startswith("Written by"))
+    assert caption == "Written by AICMO's built-in writer · Draft · learning: learned · took 36 ms"
     assert "Learned from: 1 past item informed 1 of 3 sections" in page
-    assert (
-        "Gold coffee plan — from the agency library, uploaded_example, unrated, score 0.80 (similarity 0.70)"
-        in page
-    )
+    assert "Gold coffee plan — from the agency library, Uploaded example, unrated" in page
+    # Ids, enum names, timings and scores are one click away, in the report's technical details.
+    technical = expander_text(at, "Technical details of this report")
+    assert f"Report id `{fake.completed[-1].report_id}`" in technical
+    assert "GENERATION_MODE_OFFLINE · LEARNING_STATE_RECORDED · RETRIEVAL_STATE_DONE" in technical
+    assert "retrieve 4 ms · compose 12 ms · record 20 ms · total 36 ms" in technical
+    assert "score 0.80, similarity 0.70" in technical
+    assert "score 0.80" not in page.replace(technical, "")
     assert any(
         s.startswith("Learned: this report and its sections are stored") for s in alerts(at, "success")
     )
@@ -110,15 +123,15 @@ def test_generate_see_progress_report_learning_and_rate_it(
 
     # Rate the whole report gold: by the id the response named, which rates its sections too.
     completed = fake.completed[-1]
-    at.radio(key="gen_rate_choice").set_value("gold")
+    at.radio(key="gen_rate_choice").set_value(mpb.RATING_GOLD)
     at.text_input(key="gen_rate_note").input("Exactly our voice")
     at.button(key="gen_rate_submit").click()
     run(at)
-    report_item = next(i for i in fake.items if i["kind"] == "full_report")
-    assert report_item["id"] == completed["learned_item_id"]
-    assert (report_item["rating"], report_item["rating_note"]) == ("gold", "Exactly our voice")
-    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{report_item['id']}/rating")] == [
-        {"rating": "gold", "note": "Exactly our voice"}
+    report_item = next(i for i in fake.items if i.kind == "full_report")
+    assert report_item.id == completed.learned_item_id
+    assert (report_item.verdict, report_item.rating_note) == (mpb.RATING_GOLD, "Exactly our voice")
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{report_item.id}/rating")] == [
+        {"verdict": "RATING_GOLD", "note": "Exactly our voice"}
     ]
     assert fake.calls("POST", "/api/learn/search") == []  # no guessing the id by title
     assert any(
@@ -139,16 +152,14 @@ def test_refine_sends_feedback_and_the_last_draft(monkeypatch: pytest.MonkeyPatc
     at.button(key="gen_refine").click()
     run(at)
     refine = fake.calls("POST", STREAM)[1].body
-    assert refine["stage"] == "refine"
+    assert refine["report_stage"] == "REPORT_STAGE_REFINE"
     assert refine["feedback"] == "Make it more premium"
-    first_recorded = next(
-        i["text"] for i in fake.items if i["kind"] == "full_report" and "(draft)" in i["text"]
-    )
+    first_recorded = next(i.text for i in fake.items if i.kind == "full_report" and "(draft)" in i.text)
     assert refine["previous_draft"] == first_recorded
     assert refine["previous_draft"].startswith(heading)
     assert refine["client_brief"]["client_name"] == "Northwind Coffee Co."
     assert any("Revised for feedback: Make it more premium" in str(m.value) for m in at.markdown)
-    assert any("stage: refine" in c.value for c in at.caption)
+    assert any(c.value.startswith("Written by") and " · Refined · " in c.value for c in at.caption)
     # Revision notes are for the operator: in the learned-from panel, never in the report.
     assert "revision notes on 3 sections" in next(
         e.label for e in at.expander if e.label.startswith("Learned")
@@ -200,17 +211,19 @@ def test_gateway_down_shows_what_to_do_and_keeps_the_form(monkeypatch: pytest.Mo
     url = f"http://127.0.0.1:{closed_port()}"
     at = run(new_app(monkeypatch, url))
     errors = alerts(at, "error")
-    assert any(f"The AICMO gateway at {url} is not reachable" in e and "`make run`" in e for e in errors), (
-        errors
-    )
-    assert "Memory stats is unavailable while the gateway is not reachable" in texts(at)
-    assert all("Traceback" not in e for e in errors)
+    # Plain words for the operator; the address and `make run` are one click away.
+    assert any(e.startswith("AICMO is not running or cannot be reached") for e in errors), errors
+    assert "AICMO cannot be reached." in errors  # the sidebar
+    assert all("make run" not in e and url not in e and "Traceback" not in e for e in errors)
+    technical = expander_text(at, "Technical details")
+    assert f"No connection to the AICMO gateway at {url}" in technical and "`make run`" in technical
+    assert "Memory stats is unavailable while AICMO cannot be reached" in texts(at)
 
     fill_brief(at, client="Northwind Coffee Co.", brand="Northwind", package="quick_social_basic")
     at.button(key="gen_submit").click()
     run(at)
     errors = alerts(at, "error")
-    assert sum("is not reachable" in e for e in errors) >= 2  # the banner, and the answer to Generate
+    assert sum("is not running or cannot be reached" in e for e in errors) >= 2  # the banner, and Generate's
     # Nothing the operator typed is lost.
     assert at.text_input(key="brief_client_name").value == "Northwind Coffee Co."
     assert at.text_input(key="brief_brand_name").value == "Northwind"
@@ -220,7 +233,7 @@ def test_gateway_down_shows_what_to_do_and_keeps_the_form(monkeypatch: pytest.Mo
     at.text_input(key="learn_forget_input").input("Northwind Coffee Co.")
     at.button(key="learn_forget_count").click()
     run(at)
-    assert any("is not reachable" in e for e in alerts(at, "error"))
+    assert any("is not running or cannot be reached" in e for e in alerts(at, "error"))
 
 
 def test_a_service_down_during_generate_is_explained(
@@ -232,9 +245,13 @@ def test_a_service_down_during_generate_is_explained(
     at.button(key="gen_submit").click()
     run(at)
     errors = alerts(at, "error")
-    assert any("a service is down" in e and "memory UNREACHABLE (connection refused)" in e for e in errors), (
-        errors
-    )
+    assert any(
+        e.startswith(
+            "AICMO's memory (what it has learned) is not available right now, so generating the report"
+        )
+        for e in errors
+    ), errors
+    assert "memory UNREACHABLE (connection refused)" in expander_text(at, "Technical details")
     assert at.text_input(key="brief_brand_name").value == "Northwind"
     # Once it is back, the same form generates.
     fake.failures.clear()
@@ -256,10 +273,15 @@ def test_stats_warn_about_fake_embeddings(monkeypatch: pytest.MonkeyPatch, fake:
     fake.add_item(kind="report_section", title="s", text="t")
     at = run(new_app(monkeypatch, fake.url))
     warnings = alerts(at, "warning")
-    assert any("Fake (hash) embeddings are in use" in w for w in warnings)
+    assert any("stand-in embeddings meant only for tests" in w for w in warnings)
     assert "2 items were embedded by another model and are not searched" in warnings
-    caption = next(c.value for c in at.caption if c.value.startswith("Embedding model"))
-    assert "fake-test-model" in caption and "384 dimensions" in caption and "aicmo:***@" in caption
+    # The model and the storage (a DSN, redacted as the server sent it) only in the technical details.
+    technical = expander_text(at, "Technical details: model and storage")
+    assert "fake-test-model (384 dimensions)" in technical
+    assert "Storage: `postgresql+psycopg2://aicmo:***@127.0.0.1:5432/aicmo`" in technical
+    assert "AICMO_FAKE_EMBEDDINGS=1" in technical
+    outside = texts(at).replace(technical, "")
+    assert "postgresql" not in outside and "AICMO_FAKE_EMBEDDINGS" not in outside
 
 
 def test_browse_page_filter_open_rate_and_delete(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
@@ -282,15 +304,15 @@ def test_browse_page_filter_open_rate_and_delete(monkeypatch: pytest.MonkeyPatch
     assert fake.calls("GET", "/api/learn/items")[-1].query["kind"] == ["uploaded_example"]
 
     # Open it, rate it weak with a note.
-    at.selectbox(key="learn_open_id").select(target["id"])
+    at.selectbox(key="learn_open_id").select(target.id)
     run(at)
-    assert f"id `{target['id']}`" in texts(at)
-    at.radio(key="learn_rate_choice").set_value("weak")
+    assert f"id `{target.id}`" in expander_text(at, "Technical details")
+    at.radio(key="learn_rate_choice").set_value(mpb.RATING_WEAK)
     at.text_input(key="learn_rate_note").input("Too pushy")
     at.button(key="learn_rate_submit").click()
     run(at)
-    assert (fake.item(target["id"]) or {}).get("rating") == "weak"
-    assert (fake.item(target["id"]) or {}).get("rating_note") == "Too pushy"
+    rated = fake.item(target.id)
+    assert rated is not None and (rated.verdict, rated.rating_note) == (mpb.RATING_WEAK, "Too pushy")
     assert any("is now ▽ weak — Too pushy" in s for s in alerts(at, "success"))
     assert metric(at, "Weak-rated") == "1"
 
@@ -299,10 +321,10 @@ def test_browse_page_filter_open_rate_and_delete(monkeypatch: pytest.MonkeyPatch
     at.button(key="learn_delete").click()
     run(at)
     assert any("Delete “Loyalty email” for good?" in w for w in alerts(at, "warning"))
-    assert fake.item(target["id"]) is not None
+    assert fake.item(target.id) is not None
     at.button(key="learn_delete_confirm").click()
     run(at)
-    assert fake.item(target["id"]) is None
+    assert fake.item(target.id) is None
     assert any("Deleted “Loyalty email”" in s for s in alerts(at, "success"))
     assert metric(at, "Items learned") == "23"
     assert at.selectbox(key="learn_open_id").value == ""
@@ -318,14 +340,15 @@ def test_search_and_open_a_result(monkeypatch: pytest.MonkeyPatch, fake: FakeGat
     at.button(key="learn_search_submit").click()
     run(at)
     assert any("1 result for “coffee loyalty”" in i for i in alerts(at, "info"))
-    table = table_with(at, "score")
-    assert list(table["title"]) == ["Loyalty email"]
+    table = table_with(at, "Match")
+    assert list(table["Title"]) == ["Loyalty email"]
+    assert list(table["Kind"]) == ["Uploaded example"]
     assert fake.calls("POST", "/api/learn/search")[0].body["query"] == "coffee loyalty"
 
 
 def test_upload_reference_examples_with_dedup(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
     at = run(new_app(monkeypatch, fake.url))
-    assert at.text_input(key="learn_upload_kind").value == "uploaded_example"
+    assert at.selectbox(key="learn_upload_kind").value == "uploaded_example"
     data = docx_bytes("Subject: your tenth coffee is on us", "Body: thanks for being a regular.")
     at.file_uploader(key="learn_upload_file").set_value(("gold-email.docx", data, "application/octet-stream"))
     at.text_input(key="learn_upload_client").input("Northwind Coffee Co.")
@@ -333,16 +356,17 @@ def test_upload_reference_examples_with_dedup(monkeypatch: pytest.MonkeyPatch, f
     at.text_input(key="learn_upload_tags").input("email, loyalty")
     at.button(key="learn_upload_submit").click()
     run(at)
-    assert any("Learned “gold-email.docx” as a new uploaded_example" in s for s in alerts(at, "success"))
+    assert any("Learned “gold-email.docx” as a new uploaded example" in s for s in alerts(at, "success"))
     item = fake.items[0]
-    assert item["text"] == "Subject: your tenth coffee is on us\nBody: thanks for being a regular."
-    assert (item["kind"], item["client_id"], item["industry"], item["source"]) == (
+    assert item.text == "Subject: your tenth coffee is on us\nBody: thanks for being a regular."
+    assert (item.kind, item.client_id, item.industry, item.source, item.section_id) == (
         "uploaded_example",
         "northwind-coffee-co",
         "Coffee",
         "upload",
+        "",
     )
-    assert item["tags"] == ["email", "loyalty"]
+    assert list(item.tags) == ["email", "loyalty"]
     assert "Filed under client id `northwind-coffee-co`" in texts(at)
     assert metric(at, "Items learned") == "1"
 
@@ -375,12 +399,12 @@ def test_forget_a_client_after_counting(monkeypatch: pytest.MonkeyPatch, fake: F
     at.button(key="learn_forget_confirm").click()
     run(at)
     said = next(s for s in alerts(at, "success") if s.startswith("Forgot client `northwind-coffee-co` at 20"))
-    assert "UTC: deleted 3 items (3 report_section)." in said
+    assert "UTC: deleted 3 items (report section: 3)." in said
     assert "is discarded when it arrives" in said
-    assert [i["client_id"] for i in fake.items] == ["acme"]
+    assert [i.client_id for i in fake.items] == ["acme"]
     assert metric(at, "Items learned") == "1"
     # The forgotten clients list: who, when, what went, what was discarded since.
-    fake.forgotten[0]["discarded_count"] = 2
+    fake.forgotten[0].discarded_count = 2
     at.button(key="learn_refresh").click()
     run(at)
     forgotten = table_with(at, "discarded since")
@@ -393,11 +417,14 @@ def test_an_interrupted_live_view_is_explained(monkeypatch: pytest.MonkeyPatch, 
     at = new_app(monkeypatch, fake.url)
     # What a generation left behind when the operator clicked elsewhere mid-stream (Streamlit stops the run).
     at.session_state["gen_progress"] = Progress(
-        label="2/4 sections · Campaign Objective", total=4, done=["Overview", "Campaign Objective"]
+        label="2/4 sections written · Campaign Objective · 1 s",
+        total=4,
+        done=["Overview", "Campaign Objective"],
+        state="writing",
     )
     run(at)
     assert at.progress[0].proto.text == "Live view stopped after 2 of 4 sections"
-    assert at.progress[0].value == 50
+    assert at.progress[0].value == 45  # sections fill 90 % of the bar; learning the report the rest
     assert any("stopped the live view" in e and "Learn tab" in e for e in alerts(at, "error"))
     assert "✓ 2. Campaign Objective" in texts(at)
 
@@ -411,7 +438,7 @@ def generate(at: AppTest, **brief: Any) -> AppTest:
 def test_rating_a_report_while_its_learning_is_queued_says_to_wait(
     monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
 ) -> None:
-    fake.learning_state = "LEARNING_STATE_QUEUED"
+    fake.learning_state = gpb.LEARNING_STATE_QUEUED
     at = generate(run(new_app(monkeypatch, fake.url)))
     assert any(
         "Not learned yet" in w and "will be learned when the memory service is back" in w
@@ -419,18 +446,18 @@ def test_rating_a_report_while_its_learning_is_queued_says_to_wait(
     )
     assert metric(at, "Items learned") == "0"
     completed = fake.completed[-1]
-    at.radio(key="gen_rate_choice").set_value("weak")
+    at.radio(key="gen_rate_choice").set_value(mpb.RATING_WEAK)
     at.button(key="gen_rate_submit").click()
     run(at)
     # The id is known while learning is queued; memory answers 404 until the batch is delivered.
-    assert len(fake.calls("POST", f"/api/learn/items/{completed['learned_item_id']}/rating")) == 1
+    assert len(fake.calls("POST", f"/api/learn/items/{completed.learned_item_id}/rating")) == 1
     waiting = [w for w in alerts(at, "warning") if "still waiting to be learned" in w]
     assert waiting and "Try rating the report again in a moment" in waiting[0], alerts(at, "warning")
     assert not any("not found" in e for e in alerts(at, "error"))
 
     # The memory service is back: the queued batch is delivered (here by Replay), and rating works.
-    batch = fake.queue[0]
-    at.button(key=f"learn_queue_replay_{batch['name']}").click()
+    batch = fake.queue[0].batch
+    at.button(key=f"learn_queue_replay_{batch.name}").click()
     run(at)
     assert any("is learned now" in s for s in alerts(at, "success"))
     at.button(key="gen_rate_submit").click()
@@ -447,8 +474,8 @@ def test_rate_a_section_with_a_note_where_it_is_shown(
 ) -> None:
     at = generate(run(new_app(monkeypatch, fake.url)))
     completed = fake.completed[-1]
-    section = completed["sections"][1]
-    assert section["id"] == "audience_segments"
+    section = completed.sections[1]
+    assert section.id == "audience_segments"
     # Each section of the report is followed by its own rating control.
     in_order = [
         str(node.value) if isinstance(node, Markdown) else node.key
@@ -457,16 +484,20 @@ def test_rate_a_section_with_a_note_where_it_is_shown(
     ]
     position = in_order.index("## Audience Segments\n\nNorthwind plan for audience segments (draft).")
     assert in_order[position + 1] == "gen_sec_rate_audience_segments"
-    at.radio(key="gen_sec_rating_audience_segments").set_value("weak")
+    at.radio(key="gen_sec_rating_audience_segments").set_value(mpb.RATING_WEAK)
     at.text_input(key="gen_sec_note_audience_segments").input("Too vague about commuters")
     at.button(key="gen_sec_rate_audience_segments").click()
     run(at)
-    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{section['learned_item_id']}/rating")] == [
-        {"rating": "weak", "note": "Too vague about commuters"}
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{section.learned_item_id}/rating")] == [
+        {"verdict": "RATING_WEAK", "note": "Too vague about commuters"}
     ]
-    rated = fake.item(section["learned_item_id"]) or {}
-    assert (rated["rating"], rated["rating_note"]) == ("weak", "Too vague about commuters")
-    assert (fake.item(completed["learned_item_id"]) or {}).get("rating") == ""  # the report is not rated
+    rated = fake.item(section.learned_item_id)
+    assert rated is not None and (rated.verdict, rated.rating_note) == (
+        mpb.RATING_WEAK,
+        "Too vague about commuters",
+    )
+    report = fake.item(completed.learned_item_id)
+    assert report is not None and report.verdict == mpb.RATING_UNSPECIFIED  # the report is not rated
     assert any(
         "Rated the section “Audience Segments” weak (▽ weak), with the note “Too vague about commuters”" in s
         for s in alerts(at, "success")
@@ -484,7 +515,7 @@ def test_a_report_written_without_past_learning_offers_a_retry_with_learning(
     monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
 ) -> None:
     fake.add_item(kind="uploaded_example", title="Gold coffee plan", text="A coffee plan")
-    fake.retrieval_state = "RETRIEVAL_STATE_SKIPPED_UNAVAILABLE"
+    fake.retrieval_state = gpb.RETRIEVAL_STATE_SKIPPED_UNAVAILABLE
     at = generate(run(new_app(monkeypatch, fake.url)))
     warning = next(w for w in alerts(at, "warning") if "written without past learning" in w)
     assert "the memory service could not be reached" in warning
@@ -499,8 +530,8 @@ def test_a_report_written_without_past_learning_offers_a_retry_with_learning(
     assert len(calls) == 2
     retry = calls[1].body
     assert retry["use_learning"] is True
-    assert {k: retry[k] for k in ("client_brief", "package_key", "stage")} == {
-        k: first[k] for k in ("client_brief", "package_key", "stage")
+    assert {k: retry[k] for k in ("client_brief", "package_key", "report_stage")} == {
+        k: first[k] for k in ("client_brief", "package_key", "report_stage")
     }
     assert not any("written without past learning" in w for w in alerts(at, "warning"))
     assert not [b for b in at.button if b.key == "gen_retry_learning"]
@@ -509,8 +540,8 @@ def test_a_report_written_without_past_learning_offers_a_retry_with_learning(
 
     # The other reasons have their own words; learning turned off offers no retry and nothing to rate.
     for state, words in [
-        ("RETRIEVAL_STATE_SKIPPED_SLOW", "the memory service did not answer in time"),
-        ("RETRIEVAL_STATE_SKIPPED_NO_TIME", "there was no time left to look up past work"),
+        (gpb.RETRIEVAL_STATE_SKIPPED_SLOW, "the memory service did not answer in time"),
+        (gpb.RETRIEVAL_STATE_SKIPPED_NO_TIME, "there was no time left to look up past work"),
     ]:
         fake.retrieval_state = state
         at.button(key="gen_submit").click()
@@ -532,12 +563,12 @@ def test_share_an_item_with_the_agency_library(monkeypatch: pytest.MonkeyPatch, 
         kind="uploaded_example", title="Acme email", text="Acme loyalty email", client_id="acme"
     )
     at = run(new_app(monkeypatch, fake.url))
-    table = table_with(at, "scope")
-    assert dict(zip(table["title"], table["scope"], strict=True)) == {
+    table = table_with(at, "Used for")
+    assert dict(zip(table["Title"], table["Used for"], strict=True)) == {
         "Acme email": "this client only",
         "Playbook": "agency library",
     }
-    at.selectbox(key="learn_open_id").select(target["id"])
+    at.selectbox(key="learn_open_id").select(target.id)
     run(at)
     share = at.toggle(key="learn_share")
     assert share.label == "Shared with the agency library"
@@ -547,36 +578,39 @@ def test_share_an_item_with_the_agency_library(monkeypatch: pytest.MonkeyPatch, 
     share.set_value(True)
     run(at)
     assert any("Share “Acme email” with the agency library?" in w for w in alerts(at, "warning"))
-    assert fake.calls("POST", f"/api/learn/items/{target['id']}/scope") == []
+    assert fake.calls("POST", f"/api/learn/items/{target.id}/scope") == []
     at.button(key="learn_share_confirm").click()
     run(at)
-    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{target['id']}/scope")] == [
-        {"scope": SCOPE_AGENCY}
+    assert [c.body for c in fake.calls("POST", f"/api/learn/items/{target.id}/scope")] == [
+        {"scope": "SCOPE_AGENCY"}
     ]
-    assert (fake.item(target["id"]) or {})["scope"] == SCOPE_AGENCY
+    assert target.scope == mpb.SCOPE_AGENCY
     assert any("Shared “Acme email” with the agency library" in s for s in alerts(at, "success"))
     assert at.toggle(key="learn_share").value is True
-    table = table_with(at, "scope")
-    assert list(table["scope"]) == ["agency library", "agency library"]
+    table = table_with(at, "Used for")
+    assert list(table["Used for"]) == ["agency library", "agency library"]
 
     # Keeping it to its client again is immediate.
     at.toggle(key="learn_share").set_value(False)
     run(at)
-    assert (fake.item(target["id"]) or {})["scope"] == SCOPE_CLIENT
+    assert target.scope == mpb.SCOPE_CLIENT
     assert any("is kept to client `acme` again" in s for s in alerts(at, "success"))
     assert at.toggle(key="learn_share").value is False
 
     # A refused change leaves the control as the server has it.
-    fake.fail("POST", f"/api/learn/items/{target['id']}/scope", 503, "memory unavailable", code=14)
+    fake.fail("POST", f"/api/learn/items/{target.id}/scope", 503, "memory unavailable", code=14)
     at.toggle(key="learn_share").set_value(True)
     run(at)
     at.button(key="learn_share_confirm").click()
     run(at)
-    assert any("memory unavailable" in e for e in alerts(at, "error"))
+    assert any(
+        e.startswith("AICMO's memory (what it has learned) is not available") for e in alerts(at, "error")
+    )
+    assert "memory unavailable" in expander_text(at, "Technical details")
     assert at.toggle(key="learn_share").value is False
 
     # An item naming no client is always in the agency library.
-    at.selectbox(key="learn_open_id").select(library["id"])
+    at.selectbox(key="learn_open_id").select(library.id)
     run(at)
     assert at.toggle(key="learn_share").value is True
     assert at.toggle(key="learn_share").disabled
@@ -586,11 +620,11 @@ def test_upload_scope_defaults_to_the_client_or_the_agency_library(
     monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
 ) -> None:
     at = run(new_app(monkeypatch, fake.url))
-    assert at.selectbox(key="learn_upload_scope").value == "auto"
+    assert at.selectbox(key="learn_upload_scope").value == mpb.SCOPE_UNSPECIFIED
     at.file_uploader(key="learn_upload_file").set_value(("playbook.md", b"Generic playbook", "text/markdown"))
     at.button(key="learn_upload_submit").click()
     run(at)
-    assert fake.calls("POST", "/api/learn/items")[-1].body["item"]["scope"] == SCOPE_AGENCY
+    assert fake.calls("POST", "/api/learn/items")[-1].body["item"]["scope"] == "SCOPE_AGENCY"
     assert any("for the agency library" in s for s in alerts(at, "success")), alerts(at, "success")
 
     at.file_uploader(key="learn_upload_file").set_value(("acme.md", b"Acme's own email", "text/markdown"))
@@ -598,23 +632,23 @@ def test_upload_scope_defaults_to_the_client_or_the_agency_library(
     at.button(key="learn_upload_submit").click()
     run(at)
     body = fake.calls("POST", "/api/learn/items")[-1].body["item"]
-    assert (body["client_id"], body["scope"]) == ("acme", SCOPE_CLIENT)
+    assert (body["client_id"], body["scope"]) == ("acme", "SCOPE_CLIENT")
     assert any("for client `acme` only" in s for s in alerts(at, "success"))
 
     at.file_uploader(key="learn_upload_file").set_value(
         ("shared.md", b"Acme example to share", "text/markdown")
     )
-    at.selectbox(key="learn_upload_scope").select(SCOPE_AGENCY)
+    at.selectbox(key="learn_upload_scope").select(mpb.SCOPE_AGENCY)
     at.button(key="learn_upload_submit").click()
     run(at)
     body = fake.calls("POST", "/api/learn/items")[-1].body["item"]
-    assert (body["client_id"], body["scope"]) == ("acme", SCOPE_AGENCY)
+    assert (body["client_id"], body["scope"]) == ("acme", "SCOPE_AGENCY")
 
     # Kept to a client, but no client given: said before calling.
     calls = len(fake.calls("POST", "/api/learn/items"))
     at.file_uploader(key="learn_upload_file").set_value(("x.md", b"Something else", "text/markdown"))
     at.text_input(key="learn_upload_client").input("")
-    at.selectbox(key="learn_upload_scope").select(SCOPE_CLIENT)
+    at.selectbox(key="learn_upload_scope").select(mpb.SCOPE_CLIENT)
     at.button(key="learn_upload_submit").click()
     run(at)
     assert any("Give the client this example belongs to" in w for w in alerts(at, "warning"))
@@ -631,7 +665,7 @@ def test_search_as_a_report_for_one_client_would(monkeypatch: pytest.MonkeyPatch
     at.button(key="learn_search_submit").click()
     run(at)
     assert fake.calls("POST", "/api/learn/search")[0].body["for_client_id"] == "acme"
-    assert sorted(table_with(at, "score")["title"]) == ["Acme coffee", "Library coffee"]
+    assert sorted(table_with(at, "Match")["Title"]) == ["Acme coffee", "Library coffee"]
     assert any("as a report for `acme` would see them" in i for i in alerts(at, "info"))
 
 
@@ -641,7 +675,7 @@ def test_the_learning_queue_panel_replays_and_drops(
     queued = fake.add_batch(
         title="Northwind — Quick Social Pack (Basic)",
         client_id="northwind",
-        state="QUEUE_STATE_QUEUED",
+        state=gpb.QUEUE_STATE_QUEUED,
         reason="memory UNAVAILABLE: connection refused",
     )
     aside = fake.add_batch(
@@ -658,39 +692,210 @@ def test_the_learning_queue_panel_replays_and_drops(
     # Replay that fails keeps the batch and says why.
     fake.replay_delivers = False
     fake.replay_reason = "item.text: too long (120000)"
-    at.button(key=f"learn_queue_replay_{aside['name']}").click()
+    at.button(key=f"learn_queue_replay_{aside.name}").click()
     run(at)
     assert any(
         "“Acme — Launch Pack” was not delivered: item.text: too long (120000). It stays set aside." in w
         for w in alerts(at, "warning")
     ), alerts(at, "warning")
-    assert fake.batch(aside["name"]) is not None
+    assert fake.batch(aside.name) is not None
 
     # Replay that delivers: learned now.
     fake.replay_delivers = True
-    at.button(key=f"learn_queue_replay_{queued['name']}").click()
+    at.button(key=f"learn_queue_replay_{queued.name}").click()
     run(at)
     assert any(
         "Delivered: “Northwind — Quick Social Pack (Basic)” is learned now." in s
         for s in alerts(at, "success")
     )
-    assert fake.batch(queued["name"]) is None
+    assert fake.batch(queued.name) is None
     assert metric(at, "Items learned") == "1"
     assert "0 queued · 1 set aside" in texts(at)
 
     # Drop asks first; Cancel keeps it.
-    at.button(key=f"learn_queue_drop_{aside['name']}").click()
+    at.button(key=f"learn_queue_drop_{aside.name}").click()
     run(at)
     assert any("Drop “Acme — Launch Pack” from the learning queue?" in w for w in alerts(at, "warning"))
-    at.button(key=f"learn_queue_drop_cancel_{aside['name']}").click()
+    at.button(key=f"learn_queue_drop_cancel_{aside.name}").click()
     run(at)
-    assert fake.batch(aside["name"]) is not None
-    assert fake.calls("DELETE", f"/api/aicmo/learning_queue/{aside['name']}") == []
-    at.button(key=f"learn_queue_drop_{aside['name']}").click()
+    assert fake.batch(aside.name) is not None
+    assert fake.calls("DELETE", f"/api/aicmo/learning_queue/{aside.name}") == []
+    at.button(key=f"learn_queue_drop_{aside.name}").click()
     run(at)
-    at.button(key=f"learn_queue_drop_confirm_{aside['name']}").click()
+    at.button(key=f"learn_queue_drop_confirm_{aside.name}").click()
     run(at)
-    assert fake.batch(aside["name"]) is None
+    assert fake.batch(aside.name) is None
     assert any("Dropped “Acme — Launch Pack”" in s for s in alerts(at, "success"))
     assert "Nothing is waiting: every report has reached memory." in texts(at)
     assert metric(at, "Items learned") == "1"
+
+
+def test_the_learn_list_tells_identical_report_titles_apart(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    """Three reports titled "Northwind — Quick Social Pack (Basic)": kind labels, a stage column, the
+    client, when, and a preview tell them apart, in the table and in the item picker."""
+    at = generate(run(new_app(monkeypatch, fake.url)))
+    at.text_area(key="gen_feedback").input("Make it more premium")
+    at.button(key="gen_refine").click()
+    run(at)
+    at = generate(at)
+    at.selectbox(key="learn_kind").select("full_report")
+    run(at)
+    table = table_with(at, "Stage")
+    assert list(table["Title"]) == ["Northwind — Quick Social Pack (Basic)"] * 3
+    assert list(table["Kind"]) == ["Whole report"] * 3
+    assert list(table["Stage"]) == ["Draft", "Refined", "Draft"]  # newest first
+    assert set(table["Client"]) == {"Northwind Coffee Co."}
+    assert all(str(t).endswith(" UTC") for t in table["Learned"])
+    # The preview is the first words a reader sees: no heading, no "Prepared for" line.
+    assert list(table["Preview"])[1].startswith("Northwind plan for overview (refine). Revised for feedback")
+    assert all(not str(p).startswith(("#", "_", "Prepared")) for p in table["Preview"])
+    assert "full_report" not in str(table.to_dict())
+    # In the picker too, every report has its own label (stage, when, client; a short id if still tied).
+    labels = at.selectbox(key="learn_open_id").options[1:]
+    assert len(labels) == len(set(labels)) == 3
+    assert all(
+        label.startswith("Northwind — Quick Social Pack (Basic) · Whole report · ") for label in labels
+    )
+    assert sum(" · Refined · " in label for label in labels) == 1
+
+
+def test_upload_picks_a_kind_and_a_section_from_the_packages(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    at = run(new_app(monkeypatch, fake.url))
+    kind = at.selectbox(key="learn_upload_kind")
+    assert kind.options == ["Uploaded example", "Report section"]  # a picker, not free text
+    section = at.selectbox(key="learn_upload_section")
+    # Every section of every package, once, in catalogue order, after "any section".
+    assert section.options == [
+        "Any section (informs the overview)",
+        "Overview",
+        "Campaign Objective",
+        "Core Campaign Idea",
+        "Final Summary",
+        "Audience Segments",
+    ]
+    assert fake.calls("GET", "/api/aicmo/packages")  # from ListPackages, not a list in the app
+
+    # An example report section must say which section it is.
+    at.file_uploader(key="learn_upload_file").set_value(("audience.md", b"Commuters, 25-40", "text/markdown"))
+    at.selectbox(key="learn_upload_kind").select("report_section")
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    assert any("Choose the section this is an example of" in w for w in alerts(at, "warning"))
+    assert fake.calls("POST", "/api/learn/items") == []
+
+    at.selectbox(key="learn_upload_section").select("audience_segments")
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    sent = fake.calls("POST", "/api/learn/items")[-1].message
+    assert isinstance(sent, mpb.RecordItemRequest)
+    assert (sent.item.kind, sent.item.section_id) == ("report_section", "audience_segments")
+    assert any("as a new report section for the agency library" in s for s in alerts(at, "success"))
+    # What an operator sees of the item: its kind as a label, its id only in the technical details.
+    item = fake.items[0]
+    at.selectbox(key="learn_open_id").select(item.id)
+    run(at)
+    heading = next(str(m.value) for m in at.markdown if str(m.value).startswith("**audience.md**"))
+    assert heading == "**audience.md** — Report section · unrated · agency library"
+    assert item.id not in heading
+
+
+def test_one_upload_limit_for_both_upload_widgets(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
+    limit = documents.MAX_UPLOAD_MB
+    # The server's own limit says the same (the app is started from the repo root, where this file is).
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == limit
+    at = run(new_app(monkeypatch, fake.url))
+    assert [u.proto.max_upload_size_mb for u in at.file_uploader] == [limit, limit]
+    # Enforced by the app as well (a browser is not the only client of the upload endpoint).
+    too_big = b"x" * (limit * 1024 * 1024 + 1)
+    at.file_uploader(key="brief_upload").set_value(("brief.txt", too_big, "text/plain"))
+    run(at)
+    at.file_uploader(key="learn_upload_file").set_value(("example.txt", too_big, "text/plain"))
+    at.button(key="learn_upload_submit").click()
+    run(at)
+    said = [e for e in alerts(at, "error") if f"files up to {limit} MB can be uploaded" in e]
+    assert [s.split(" is ")[0] for s in said] == ["brief.txt", "example.txt"], alerts(at, "error")
+    assert fake.calls("POST", "/api/learn/items") == []
+
+
+def test_the_sidebar_says_what_is_down_and_what_it_means(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    fake.health_down = "memory UNREACHABLE (no answer from 127.0.0.1:50052)"
+    at = run(new_app(monkeypatch, fake.url))
+    sidebar = at.sidebar
+    assert [str(w.value) for w in sidebar.warning] == [
+        "Not everything works: Memory (what AICMO has learned), Learning database."
+    ]
+    inside = {str(c.value) for e in sidebar.expander for c in e.caption}
+    said = "\n".join(str(c.value) for c in sidebar.caption if str(c.value) not in inside)
+    assert ":green[●] Report writer: working" in said
+    assert ":red[●] Memory (what AICMO has learned): not answering" in said
+    assert "Reports are still written, but without past learning" in said
+    technical = expander_text(at, "Technical details")
+    assert (
+        "memory: SERVING_STATE_UNREACHABLE — memory UNREACHABLE (no answer from 127.0.0.1:50052)" in technical
+    )
+    assert f"Gateway: `{fake.url}`" in technical
+    assert "UNREACHABLE" not in said and "127.0.0.1" not in said
+
+
+def test_progress_says_learning_while_the_report_is_learned(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    """Sections as they stream, then "Learning this report…" until `completed` arrives, then done: each
+    label with the time taken, the clock moving while AICMO is quiet."""
+    shown: list[str] = []
+    original = generate_tab.progress_label
+
+    def recording(progress: Progress) -> str:
+        label = original(progress)
+        if not shown or shown[-1] != label:
+            shown.append(label)
+        return label
+
+    monkeypatch.setattr(generate_tab, "progress_label", recording)
+    monkeypatch.setattr(generate_tab, "TICK_SECONDS", 0.2)
+    fake.learning_delay = 1.3
+    at = generate(run(new_app(monkeypatch, fake.url)))
+    assert shown[0].startswith("Sending the brief to AICMO… 0 s")
+    assert shown[1].startswith("Writing 3 sections of Quick Social Pack (Basic)… 0 s")
+    assert [s.split(" · ")[0] for s in shown[2:4]] == ["1/3 sections written", "2/3 sections written"]
+    learning = [s for s in shown if s.startswith("Learning this report… all 3 sections written · ")]
+    assert len(learning) >= 2, shown  # the clock moved on while the report was learned
+    final = shown[-1]
+    assert final == at.progress[0].proto.text
+    match = re.fullmatch(r"Report ready: 3 sections in (\d+\.\d) s · learned in (\d+\.\d) s", final)
+    assert match, final
+    assert float(match.group(2)) >= 1.2 and float(match.group(1)) >= float(match.group(2))
+
+
+def test_progress_steps_in_words() -> None:
+    progress = Progress(learning=False)
+    assert generate_tab.progress_label(progress) == "Sending the brief to AICMO… 0 s"
+    started = gpb.GenerationStarted(
+        report_id="r", package_label="Pack", sections=[gpb.SectionInfo(id="a"), gpb.SectionInfo(id="b")]
+    )
+    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(started=started), 0.2)
+    assert (progress.label, progress.fraction) == ("Writing 2 sections of Pack… 0 s", 0.0)
+    for n, title in enumerate(["A", "B"], start=1):
+        done = gpb.SectionCompleted(index=n, total=2, section=gpb.ReportSection(title=title))
+        generate_tab.advance(progress, gpb.StreamGenerateReportResponse(section_completed=done), n)
+    assert progress.state == "learning"
+    assert progress.fraction == pytest.approx(0.9)  # the last tenth is the report being put together
+    generate_tab.tick(progress, 4.4)
+    assert progress.label == "Putting the report together… all 2 sections written · 4 s"  # learning is off
+    completed = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_OFF)
+    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(completed=completed), 4.6)
+    assert (progress.label, progress.fraction) == ("Report ready: 2 sections in 4.6 s", 1.0)
+
+    queued = Progress(state="learning", total=1, done=["A"], sections_done_at=1.0)
+    waiting = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_QUEUED)
+    generate_tab.advance(queued, gpb.StreamGenerateReportResponse(completed=waiting), 2.0)
+    assert (
+        queued.label == "Report ready: 1 sections in 2.0 s · not learned yet (it waits in the learning queue)"
+    )

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
+from services.common.client_ids import client_key
 from tests.ui.apptest_support import (
     alerts,
     fill_brief,
@@ -21,7 +22,7 @@ from tests.ui.apptest_support import (
     table_with,
     texts,
 )
-from ui.api import client_key
+from ui.contract import mpb
 
 
 def rest(stack: Any, method: str, path: str) -> tuple[int, dict[str, Any]]:
@@ -73,14 +74,15 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     for n, section in enumerate(quick["sections"], start=1):
         assert f"✓ {n}. {section['title']}" in page
     assert any(str(m.value).startswith("# Ember Roast — Quick Social Pack (Basic)") for m in at.markdown)
-    caption = next(c.value for c in at.caption if "Generation mode" in c.value)
-    assert "learning: recorded" in caption and "total" in caption
+    caption = next(c.value for c in at.caption if c.value.startswith("Written by"))
+    assert "learning: learned" in caption and "took " in caption
+    assert " · learned in " in at.progress[0].proto.text
     assert "Learned from:" in page
     after = count(at)
     assert after == before + 1 + quick["section_count"]
 
     # Rate the whole report gold.
-    at.radio(key="gen_rate_choice").set_value("gold")
+    at.radio(key="gen_rate_choice").set_value(mpb.RATING_GOLD)
     at.text_input(key="gen_rate_note").input("Spot on")
     at.button(key="gen_rate_submit").click()
     run(at)
@@ -97,8 +99,8 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     target = sections["items"][0]
     at.selectbox(key="learn_open_id").select(target["id"])
     run(at)
-    assert f"id `{target['id']}`" in texts(at)
-    at.radio(key="learn_rate_choice").set_value("weak")
+    assert f"id `{target['id']}`" in texts(at)  # in the item's technical details
+    at.radio(key="learn_rate_choice").set_value(mpb.RATING_WEAK)
     at.text_input(key="learn_rate_note").input("Too generic")
     at.button(key="learn_rate_submit").click()
     run(at)
@@ -124,7 +126,7 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     at.text_input(key="learn_upload_tags").input("email, loyalty")
     at.button(key="learn_upload_submit").click()
     run(at)
-    assert any("as a new uploaded_example" in s for s in alerts(at, "success")), alerts(at, "error")
+    assert any("as a new uploaded example" in s for s in alerts(at, "success")), alerts(at, "error")
     assert count(at) == after
     at.button(key="learn_upload_submit").click()
     run(at)
@@ -136,7 +138,7 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     at.text_input(key="learn_search_query").input("tenth cold brew on us")
     at.button(key="learn_search_submit").click()
     run(at)
-    assert uploads["items"][0]["id"] in list(table_with(at, "score")["id"])
+    assert uploads["items"][0]["title"] in list(table_with(at, "Match")["Title"])
 
     # Forget the client: count first, then confirm.
     expected = quick["section_count"] + 1  # report + sections - deleted one + upload
