@@ -65,6 +65,8 @@ class StackProcess:
             "AICMO_GENERATOR_METRICS_PORT": str(self.ports["generator_metrics"]),
             "AICMO_GATEWAY_ADMIN_PORT": str(self.ports["gateway_admin"]),
             "AICMO_START_UI": "true" if self.with_ui else "false",
+            # "recorded" must hold on a busy machine too (tests of queued learning set their own budget).
+            "AICMO_RECORD_BUDGET_MS": "60000",
             **self.extra_env,
         }
         self.log_path = self.data_dir / "logs" / "launcher.log"

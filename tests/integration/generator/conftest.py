@@ -57,6 +57,9 @@ class Stack:
 
 
 def start_generator(data_dir: Path, memory_target: str, **settings: Any) -> GeneratorRuntime:
+    # Tests that expect "recorded" must hold on a busy machine too: wait for learning up to a minute unless
+    # a test sets its own budget (tests of queued learning do).
+    settings.setdefault("record_budget_ms", 60_000)
     config = GeneratorSettings(
         data_dir=data_dir,
         generator_port=0,
