@@ -28,7 +28,7 @@ from google.protobuf import json_format
 
 from bench import Benchmark
 from bench.corpus import MarketingCorpus
-from bench.memory_bench import BATCH, CLIENTS, Env, environment, fill_to, load_anchors, record_request
+from bench.memory_env import BATCH, CLIENTS, Env, environment, fill_to, load_anchors, record_request
 from bench.report import Progress, ResultTable, load_average, percentile_ms
 from bench.synthetic import SyntheticVectors
 from services.generator.bootstrap import GeneratorRuntime, create_runtime

@@ -90,9 +90,13 @@ class SyntheticVectors:
 
     def generate(self, count: int) -> tuple[npt.NDArray[np.int64], F32]:
         """(anchor index, unit vector) for `count` synthetic items."""
+        anchor = self.rng.integers(0, len(self.anchors), count)
+        return anchor.astype(np.int64), self.around(anchor)
+
+    def around(self, anchor: npt.NDArray[np.int64]) -> F32:
+        """One synthetic unit vector near each given anchor."""
         rng = self.rng
-        n = len(self.anchors)
-        anchor = rng.integers(0, n, count)
+        count = len(anchor)
         partner = self.neighbours[anchor, rng.integers(0, self.neighbours.shape[1], count)]
         weight = rng.uniform(0.0, self.mix_max, (count, 1)).astype(np.float32)
         vectors = (1.0 - weight) * self.anchors[anchor] + weight * self.anchors[partner]
@@ -102,7 +106,7 @@ class SyntheticVectors:
             (count, self.dims), dtype=np.float32
         )
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        return anchor.astype(np.int64), vectors.astype(np.float32)
+        return vectors.astype(np.float32)
 
     def describe(self) -> str:
         return (

@@ -14,6 +14,7 @@ from typing import Any
 class ErrorKind(enum.Enum):
     INVALID_ARGUMENT = "invalid_argument"  # the caller sent something wrong: fix the request
     NOT_FOUND = "not_found"
+    FAILED_PRECONDITION = "failed_precondition"  # the request is fine but the state does not allow it
     UNAVAILABLE = "unavailable"  # a dependency is down: try again later
     DEADLINE_EXCEEDED = "deadline_exceeded"
     CANCELLED = "cancelled"  # the caller went away
@@ -45,6 +46,10 @@ class InvalidArgument(ServiceError):
 
 class NotFound(ServiceError):
     kind = ErrorKind.NOT_FOUND
+
+
+class FailedPrecondition(ServiceError):
+    kind = ErrorKind.FAILED_PRECONDITION
 
 
 class Unavailable(ServiceError):

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _CODES = {
     ErrorKind.INVALID_ARGUMENT: code_pb2.INVALID_ARGUMENT,
     ErrorKind.NOT_FOUND: code_pb2.NOT_FOUND,
+    ErrorKind.FAILED_PRECONDITION: code_pb2.FAILED_PRECONDITION,
     ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
     ErrorKind.DEADLINE_EXCEEDED: code_pb2.DEADLINE_EXCEEDED,
     ErrorKind.CANCELLED: code_pb2.CANCELLED,

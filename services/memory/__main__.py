@@ -1,10 +1,11 @@
-"""`python -m services.memory [serve|reembed|db start|db stop|db status]`."""
+"""`python -m services.memory [serve|reembed|import PATH|db start|db stop|db status]`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from services.common.logging import configure_logging
 from services.common.server import PortInUseError
@@ -20,6 +21,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve aicmo.memory.v1.MemoryService over gRPC (default)")
     sub.add_parser("reembed", help="re-embed every stored item with the configured embedding model")
+    bulk = sub.add_parser(
+        "import", help="bulk-load learning items from JSONL files or Markdown folders (see bulk_import.py)"
+    )
+    bulk.add_argument("path", type=Path, help="a .jsonl or .md file, or a folder of them")
+    bulk.add_argument("--kind", default="uploaded_example", help="kind of items without one")
+    bulk.add_argument("--client-id", default="", help="client of items without one")
+    bulk.add_argument("--industry", default="", help="industry of items without one")
+    bulk.add_argument("--scope", default="", choices=["", "client", "agency"], help="scope of items without one")
+    bulk.add_argument(
+        "--no-embed", action="store_true", help="store only; leave the embedding to the running memory service"
+    )
     db = sub.add_parser("db", help="manage the embedded Postgres server")
     db.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
@@ -29,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "reembed":
             return _reembed(settings)
+        if args.command == "import":
+            return _import(settings, args)
         if args.command == "db":
             return _db(settings, args.action)
         return _serve(settings)
@@ -76,6 +90,35 @@ def _reembed(settings: MemorySettings) -> int:
     finally:
         storage.close()
     return 0
+
+
+def _import(settings: MemorySettings, args: argparse.Namespace) -> int:
+    from services.memory.adapters.repository import LearningRepository
+    from services.memory.bootstrap import build_service, check_embedding_model, open_storage
+    from services.memory.entrypoints.bulk_import import Defaults, run_import
+
+    storage = open_storage(settings)
+    try:
+        service = build_service(settings, storage)
+        assert isinstance(service.repository, LearningRepository)
+        check_embedding_model(service.repository)  # never mix models: the same refusal as at start
+        report = run_import(
+            service,
+            args.path,
+            Defaults(kind=args.kind, client_id=args.client_id, industry=args.industry, scope=args.scope),
+            embed=not args.no_embed,
+        )
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        storage.close()
+    print(
+        f"imported {args.path}: {report.created} new, {report.existing} already known, "
+        f"{report.discarded} discarded (client forgotten), {report.invalid} skipped as invalid; "
+        f"{report.embedded} embedded here"
+    )
+    return 1 if report.invalid else 0
 
 
 def _db(settings: MemorySettings, action: str) -> int:

@@ -8,8 +8,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from aicmo.memory.v1 import report_archive_pb2 as rpb
+from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -25,16 +28,21 @@ from services.memory.adapters.database import (
     redact_url,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
+from services.memory.entrypoints.report_servicer import ReportArchiveServicer
+from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.reports import ReportArchive
 from services.memory.settings import MemorySettings
 
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
+ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -133,6 +141,29 @@ def build_service(
     return LearningService(repository, embedder, storage=storage.label)
 
 
+def start_embedding_workers(settings: MemorySettings, service: LearningService) -> list[EmbeddingWorker]:
+    """The background embedders of this replica; a write acknowledged before its embedding wakes them."""
+    workers = [
+        EmbeddingWorker(
+            service.repository,
+            service.embedder.embed,
+            batch_size=settings.embedding_batch_size,
+            poll_seconds=settings.embedding_poll_seconds,
+            name=f"embedding-worker-{n}",
+        )
+        for n in range(settings.embedding_workers)
+    ]
+
+    def wake() -> None:
+        for worker in workers:
+            worker.wake()
+
+    service.on_queued = wake
+    for worker in workers:
+        worker.start()
+    return workers
+
+
 class DatabaseHealth:
     """Keeps gRPC health in step with the database: NOT_SERVING while it is unreachable, back by itself."""
 
@@ -190,6 +221,7 @@ class MemoryRuntime:
     service: LearningService
     storage: Storage
     health: DatabaseHealth
+    embedding_workers: list[EmbeddingWorker] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
@@ -201,12 +233,21 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     storage = open_storage(settings)
     try:
         service = build_service(settings, storage, embedder)
-        check_embedding_model(service.repository)
-        service.repository.ensure_vector_index()
+        repository = service.repository
+        assert isinstance(repository, LearningRepository)
+        check_embedding_model(repository)
+        repository.ensure_vector_index()
     except BaseException:
         storage.close()
         raise
-    servicer = MemoryServicer(service)
+    archive = ReportArchive(ReportArchiveRepository(storage.engine))
+    servicer = MemoryServicer(service, archive)
+    archive_servicer = ReportArchiveServicer(archive)
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
+        rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
+
     health_ref: list[DatabaseHealth] = []
 
     def on_error(exc: BaseException) -> None:
@@ -217,12 +258,16 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME],
-        register=lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server),
+        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME],
+        register=register,
         interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
     )
-    health = DatabaseHealth(app, service.repository, settings.db_health_interval_seconds)
+    health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
     health_ref.append(health)
+    workers = start_embedding_workers(settings, service)
+    # Hooks run in reverse: workers and health stop before the database closes.
     app.on_stop(storage.close)
     app.on_stop(health.stop)
-    return MemoryRuntime(app=app, service=service, storage=storage, health=health)
+    for worker in workers:
+        app.on_stop(worker.stop)
+    return MemoryRuntime(app=app, service=service, storage=storage, health=health, embedding_workers=workers)

@@ -24,8 +24,16 @@ class MemorySettings(OpenAISettings):
 
     # HNSW search breadth: higher is more exact and slower (see `make bench`).
     hnsw_ef_search: int = Field(default=100, ge=10, le=1000)
-    # Threads for the local embedding model; 0 lets onnxruntime use every core.
+    # Threads for one run of the local embedding model; 0 lets onnxruntime use one per core. Idle threads
+    # sleep rather than spin either way.
     embedding_threads: int = Field(default=0, ge=0, le=64)
+    # Background embedders in this replica working off the queue of items acknowledged before their
+    # embedding (0: this replica leaves the queue to others).
+    embedding_workers: int = Field(default=1, ge=0, le=8)
+    # Items per background embedding transaction.
+    embedding_batch_size: int = Field(default=32, ge=1, le=256)
+    # How often an idle background embedder looks for items other replicas queued.
+    embedding_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     db_health_interval_seconds: float = Field(default=2.0, gt=0)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
 

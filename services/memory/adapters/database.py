@@ -6,8 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from alembic import command
 from alembic.config import Config
+from pgvector.psycopg2.vector import VectorAdapter
+from psycopg2.extensions import register_adapter
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,11 @@ def redact_url(url: str) -> str:
 
 
 def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100) -> Engine:
-    """A pooled engine that notices dead connections and fails fast when the server is gone."""
+    """A pooled engine that notices dead connections and fails fast when the server is gone.
+
+    NumPy arrays bind as pgvector vectors through pgvector's psycopg2 adapter (psycopg2 adapters are
+    process-wide; registering here, not at import, keeps importing this module free of side effects)."""
+    register_adapter(np.ndarray, VectorAdapter)
     engine = create_engine(
         url,
         pool_size=8,

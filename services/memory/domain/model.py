@@ -44,6 +44,16 @@ class Scope(enum.StrEnum):
     AGENCY = "agency"  # the agency library: any client's report
 
 
+class Acknowledge(enum.Enum):
+    """When a write is acknowledged."""
+
+    # Once text and metadata are committed; the embedding follows in the background (the item is searchable
+    # within seconds, and until then its embedding_model is empty).
+    COMMITTED = "committed"
+    # Once the item is embedded too, so the next search finds it (the caller waits for the model).
+    EMBEDDED = "embedded"
+
+
 def default_scope(client_id: str) -> Scope:
     """An item with a client belongs to that client; one without is agency library material."""
     return Scope.CLIENT if client_id else Scope.AGENCY
@@ -72,6 +82,8 @@ class NewItem:
     # When the work that produced the item started; None means now. Forgotten clients never get items of
     # work that started before their forget.
     work_start_time: dt.datetime | None = None
+    # Whether the write waits for the item's embedding (see Acknowledge).
+    acknowledge: Acknowledge = Acknowledge.EMBEDDED
 
     @property
     def content_hash(self) -> str:
@@ -79,8 +91,12 @@ class NewItem:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def embedding_text(self) -> str:
-        """What gets embedded: the title gives short items their topic."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        return embedding_text(self.title, self.text)
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What gets embedded: the title gives short items their topic (one rule for new and stored items)."""
+    return f"{title}\n{text}" if title else text
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ class StoredItem:
     rating: str
     rating_note: str
     create_time: dt.datetime
+    # Empty while the item waits for its embedding.
     embedding_model: str
     scope: Scope = Scope.AGENCY
     parent_id: uuid.UUID | None = None
@@ -146,8 +163,23 @@ class SearchFilters:
 @dataclass(frozen=True)
 class SearchHit:
     item: StoredItem
+    # Cosine similarity between the query and the item.
     similarity: float
+    # The similarity with the rating adjustment (ranking_score).
     score: float
+    # What results are ordered by: reciprocal rank fusion of the meaning ranking (by score) and the
+    # keyword ranking (see LearningRepository.search).
+    relevance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Items stored but not yet embedded (the embedding queue)."""
+
+    pending: int = 0
+    # Of those, items whose embedding failed at least once (retried after the others).
+    failing: int = 0
+    oldest_pending_seconds: float = 0.0
 
 
 def predates_forget(item: NewItem, forgotten: Mapping[str, dt.datetime]) -> bool:
@@ -212,6 +244,7 @@ def validate_new_item(
     item_id: str = "",
     parent_id: str = "",
     work_start_time: dt.datetime | None = None,
+    acknowledge: Acknowledge = Acknowledge.EMBEDDED,
     field_prefix: str = "item",
     key_field: str = "idempotency_key",
     item_id_field: str = "item_id",
@@ -260,6 +293,7 @@ def validate_new_item(
         item_id=parse_item_id(item_id, item_id_field) if item_id.strip() else None,
         parent_id=parse_item_id(parent_id, f"{p}parent_id") if parent_id.strip() else None,
         work_start_time=work_start_time,
+        acknowledge=acknowledge,
     )
 
 

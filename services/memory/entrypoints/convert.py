@@ -9,6 +9,7 @@ from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from services.common.domain_errors import InvalidArgument
 from services.memory.domain.model import (
+    Acknowledge,
     NewItem,
     RecordOutcome,
     RecordResult,
@@ -21,6 +22,11 @@ _SCOPE_FROM_PROTO = {pb.SCOPE_CLIENT: Scope.CLIENT, pb.SCOPE_AGENCY: Scope.AGENC
 _SCOPE_TO_PROTO = {v: k for k, v in _SCOPE_FROM_PROTO.items()}
 _RATING_TO_PROTO = {"gold": pb.RATING_GOLD, "weak": pb.RATING_WEAK, "": pb.RATING_UNSPECIFIED}
 _RATING_FROM_PROTO = {pb.RATING_GOLD: "gold", pb.RATING_WEAK: "weak"}
+_ACKNOWLEDGE_FROM_PROTO = {
+    pb.ACKNOWLEDGE_UNSPECIFIED: Acknowledge.EMBEDDED,
+    pb.ACKNOWLEDGE_EMBEDDED: Acknowledge.EMBEDDED,
+    pb.ACKNOWLEDGE_COMMITTED: Acknowledge.COMMITTED,
+}
 _RESULT_TO_PROTO = {
     RecordResult.CREATED: pb.RECORD_RESULT_CREATED,
     RecordResult.EXISTING: pb.RECORD_RESULT_EXISTING,
@@ -68,10 +74,17 @@ def new_item_from_request(request: pb.RecordItemRequest, prefix: str = "") -> Ne
         work_start_time=request.work_start_time.ToDatetime(dt.UTC)
         if request.HasField("work_start_time")
         else None,
+        acknowledge=_acknowledge(request.acknowledge, f"{prefix}acknowledge"),
         field_prefix=f"{prefix}item",
         key_field=f"{prefix}idempotency_key",
         item_id_field=f"{prefix}item_id",
     )
+
+
+def _acknowledge(value: int, field: str) -> Acknowledge:
+    if value not in _ACKNOWLEDGE_FROM_PROTO:
+        raise InvalidArgument(field, "must be ACKNOWLEDGE_COMMITTED or ACKNOWLEDGE_EMBEDDED")
+    return _ACKNOWLEDGE_FROM_PROTO[value]  # type: ignore[index]
 
 
 def _scope(value: int, field: str) -> Scope | None:

@@ -15,7 +15,9 @@ from services.memory.entrypoints.convert import (
     rating_from_request,
     scope_from_proto,
 )
+from services.memory.entrypoints.report_servicer import version_from_proto, work_start
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.reports import ReportArchive, validate_version
 
 MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_count is the total
 
@@ -23,8 +25,9 @@ MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_co
 class MemoryServicer(pb_grpc.MemoryServiceServicer):
     """aicmo.memory.v1.MemoryService. Errors are raised as ServiceError and mapped by the interceptor."""
 
-    def __init__(self, service: LearningService) -> None:
+    def __init__(self, service: LearningService, archive: ReportArchive | None = None) -> None:
         self._service = service
+        self._archive = archive
 
     def RecordItem(
         self, request: pb.RecordItemRequest, context: grpc.ServicerContext
@@ -36,14 +39,22 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     def BatchRecordItems(
         self, request: pb.BatchRecordItemsRequest, context: grpc.ServicerContext
     ) -> pb.BatchRecordItemsResponse:
-        if not request.requests:
-            raise InvalidArgument("requests", "must contain at least one item")
+        if not request.requests and not request.HasField("report_version"):
+            raise InvalidArgument("requests", "must contain at least one item (or a report_version)")
         items = []
         for i, entry in enumerate(request.requests):
             if not entry.HasField("item"):
                 raise InvalidArgument(f"requests[{i}].item", "is required")
             items.append(new_item_from_request(entry, prefix=f"requests[{i}]."))
-        outcomes = self._service.record(items)
+        version = None
+        if request.HasField("report_version"):
+            if self._archive is None:
+                raise InvalidArgument("report_version", "this memory service keeps no report archive")
+            version = validate_version(version_from_proto(request.report_version))
+        outcomes = self._service.record(items) if items else []
+        if version is not None and self._archive is not None:
+            # Idempotent by report id, so a redelivered batch archives its version once.
+            self._archive.save(version, work_start(request.report_version_work_start_time))
         return pb.BatchRecordItemsResponse(
             results=[outcome_to_proto(o) for o in outcomes],
             created_count=sum(o.created for o in outcomes),
@@ -64,7 +75,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         hits = self._service.search(request.query, request.top_k, request.min_score, filters)
         return pb.SearchItemsResponse(
             results=[
-                pb.SearchResult(item=item_to_proto(h.item), score=h.score, similarity=h.similarity)
+                pb.SearchResult(
+                    item=item_to_proto(h.item), score=h.score, similarity=h.similarity, relevance=h.relevance
+                )
                 for h in hits
             ],
             embedding_model=self._service.embedder.model_name,
@@ -85,6 +98,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             per_rating=s.per_rating,
             learned_per_day=[pb.DailyCount(date=d, count=n) for d, n in s.learned_per_day],
             warnings=s.warnings,
+            embedding_backlog=s.backlog.pending,
+            embedding_failing=s.backlog.failing,
+            embedding_backlog_age_seconds=s.backlog.oldest_pending_seconds,
         )
 
     def ListItems(self, request: pb.ListItemsRequest, context: grpc.ServicerContext) -> pb.ListItemsResponse:

@@ -9,15 +9,17 @@ import json
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.text_rules import check_storable
-from services.memory.adapters.repository import DISCARDED, Cursor, LearningRepository
 from services.memory.domain.model import (
     MAX_BATCH,
     MAX_QUERY_CHARS,
+    Acknowledge,
+    Backlog,
     ForgottenClient,
     NewItem,
     RecordOutcome,
@@ -26,6 +28,7 @@ from services.memory.domain.model import (
     SearchFilters,
     SearchHit,
     StoredItem,
+    embedding_text,
     parse_item_id,
     predates_forget,
     ranking_score,
@@ -35,8 +38,18 @@ from services.memory.domain.model import (
 )
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import FAKE_WARNING
+from services.memory.service_layer.ports import DISCARDED, Cursor, LearningStore, SearchQuery
 
 log = logging.getLogger(__name__)
+
+# How widely each half of hybrid search looks before fusion (chosen with `make bench`): the index's
+# nearest items, and the best keyword matches. More candidates let the rating adjustment and the fusion
+# reorder within a wider set, at the cost of reading more rows.
+VECTOR_CANDIDATES_MIN = 40
+KEYWORD_CANDIDATES_MIN = 40
+CANDIDATES_MAX = 200
+# A backlog whose oldest item waited longer than this is worth a warning in the summary.
+BACKLOG_WARN_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ class Summary:
     storage: str
     fake_embeddings: bool
     warnings: list[str] = field(default_factory=list)
+    backlog: Backlog = field(default_factory=Backlog)
 
 
 @dataclass(frozen=True)
@@ -76,10 +90,19 @@ class RateResult:
 class LearningService:
     """The memory service's behaviour, independent of gRPC."""
 
-    def __init__(self, repository: LearningRepository, embedder: Embedder, *, storage: str) -> None:
+    def __init__(
+        self,
+        repository: LearningStore,
+        embedder: Embedder,
+        *,
+        storage: str,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
         self.repository = repository
         self.embedder = embedder
         self.storage = storage
+        # Called when items were stored without their embedding (wakes the background embedder).
+        self.on_queued = on_queued
 
     @property
     def warnings(self) -> list[str]:
@@ -89,8 +112,10 @@ class LearningService:
     def record(self, items: Sequence[NewItem]) -> list[RecordOutcome]:
         """Records items idempotently; only new content is embedded. Results keep the input order.
 
-        An item whose client was forgotten after its work started is discarded, never stored (its
-        outcome says so). A chosen item id whose content matches an existing item becomes that item's alias.
+        An item acknowledged on commit (Acknowledge.COMMITTED) is stored without its vector and embedded in
+        the background; the others are embedded before they are stored. An item whose client was forgotten
+        after its work started is discarded, never stored (its outcome says so). A chosen item id whose
+        content matches an existing item becomes that item's alias.
         """
         if len(items) > MAX_BATCH:
             raise InvalidArgument("requests", f"at most {MAX_BATCH} items per batch (got {len(items)})")
@@ -106,8 +131,16 @@ class LearningService:
         fresh = [i for i, found in enumerate(resolved) if found is None]
         inserted: set[uuid.UUID] = set()
         if fresh:
-            vectors = self.embedder.embed([items[i].embedding_text() for i in fresh])
-            stored = self.repository.insert_new([items[i] for i in fresh], vectors)
+            inline = [i for i in fresh if items[i].acknowledge is Acknowledge.EMBEDDED]
+            vectors: list[Any] = [None] * len(items)
+            if inline:
+                for i, vector in zip(
+                    inline, self.embedder.embed([items[i].embedding_text() for i in inline]), strict=True
+                ):
+                    vectors[i] = vector
+            stored = self.repository.insert_new([items[i] for i in fresh], [vectors[i] for i in fresh])
+            if len(inline) < len(fresh) and self.on_queued is not None:
+                self.on_queued()
             for i, new_item in zip(fresh, stored, strict=True):
                 resolved[i] = new_item
                 if isinstance(new_item, StoredItem):
@@ -201,7 +234,8 @@ class LearningService:
 
     # -- reads ---------------------------------------------------------------------------------------
     def search(self, query: str, top_k: int, min_score: float, filters: SearchFilters) -> list[SearchHit]:
-        """Nearest items by meaning; gold-rated ones rank up and weak ones down."""
+        """Hybrid search: items near the query by meaning (gold-rated ones up, weak ones down) fused with
+        items that share its distinctive words (a brand, a product line); only embedded items qualify."""
         check_storable("query", query)
         for name in ("client_id", "industry", "package_key", "section_id", "for_client_id"):
             check_storable(name, getattr(filters, name))
@@ -217,19 +251,35 @@ class LearningService:
         if self.embedder.is_fake:
             log.warning(FAKE_WARNING)
         vector = self.embedder.embed([query])[0]
-        # Over-fetch candidates so the rating adjustment can reorder within a wider set.
         found = self.repository.search(
-            vector, filters, top_k=k, candidates=min(max(4 * k, 40), 200), min_similarity=min_score
+            SearchQuery(
+                vector=vector,
+                text=query,
+                filters=filters,
+                top_k=k,
+                min_similarity=min_score,
+                vector_candidates=min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX),
+                keyword_candidates=min(max(4 * k, KEYWORD_CANDIDATES_MIN), CANDIDATES_MAX),
+            )
         )
         return [
-            SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating)) for item, sim in found
+            SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating), relevance=relevance)
+            for item, sim, relevance in found
         ]
 
     def summary(self) -> Summary:
         stats = self.repository.stats()
         per_kind: dict[str, int] = stats["per_kind"]
+        backlog = self.repository.backlog()
         if self.embedder.is_fake:
             log.warning(FAKE_WARNING)
+        warnings = self.warnings
+        if backlog.pending and backlog.oldest_pending_seconds > BACKLOG_WARN_SECONDS:
+            warnings.append(
+                f"{backlog.pending} item(s) wait for their embeddings (the oldest for "
+                f"{backlog.oldest_pending_seconds:.0f} s): they are stored but not yet found by search. "
+                "Check that a memory service is running and its log for embedding errors."
+            )
         return Summary(
             total_items=sum(per_kind.values()),
             per_kind=per_kind,
@@ -239,8 +289,13 @@ class LearningService:
             embedding_dimensions=self.embedder.dimensions,
             storage=self.storage,
             fake_embeddings=self.embedder.is_fake,
-            warnings=self.warnings,
+            warnings=warnings,
+            backlog=backlog,
         )
+
+    def embed_queued(self, limit: int) -> int:
+        """Embeds up to `limit` items from the queue (the background worker's unit of work)."""
+        return self.repository.embed_pending(limit, self.embedder.embed)
 
     def get(self, item_id: str) -> StoredItem:
         uid = parse_item_id(item_id)
@@ -276,13 +331,16 @@ class LearningService:
 
     # -- maintenance ---------------------------------------------------------------------------------
     def reembed_all(self, batch: int = 256) -> int:
-        """Re-embeds every item made by another model with the current one; returns how many."""
+        """Re-embeds every item made by another model with the current one, and embeds any item still
+        waiting in the queue; returns how many."""
         done = 0
         while rows := self.repository.stale_batch(batch):
-            texts = [f"{title}\n{body}" if title else body for _, title, body in rows]
+            texts = [embedding_text(title, body) for _, title, body in rows]
             self.repository.replace_embeddings([r[0] for r in rows], self.embedder.embed(texts))
             done += len(rows)
             log.info("re-embedded %d item(s) so far", done)
+        while queued := self.repository.embed_pending(batch, self.embedder.embed):
+            done += queued
         self.repository.ensure_vector_index()
         return done
 

@@ -1,0 +1,142 @@
+"""What the memory use cases need from the outside world, as protocols (ports).
+
+`LearningService` depends on these, never on SQLAlchemy: the Postgres adapter
+(services/memory/adapters/repository.py) implements `LearningStore`, and the unit tests use an in-memory
+fake (tests/unit/memory/fakes.py) so the use cases are tested without a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from services.memory.domain.model import (
+    Backlog,
+    ForgottenClient,
+    NewItem,
+    Scope,
+    SearchFilters,
+    StoredItem,
+)
+from services.memory.embeddings.base import Vectors
+
+# Marks an item insert_new discarded because its client was forgotten meanwhile.
+DISCARDED = "discarded"
+
+# One embedding.
+Vector = npt.NDArray[np.float32]
+# Turns texts into vectors (the embedder's `embed`), handed to the store to embed its queue.
+EmbedTexts = Callable[[Sequence[str]], Vectors]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position for paging newest-first."""
+
+    create_time: dt.datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search: the query's vector and words, the filters, and how widely each ranking looks."""
+
+    vector: np.ndarray[Any, Any]
+    text: str
+    filters: SearchFilters
+    top_k: int
+    min_similarity: float
+    # Nearest neighbours the vector index returns for fusion, and keyword matches likewise.
+    vector_candidates: int
+    keyword_candidates: int
+
+
+class LearningStore(Protocol):
+    """Durable storage of learning items for one embedding model (`model`, `dimensions`)."""
+
+    model: str
+    dimensions: int
+
+    # -- writes --------------------------------------------------------------------------------------
+    def forget_times(self, client_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        """When each of these clients was last forgotten (only the forgotten ones appear)."""
+        ...
+
+    def count_discarded(self, per_client: dict[str, int]) -> None:
+        """Adds writes discarded for forgotten clients to their forget records."""
+        ...
+
+    def find_existing(self, items: Sequence[NewItem]) -> list[StoredItem | None]:
+        """For each item, the stored item with its id (or alias), else its idempotency key, else its
+        content (kind, client, text), else None."""
+        ...
+
+    def insert_new(
+        self, items: Sequence[NewItem], vectors: Sequence[Vector | None]
+    ) -> list[StoredItem | str | None]:
+        """Inserts items with their vectors (aligned; None: the item joins the embedding queue), skipping
+        collisions. Aligned with `items`: the stored item, None where skipped, or DISCARDED where the client
+        was forgotten after the item's work started (checked under the client's lock)."""
+        ...
+
+    def link_aliases(self, links: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]) -> None:
+        """Records (alias_id, item_id, parent_id): a chosen id whose content matched an existing item."""
+        ...
+
+    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
+        """Rates the item and, if it is a report, its sections; (item, how many rated) or None."""
+        ...
+
+    def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None: ...
+
+    def delete(self, item_id: uuid.UUID) -> uuid.UUID | None: ...
+
+    def forget_client(self, client_id: str) -> tuple[dt.datetime, list[tuple[uuid.UUID, str]]]:
+        """Deletes every item of the client and records the forget; (forget_time, [(id, kind)])."""
+        ...
+
+    def forgotten_clients(self, limit: int = 200) -> list[ForgottenClient]: ...
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def get(self, item_id: uuid.UUID) -> StoredItem | None: ...
+
+    def search(self, query: SearchQuery) -> list[tuple[StoredItem, float, float]]:
+        """The top_k embedded items by fused relevance: (item, cosine similarity, relevance)."""
+        ...
+
+    def page(
+        self, *, kind: str, client_id: str, size: int, after: Cursor | None
+    ) -> tuple[list[StoredItem], int]: ...
+
+    def stats(self, days: int = 30) -> dict[str, Any]:
+        """{"per_kind": {...}, "per_rating": {...}, "per_day": [(date, n)]}."""
+        ...
+
+    # -- the embedding queue -------------------------------------------------------------------------
+    def embed_pending(self, limit: int, embed: EmbedTexts) -> int:
+        """Claims up to `limit` items waiting for their embedding (skipping those another worker holds),
+        embeds them with `embed` and stores the vectors, all in one transaction; returns how many. If
+        `embed` raises, nothing is stored, the items' failure counts go up, and the error propagates."""
+        ...
+
+    def backlog(self) -> Backlog: ...
+
+    def refresh_search_statistics(self, *, force: bool = False) -> bool:
+        """Refreshes the word statistics keyword search weighs words by, when the items changed enough
+        since the last refresh (or when forced); returns whether it ran."""
+        ...
+
+    # -- maintenance ---------------------------------------------------------------------------------
+    def ensure_vector_index(self) -> None: ...
+
+    def stale_batch(self, limit: int) -> list[tuple[uuid.UUID, str, str]]:
+        """Items whose vector came from another model: (id, title, text)."""
+        ...
+
+    def replace_embeddings(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> None: ...

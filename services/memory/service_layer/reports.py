@@ -1,0 +1,103 @@
+"""Use cases of the report archive: save a version (from the generator), list reports, list and get versions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from services.common.domain_errors import InvalidArgument, NotFound
+from services.common.text_rules import check_storable, check_storable_json
+from services.memory.adapters.report_archive import ReportArchiveRepository, ReportRow, StoredVersion
+from services.memory.domain.model import parse_item_id, validate_page_size
+
+MAX_MARKDOWN_CHARS = 400_000
+MAX_SECTIONS = 64
+STAGES = ("draft", "refine", "final")
+ORIGINS = ("generated", "section_edited", "section_regenerated")
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    reports: list[ReportRow]
+    next_page_token: str
+
+
+class ReportArchive:
+    def __init__(self, repository: ReportArchiveRepository) -> None:
+        self.repository = repository
+
+    def save(self, version: StoredVersion, work_start_time: dt.datetime | None) -> StoredVersion | None:
+        """Validates and stores the version (None: its client was forgotten meanwhile, nothing stored)."""
+        return self.repository.save(validate_version(version), work_start_time)
+
+    def versions(self, history_id: str) -> list[StoredVersion]:
+        found = self.repository.versions(parse_item_id(history_id, "history_id"))
+        if not found:
+            raise NotFound(f"no report with history id {history_id.strip()[:64]}")
+        return found
+
+    def get(self, history_id: str, version: int) -> StoredVersion:
+        if version < 0:
+            raise InvalidArgument("version", "must be 0 (the latest) or a version number")
+        found = self.repository.get(parse_item_id(history_id, "history_id"), version)
+        if found is None:
+            raise NotFound(f"no version {version or 'at all'} of report {history_id.strip()[:64]}")
+        return found
+
+    def reports(self, *, client_id: str, page_size: int, page_token: str) -> ReportPage:
+        check_storable("client_id", client_id)
+        size = validate_page_size(page_size)
+        after = _decode(page_token, client_id.strip()) if page_token else None
+        rows = self.repository.reports(client_id=client_id.strip(), size=size, after=after)
+        token = ""
+        if len(rows) == size:
+            last = rows[-1].latest
+            assert last.create_time is not None
+            token = _encode(last.create_time, last.history_id, client_id.strip())
+        return ReportPage(reports=rows, next_page_token=token)
+
+
+def validate_version(version: StoredVersion, prefix: str = "report_version.") -> StoredVersion:
+    """Checks a version from the generator; errors name the field."""
+    for name in ("client_id", "client_name", "brand_name", "package_key", "package_label", "note", "markdown"):
+        check_storable(f"{prefix}{name}", getattr(version, name))
+    if not version.client_id.strip():
+        raise InvalidArgument(f"{prefix}client_id", "is required")
+    if version.stage not in STAGES:
+        raise InvalidArgument(f"{prefix}stage", "must be DRAFT, REFINE or FINAL")
+    if version.origin not in ORIGINS:
+        raise InvalidArgument(f"{prefix}origin", "must be GENERATED, SECTION_EDITED or SECTION_REGENERATED")
+    if len(version.markdown) > MAX_MARKDOWN_CHARS:
+        raise InvalidArgument(f"{prefix}markdown", f"must be at most {MAX_MARKDOWN_CHARS} characters")
+    if len(version.sections) > MAX_SECTIONS:
+        raise InvalidArgument(f"{prefix}sections", f"at most {MAX_SECTIONS} sections")
+    check_storable_json(f"{prefix}sections", list(version.sections))
+    check_storable_json(f"{prefix}brief", dict(version.brief))
+    return replace(version, client_id=version.client_id.strip())
+
+
+def section_dicts(sections: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(s) for s in sections]
+
+
+def _encode(create_time: dt.datetime, history_id: uuid.UUID, client_id: str) -> str:
+    raw = json.dumps({"t": create_time.isoformat(), "h": str(history_id), "c": client_id})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(token: str, client_id: str) -> tuple[dt.datetime, uuid.UUID]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
+        position = (dt.datetime.fromisoformat(payload["t"]), uuid.UUID(payload["h"]))
+        same = payload["c"] == client_id
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise InvalidArgument("page_token", "is not a token this service issued") from None
+    if not same:
+        raise InvalidArgument("page_token", "was issued for a different client_id filter")
+    return position

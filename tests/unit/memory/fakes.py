@@ -1,0 +1,263 @@
+"""An in-memory LearningStore (services/memory/service_layer/ports.py) for unit tests of the use cases.
+
+It keeps the store's contract (dedup by id, alias, key and content; forget checks; the embedding queue;
+scoped, filtered search ranked by similarity with the rating adjustment) without a database. Hybrid fusion
+with keywords is SQL and is tested against the real Postgres (tests/integration/memory).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from services.memory.domain.model import (
+    Backlog,
+    ForgottenClient,
+    NewItem,
+    Scope,
+    SearchFilters,
+    StoredItem,
+    embedding_text,
+    predates_forget,
+    ranking_score,
+)
+from services.memory.embeddings.base import Vectors
+from services.memory.service_layer.ports import DISCARDED, Cursor, EmbedTexts, SearchQuery, Vector
+
+
+@dataclass
+class _Row:
+    item: StoredItem
+    content_hash: str
+    idempotency_key: str
+    vector: Any = None
+    attempts: int = 0
+
+
+class FakeStore:
+    def __init__(self, model: str = "fake-model", dimensions: int = 384) -> None:
+        self.model = model
+        self.dimensions = dimensions
+        self.rows: dict[uuid.UUID, _Row] = {}
+        self.aliases: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID | None]] = {}
+        self.forgotten: dict[str, ForgottenClient] = {}
+        self.clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        self.statistics_refreshed = 0
+
+    def _now(self) -> dt.datetime:
+        self.clock += dt.timedelta(seconds=1)
+        return self.clock
+
+    # -- writes --------------------------------------------------------------------------------------
+    def forget_times(self, client_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        return {c: self.forgotten[c].forget_time for c in client_ids if c in self.forgotten}
+
+    def count_discarded(self, per_client: dict[str, int]) -> None:
+        for client, n in per_client.items():
+            f = self.forgotten[client]
+            self.forgotten[client] = replace(f, discarded_count=f.discarded_count + n)
+
+    def find_existing(self, items: Sequence[NewItem]) -> list[StoredItem | None]:
+        found: list[StoredItem | None] = []
+        for item in items:
+            row = None
+            if item.item_id is not None:
+                target = self.aliases.get(item.item_id, (item.item_id, None))[0]
+                row = self.rows.get(target)
+            if row is None and item.idempotency_key:
+                row = next((r for r in self.rows.values() if r.idempotency_key == item.idempotency_key), None)
+            if row is None:
+                row = next(
+                    (
+                        r
+                        for r in self.rows.values()
+                        if (r.item.kind, r.item.client_id, r.content_hash)
+                        == (item.kind, item.client_id, item.content_hash)
+                    ),
+                    None,
+                )
+            found.append(row.item if row is not None else None)
+        return found
+
+    def insert_new(self, items: Sequence[NewItem], vectors: Sequence[Vector | None]) -> list[StoredItem | str | None]:
+        out: list[StoredItem | str | None] = []
+        forgotten = self.forget_times([i.client_id for i in items])
+        for item, vector in zip(items, vectors, strict=True):
+            if predates_forget(item, forgotten):
+                self.count_discarded({item.client_id: 1})
+                out.append(DISCARDED)
+                continue
+            if self.find_existing([replace(item, item_id=None)])[0] is not None or (
+                item.item_id is not None and item.item_id in self.rows
+            ):
+                out.append(None)
+                continue
+            stored = StoredItem(
+                id=item.item_id or uuid.uuid4(),
+                kind=item.kind,
+                title=item.title,
+                text=item.text,
+                client_id=item.client_id,
+                industry=item.industry,
+                package_key=item.package_key,
+                section_id=item.section_id,
+                tags=item.tags,
+                metadata=dict(item.metadata),
+                source=item.source,
+                rating="",
+                rating_note="",
+                create_time=self._now(),
+                embedding_model=self.model if vector is not None else "",
+                scope=item.scope,
+                parent_id=item.parent_id,
+            )
+            self.rows[stored.id] = _Row(stored, item.content_hash, item.idempotency_key, vector)
+            out.append(stored)
+        return out
+
+    def link_aliases(self, links: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]) -> None:
+        for alias, target, parent in links:
+            self.aliases.setdefault(alias, (target, parent))
+
+    def _target(self, item_id: uuid.UUID) -> uuid.UUID:
+        return self.aliases.get(item_id, (item_id, None))[0]
+
+    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
+        target = self._target(item_id)
+        if target not in self.rows:
+            return None
+        names = {target, *(a for a, (t, _) in self.aliases.items() if t == target)}
+        children = {r.item.id for r in self.rows.values() if r.item.parent_id in names}
+        children |= {t for a, (t, p) in self.aliases.items() if p in names}
+        children.discard(target)
+        for item_id_ in (target, *children):
+            row = self.rows[item_id_]
+            row.item = replace(row.item, rating=rating, rating_note=note)
+        return self.rows[target].item, 1 + len(children)
+
+    def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None:
+        row = self.rows.get(self._target(item_id))
+        if row is None:
+            return None
+        row.item = replace(row.item, scope=scope)
+        return row.item
+
+    def delete(self, item_id: uuid.UUID) -> uuid.UUID | None:
+        row = self.rows.pop(self._target(item_id), None)
+        return row.item.id if row is not None else None
+
+    def forget_client(self, client_id: str) -> tuple[dt.datetime, list[tuple[uuid.UUID, str]]]:
+        when = self._now()
+        gone = [(i, r.item.kind) for i, r in self.rows.items() if r.item.client_id == client_id]
+        for i, _ in gone:
+            del self.rows[i]
+        before = self.forgotten.get(client_id)
+        self.forgotten[client_id] = ForgottenClient(
+            client_id, when, len(gone) + (before.deleted_count if before else 0), before.discarded_count if before else 0
+        )
+        return when, gone
+
+    def forgotten_clients(self, limit: int = 200) -> list[ForgottenClient]:
+        return sorted(self.forgotten.values(), key=lambda f: f.forget_time, reverse=True)[:limit]
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def get(self, item_id: uuid.UUID) -> StoredItem | None:
+        row = self.rows.get(self._target(item_id))
+        return row.item if row is not None else None
+
+    def search(self, query: SearchQuery) -> list[tuple[StoredItem, float, float]]:
+        hits = []
+        for row in self.rows.values():
+            if row.vector is None or not _passes(row.item, query.filters):
+                continue
+            similarity = float(np.dot(row.vector, query.vector))
+            if similarity >= query.min_similarity:
+                hits.append((row.item, similarity, ranking_score(similarity, row.item.rating)))
+        hits.sort(key=lambda h: h[2], reverse=True)
+        return hits[: query.top_k]
+
+    def page(self, *, kind: str, client_id: str, size: int, after: Cursor | None) -> tuple[list[StoredItem], int]:
+        items = sorted(
+            (
+                r.item
+                for r in self.rows.values()
+                if (not kind or r.item.kind == kind) and (not client_id or r.item.client_id == client_id)
+            ),
+            key=lambda i: (i.create_time, i.id),
+            reverse=True,
+        )
+        total = len(items)
+        if after is not None:
+            items = [i for i in items if (i.create_time, i.id) < (after.create_time, after.id)]
+        return items[:size], total
+
+    def stats(self, days: int = 30) -> dict[str, Any]:
+        per_kind: dict[str, int] = {}
+        per_rating: dict[str, int] = {}
+        for r in self.rows.values():
+            per_kind[r.item.kind] = per_kind.get(r.item.kind, 0) + 1
+            if r.item.rating:
+                per_rating[r.item.rating] = per_rating.get(r.item.rating, 0) + 1
+        return {"per_kind": per_kind, "per_rating": per_rating, "per_day": []}
+
+    # -- the embedding queue -------------------------------------------------------------------------
+    def embed_pending(self, limit: int, embed: EmbedTexts) -> int:
+        pending = sorted(
+            (r for r in self.rows.values() if r.vector is None), key=lambda r: (r.attempts, r.item.create_time)
+        )[:limit]
+        if not pending:
+            return 0
+        try:
+            vectors = embed([embedding_text(r.item.title, r.item.text) for r in pending])
+        except Exception:
+            for r in pending:
+                r.attempts += 1
+            raise
+        for r, v in zip(pending, vectors, strict=True):
+            r.vector = v
+            r.item = replace(r.item, embedding_model=self.model)
+        return len(pending)
+
+    def backlog(self) -> Backlog:
+        pending = [r for r in self.rows.values() if r.vector is None]
+        oldest = min((r.item.create_time for r in pending), default=None)
+        return Backlog(
+            pending=len(pending),
+            failing=sum(r.attempts > 0 for r in pending),
+            oldest_pending_seconds=(self.clock - oldest).total_seconds() if oldest else 0.0,
+        )
+
+    def refresh_search_statistics(self, *, force: bool = False) -> bool:
+        self.statistics_refreshed += 1
+        return True
+
+    # -- maintenance ---------------------------------------------------------------------------------
+    def ensure_vector_index(self) -> None:
+        pass
+
+    def stale_batch(self, limit: int) -> list[tuple[uuid.UUID, str, str]]:
+        return [
+            (i, r.item.title, r.item.text)
+            for i, r in self.rows.items()
+            if r.item.embedding_model not in ("", self.model)
+        ][:limit]
+
+    def replace_embeddings(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> None:
+        for i, v in zip(ids, vectors, strict=True):
+            self.rows[i].vector = v
+            self.rows[i].item = replace(self.rows[i].item, embedding_model=self.model)
+
+
+def _passes(item: StoredItem, f: SearchFilters) -> bool:
+    if f.kinds and item.kind not in f.kinds:
+        return False
+    for name in ("client_id", "industry", "package_key", "section_id"):
+        wanted = getattr(f, name)
+        if wanted and getattr(item, name) != wanted:
+            return False
+    return not (f.for_client_id and item.scope is not Scope.AGENCY and item.client_id != f.for_client_id)
