@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
-from ui.contract import GENERATOR, MEMORY, Binding, binding, gpb, mpb, parse, parse_dict
+from ui.contract import ARCHIVE, GENERATOR, MEMORY, Binding, binding, gpb, mpb, parse, parse_dict, rpb
 
 __all__ = ["GatewayClient", "GatewayError", "Health"]
 
@@ -48,6 +48,7 @@ ErrorKind = Literal[
 _SERVICE_WORDS = {
     GENERATOR.full_name: "AICMO's report writer",
     MEMORY.full_name: "AICMO's memory (what it has learned)",
+    ARCHIVE.full_name: "AICMO's report history",
 }
 
 
@@ -263,6 +264,54 @@ class GatewayClient:
         except json_format.ParseError as exc:
             raise self._protocol_error(what, f"a progress event does not match the contract: {exc}") from None
         return event if event.WhichOneof("event") else None
+
+    def regenerate_section(self, request: gpb.RegenerateSectionRequest) -> gpb.GenerateReportResponse:
+        """Writes one section of a report version again (with the operator's instruction); the whole report
+        as its new version has it."""
+        return self._call(
+            binding(GENERATOR, "RegenerateSection"),
+            request,
+            gpb.RegenerateSectionResponse,
+            "writing the section again",
+        ).report
+
+    def edit_section(self, request: gpb.EditSectionRequest) -> gpb.GenerateReportResponse:
+        """Saves the operator's text for one section as the report's next version; the whole report as that
+        version has it."""
+        return self._call(
+            binding(GENERATOR, "EditSection"), request, gpb.EditSectionResponse, "saving your text"
+        ).report
+
+    # -- report history -----------------------------------------------------------------------------------
+
+    def list_reports(self, request: rpb.ListReportsRequest | None = None) -> rpb.ListReportsResponse:
+        """A page of reports (one client's when client_id is set), most recently changed first."""
+        return self._call(
+            binding(ARCHIVE, "ListReports"),
+            request or rpb.ListReportsRequest(),
+            rpb.ListReportsResponse,
+            "listing the reports",
+        )
+
+    def list_report_versions(self, history_id: str) -> list[rpb.ReportVersion]:
+        """Every version of one report, oldest first, without their text."""
+        return list(
+            self._call(
+                binding(ARCHIVE, "ListReportVersions"),
+                rpb.ListReportVersionsRequest(history_id=history_id),
+                rpb.ListReportVersionsResponse,
+                "loading the report's versions",
+            ).versions
+        )
+
+    def get_report_version(self, history_id: str, version: int = 0) -> rpb.ReportVersion:
+        """One version of a report with its whole text; 0 is the latest."""
+        return self._call(
+            binding(ARCHIVE, "GetReportVersion"),
+            rpb.GetReportVersionRequest(history_id=history_id, version=version),
+            rpb.GetReportVersionResponse,
+            "opening the report version",
+        ).version
 
     # -- memory -----------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui import generate_tab, learn_tab  # noqa: E402
+from ui import generate_tab, history_tab, learn_tab  # noqa: E402
 from ui.api import GatewayClient, GatewayError, Health  # noqa: E402
 from ui.common import GATEWAY_DOWN_KEY, make_client, technical_details  # noqa: E402
 from ui.contract import gpb  # noqa: E402
@@ -95,9 +95,11 @@ def main() -> None:
                 icon=":material/cloud_off:",
             )
             technical_details(f"Gateway: `{client.base_url}`", down.detail)
-        generate, learn = st.tabs(["Generate", "Learn"])
+        generate, history, learn = st.tabs(["Generate", "History", "Learn"])
         with generate:
             generate_tab.render(client)
+        with history:
+            history_tab.render(client)
         with learn:
             learn_tab.render(client)
     finally:

@@ -18,17 +18,32 @@ from urllib.parse import quote
 
 from aicmo.generator.v1 import generator_service_pb2 as gpb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import report_archive_pb2 as rpb
 from google.api import annotations_pb2
 from google.protobuf import json_format
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 
-__all__ = ["GENERATOR", "MEMORY", "Binding", "binding", "gpb", "mpb", "parse", "parse_dict", "to_json"]
+__all__ = [
+    "ARCHIVE",
+    "GENERATOR",
+    "MEMORY",
+    "Binding",
+    "binding",
+    "gpb",
+    "mpb",
+    "parse",
+    "parse_dict",
+    "rpb",
+    "to_json",
+]
 
 M = TypeVar("M", bound=Message)
 
 GENERATOR: ServiceDescriptor = gpb.DESCRIPTOR.services_by_name["GeneratorService"]
 MEMORY: ServiceDescriptor = mpb.DESCRIPTOR.services_by_name["MemoryService"]
+# The report history (every version of every report), served by the memory service.
+ARCHIVE: ServiceDescriptor = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"]
 
 _VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 

@@ -1,9 +1,9 @@
-"""The Generate tab: the brief, the package, live progress, the report, downloads, refinement and rating."""
+"""The Generate tab: the brief, the package, live progress, the report (with per-section rating, rewriting
+with an instruction and editing), its version in the report's history, downloads, refinement and rating."""
 
 from __future__ import annotations
 
 import datetime
-import functools
 import queue
 import re
 import threading
@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from services.common.client_ids import client_key
-from ui import documents
+from ui import deliverables, documents, history_tab
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     get_obj,
@@ -28,7 +27,7 @@ from ui.common import (
     show_message,
     technical_details,
 )
-from ui.contract import gpb, mpb
+from ui.contract import gpb, mpb, rpb
 from ui.labels import (
     LEARNING_STATE_WORDS,
     REPORT_STAGE_LABELS,
@@ -39,9 +38,10 @@ from ui.labels import (
     format_ms,
     format_timings,
     kind_label,
-    mode_words,
+    origin_words,
     rating_badge,
     retrieval_skipped,
+    writers_words,
 )
 
 T = TypeVar("T")
@@ -95,16 +95,22 @@ K_RATE_CHOICE = "gen_rate_choice"
 K_RATE_NOTE = "gen_rate_note"
 K_RATE_MSG = "gen_rate_message"
 K_RETRY = "gen_retry_learning"
-# Per-section rating widgets and messages: f"{SECTION_PREFIX}{what}_{section id}". They belong to one report
-# (K_SECTIONS_FOR names it) and are cleared when another report is shown.
+# Per-section widgets and messages (rating, rewriting, editing): f"{SECTION_PREFIX}{what}_{section id}".
+# They belong to one report (K_SECTIONS_FOR names it) and are cleared when another report is shown.
 SECTION_PREFIX = "gen_sec_"
 K_SECTIONS_FOR = "gen_rated_sections_for"
+# What the last section rewrite or edit did: (section id, level, text, technical detail). It outlives the
+# section widgets (the rewrite shows a new report) and is cleared when a report is generated.
+K_REWORK_MSG = "gen_rework_message"
+# The shown report's version in its history (rpb.ReportVersion, without text), once known.
+K_VERSION = "gen_version"
 
 RATINGS = (mpb.RATING_GOLD, mpb.RATING_WEAK)
 
 
 def section_key(what: str, section_id: str) -> str:
-    """The session-state key of a section's rating widget or message: what is rating, note, rate or msg."""
+    """The session-state key of a section's widget or message: what is rating, note, rate or msg (rating);
+    instruction or regenerate (rewriting); editing, text, edit_note, save or cancel (editing)."""
     return f"{SECTION_PREFIX}{what}_{section_id}"
 
 
@@ -556,6 +562,7 @@ def _run_generation(client: GatewayClient, request: gpb.GenerateReportRequest, a
                 st.session_state[K_RESULT] = event.completed
                 st.session_state[K_REQUEST] = request
                 st.session_state[K_RATE_MSG] = None
+                st.session_state[K_REWORK_MSG] = None
     except GatewayError as exc:
         progress.state = "error"
         progress.elapsed = time.monotonic() - started_at
@@ -588,44 +595,6 @@ def _render_last_progress(area: DeltaGenerator) -> None:
             _render_done_list(progress)
 
 
-@dataclass(frozen=True)
-class _Deliverable:
-    """What a downloaded PDF or Word file shows besides the report: its title and its cover."""
-
-    title: str
-    client: str
-    brand: str
-    package: str
-    date: str
-    agency: str
-
-
-@functools.lru_cache(maxsize=8)
-def _pdf_bytes(markdown: str, cover: _Deliverable) -> bytes:
-    return documents.markdown_to_pdf(
-        markdown,
-        cover.title,
-        client=cover.client,
-        brand=cover.brand,
-        package=cover.package,
-        date=cover.date,
-        agency=cover.agency,
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _docx_bytes(markdown: str, cover: _Deliverable) -> bytes:
-    return documents.markdown_to_docx(
-        markdown,
-        cover.title,
-        client=cover.client,
-        brand=cover.brand,
-        package=cover.package,
-        date=cover.date,
-        agency=cover.agency,
-    )
-
-
 def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) -> None:
     request = get_obj(K_REQUEST, gpb.GenerateReportRequest)
     brief = request.client_brief if request else gpb.ClientBrief()
@@ -633,12 +602,14 @@ def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) ->
     st.divider()
     total = result.timings.get("total_ms")
     facts = [
-        f"Written by {mode_words(result.mode)}",
+        f"Written by {writers_words(result)}",
         REPORT_STAGE_LABELS.get(request.report_stage, "Draft") if request else "",
         f"learning: {LEARNING_STATE_WORDS.get(result.learning_state, 'not reported')}",
         f"took {format_ms(total)}" if total else "",
     ]
     st.caption(" · ".join(f for f in facts if f))
+    version = shown_version(client, result)
+    _render_version_line(result, version, brief)
     _render_learning_state(client, result, request)
     for warning in result.warnings:
         if warning not in result.learning_detail:
@@ -647,45 +618,16 @@ def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) ->
     _render_learned_from(result)
     _render_technical(result)
 
-    title = f"{brief.brand_name} — {result.package_label}".strip(" —")
-    stem = f"aicmo-{client_key(brief.brand_name or brief.client_name)}-{result.package_key or 'report'}"
-    markdown = result.report_markdown
-    cover = _Deliverable(
-        title=title or "AICMO report",
-        client=brief.client_name,
-        brand=brief.brand_name,
-        package=result.package_label,
-        date=documents.format_date(None),
-        agency=documents.default_agency(),
+    cover = deliverables.deliverable(
+        client=brief.client_name, brand=brief.brand_name, package=result.package_label
     )
-    cols = st.columns(3)
-    cols[0].download_button(
-        "Download Markdown",
-        data=markdown.encode("utf-8"),
-        file_name=f"{stem}.md",
-        mime="text/markdown",
-        key="gen_download_md",
-        on_click="ignore",
-    )
-    cols[1].download_button(
-        "Download PDF",
-        data=functools.partial(_pdf_bytes, markdown, cover),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        key="gen_download_pdf",
-        on_click="ignore",
-    )
-    cols[2].download_button(
-        "Download Word",
-        data=functools.partial(_docx_bytes, markdown, cover),
-        file_name=f"{stem}.docx",
-        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        key="gen_download_docx",
-        on_click="ignore",
-    )
+    stem = deliverables.file_stem(brief.brand_name, brief.client_name, result.package_key)
+    if version is not None:
+        stem += f"-v{version.version}"
+    deliverables.download_buttons(result.report_markdown, cover, stem, "gen_download")
 
     with st.container(border=True, key="gen_report_box"):
-        _render_report(result)
+        _render_report(client, result, version)
 
     _render_refine(client, result)
     _render_rate(result)
@@ -777,6 +719,8 @@ def _render_learning_state(
                 retry.CopyFrom(request)
                 retry.use_learning = True
                 retry.report_id = ""
+                # Written again, it is the report's next version.
+                retry.history_id = result.history_id
                 _regenerate(client, retry)
     if result.learning_detail:
         st.caption(f"Learning detail from AICMO: {result.learning_detail}")
@@ -785,29 +729,356 @@ def _render_learning_state(
 _SECTION_HEADING = re.compile(r"^## ", re.MULTILINE)
 
 
-def _render_report(result: gpb.GenerateReportResponse) -> None:
-    """The report as the client gets it, section by section, each with its rating control below it."""
+def shown_version(client: GatewayClient, result: gpb.GenerateReportResponse) -> rpb.ReportVersion | None:
+    """The shown report's version in its history (number, stage, origin, changed sections), or None while
+    it is not in the history (its learning waits in the queue) or the history cannot be reached."""
+    cached = get_obj(K_VERSION, rpb.ReportVersion)
+    if cached is not None and cached.report_id == result.report_id:
+        return cached
+    if not result.history_id:
+        return None
+    try:
+        versions = client.list_report_versions(result.history_id)
+    except GatewayError:
+        return None
+    found = next((v for v in versions if v.report_id == result.report_id), None)
+    if found is not None:
+        st.session_state[K_VERSION] = found
+    return found
+
+
+def _render_version_line(
+    result: gpb.GenerateReportResponse, version: rpb.ReportVersion | None, brief: gpb.ClientBrief
+) -> None:
+    """Which version of the report this is, and the way to all of its versions (the History tab)."""
+    if not result.history_id:
+        return
+    cols = st.columns([5, 1], vertical_alignment="center")
+    if version is not None:
+        cols[0].caption(
+            f"Version {version.version} of this report · {origin_words(version)}. Every version is kept in "
+            "the History tab, where you can open, download and compare them."
+        )
+    elif result.learning_state == gpb.LEARNING_STATE_QUEUED:
+        cols[0].caption(
+            "This version joins the report's history (the History tab) once AICMO has learned it."
+        )
+    else:
+        cols[0].caption("This version is not in the report's history yet; see the History tab.")
+    label = f"{brief.brand_name} — {result.package_label}".strip(" —")
+    cols[1].button(
+        "Show in History",
+        key="gen_show_history",
+        icon=":material/history:",
+        on_click=_on_show_history,
+        args=(result.history_id, f"{label} · {brief.client_name}" if brief.client_name else label),
+        help="Selects this report in the History tab: open that tab to see, download and compare its versions.",
+    )
+    show_message("gen_show_history_msg")
+
+
+def _on_show_history(history_id: str, label: str) -> None:
+    history_tab.select_report(history_id, label)
+    say(
+        "gen_show_history_msg",
+        "info",
+        "This report is open in the History tab: switch to that tab to see all of its versions.",
+    )
+
+
+def _render_report(
+    client: GatewayClient, result: gpb.GenerateReportResponse, version: rpb.ReportVersion | None
+) -> None:
+    """The report as the client gets it, section by section, each with its tools below it: rate it, write
+    it again with an instruction, edit its text."""
     markdown = result.report_markdown
     first = _SECTION_HEADING.search(markdown)
     if not result.sections or first is None:
         # Not in the usual shape (a heading part, then "## Title" per section): show it whole.
         st.markdown(markdown)
         for section in result.sections:
-            if _rateable(result, section):
-                st.markdown(f"**{section.title}**")
-                _render_section_rating(section)
+            st.markdown(f"**{section.title}**")
+            _render_section_tools(client, result, section, version)
         return
     heading = markdown[: first.start()].strip()
     if heading:
         st.markdown(heading)
+    changed = _reworked_sections(version)
     for section in result.sections:
+        if get_state(section_key("editing", section.id), False):
+            _render_section_editor(client, result, section, version)
+            continue
         st.markdown(f"## {section.title}\n\n{section.markdown.strip()}")
-        if _rateable(result, section):
-            _render_section_rating(section)
+        if section.written_by == gpb.GENERATION_MODE_OPERATOR:
+            st.caption(
+                ":material/edit_note: Your text: this is what AICMO learns for this section (and what a "
+                "gold rating keeps)."
+            )
+        elif section.id in changed:
+            st.caption(":material/autorenew: Written again in this version.")
+        _render_section_tools(client, result, section, version)
+
+
+def _reworked_sections(version: rpb.ReportVersion | None) -> set[str]:
+    """The sections a section rewrite or edit changed in this version (none for a whole new version)."""
+    if version is None or version.origin == rpb.VERSION_ORIGIN_GENERATED:
+        return set()
+    return {s.section_id for s in version.sections if s.changed}
 
 
 def _rateable(result: gpb.GenerateReportResponse, section: gpb.ReportSection) -> bool:
     return bool(section.learned_item_id) and result.learning_state != gpb.LEARNING_STATE_OFF
+
+
+def _render_section_tools(
+    client: GatewayClient,
+    result: gpb.GenerateReportResponse,
+    section: gpb.ReportSection,
+    version: rpb.ReportVersion | None,
+) -> None:
+    """Under a section: rate it, write it again with an instruction, edit its text; then what they did."""
+    no_history = (
+        "" if result.history_id else "This report has no history in AICMO, so it cannot be changed here."
+    )
+    with st.container(horizontal=True, gap="small", key=section_key("tools", section.id)):
+        if _rateable(result, section):
+            _render_section_rating(section)
+        with st.popover(
+            "Regenerate with an instruction", icon=":material/autorenew:", disabled=bool(no_history)
+        ):
+            st.text_area(
+                f"What should change in “{section.title}”?",
+                key=section_key("instruction", section.id),
+                placeholder="e.g. Focus on Instagram and TikTok, and add a weekly posting rhythm.",
+                height=100,
+            )
+            st.caption("Only this section is written again; the other sections stay as they are.")
+            if st.button(
+                "Write this section again", key=section_key("regenerate", section.id), type="primary"
+            ):
+                _regenerate_section(client, result, section, version)
+        st.button(
+            "Edit text",
+            key=section_key("edit", section.id),
+            icon=":material/edit:",
+            on_click=_on_start_edit,
+            args=(section.id, section.markdown),
+            disabled=bool(no_history),
+            help=no_history
+            or "Change this section's text yourself; it is saved as the report's next version.",
+        )
+    show_message(section_key("msg", section.id))
+    _show_rework_message(section.id)
+
+
+def _show_rework_message(section_id: str) -> None:
+    said = st.session_state.get(K_REWORK_MSG)
+    if isinstance(said, tuple) and len(said) == 4 and said[0] == section_id:
+        _, level, text, detail = said
+        {"success": st.success, "warning": st.warning, "info": st.info}.get(level, st.error)(text)
+        technical_details(detail)
+
+
+def _on_start_edit(section_id: str, markdown: str) -> None:
+    st.session_state[section_key("editing", section_id)] = True
+    st.session_state[section_key("text", section_id)] = markdown.strip()
+    st.session_state[section_key("edit_note", section_id)] = ""
+
+
+def _on_cancel_edit(section_id: str) -> None:
+    st.session_state[section_key("editing", section_id)] = False
+
+
+def _render_section_editor(
+    client: GatewayClient,
+    result: gpb.GenerateReportResponse,
+    section: gpb.ReportSection,
+    version: rpb.ReportVersion | None,
+) -> None:
+    """The section's text in place, editable (markdown, no heading); saving makes the report's next version."""
+    st.markdown(f"## {section.title}")
+    with st.container(border=True, key=section_key("editor", section.id)):
+        text_key = section_key("text", section.id)
+        if text_key not in st.session_state:
+            st.session_state[text_key] = section.markdown.strip()
+        st.text_area(
+            f"Text of “{section.title}” (Markdown: **bold**, - lists, | tables |)",
+            key=text_key,
+            height=320,
+        )
+        st.text_input(
+            "What did you change? (optional, shown in the report's history)",
+            key=section_key("edit_note", section.id),
+            placeholder="e.g. Corrected the budget split and the launch date.",
+        )
+        st.caption(
+            "Saving keeps your text as the report's next version. From then on your text is what AICMO learns "
+            "for this section, and what a gold rating keeps."
+        )
+        with st.container(horizontal=True, gap="small"):
+            save = st.button(
+                "Save as new version",
+                key=section_key("save", section.id),
+                type="primary",
+                icon=":material/save:",
+            )
+            st.button(
+                "Cancel", key=section_key("cancel", section.id), on_click=_on_cancel_edit, args=(section.id,)
+            )
+        if save:
+            _save_section_edit(client, result, section, version)
+    show_message(section_key("msg", section.id))
+    _show_rework_message(section.id)
+
+
+def _not_in_history_yet(
+    result: gpb.GenerateReportResponse,
+    section: gpb.ReportSection,
+    version: rpb.ReportVersion | None,
+    what: str,
+) -> bool:
+    """Says so (under the section) when the shown version is not in its history yet, so that nothing is
+    built on another version by mistake."""
+    if version is not None:
+        return False
+    if result.learning_state == gpb.LEARNING_STATE_QUEUED:
+        why = "this report is still waiting to be learned, and it joins its history then"
+    else:
+        why = "this version is not in the report's history yet (or the history cannot be reached right now)"
+    st.session_state[K_REWORK_MSG] = (
+        section.id,
+        "warning",
+        f"{what} is not possible yet: {why}. Try again in a moment.",
+        f"No version of history {result.history_id} has report id {result.report_id}.",
+    )
+    return True
+
+
+def _rework_failure(exc: GatewayError, result: gpb.GenerateReportResponse, what: str) -> tuple[str, str]:
+    """What to say when a section could not be written again or saved: level, text."""
+    if exc.kind == "not_found" and result.learning_state == gpb.LEARNING_STATE_QUEUED:
+        return (
+            "warning",
+            f"{what} is not possible yet: this report is still waiting to be learned, and it joins its history "
+            "then. Try again in a moment.",
+        )
+    if exc.kind == "not_found":
+        return (
+            "warning",
+            f"{what} did not work: this report is no longer in its history (it may have been removed with its "
+            "client). Generate it again.",
+        )
+    return ("error", str(exc))
+
+
+def _regenerate_section(
+    client: GatewayClient,
+    result: gpb.GenerateReportResponse,
+    section: gpb.ReportSection,
+    version: rpb.ReportVersion | None,
+) -> None:
+    """RegenerateSection from the shown version; the new version is then shown."""
+    instruction = get_state(section_key("instruction", section.id), "").strip()
+    if _not_in_history_yet(result, section, version, f"Writing “{section.title}” again") or version is None:
+        return
+    request = gpb.RegenerateSectionRequest(
+        history_id=result.history_id,
+        version=version.version,
+        section_id=section.id,
+        instruction=instruction,
+    )
+    with st.spinner(f"Writing “{section.title}” again…", show_time=True):
+        try:
+            new = client.regenerate_section(request)
+        except GatewayError as exc:
+            level, text = _rework_failure(exc, result, f"Writing “{section.title}” again")
+            st.session_state[K_REWORK_MSG] = (section.id, level, text, exc.detail)
+            return
+    number = _new_version_words(client, new)
+    how = f" with your instruction “{_short(instruction)}”" if instruction else ""
+    _show_new_report(
+        new,
+        (
+            section.id,
+            "success",
+            f"Wrote “{section.title}” again{how}: this is {number} of the report. The other sections are "
+            "unchanged.",
+            "",
+        ),
+    )
+
+
+def _save_section_edit(
+    client: GatewayClient,
+    result: gpb.GenerateReportResponse,
+    section: gpb.ReportSection,
+    version: rpb.ReportVersion | None,
+) -> None:
+    """EditSection with the operator's text; the new version is then shown."""
+    text = get_state(section_key("text", section.id), "").strip()
+    note = get_state(section_key("edit_note", section.id), "").strip()
+    if not text:
+        say(
+            section_key("msg", section.id),
+            "warning",
+            "The text is empty: write the section's text, or cancel to keep it as it is.",
+        )
+        return
+    if text == section.markdown.strip():
+        say(section_key("msg", section.id), "info", "Nothing changed: the text is the same as before.")
+        return
+    if (
+        _not_in_history_yet(result, section, version, f"Saving your text for “{section.title}”")
+        or version is None
+    ):
+        return
+    request = gpb.EditSectionRequest(
+        history_id=result.history_id,
+        version=version.version,
+        section_id=section.id,
+        markdown=text,
+        note=note,
+    )
+    with st.spinner("Saving your text…"):
+        try:
+            new = client.edit_section(request)
+        except GatewayError as exc:
+            level, message = _rework_failure(exc, result, f"Saving your text for “{section.title}”")
+            st.session_state[K_REWORK_MSG] = (section.id, level, message, exc.detail)
+            return
+    number = _new_version_words(client, new)
+    _show_new_report(
+        new,
+        (
+            section.id,
+            "success",
+            f"Saved your text for “{section.title}” as {number} of the report. Your text is what AICMO learns "
+            "for this section from now on, and what a gold rating keeps.",
+            "",
+        ),
+    )
+
+
+def _new_version_words(client: GatewayClient, new: gpb.GenerateReportResponse) -> str:
+    """ "version 4" once the new version is in the history, else "the next version" (and when it joins)."""
+    version = shown_version(client, new)
+    if version is not None:
+        return f"version {version.version}"
+    if new.learning_state == gpb.LEARNING_STATE_QUEUED:
+        return "the next version (it joins the report's history once AICMO has learned it)"
+    return "the next version"
+
+
+def _show_new_report(new: gpb.GenerateReportResponse, message: tuple[str, str, str, str]) -> None:
+    st.session_state[K_RESULT] = new
+    st.session_state[K_REWORK_MSG] = message
+    st.session_state[K_RATE_MSG] = None
+    st.rerun()
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _render_section_rating(section: gpb.ReportSection) -> None:
@@ -830,7 +1101,6 @@ def _render_section_rating(section: gpb.ReportSection) -> None:
             on_click=_on_rate_section,
             args=(section.id, section.learned_item_id, section.title),
         )
-    show_message(section_key("msg", section.id))
 
 
 def _regenerate(client: GatewayClient, request: gpb.GenerateReportRequest) -> None:
@@ -916,6 +1186,8 @@ def _render_refine(client: GatewayClient, result: gpb.GenerateReportResponse) ->
                 feedback=feedback,
                 previous_draft=result.report_markdown,
                 use_learning=uses_learning(request),
+                # The refinement joins this report's history as its next version.
+                history_id=result.history_id,
             )
             _regenerate(client, refine)
 

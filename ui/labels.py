@@ -10,7 +10,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ui.contract import gpb, mpb
+from ui.contract import gpb, mpb, rpb
 
 
 def enum_name(enum_type: Any, value: int) -> str:
@@ -141,11 +141,34 @@ MODE_WORDS = {
     gpb.GENERATION_MODE_OFFLINE: "AICMO's built-in writer",
     gpb.GENERATION_MODE_LLM: "the language model",
     gpb.GENERATION_MODE_MIXED: "the language model (some sections by AICMO's built-in writer)",
+    gpb.GENERATION_MODE_OPERATOR: "you (edited by hand)",
+}
+# Who wrote one section, for "Written by …" when the sections of a report were written by different hands.
+WRITER_WORDS: dict[int, str] = {
+    gpb.GENERATION_MODE_OFFLINE: "AICMO's built-in writer",
+    gpb.GENERATION_MODE_LLM: "the language model",
+    gpb.GENERATION_MODE_OPERATOR: "you",
 }
 
 
 def mode_words(mode: gpb.GenerationMode.ValueType) -> str:
     return MODE_WORDS.get(mode, "AICMO")
+
+
+def writers_words(result: gpb.GenerateReportResponse) -> str:
+    """Who wrote the report, from its sections: "AICMO's built-in writer", or, when hands differ (a section
+    edited by the operator), "AICMO's built-in writer (16 sections) and you (1 section)"."""
+    counts: dict[int, int] = {}
+    for section in result.sections:
+        if section.written_by in WRITER_WORDS:
+            counts[section.written_by] = counts.get(section.written_by, 0) + 1
+    if len(counts) <= 1:
+        return mode_words(result.mode)
+    parts = [
+        f"{WRITER_WORDS[mode]} ({n} section{'s' if n != 1 else ''})"
+        for mode, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    ]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 LEARNING_STATE_WORDS = {
@@ -177,6 +200,54 @@ RETRIEVAL_SKIPPED_WORDS = {
 def retrieval_skipped(result: gpb.GenerateReportResponse) -> bool:
     """Learning was on, but the report was written without past learning (memory slow, down, no time)."""
     return result.retrieval_state in RETRIEVAL_SKIPPED
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Report history.
+
+VERSION_STAGE_LABELS = {
+    rpb.VERSION_STAGE_UNSPECIFIED: "",
+    rpb.VERSION_STAGE_DRAFT: "Draft",
+    rpb.VERSION_STAGE_REFINE: "Refined",
+    rpb.VERSION_STAGE_FINAL: "Final",
+}
+AUTHOR_WORDS = {
+    rpb.SECTION_AUTHOR_OFFLINE_COMPOSER: "AICMO's built-in writer",
+    rpb.SECTION_AUTHOR_LANGUAGE_MODEL: "the language model",
+    rpb.SECTION_AUTHOR_OPERATOR: "an operator (edited by hand)",
+}
+
+
+def changed_titles(version: rpb.ReportVersion) -> list[str]:
+    """The titles of the sections this version changed (against the version before it)."""
+    return [s.title or s.section_id for s in version.sections if s.changed]
+
+
+def origin_words(version: rpb.ReportVersion) -> str:
+    """How a version came about, in words: "Written by AICMO", "Refined with feedback", "Section “Channel
+    Plan” edited by hand", "Section “Channel Plan” written again"."""
+    titles = changed_titles(version)
+    which = f"Section “{titles[0]}”" if len(titles) == 1 else "A section"
+    if version.origin == rpb.VERSION_ORIGIN_SECTION_EDITED:
+        return f"{which} edited by hand"
+    if version.origin == rpb.VERSION_ORIGIN_SECTION_REGENERATED:
+        return f"{which} written again"
+    if version.stage == rpb.VERSION_STAGE_REFINE:
+        return "Refined with feedback"
+    if version.stage == rpb.VERSION_STAGE_FINAL:
+        return "Final version written"
+    return "Written by AICMO" if version.version <= 1 else "Written again by AICMO"
+
+
+def version_label(version: rpb.ReportVersion) -> str:
+    """A version for pickers: "Version 3 · Refined · Section “Overview” edited by hand · 2026-05-01 12:34 UTC"."""
+    facts = [
+        f"Version {version.version}",
+        VERSION_STAGE_LABELS.get(version.stage, ""),
+        origin_words(version),
+        format_time(version.create_time, seconds=False),
+    ]
+    return " · ".join(f for f in facts if f)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -10,8 +10,11 @@ services. A path the contract does not have is a 404.
 
 Behind it, one method per RPC (named like the RPC) over in-memory state: learned items (stats, rating -- a
 report's rating rates its sections --, scope, deletion, uploads, search, forgetting), a learning queue
-(reports generated while `learning_state` is LEARNING_STATE_QUEUED wait there until replayed) and generation
-streamed as chunked NDJSON. Every request is recorded for assertions; failures can be injected per path.
+(reports generated while `learning_state` is LEARNING_STATE_QUEUED wait there until replayed), generation
+streamed as chunked NDJSON, and the report history (every generation, refinement, section rewrite and
+section edit is a version of its report, kept in memory; a queued report joins its history when delivered;
+forgetting a client removes its reports). Every request is recorded for assertions; failures can be
+injected per path.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from services.common.client_ids import client_key
-from ui.contract import GENERATOR, MEMORY, Binding, bindings, gpb, mpb, parse_dict
+from ui.contract import ARCHIVE, GENERATOR, MEMORY, Binding, bindings, gpb, mpb, parse_dict, rpb
 
 EMBEDDING_MODEL = "fake-test-model"
 
@@ -95,6 +98,22 @@ _STAGES = {
     gpb.REPORT_STAGE_FINAL: "final",
 }
 _RATINGS = {"gold": mpb.RATING_GOLD, "weak": mpb.RATING_WEAK, "": mpb.RATING_UNSPECIFIED}
+_VERSION_STAGES = {
+    "draft": rpb.VERSION_STAGE_DRAFT,
+    "refine": rpb.VERSION_STAGE_REFINE,
+    "final": rpb.VERSION_STAGE_FINAL,
+}
+_AUTHORS = {
+    gpb.GENERATION_MODE_OFFLINE: rpb.SECTION_AUTHOR_OFFLINE_COMPOSER,
+    gpb.GENERATION_MODE_LLM: rpb.SECTION_AUTHOR_LANGUAGE_MODEL,
+    gpb.GENERATION_MODE_OPERATOR: rpb.SECTION_AUTHOR_OPERATOR,
+}
+_WRITERS = {author: mode for mode, author in _AUTHORS.items()}
+_MODE_NAMES = {
+    gpb.GENERATION_MODE_OFFLINE: "offline",
+    gpb.GENERATION_MODE_LLM: "llm",
+    gpb.GENERATION_MODE_OPERATOR: "operator",
+}
 
 
 def closed_port() -> int:
@@ -164,6 +183,54 @@ class QueuedBatch:
 
     batch: gpb.LearningBatch
     items: list[mpb.LearningItem] = field(default_factory=list)
+    # The report version delivering the batch archives (a report joins its history once learned).
+    version: rpb.ReportVersion | None = None
+
+
+def assemble(brief: gpb.ClientBrief, package: gpb.Package, sections: list[gpb.ReportSection]) -> str:
+    """The report's markdown: "# Brand — Package", the "Prepared for" line, then "## Title" per section."""
+    return "\n".join(
+        [f"# {brief.brand_name} — {package.label}", "", f"_Prepared for {brief.client_name}_", ""]
+        + [line for s in sections for line in (f"## {s.title}", "", s.markdown, "")]
+    )
+
+
+def archived_version(
+    brief: gpb.ClientBrief,
+    package: gpb.Package,
+    report: gpb.GenerateReportResponse,
+    stage: str,
+    origin: rpb.VersionOrigin.ValueType,
+    note: str,
+    changed: set[str] | None,
+) -> rpb.ReportVersion:
+    """A report as a version of its history, as the generator archives it (the brief travels along)."""
+    version = rpb.ReportVersion(
+        history_id=report.history_id,
+        report_id=report.report_id,
+        client_id=client_key(brief.client_name),
+        client_name=brief.client_name,
+        brand_name=brief.brand_name,
+        package_key=package.key,
+        package_label=package.label,
+        stage=_VERSION_STAGES.get(stage, rpb.VERSION_STAGE_DRAFT),
+        origin=origin,
+        note=note,
+        markdown=report.report_markdown,
+        sections=[
+            rpb.ArchivedSection(
+                section_id=s.id,
+                title=s.title,
+                markdown=s.markdown,
+                learned_item_id=s.learned_item_id,
+                changed=changed is None or s.id in changed,
+                author=_AUTHORS.get(s.written_by, rpb.SECTION_AUTHOR_UNSPECIFIED),
+            )
+            for s in report.sections
+        ],
+    )
+    version.brief.update(json_format.MessageToDict(brief, preserving_proto_field_name=True))
+    return version
 
 
 class FakeGateway:
@@ -198,8 +265,13 @@ class FakeGateway:
         self.replay_delivers = True
         self.replay_reason = "memory UNAVAILABLE: connection refused"
         self.forgotten: list[mpb.ForgottenClient] = []  # newest first
-        # Every generation's `completed` payload, in order.
+        # Every generation's `completed` payload, in order (section rewrites and edits too).
         self.completed: list[gpb.GenerateReportResponse] = []
+        # The report history: history id → its versions, oldest first.
+        self.histories: dict[str, list[rpb.ReportVersion]] = {}
+        # Item ids that name an item stored before under another id (an unchanged section of a new version,
+        # deduplicated as memory does): requested id → (stored id, the report item it was recorded with).
+        self.aliases: dict[str, tuple[str, str]] = {}
         self.lock = threading.Lock()
         self.url = ""
 
@@ -228,7 +300,12 @@ class FakeGateway:
         return item
 
     def item(self, item_id: str) -> mpb.LearningItem | None:
-        return next((i for i in self.items if i.id == item_id), None)
+        stored_id = self.aliases.get(item_id, (item_id, ""))[0]
+        return next((i for i in self.items if i.id == stored_id), None)
+
+    def versions(self, history_id: str) -> list[rpb.ReportVersion]:
+        """A report's versions, oldest first (empty when there is no such report)."""
+        return list(self.histories.get(history_id, []))
 
     def add_batch(
         self,
@@ -299,6 +376,8 @@ class FakeGateway:
                 forgotten.discarded_count += len(queued.items)
             else:
                 self.items[:0] = queued.items
+                if queued.version is not None:
+                    self._archive(queued.version)
 
     # -- the RPCs (named as in the contract) ------------------------------------------------------------
 
@@ -343,7 +422,8 @@ class FakeGateway:
 
     def generate(self, request: gpb.GenerateReportRequest) -> list[gpb.StreamGenerateReportResponse]:
         """Every event of one generation (started, a section_completed per section, completed); the report
-        is learned (or queued) as the generator would."""
+        is learned (or queued) as the generator would, and saved as a version of its history (the one
+        `request.history_id` names, else a new one)."""
         brief = request.client_brief
         package = next((p for p in PACKAGES if request.package_key in (p.key, p.label)), None)
         if package is None:
@@ -395,16 +475,12 @@ class FakeGateway:
                     revision_notes=[f"Applied the feedback: {request.feedback}"] if request.feedback else [],
                 )
             )
-        markdown = "\n".join(
-            [f"# {brand} — {package.label}", "", f"_Prepared for {brief.client_name}_", ""]
-            + [line for s in sections for line in (f"## {s.title}", "", s.markdown, "")]
-        )
         completed = gpb.GenerateReportResponse(
             report_id=report_id,
             package_key=package.key,
             package_label=package.label,
             sections=sections,
-            report_markdown=markdown,
+            report_markdown=assemble(brief, package, sections),
             generation_mode="offline",
             mode=gpb.GENERATION_MODE_OFFLINE,
             learning_status={gpb.LEARNING_STATE_QUEUED: "pending", gpb.LEARNING_STATE_OFF: "skipped"}.get(
@@ -415,9 +491,12 @@ class FakeGateway:
             learned_item_id=report_item_id,
             learning_state=learning_state,
             retrieval_state=retrieval_state,
+            history_id=request.history_id or report_id,
         )
-        if use_learning:
-            self._learn(brief, package, completed, stage, client_id, learning_state)
+        version = archived_version(
+            brief, package, completed, stage, rpb.VERSION_ORIGIN_GENERATED, request.feedback[:500], None
+        )
+        self._learn(brief, package, completed, stage, client_id, learning_state, version, use_learning)
         events = [
             gpb.StreamGenerateReportResponse(
                 started=gpb.GenerationStarted(
@@ -447,7 +526,17 @@ class FakeGateway:
         stage: str,
         client_id: str,
         learning_state: gpb.LearningState.ValueType,
+        version: rpb.ReportVersion,
+        use_learning: bool = True,
     ) -> None:
+        """Stores the report and its sections (a section whose text is already stored for the client is
+        not stored twice: its id becomes an alias, as memory does), and archives its version; with
+        LEARNING_STATE_QUEUED both wait in the learning queue instead."""
+        if not use_learning:
+            # Not learned, but the report still joins its history.
+            with self.lock:
+                self._archive(version)
+            return
         metadata = {
             "report_id": report.report_id,
             "brand_name": brief.brand_name,
@@ -468,22 +557,27 @@ class FakeGateway:
                 metadata,
             )
         ]
-        new += [
-            self._new_item(
-                mpb.LearningItem(
-                    kind="report_section",
-                    title=f"{s.title} — {brief.brand_name}",
-                    text=s.markdown,
-                    section_id=s.id,
-                    parent_id=report.learned_item_id,
-                    tags=[s.id, stage],
-                    **common,
-                ),
-                s.learned_item_id,
-                metadata,
+        known = {(i.kind, i.client_id, i.text): i.id for i in self.items}
+        for s in report.sections:
+            existing = known.get(("report_section", client_id, s.markdown))
+            if existing is not None and learning_state != gpb.LEARNING_STATE_QUEUED:
+                self.aliases[s.learned_item_id] = (existing, report.learned_item_id)
+                continue
+            new.append(
+                self._new_item(
+                    mpb.LearningItem(
+                        kind="report_section",
+                        title=f"{s.title} — {brief.brand_name}",
+                        text=s.markdown,
+                        section_id=s.id,
+                        parent_id=report.learned_item_id,
+                        tags=[s.id, stage],
+                        **common,
+                    ),
+                    s.learned_item_id,
+                    metadata,
+                )
             )
-            for s in report.sections
-        ]
         if learning_state == gpb.LEARNING_STATE_QUEUED:
             self.add_batch(
                 title=title,
@@ -493,9 +587,123 @@ class FakeGateway:
                 items=new,
                 report_id=report.report_id,
             )
+            self.queue[-1].version = version
         else:
             with self.lock:
                 self.items[:0] = new
+                self._archive(version)
+
+    def _archive(self, version: rpb.ReportVersion) -> None:
+        """Saves a version as its history's next one (the caller holds the lock)."""
+        versions = self.histories.setdefault(version.history_id, [])
+        saved = rpb.ReportVersion()
+        saved.CopyFrom(version)
+        saved.version = len(versions) + 1
+        saved.create_time.CopyFrom(now())
+        versions.append(saved)
+
+    def _version(self, history_id: str, number: int) -> rpb.ReportVersion:
+        versions = self.histories.get(history_id, [])
+        if number < 0:
+            raise invalid("version", "must be 0 (the latest) or a version number")
+        found = (
+            versions[-1]
+            if versions and number == 0
+            else next((v for v in versions if v.version == number), None)
+        )
+        if found is None:
+            raise RpcError(5, f"no version {number or 'at all'} of report {history_id[:64]}")
+        return found
+
+    def _rework(
+        self,
+        history_id: str,
+        number: int,
+        section_id: str,
+        *,
+        instruction: str = "",
+        markdown: str | None = None,
+        note: str = "",
+    ) -> gpb.GenerateReportResponse:
+        """The report's next version with one section written again (with the instruction) or replaced by the
+        operator's text; learned and archived like a report (unchanged sections deduplicate)."""
+        try:
+            uuid.UUID(history_id)
+        except ValueError:
+            raise invalid("history_id", "must be a report's history id (a UUID)") from None
+        if not section_id.strip():
+            raise invalid("section_id", "is required, e.g. channel_plan")
+        if markdown is not None and not markdown.strip():
+            raise invalid("markdown", "must not be empty (to remove a section's text, write why instead)")
+        base = self._version(history_id, number)
+        package = next((p for p in PACKAGES if p.key == base.package_key), None)
+        if package is None or not base.HasField("brief"):
+            raise RpcError(9, "this version was archived without its brief, so it cannot be reworked")
+        if section_id not in {s.id for s in package.sections}:
+            raise invalid("section_id", f"the package has no section {section_id[:64]!r}")
+        brief = parse_dict(json_format.MessageToDict(base.brief), gpb.ClientBrief)
+        stage = {rpb.VERSION_STAGE_REFINE: "refine", rpb.VERSION_STAGE_FINAL: "final"}.get(
+            base.stage, "draft"
+        )
+        learning_state = self.learning_state or gpb.LEARNING_STATE_RECORDED
+        old = {s.section_id: s for s in base.sections}
+        sections = []
+        for spec in package.sections:
+            before = old.get(spec.id)
+            if spec.id == section_id:
+                if markdown is not None:
+                    body, writer, notes = markdown.strip(), gpb.GENERATION_MODE_OPERATOR, []
+                else:
+                    body = f"{brief.brand_name} plan for {spec.title.lower()}, written again."
+                    if instruction:
+                        body += f" Instruction: {instruction}"
+                    writer = gpb.GENERATION_MODE_OFFLINE
+                    notes = [f"Applied the instruction: {instruction}"] if instruction else []
+            else:
+                body = before.markdown if before is not None else ""
+                author = before.author if before is not None else rpb.SECTION_AUTHOR_OFFLINE_COMPOSER
+                writer, notes = _WRITERS.get(author, gpb.GENERATION_MODE_OFFLINE), []
+            sections.append(
+                gpb.ReportSection(
+                    id=spec.id,
+                    title=spec.title,
+                    markdown=body,
+                    mode=_MODE_NAMES[writer],
+                    written_by=writer,
+                    learned_item_id=str(uuid.uuid4()),
+                    revision_notes=notes,
+                )
+            )
+        writers = {s.written_by for s in sections}
+        mode = writers.pop() if len(writers) == 1 else gpb.GENERATION_MODE_MIXED
+        report_id = str(uuid.uuid4())
+        report = gpb.GenerateReportResponse(
+            report_id=report_id,
+            package_key=package.key,
+            package_label=package.label,
+            sections=sections,
+            report_markdown=assemble(brief, package, sections),
+            generation_mode=_MODE_NAMES.get(mode, "mixed"),
+            mode=mode,
+            learning_status={gpb.LEARNING_STATE_QUEUED: "pending"}.get(learning_state, "recorded"),
+            timings={"record_ms": 20.0, "total_ms": 25.0},
+            learned_item_id=str(uuid.uuid4()),
+            learning_state=learning_state,
+            retrieval_state=gpb.RETRIEVAL_STATE_OFF if markdown is not None else gpb.RETRIEVAL_STATE_DONE,
+            history_id=base.history_id,
+        )
+        origin = (
+            rpb.VERSION_ORIGIN_SECTION_EDITED
+            if markdown is not None
+            else rpb.VERSION_ORIGIN_SECTION_REGENERATED
+        )
+        version = archived_version(
+            brief, package, report, stage, origin, (note or instruction)[:500], {section_id}
+        )
+        self._learn(brief, package, report, stage, client_key(brief.client_name), learning_state, version)
+        with self.lock:
+            self.completed.append(report)
+        return report
 
     def ListLearningQueue(self, request: gpb.ListLearningQueueRequest) -> gpb.ListLearningQueueResponse:
         return gpb.ListLearningQueueResponse(
@@ -584,6 +792,9 @@ class FakeGateway:
         rated = [item]
         if item.kind == "full_report":
             rated += [i for i in self.items if i.parent_id == item.id]
+            # Sections this report shares with an earlier version (stored once, under the earlier id).
+            shared = {stored for stored, report in self.aliases.values() if report == item.id}
+            rated += [i for i in self.items if i.id in shared and i not in rated]
         for one in rated:
             one.verdict = verdict
             one.rating = {mpb.RATING_GOLD: "gold", mpb.RATING_WEAK: "weak"}.get(verdict, "")
@@ -651,6 +862,9 @@ class FakeGateway:
             response.per_kind[item.kind] += 1
         with self.lock:
             self.items = [i for i in self.items if i.client_id != request.client_id]
+            self.histories = {
+                h: v for h, v in self.histories.items() if not v or v[-1].client_id != request.client_id
+            }
             before = next((f for f in self.forgotten if f.client_id == request.client_id), None)
             if before is not None:
                 self.forgotten.remove(before)
@@ -670,9 +884,81 @@ class FakeGateway:
     ) -> mpb.ListForgottenClientsResponse:
         return mpb.ListForgottenClientsResponse(clients=self.forgotten)
 
+    # -- per-section work and the report history ------------------------------------------------------
 
-# The routes: every REST binding of the two services, as in the contract.
-ROUTES: list[Binding] = bindings(GENERATOR, MEMORY)
+    def RegenerateSection(self, request: gpb.RegenerateSectionRequest) -> gpb.RegenerateSectionResponse:
+        if len(request.instruction) > 5000:
+            raise invalid("instruction", "must be at most 5000 characters")
+        report = self._rework(
+            request.history_id, request.version, request.section_id, instruction=request.instruction.strip()
+        )
+        return gpb.RegenerateSectionResponse(report=report)
+
+    def EditSection(self, request: gpb.EditSectionRequest) -> gpb.EditSectionResponse:
+        report = self._rework(
+            request.history_id,
+            request.version,
+            request.section_id,
+            markdown=request.markdown,
+            note=request.note.strip(),
+        )
+        return gpb.EditSectionResponse(report=report)
+
+    def ListReports(self, request: rpb.ListReportsRequest) -> rpb.ListReportsResponse:
+        size = request.page_size or 20
+        if not 1 <= size <= 100:
+            raise invalid("page_size", f"must be between 1 and 100 (got {size})")
+        try:
+            offset = int(request.page_token or 0)
+        except ValueError:
+            raise invalid("page_token", "is not a token this service issued") from None
+        client_id = request.client_id.strip()
+        histories = [
+            versions
+            for versions in self.histories.values()
+            if versions and (not client_id or versions[-1].client_id == client_id)
+        ]
+        histories.sort(key=lambda v: (v[-1].create_time.seconds, v[-1].create_time.nanos), reverse=True)
+        page = histories[offset : offset + size]
+        return rpb.ListReportsResponse(
+            reports=[
+                rpb.ReportSummary(
+                    history_id=v[-1].history_id,
+                    client_id=v[-1].client_id,
+                    client_name=v[-1].client_name,
+                    brand_name=v[-1].brand_name,
+                    package_label=v[-1].package_label,
+                    latest_version=v[-1].version,
+                    latest_stage=v[-1].stage,
+                    create_time=v[0].create_time,
+                    update_time=v[-1].create_time,
+                )
+                for v in page
+            ],
+            next_page_token=str(offset + size) if offset + size < len(histories) else "",
+        )
+
+    def ListReportVersions(self, request: rpb.ListReportVersionsRequest) -> rpb.ListReportVersionsResponse:
+        versions = self.versions(request.history_id)
+        if not versions:
+            raise RpcError(5, f"no report with history id {request.history_id[:64]}")
+        listed = []
+        for version in versions:
+            short = rpb.ReportVersion()
+            short.CopyFrom(version)
+            short.markdown = ""
+            short.ClearField("brief")
+            for section in short.sections:
+                section.markdown = ""
+            listed.append(short)
+        return rpb.ListReportVersionsResponse(versions=listed)
+
+    def GetReportVersion(self, request: rpb.GetReportVersionRequest) -> rpb.GetReportVersionResponse:
+        return rpb.GetReportVersionResponse(version=self._version(request.history_id, request.version))
+
+
+# The routes: every REST binding of the three services, as in the contract.
+ROUTES: list[Binding] = bindings(GENERATOR, MEMORY, ARCHIVE)
 ROUTE_REQUEST_TYPES: dict[str, type[Message]] = {
     r.method.full_name: message_factory.GetMessageClass(r.method.input_type) for r in ROUTES
 }

@@ -11,7 +11,7 @@ import requests
 
 from tests.ui.fake_gateway import ROUTES, FakeGateway, RpcError, closed_port, running_fake_gateway
 from ui.api import GatewayClient, GatewayError
-from ui.contract import GENERATOR, MEMORY, binding, bindings, gpb, mpb, parse
+from ui.contract import ARCHIVE, GENERATOR, MEMORY, binding, bindings, gpb, mpb, parse, rpb
 from ui.labels import is_shared, retrieval_skipped
 
 
@@ -417,7 +417,7 @@ def test_the_fake_refuses_what_the_contract_does_not_have(fake: FakeGateway) -> 
 
 
 def test_the_fake_serves_the_contracts_routes_and_implements_only_its_rpcs() -> None:
-    assert bindings(GENERATOR, MEMORY) == ROUTES
+    assert bindings(GENERATOR, MEMORY, ARCHIVE) == ROUTES
     rpcs = {b.method.name for b in ROUTES}
     implemented = {name for name in vars(FakeGateway) if name[:1].isupper()}
     assert implemented <= rpcs, implemented - rpcs
@@ -426,6 +426,7 @@ def test_the_fake_serves_the_contracts_routes_and_implements_only_its_rpcs() -> 
         "CheckHealth", "ListPackages", "ListLearningQueue", "ReplayLearningBatch", "DropLearningBatch",
         "GenerateReport", "StreamGenerateReport", "GetSummary", "ListItems", "GetItem", "DeleteItem",
         "RateItem", "SetItemScope", "RecordItem", "SearchItems", "ForgetClient", "ListForgottenClients",
+        "RegenerateSection", "EditSection", "ListReports", "ListReportVersions", "GetReportVersion",
     }  # fmt: skip
     assert used <= implemented
 
@@ -521,3 +522,87 @@ def test_learning_queue_list_replay_and_drop(fake: FakeGateway) -> None:
 
     assert client.drop_learning_batch(aside.name).name == aside.name
     assert list(client.list_learning_queue().batches) == []
+
+
+def test_report_history_and_section_work_through_the_client(fake: FakeGateway) -> None:
+    """Refinements join a history; a section rewrite and an edit are its next versions; the history lists,
+    pages and serves them, as the contract's routes."""
+    client = GatewayClient(fake.url)
+    brief = gpb.ClientBrief(client_name="Northwind Coffee Co.", brand_name="Northwind")
+    first = client.generate_report(
+        gpb.GenerateReportRequest(client_brief=brief, package_key="quick_social_basic")
+    )
+    assert first.history_id == first.report_id
+    refined = client.generate_report(
+        gpb.GenerateReportRequest(
+            client_brief=brief,
+            package_key="quick_social_basic",
+            report_stage=gpb.REPORT_STAGE_REFINE,
+            feedback="More premium",
+            history_id=first.history_id,
+        )
+    )
+    assert refined.history_id == first.history_id != refined.report_id
+    sent = fake.calls("POST", "/api/aicmo/generate_report")[1].body
+    assert sent["history_id"] == first.history_id
+
+    rewritten = client.regenerate_section(
+        gpb.RegenerateSectionRequest(
+            history_id=first.history_id, version=2, section_id="overview", instruction="Shorter"
+        )
+    )
+    path = f"/api/aicmo/reports/{first.history_id}/sections/overview/regenerate"
+    assert [c.body for c in fake.calls("POST", path)] == [{"version": 2, "instruction": "Shorter"}]
+    assert rewritten.history_id == first.history_id
+    assert "Instruction: Shorter" in rewritten.sections[0].markdown
+    assert rewritten.sections[1].markdown == refined.sections[1].markdown
+
+    edited = client.edit_section(
+        gpb.EditSectionRequest(
+            history_id=first.history_id, section_id="final_summary", markdown="Our own words.", note="Tone"
+        )
+    )
+    path = f"/api/aicmo/reports/{first.history_id}/sections/final_summary/edit"
+    assert [c.body for c in fake.calls("POST", path)] == [{"markdown": "Our own words.", "note": "Tone"}]
+    assert edited.sections[-1].written_by == gpb.GENERATION_MODE_OPERATOR
+    assert "Instruction: Shorter" in edited.sections[0].markdown  # built on the latest version
+
+    versions = client.list_report_versions(first.history_id)
+    assert [(v.version, v.stage, v.origin) for v in versions] == [
+        (1, rpb.VERSION_STAGE_DRAFT, rpb.VERSION_ORIGIN_GENERATED),
+        (2, rpb.VERSION_STAGE_REFINE, rpb.VERSION_ORIGIN_GENERATED),
+        (3, rpb.VERSION_STAGE_REFINE, rpb.VERSION_ORIGIN_SECTION_REGENERATED),
+        (4, rpb.VERSION_STAGE_REFINE, rpb.VERSION_ORIGIN_SECTION_EDITED),
+    ]
+    assert [v.report_id for v in versions] == [r.report_id for r in (first, refined, rewritten, edited)]
+    assert [s.section_id for s in versions[3].sections if s.changed] == ["final_summary"]
+    assert versions[3].note == "Tone" and not versions[3].markdown  # listed without text
+    latest = client.get_report_version(first.history_id)
+    assert fake.calls("GET", f"/api/reports/{first.history_id}/versions/0")
+    assert latest.version == 4 and latest.markdown == edited.report_markdown
+    assert latest.sections[-1].author == rpb.SECTION_AUTHOR_OPERATOR
+    assert client.get_report_version(first.history_id, 1).markdown == first.report_markdown
+
+    other = client.generate_report(
+        gpb.GenerateReportRequest(
+            client_brief=gpb.ClientBrief(client_name="Acme", brand_name="Acme"),
+            package_key="quick_social_basic",
+        )
+    )
+    page = client.list_reports(rpb.ListReportsRequest(page_size=1))
+    assert [r.history_id for r in page.reports] == [other.history_id] and page.next_page_token
+    assert fake.calls("GET", "/api/reports")[0].query == {"page_size": ["1"]}
+    page = client.list_reports(rpb.ListReportsRequest(page_size=1, page_token=page.next_page_token))
+    assert [(r.history_id, r.latest_version) for r in page.reports] == [(first.history_id, 4)]
+    assert not page.next_page_token
+    mine = client.list_reports(rpb.ListReportsRequest(client_id="northwind-coffee-co"))
+    assert [r.client_name for r in mine.reports] == ["Northwind Coffee Co."]
+
+    with pytest.raises(GatewayError) as missing:
+        client.get_report_version(first.history_id, 9)
+    assert missing.value.kind == "not_found"
+    with pytest.raises(GatewayError) as unknown:
+        client.regenerate_section(
+            gpb.RegenerateSectionRequest(history_id=first.history_id, section_id="nope")
+        )
+    assert unknown.value.kind == "invalid" and unknown.value.field == "section_id"

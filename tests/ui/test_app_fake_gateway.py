@@ -54,7 +54,7 @@ def test_generate_see_progress_report_learning_and_rate_it(
 ) -> None:
     fake.add_item(kind="uploaded_example", title="Gold coffee plan", text="A coffee plan", source="upload")
     at = run(new_app(monkeypatch, fake.url))
-    assert [t.label for t in at.tabs] == ["Generate", "Learn"]
+    assert [t.label for t in at.tabs] == ["Generate", "History", "Learn"]
     assert metric(at, "Items learned") == "1"
     # The package select shows labels and previews the sections.
     assert "Sections in Strategy + Campaign Pack (Standard) (4)" in texts(at)
@@ -153,6 +153,8 @@ def test_refine_sends_feedback_and_the_last_draft(monkeypatch: pytest.MonkeyPatc
     run(at)
     refine = fake.calls("POST", STREAM)[1].body
     assert refine["report_stage"] == "REPORT_STAGE_REFINE"
+    # The refinement joins the draft's history as its next version.
+    assert refine["history_id"] == fake.completed[0].history_id
     assert refine["feedback"] == "Make it more premium"
     first_recorded = next(i.text for i in fake.items if i.kind == "full_report" and "(draft)" in i.text)
     assert refine["previous_draft"] == first_recorded

@@ -155,3 +155,94 @@ def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     _, left = rest(running_stack, "GET", f"/api/learn/items?client_id={quote(client_id)}")
     assert left["total_size"] == 0
     assert count(at) == before
+
+
+def test_section_work_and_history_against_the_real_stack(
+    monkeypatch: pytest.MonkeyPatch, running_stack: Any
+) -> None:
+    with stack_logs_on_failure(running_stack, "apptest-history"):
+        section_work_and_history(monkeypatch, running_stack)
+
+
+def section_work_and_history(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
+    """Edit a section, write another again with an instruction, refine: each is the report's next version,
+    served by the real report archive; the History tab lists, opens and compares them."""
+    client_name = f"Juniper Yoga {uuid.uuid4().hex[:6]}"
+    client_id = client_key(client_name)
+    at = run(new_app(monkeypatch, running_stack.gateway_url, running_stack.env.get("AICMO_API_TOKEN")))
+    fill_brief(
+        at, client=client_name, brand="Juniper", package="quick_social_basic", raw_text="Studio opening."
+    )
+    at.button(key="gen_submit").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    assert any(str(c.value).startswith("Version 1 of this report") for c in at.caption)
+    status, reports = rest(running_stack, "GET", f"/api/reports?client_id={quote(client_id)}")
+    assert status == 200 and len(reports["reports"]) == 1
+    history_id = reports["reports"][0]["history_id"]
+    try:
+        # Edit the overview: the operator's text is version 2, and what is learned for the section.
+        at.button(key="gen_sec_edit_overview").click()
+        run(at)
+        ours = "Juniper opens its second studio with **sunrise classes** for commuters."
+        at.text_area(key="gen_sec_text_overview").input(ours)
+        at.text_input(key="gen_sec_edit_note_overview").input("Our own opening line")
+        at.button(key="gen_sec_save_overview").click()
+        run(at)
+        assert any("Saved your text for “Overview” as version 2" in s for s in alerts(at, "success")), alerts(
+            at, "error"
+        ) + alerts(at, "warning")
+        # Write the final summary again with an instruction: version 3.
+        at.text_area(key="gen_sec_instruction_final_summary").input("End with one clear next step")
+        at.button(key="gen_sec_regenerate_final_summary").click()
+        run(at)
+        assert any("Wrote “Final Summary” again" in s and "version 3" in s for s in alerts(at, "success")), (
+            alerts(at, "error") + alerts(at, "warning")
+        )
+        # Refine: version 4, and the operator's text is what it refines.
+        at.text_area(key="gen_feedback").input("Warmer tone")
+        at.button(key="gen_refine").click()
+        run(at)
+        assert not at.error, alerts(at, "error")
+        assert any(str(c.value).startswith("Version 4 of this report · Refined") for c in at.caption)
+
+        status, listed = rest(running_stack, "GET", f"/api/reports/{history_id}/versions")
+        assert status == 200
+        assert [(v["version"], v["stage"], v["origin"]) for v in listed["versions"]] == [
+            (1, "VERSION_STAGE_DRAFT", "VERSION_ORIGIN_GENERATED"),
+            (2, "VERSION_STAGE_DRAFT", "VERSION_ORIGIN_SECTION_EDITED"),
+            (3, "VERSION_STAGE_DRAFT", "VERSION_ORIGIN_SECTION_REGENERATED"),
+            (4, "VERSION_STAGE_REFINE", "VERSION_ORIGIN_GENERATED"),
+        ]
+        _, second = rest(running_stack, "GET", f"/api/reports/{history_id}/versions/2")
+        overview = next(s for s in second["version"]["sections"] if s["section_id"] == "overview")
+        assert (overview["markdown"], overview["author"], overview["changed"]) == (
+            ours,
+            "SECTION_AUTHOR_OPERATOR",
+            True,
+        )
+        _, learned = rest(running_stack, "GET", f"/api/learn/items/{overview['learned_item_id']}")
+        assert learned["item"]["text"] == ours
+
+        # The History tab: this client's report, its versions, and version 2 against version 3.
+        at.text_input(key="hist_client").input(client_name)
+        run(at)
+        assert list(table_with(at, "Versions")["Versions"]) == [4]
+        at.selectbox(key="hist_report").select(history_id)
+        run(at)
+        assert list(table_with(at, "What happened")["Version"]) == [4, 3, 2, 1]
+        at.selectbox(key="hist_compare_from").select(2)
+        at.selectbox(key="hist_compare_to").select(3)
+        run(at)
+        page = texts(at)
+        assert "between version 2 and version 3: “Final Summary”." in page, page[-2000:]
+        assert [d.label for d in at.download_button if (d.key or "").startswith("hist_download")] == [
+            "Download Markdown",
+            "Download PDF",
+            "Download Word",
+        ]
+    finally:
+        status, _ = rest(running_stack, "DELETE", f"/api/learn/clients/{quote(client_id)}")
+        assert status == 200
+    _, gone = rest(running_stack, "GET", f"/api/reports?client_id={quote(client_id)}")
+    assert gone.get("reports", []) == []

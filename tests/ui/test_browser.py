@@ -1,15 +1,20 @@
 """A real browser (Debian's Chromium, driven by Playwright) against the real stack and its Streamlit server:
-fill the brief, generate, watch the progress, read the report, and see the Learn count go up.
+fill the brief, generate, watch the progress, read the report, see the Learn count go up; then rate one
+section, write one section again with an instruction, refine, open the report's history, compare two
+versions, and download a version as PDF and Word (checked: a PDF with pages, a .docx python-docx opens).
 
-Screenshots are kept under var/artifacts/ui/ (git-ignored) for a person to look at.
+Screenshots, the downloaded files and the PDF's first pages (rendered by poppler's pdftoppm) are kept under
+var/artifacts/ui/ (git-ignored) for a person to look at. Waits are generous; no duration is asserted.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
+import subprocess
 import time
 import urllib.request
 import uuid
@@ -17,8 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from pypdf import PdfReader
 
 from services.common.client_ids import client_key
 from tests.support import ROOT
@@ -26,6 +34,8 @@ from tests.ui.apptest_support import stack_logs_on_failure
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "artifacts" / "ui"
+# How long one step that writes (a report, a section) may take on a busy machine.
+WRITE_TIMEOUT_MS = 180_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -68,6 +78,63 @@ def open_tab(page: Page, name: str) -> Locator:
     panel = page.get_by_role("tabpanel", name=name)
     panel.wait_for()
     return panel
+
+
+def keyed(page: Page, key: str) -> Locator:
+    """The element of the widget or container with this session-state key (Streamlit gives it the class
+    st-key-<key>)."""
+    return page.locator(f".st-key-{key}").first
+
+
+def page_says(page: Page, pattern: str | re.Pattern[str], timeout: float = WRITE_TIMEOUT_MS) -> Locator:
+    """Waits (generously) until the page shows this text, and returns where."""
+    found = page.get_by_text(pattern).first
+    found.wait_for(timeout=timeout)
+    return found
+
+
+def choose(page: Page, select_key: str, option: re.Pattern[str]) -> None:
+    """Picks an option of a select box."""
+    box = keyed(page, select_key)
+    box.scroll_into_view_if_needed()
+    for _ in range(3):
+        box.get_by_role("button", name="Open").click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")  # the list did not open (the page was still updating): again
+            continue
+        return
+    raise AssertionError(f"no option {option.pattern!r} in {select_key}")
+
+
+def alerts_text(page: Page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').all_inner_texts()
+
+
+def render_pdf_pages(pdf: Path, prefix: str, pages: int = 3) -> list[Path]:
+    """The PDF's first pages as PNG files next to the screenshots (poppler's pdftoppm)."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        if os.environ.get("CI") == "true":
+            raise AssertionError("pdftoppm (poppler-utils) is missing: run `make test-deps`")
+        return []
+    for old in ARTIFACTS.glob(f"{prefix}-*.png"):
+        old.unlink()
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "70", "-f", "1", "-l", str(pages), str(pdf), str(ARTIFACTS / prefix)],
+        check=True,
+        timeout=120,
+    )
+    return sorted(ARTIFACTS.glob(f"{prefix}-*.png"))
+
+
+def download(page: Page, button_key: str, target: Path) -> Path:
+    """Clicks a download button and keeps the file it gives (the file is made when clicked)."""
+    with page.expect_download(timeout=WRITE_TIMEOUT_MS) as info:
+        keyed(page, button_key).locator("button").first.click()
+    info.value.save_as(str(target))
+    return target
 
 
 def test_generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -> None:
@@ -163,6 +230,11 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     ).first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "05-learn-after.png"))
 
+    open_tab(page, "Generate")
+    work_on_sections(page)
+    refine_report(page)
+    history_compare_and_download(page, client_name, "Harbor Lights")
+
     # Leave the shared stack as we found it.
     token = running_stack.env.get("AICMO_API_TOKEN")
     request = urllib.request.Request(
@@ -171,4 +243,97 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
         headers={"Authorization": f"Bearer {token}"} if token else {},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        assert json.loads(response.read())["deleted_count"] == 18
+        # The draft and its sections, the section rewrite (its report and the new section: the other
+        # sections are stored once), and the refinement.
+        assert json.loads(response.read())["deleted_count"] >= 18 + 2
+
+
+def work_on_sections(page: Page, rewrite: tuple[str, str] = ("channel_plan", "Channel Plan")) -> None:
+    """Rate one section (the overview, with a note), then write another section again with an instruction."""
+    section_id, title = rewrite
+    tools = keyed(page, "gen_sec_tools_overview")
+    tools.scroll_into_view_if_needed()
+    tools.get_by_role("button", name=re.compile("Rate this section")).click()
+    keyed(page, "gen_sec_rating_overview").get_by_text("gold", exact=True).click()
+    keyed(page, "gen_sec_note_overview").locator("input").fill("Exactly our positioning")
+    keyed(page, "gen_sec_rate_overview").locator("button").first.click()
+    page_says(page, "Rated the section “Overview” gold", timeout=60_000)
+    page.keyboard.press("Escape")  # closes the popover
+    page.screenshot(path=str(ARTIFACTS / "06-section-rated.png"))
+
+    tools = keyed(page, f"gen_sec_tools_{section_id}")
+    tools.scroll_into_view_if_needed()
+    tools.get_by_role("button", name=re.compile("Regenerate with an instruction")).click()
+    instruction = "Put Instagram first and add a weekly posting rhythm"
+    keyed(page, f"gen_sec_instruction_{section_id}").locator("textarea").fill(instruction)
+    page.screenshot(path=str(ARTIFACTS / "07-section-instruction.png"))
+    keyed(page, f"gen_sec_regenerate_{section_id}").locator("button").first.click()
+    said = page_says(
+        page, re.compile(rf"Wrote “{re.escape(title)}” again with your instruction .*: this is version 2")
+    )
+    said.scroll_into_view_if_needed()
+    page.keyboard.press("Escape")
+    caption = rf"^Version 2 of this report · Section “{re.escape(title)}” written again"
+    assert page.get_by_text(re.compile(caption)).count()
+    page.screenshot(path=str(ARTIFACTS / "08-section-rewritten.png"))
+
+
+def refine_report(page: Page) -> None:
+    """Refine with feedback: the refinement joins the report's history as version 3."""
+    feedback = page.get_by_label("Feedback for the next draft")
+    feedback.scroll_into_view_if_needed()
+    feedback.fill("Make the tone warmer and name the wholesale café offer in every section")
+    page.get_by_role("button", name="Regenerate with feedback").click()
+    page_says(page, re.compile(r"^Version 3 of this report · Refined with feedback"))
+    progress = page.get_by_test_id("stProgress").first.inner_text()
+    assert progress.startswith("Report ready"), (progress, alerts_text(page))
+    page.screenshot(path=str(ARTIFACTS / "09-refined.png"))
+
+
+def history_compare_and_download(
+    page: Page, client_name: str, brand: str, rewritten: str = "Channel Plan", sections: int = 17
+) -> None:
+    """Open the report in the History tab, compare version 1 with version 2 (the section rewrite), and
+    download version 2 as PDF and Word."""
+    keyed(page, "gen_show_history").locator("button").first.click()
+    page_says(page, "This report is open in the History tab", timeout=60_000)
+    history = open_tab(page, "History")
+    history.get_by_text(re.compile(r"^For " + re.escape(client_name) + r" · 3 versions")).wait_for(
+        timeout=60_000
+    )
+    page.screenshot(path=str(ARTIFACTS / "10-history.png"), full_page=True)
+
+    choose(page, "hist_compare_from", re.compile(r"^Version 1 · "))
+    choose(page, "hist_compare_to", re.compile(r"^Version 2 · "))
+    summary = page_says(
+        page, re.compile(rf"1 of {sections} sections changed between version 1 and version 2"), 60_000
+    )
+    assert f"“{rewritten}”" in summary.inner_text()
+    diff = history.get_by_test_id("stCode").first
+    diff.wait_for()
+    assert "--- Version 1" in diff.inner_text() and "+++ Version 2" in diff.inner_text()
+    diff.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "11-compare-line-by-line.png"))
+    keyed(page, "hist_diff_style").get_by_text("Side by side").click()
+    side = history.locator("table.aicmo-diff").first
+    side.wait_for(timeout=60_000)
+    side.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "12-compare-side-by-side.png"))
+
+    # Download version 2 (the one with the rewritten section) as the client's PDF and Word files.
+    choose(page, "hist_open_version", re.compile(r"^Version 2 · "))
+    page_says(page, re.compile(r"^Version 2 of 3 · "), 60_000)
+    keyed(page, "hist_download_pdf").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "13-history-version-2.png"))
+    pdf = download(page, "hist_download_pdf", ARTIFACTS / "history-version-2.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf.read_bytes()))
+    assert len(reader.pages) >= 3
+    cover = reader.pages[0].extract_text() or ""
+    assert brand in cover and client_name in cover, cover
+    assert "Page 2 of" in (reader.pages[1].extract_text() or "")
+    render_pdf_pages(pdf, "history-version-2-page")
+    word = download(page, "hist_download_docx", ARTIFACTS / "history-version-2.docx")
+    document = docx.Document(io.BytesIO(word.read_bytes()))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert rewritten in text and client_name in text

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ui.contract import gpb, mpb
-from ui.labels import enum_name, format_time, item_labels, kind_label, mode_words, plain_preview
+from ui.contract import gpb, mpb, rpb
+from ui.labels import (
+    enum_name,
+    format_time,
+    item_labels,
+    kind_label,
+    mode_words,
+    origin_words,
+    plain_preview,
+    version_label,
+    writers_words,
+)
 
 
 def test_kinds_read_as_labels() -> None:
@@ -54,3 +64,48 @@ def test_times_and_enum_values_from_a_newer_contract() -> None:
     assert mode_words(99) == "AICMO"  # type: ignore[arg-type]
     assert enum_name(gpb.LearningState, gpb.LEARNING_STATE_QUEUED) == "LEARNING_STATE_QUEUED"
     assert enum_name(gpb.LearningState, 99) == "99"
+
+
+def test_versions_say_how_they_came_about() -> None:
+    def version(
+        number: int, stage: rpb.VersionStage.ValueType, origin: rpb.VersionOrigin.ValueType, *changed: str
+    ) -> rpb.ReportVersion:
+        return rpb.ReportVersion(
+            version=number,
+            stage=stage,
+            origin=origin,
+            sections=[
+                rpb.ArchivedSection(section_id=i, title=i.replace("_", " ").title(), changed=i in changed)
+                for i in ("overview", "channel_plan")
+            ],
+        )
+
+    draft, refine = rpb.VERSION_STAGE_DRAFT, rpb.VERSION_STAGE_REFINE
+    generated = rpb.VERSION_ORIGIN_GENERATED
+    assert origin_words(version(1, draft, generated, "overview", "channel_plan")) == "Written by AICMO"
+    assert origin_words(version(3, draft, generated)) == "Written again by AICMO"
+    assert origin_words(version(2, refine, generated)) == "Refined with feedback"
+    assert origin_words(version(4, rpb.VERSION_STAGE_FINAL, generated)) == "Final version written"
+    edited = version(2, draft, rpb.VERSION_ORIGIN_SECTION_EDITED, "channel_plan")
+    assert origin_words(edited) == "Section “Channel Plan” edited by hand"
+    assert origin_words(version(2, refine, rpb.VERSION_ORIGIN_SECTION_REGENERATED, "overview")) == (
+        "Section “Overview” written again"
+    )
+    edited.create_time.FromJsonString("2026-05-01T12:34:56Z")
+    assert (
+        version_label(edited)
+        == "Version 2 · Draft · Section “Channel Plan” edited by hand · 2026-05-01 12:34 UTC"
+    )
+
+
+def test_who_wrote_a_report_counts_its_sections() -> None:
+    offline, operator = gpb.GENERATION_MODE_OFFLINE, gpb.GENERATION_MODE_OPERATOR
+    same = gpb.GenerateReportResponse(
+        mode=offline, sections=[gpb.ReportSection(written_by=offline), gpb.ReportSection(written_by=offline)]
+    )
+    assert writers_words(same) == "AICMO's built-in writer"
+    mixed = gpb.GenerateReportResponse(
+        mode=gpb.GENERATION_MODE_MIXED,
+        sections=[gpb.ReportSection(written_by=w) for w in (offline, operator, offline)],
+    )
+    assert writers_words(mixed) == "AICMO's built-in writer (2 sections) and you (1 section)"
