@@ -14,13 +14,14 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help setup venv protos browser test-deps run test test-unit test-integration lint bench reembed psql clean
+.PHONY: help setup venv protos browser test-deps run test test-unit test-integration lint bench eval reembed psql clean
 
 help:
 	@echo "make run     set up everything and start the whole system"
 	@echo "make test    set up everything and run the test suite"
 	@echo "make lint    ruff + mypy + buf lint/breaking"
 	@echo "make bench   benchmarks (prints figures)"
+	@echo "make eval    report quality: boilerplate, brief facts used, rules obeyed, refinement (prints figures)"
 	@echo "make protos  regenerate Python stubs and the gateway descriptor set"
 	@echo "make reembed re-embed learned items with the configured embedding model"
 	@echo "make psql    psql on the embedded Postgres"
@@ -89,6 +90,10 @@ lint: setup $(BUF)
 
 bench: setup
 	$(PY) -m bench
+
+# Report quality of the offline composer on the labelled briefs in tests/data/briefs.yaml (figures, not a test).
+eval: setup
+	$(PY) -m bench.quality
 
 reembed: setup
 	$(PY) -m services.memory reembed

@@ -20,6 +20,8 @@ from typing import Any
 class Behaviour:
     fail_markers: set[str] = field(default_factory=set)
     slow_markers: dict[str, float] = field(default_factory=dict)
+    # Text appended to the answer for prompts containing the marker (e.g. a word the brief forbids).
+    inject: dict[str, str] = field(default_factory=dict)
 
 
 class OpenAIStubServer:
@@ -81,6 +83,15 @@ class OpenAIStubServer:
         text = (
             f"LLM-written content for {section.removeprefix('Section to write: ')}.\n\n- A concrete action."
         )
+        # A compliant model repeats what the prompt says must appear verbatim (objectives as stated).
+        lines = prompt.splitlines()
+        if "## Must appear verbatim in this section" in lines:
+            start = lines.index("## Must appear verbatim in this section") + 1
+            required = [line for line in lines[start:] if line.startswith("- ")]
+            text += "\n" + "\n".join(required)
+        for marker, extra in self.behaviour.inject.items():
+            if marker in prompt:
+                text += f"\n\n{extra}"
         handler._send(
             200,
             {

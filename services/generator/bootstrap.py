@@ -19,6 +19,7 @@ from services.generator.adapters.llm import LlmWriter
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
 from services.generator.entrypoints.grpc_servicer import GeneratorServicer
+from services.generator.service_layer.checked_writer import RuleCheckedWriter
 from services.generator.service_layer.generation import GenerationConfig, ReportGenerator
 from services.generator.settings import GeneratorSettings
 
@@ -50,7 +51,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     memory = MemoryClient(settings.memory_target, token=token)
 
     def deliver(batch: mpb.BatchRecordItemsRequest, timeout: float) -> None:
-        memory.record(batch.requests, timeout=timeout)
+        memory.deliver(batch, timeout)
 
     spool = LearningSpool(settings.spool_dir, deliver, retry_seconds=settings.spool_retry_seconds)
     metrics.SPOOL_QUEUED.set_function(spool.pending)
@@ -61,10 +62,13 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     llm = None
     if settings.openai_api_key is not None:
         register_secret(settings.openai_api_key.get_secret_value())
-        llm = LlmWriter(
-            api_key=settings.openai_api_key.get_secret_value(),
-            model=settings.llm_model,
-            base_url=settings.openai_base_url,
+        # Every model-written section is checked against the brief's rules before it is accepted.
+        llm = RuleCheckedWriter(
+            LlmWriter(
+                api_key=settings.openai_api_key.get_secret_value(),
+                model=settings.llm_model,
+                base_url=settings.openai_base_url,
+            )
         )
         log.info(
             "LLM path on: model %s%s",

@@ -228,6 +228,28 @@ class MemoryRuntime:
         self.app.stop()
 
 
+INDEX_WAIT_SECONDS = 10.0
+
+
+def build_search_indexes(repository: LearningRepository) -> threading.Thread:
+    """Builds the search indexes in the background and waits for them at most INDEX_WAIT_SECONDS: a big
+    table's build (minutes at scale) never holds the start past a startup probe, and until the index is
+    valid searches are exact (slower, never wrong)."""
+
+    def build() -> None:
+        try:
+            repository.ensure_vector_index()
+        except Exception as exc:
+            log.error("building the search index failed (searches stay exact until the next start): %s", exc)
+
+    thread = threading.Thread(target=build, name="index-build", daemon=True)
+    thread.start()
+    thread.join(INDEX_WAIT_SECONDS)
+    if thread.is_alive():
+        log.warning("the search index is still being built; serving meanwhile (searches are exact until then)")
+    return thread
+
+
 def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -> MemoryRuntime:
     """Opens storage, loads the model, checks the stored vectors match it, and builds the server."""
     storage = open_storage(settings)
@@ -236,7 +258,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         repository = service.repository
         assert isinstance(repository, LearningRepository)
         check_embedding_model(repository)
-        repository.ensure_vector_index()
+        build_search_indexes(repository)
     except BaseException:
         storage.close()
         raise

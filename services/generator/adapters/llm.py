@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import openai
 
 from services.common.observability import metrics
+from services.generator.composer.llm_brief import prompt_facts
 from services.generator.composer.models import SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement
 from services.generator.domain.brief import Brief
@@ -22,7 +23,9 @@ SYSTEM_PROMPT = (
     "You are AICMO, the chief marketing officer of a top agency. Write one section of a client report in "
     "polished markdown: specific to the brief (names, numbers, channels, dates), actionable, no "
     "placeholders, no preamble. Start directly with the content; do not repeat the section title as a "
-    "heading. When past examples are given, reuse what worked in them, adapted to this client; never name an "
+    "heading. Obey every rule listed in the prompt: a section that uses a forbidden word, mentions an "
+    "excluded channel or changes an objective is rejected. State objectives exactly as the client wrote them. "
+    "When past examples are given, reuse what worked in them, adapted to this client; never name an "
     "example's source, title, score or rating in the section, and never copy another brand's name, figures "
     "or hashtags from the agency library into this client's report."
 )
@@ -73,25 +76,13 @@ class LlmWriter:
 def build_prompt(
     section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example], refinement: Refinement
 ) -> str:
-    """The user prompt for one section (public so tests and operators can see exactly what is sent)."""
-    fields = [
-        ("Client", brief.client_name),
-        ("Brand", brief.brand_name),
-        ("Product/service", brief.product_service),
-        ("Industry", brief.industry),
-        ("Geography", brief.geography),
-        ("Audience", brief.audience),
-        ("Objectives", brief.objectives),
-        ("Budget", brief.budget),
-        ("Timeline", brief.timeline),
-        ("Constraints", brief.constraints),
-        ("Launch date", brief.launch_date.isoformat() if brief.launch_date else ""),
-    ]
-    lines = [f"Package: {package.label}", f"Section to write: {section.title} ({section.id})", "", "## Brief"]
-    lines += [f"- {name}: {value}" for name, value in fields if value]
-    lines += [f"- {key}: {value}" for key, value in brief.metadata.items()]
+    """The user prompt for one section (public so tests and operators can see exactly what is sent): the
+    brief as understood, the objectives as stated, the rules, the plan's numbers, the operator's changes and
+    the learned examples."""
+    lines = [f"Package: {package.label}", f"Section to write: {section.title} ({section.id})", ""]
+    lines += prompt_facts(brief, package, section, refinement)
     if brief.raw_brief_text:
-        lines += ["", "Brief text:", brief.raw_brief_text[:4000]]
+        lines += ["", "## The brief as the client wrote it", brief.raw_brief_text[:4000]]
     groups = (
         ("## This client's own past work (keep what was rated gold)", SAME_CLIENT, False),
         ("## Agency library examples (adapt the approach; use none of their names or figures)", "", False),
@@ -113,7 +104,7 @@ def build_prompt(
             ]
             lines.append(ex.text[:2500])
     if refinement.stage == "refine" and refinement.feedback:
-        lines += ["", "## Operator feedback to address in this revision", refinement.feedback]
+        lines += ["", "## Operator feedback to address in this revision (act on it; never quote it)", refinement.feedback]
         if refinement.previous_draft:
             lines += ["", "## Previous draft of this section", refinement.previous_draft[:4000]]
     if refinement.stage == "final":

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+from aicmo.memory.v1 import report_archive_pb2 as rpb
+from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.domain_errors import NotFound
 from services.common.observability import tracing
 from services.common.observability.interceptors import ClientObservability
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
@@ -17,8 +20,8 @@ from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUn
 # Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
 # by the channel itself, always within the caller's deadline.
 # round_robin: with a target that resolves to several addresses (in Kubernetes
-# AICMO_MEMORY_TARGET=dns:///memory-headless:50052, a headless Service with one address per ready memory
-# pod) the channel keeps a connection to each replica and spreads calls over them; the default
+# AICMO_MEMORY_TARGET=dns:///memory-headless:50052, a headless Service with one address per memory pod) the
+# channel keeps a connection to each replica and spreads calls over those that are up; the default
 # (pick_first) would send everything to one. With one address it behaves as before.
 _SERVICE_CONFIG = json.dumps(
     {
@@ -34,7 +37,7 @@ _SERVICE_CONFIG = json.dumps(
                     "retryableStatusCodes": ["UNAVAILABLE"],
                 },
             }
-        ]
+        ],
     }
 )
 
@@ -58,6 +61,7 @@ class MemoryClient:
         # Every call carries the request id (and, when tracing is on, the trace context) and is measured.
         self._channel = tracing.traced_channel(grpc.intercept_channel(self._raw_channel, ClientObservability()))
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
+        self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -76,11 +80,35 @@ class MemoryClient:
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
         return list(response.results)
 
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+        """The MemoryPort's archived version; NOT_FOUND becomes NotFound, other failures Retrieval*."""
+        try:
+            response: rpb.GetReportVersionResponse = self._archive.GetReportVersion(
+                rpb.GetReportVersionRequest(history_id=history_id, version=version),
+                timeout=timeout,
+                metadata=self._metadata,
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"no version {version or '(latest)'} of report {history_id[:64]}") from exc
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
+            raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
+        return response.version
+
     def record(
         self, requests: Sequence[mpb.RecordItemRequest], *, timeout: float
     ) -> mpb.BatchRecordItemsResponse:
         response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
             mpb.BatchRecordItemsRequest(requests=list(requests)), timeout=timeout, metadata=self._metadata
+        )
+        return response
+
+    def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
+        """Sends a spooled batch as it is (its learning items and its report version)."""
+        response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
+            batch, timeout=timeout, metadata=self._metadata
         )
         return response
 

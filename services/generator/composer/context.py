@@ -1,5 +1,8 @@
-"""Everything a section writer needs, derived once from the brief: tidy names with sensible defaults,
-the parsed budget and timeline, the channel mix and budget lines (exact splits), and KPI estimates.
+"""The plan every section is written from, derived once per report from the understood brief: names and
+facts, the channel mix and exact budget lines, the business model's funnel (with the brief's prices), what
+each objective needs, the events the calendar is built around, and the rules the text must obey.
+
+Planning maths only: the copy lives in data files and templates.
 """
 
 from __future__ import annotations
@@ -8,17 +11,28 @@ import datetime
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from services.generator.composer.budget import Budget, allocate, assumed_budget, parse_budget
-from services.generator.composer.feedback import Emphasis, analyse_feedback, channel_mentions
+from services.generator.composer.budget import allocate
+from services.generator.composer.catalogue import ChannelCopy, Industry, Playbook, PlaybookCopy, catalogue
+from services.generator.composer.feedback import Emphasis, apply_to_brief, read_feedback
 from services.generator.composer.models import Refinement
-from services.generator.composer.profiles import CHANNELS, Channel, Profile, profile_for
-from services.generator.composer.text import clean, lower_first, nice, split_list, trim
-from services.generator.composer.timeline import Timeline, calendar_start, parse_timeline
+from services.generator.composer.text import clean, join_and, lower_first, nice, no_parens, trim
+from services.generator.composer.timeline import calendar_start
 from services.generator.domain.brief import Brief
+from services.generator.domain.brief_parser import understand
+from services.generator.domain.money import CURRENCIES, Budget, Currency, assumed_budget, format_amount
 from services.generator.domain.packages import Package, SectionSpec
+from services.generator.domain.timeline import Timeline, parse_timeline
+from services.generator.domain.understanding import (
+    BriefEvent,
+    BusinessModel,
+    Objective,
+    Price,
+    Rules,
+    UnderstoodBrief,
+)
 
 # Share of the total for the channels themselves; the rest pays for making and measuring the work.
 CHANNEL_SHARE = 78
@@ -27,18 +41,19 @@ OTHER_LINES: tuple[tuple[str, str, int], ...] = (
     ("Measurement & tools", "Tracking set-up, dashboards, social listening and testing tools", 4),
     ("Contingency & testing reserve", "Held back for winning tests and surprises; released from week 4", 6),
 )
-# Channels whose spend buys media at a CPM (used for reach and conversion estimates).
-_NON_MEDIA = (
-    "Email & CRM",
-    "SEO & content",
-    "PR & media relations",
-    "Events & experiential",
-    "SMS & messaging",
-    "Local search & maps",
-)
-# Channel weights are integers scaled by 4, so boosting (x1.5) and reducing (x0.5) stay exact.
-_SCALE = 4
-_NEW_CHANNEL_WEIGHT = 10 * _SCALE
+MAX_CHANNELS = 9
+_NEW_CHANNEL_WEIGHT = Fraction(10)
+# Rough scale of local prices relative to USD, so benchmarks stay sensible in every currency.
+_SCALE: dict[str, int] = {
+    "INR": 80, "JPY": 150, "CNY": 7, "SEK": 10, "NOK": 10, "DKK": 7, "ZAR": 18, "BRL": 5, "MXN": 17,
+    "PLN": 4, "AED": 4, "HKD": 8,
+}  # fmt: skip
+_PERIOD_WEEKS = {
+    "month": Fraction(52, 12),
+    "week": Fraction(1),
+    "quarter": Fraction(13),
+    "year": Fraction(52),
+}
 
 
 @dataclass(frozen=True)
@@ -47,12 +62,65 @@ class BudgetLine:
     role: str
     pct: int
     amount: int
-    channel: Channel | None  # None for production, tools, contingency
+    channel: ChannelCopy | None  # None for production, tools, contingency
+
+
+@dataclass(frozen=True)
+class StageVolume:
+    key: str
+    name: str
+    one: str
+    count: int  # per budget period
+    rate: float  # share of the stage before
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """What the paid media buys, stage by stage, at planning benchmarks (per budget period)."""
+
+    media: int
+    cpm: float  # blended
+    ctr: float
+    impressions: int
+    reach: int
+    clicks: int
+    stages: tuple[StageVolume, ...]
+    primary: StageVolume
+    value_stage: StageVolume
+    value: float  # per value-stage conversion
+    value_basis: str  # where the value comes from, in words
+    value_from_brief: bool
+    revenue: int
+    roas: float
+    cpa: int  # media per primary conversion
+    units: int  # CPG: units sold by the value stage (0 elsewhere)
+
+    def stage(self, key: str) -> StageVolume | None:
+        return next((s for s in self.stages if s.key == key), None)
+
+
+@dataclass(frozen=True)
+class ObjectivePlan:
+    """What one objective (as stated) needs from the plan."""
+
+    objective: Objective
+    kind: str  # "count", "money", "percent", "other"
+    stage: StageVolume | None  # the funnel stage it is counted in, when it maps to one
+    planned: float | None  # what the plan delivers by the deadline at benchmark rates (count or money)
+    cost_per: float | None  # programme budget / target, for count targets
+    channels: tuple[str, ...]  # channels in the mix that serve it
+
+    @property
+    def coverage(self) -> float | None:
+        n = self.objective.target_number
+        if self.planned is None or not n:
+            return None
+        return self.planned / n
 
 
 @dataclass(frozen=True)
 class Estimates:
-    """Planning estimates for one budget period, from the profile's media benchmarks."""
+    """The old summary figures (kept for sections that quote them)."""
 
     media: int
     cpm: float
@@ -70,9 +138,12 @@ class Estimates:
 @dataclass(frozen=True)
 class Ctx:
     brief: Brief
+    facts: UnderstoodBrief
     package: Package
     section: SectionSpec
-    profile: Profile
+    profile: Industry
+    playbook: Playbook
+    model: BusinessModel
     brand: str
     client: str
     product: str
@@ -83,20 +154,33 @@ class Ctx:
     geo_given: bool
     audience: str
     audience_given: bool
-    objectives: tuple[str, ...]
+    objectives: tuple[str, ...]  # verbatim when given
     objectives_given: bool
-    constraints: tuple[str, ...]
+    objective_plans: tuple[ObjectivePlan, ...]
+    constraints: tuple[
+        str, ...
+    ]  # the rules as client-safe statements (never naming excluded channels or banned words)
     budget: Budget
     timeline: Timeline
     launch: datetime.date | None
     start: datetime.date | None
+    start_reason: str  # "launch", "timeline", "event", ""
+    calendar_from: datetime.date | None  # day 1 of the day-by-day plan (the start, or the run-up to a centrepiece)
     metadata: tuple[tuple[str, str], ...]
     emphasis: Emphasis
     constraint_drops: tuple[str, ...]
     lines: tuple[BudgetLine, ...]
     base_lines: tuple[BudgetLine, ...]  # the split before feedback changed the mix
+    funnel: Funnel
     est: Estimates
+    events: tuple[BriefEvent, ...]
+    centrepiece: BriefEvent | None
+    competitor_list: tuple[str, ...]
+    offers: tuple[str, ...]  # the brief's offers first, then the playbook's
+    language: str
+    locale: str
     stage: str
+    notes: tuple[str, ...] = field(default_factory=tuple)  # planning notes for the operator
 
     # ----- names and phrases -------------------------------------------------------------------------
 
@@ -106,21 +190,18 @@ class Ctx:
 
     @property
     def topic(self) -> str:
-        """What the category is about, for phrases like "a top question about ..."."""
         if self.industry_given or self.profile.key != "general":
             return self.industry
         return "choosing the right option"
 
     @property
     def category_brand(self) -> str:
-        """ "specialty coffee brand", or just "brand" when the category is unknown."""
         if self.industry_given or self.profile.key != "general":
             return f"{self.industry} brand"
         return "brand"
 
     @property
     def offering(self) -> str:
-        """The product as a noun phrase: "the AP automation software" or "the <industry> choice"."""
         if self.product_given:
             return self.product
         if self.industry_given or self.profile.key != "general":
@@ -133,7 +214,11 @@ class Ctx:
 
     @property
     def conversion(self) -> str:
-        return self.profile.conversion
+        return self.funnel.primary.name
+
+    @property
+    def conversion_one(self) -> str:
+        return self.funnel.primary.one
 
     @property
     def audience_short(self) -> str:
@@ -155,8 +240,28 @@ class Ctx:
     def channel_total(self) -> int:
         return sum(line.amount for line in self.channels)
 
+    @property
+    def playbook_copy(self) -> PlaybookCopy:
+        return self.playbook.copydeck
+
+    @property
+    def competitors(self) -> tuple[str, ...]:
+        return self.competitor_list
+
+    @property
+    def rules(self) -> Rules:
+        return self.facts.rules
+
     def money(self, amount: float) -> str:
+        """An amount in the budget's currency; small amounts keep their cents (a €1.89 price is not "€2")."""
+        if abs(amount) < 20 and abs(amount - round(amount)) >= 0.005:
+            return format_amount(round(amount, 2), self.budget.currency)
         return self.budget.money(amount)
+
+    def price_text(self, price: Price) -> str:
+        currency = CURRENCIES.get(price.currency, self.budget.currency)
+        per = {"month": " per month", "year": " a year"}.get(price.period, "")
+        return f"{format_amount(price.amount, currency)}{per}"
 
     def meta(self, *names: str) -> str:
         """A metadata value by any of several key spellings ("brand_voice", "Brand voice", "tone")."""
@@ -166,14 +271,16 @@ class Ctx:
                 return value
         return ""
 
-    @property
-    def competitors(self) -> tuple[str, ...]:
-        named = self.meta("competitors", "competitor", "main_competitors", "competition", "rivals")
-        return tuple(trim(c, 40) for c in split_list(named.replace(",", ";")))[:4] if named else ()
+    def formats(self, line: BudgetLine) -> str:
+        """The channel's formats without any the brief rules out."""
+        if line.channel is None:
+            return ""
+        banned = {f.casefold() for f in self.facts.rules.excluded_formats}
+        return ", ".join(f for f in line.channel.formats if f.casefold() not in banned)
 
     @property
     def tone(self) -> str:
-        return self.meta("tone", "brand_voice", "voice", "tone_of_voice") or self.profile.tone
+        return self.facts.tone or self.profile.tone
 
     @property
     def budget_phrase(self) -> str:
@@ -191,17 +298,17 @@ class Ctx:
         b = self.budget
         if b.period == "total":
             return b.amount
-        per_week = {
-            "month": Fraction(12, 52),
-            "week": Fraction(1),
-            "quarter": Fraction(4, 52),
-            "year": Fraction(1, 52),
-        }[b.period]
-        return nice(float(b.amount * per_week * self.timeline.weeks))
+        return nice(float(b.amount * Fraction(self.timeline.weeks) / _PERIOD_WEEKS[b.period]))
+
+    @property
+    def periods(self) -> float:
+        """Budget periods in the programme (1 for a total budget)."""
+        if self.budget.period == "total":
+            return 1.0
+        return float(Fraction(self.timeline.weeks) / _PERIOD_WEEKS[self.budget.period])
 
     @property
     def budget_note(self) -> str:
-        """One sentence saying where the budget figure comes from."""
         b = self.budget
         if not b.stated:
             why = (
@@ -223,24 +330,11 @@ class Ctx:
 
     @property
     def period_word(self) -> str:
-        """'per month' style qualifier for estimates, or '' for a total budget."""
         return "" if self.budget.period == "total" else f" {self.budget.period_label}"
 
     @property
     def weeks(self) -> int:
         return self.timeline.weeks
-
-
-_THE = re.compile(
-    r"^(united |uk\b|us\b|usa\b|u\.s\.|u\.k\.|uae\b|netherlands|philippines|middle east|nordics|gulf|bay "
-    r"area|midwest|czech republic|dominican republic|emirates|caribbean|balkans|baltics|benelux)",
-    re.IGNORECASE,
-)
-
-
-def _with_article(geo: str) -> str:
-    """'United States' -> 'the United States', so "in the United States" reads right."""
-    return f"the {geo}" if _THE.match(geo) else geo
 
 
 def short_phrase(text: str, limit: int) -> str:
@@ -250,7 +344,7 @@ def short_phrase(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = re.split(
-        r",|;|\(|\s(?:who|that|which|with|looking|interested|especially|mainly|mostly)\s|\s[-\u2013\u2014]\s",
+        r",|;|:|\(|\s(?:who|that|which|with|looking|interested|especially|mainly|mostly)\s|\s[-\u2013\u2014]\s",
         text,
         maxsplit=1,
     )[0].strip()
@@ -273,32 +367,102 @@ def short_phrase(text: str, limit: int) -> str:
     return cut or head[:limit]
 
 
+_THE = re.compile(
+    r"^(united |uk\b|us\b|usa\b|u\.s\.|u\.k\.|uae\b|netherlands|philippines|middle east|nordics|gulf|bay "
+    r"area|midwest|czech republic|dominican republic|emirates|caribbean|balkans|baltics|benelux)",
+    re.IGNORECASE,
+)
+
+
+def _with_article(geo: str) -> str:
+    """'United States' -> 'the United States', so "in the United States" reads right."""
+    return f"the {geo}" if _THE.match(geo) else geo
+
+
 def _metadata(brief: Brief) -> tuple[tuple[str, str], ...]:
     # Sorted: the caller's map may come from protobuf, whose iteration order is not guaranteed.
     items = [(clean(str(k)), clean(str(v))) for k, v in dict(brief.metadata).items()]
     return tuple(sorted((k, v) for k, v in items if k and v))
 
 
-def _channel_weights(
-    profile: Profile, emphasis: Emphasis, constraint_drops: tuple[str, ...]
-) -> list[tuple[Channel, int]]:
-    weights: dict[str, int] = {name: w * _SCALE for name, w in profile.channels}
+# ----- profile and playbook -------------------------------------------------------------------------------
+
+
+def _profile(facts: UnderstoodBrief, brief: Brief) -> Industry:
+    """The industry profile whose words best match the industry (weighted), product and other text."""
+    cat = catalogue()
+    best, best_score = cat.industries[-1], 0
+    fields = (
+        (facts.industry.lower(), 4),
+        (facts.product.lower(), 2),
+        (f"{facts.audience} {brief.raw_brief_text}".lower()[:2000], 1),
+    )
+    for industry in cat.industries[:-1]:
+        pattern = _match_pattern(industry.key)
+        score = sum(weight * len(pattern.findall(text)) for text, weight in fields if text)
+        if score > best_score:
+            best, best_score = industry, score
+    return best
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _match_pattern(key: str) -> re.Pattern[str]:
+    if key not in _PATTERNS:
+        words = catalogue().industry(key).match
+        _PATTERNS[key] = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    return _PATTERNS[key]
+
+
+def _words_in(text: str, words: tuple[str, ...]) -> bool:
+    low = text.lower()
+    return any(re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low) for w in words)
+
+
+# ----- the channel mix ------------------------------------------------------------------------------------
+
+
+def _weights(
+    facts: UnderstoodBrief, profile: Industry, playbook: Playbook, emphasis: Emphasis
+) -> list[tuple[ChannelCopy, Fraction]]:
+    """The channel mix as weights. Starts from the business model's mix (the
+    industry's when the model is unclear), weights up what the brief asks for and what its objectives need,
+    applies the feedback, and drops every channel the brief or the feedback rules out."""
+    cat = catalogue()
+    base = playbook.channels or profile.channels
+    weights: dict[str, Fraction] = {name: Fraction(w) for name, w in base.items()}
+    for name in facts.channels:
+        weights[name] = weights[name] * Fraction(3, 2) if name in weights else _NEW_CHANNEL_WEIGHT
+    for i, objective in enumerate(facts.objectives):
+        factor = Fraction(13, 10) if i == 0 else Fraction(23, 20)
+        boosted: set[str] = set()
+        for rule in cat.objective_channels:
+            if _words_in(objective.metric, rule.words):
+                for name in rule.channels:
+                    if name in weights and name not in boosted:
+                        weights[name] *= factor
+                        boosted.add(name)
     for name in emphasis.boost:
-        weights[name] = weights[name] * 3 // 2 if name in weights else _NEW_CHANNEL_WEIGHT
+        weights[name] = weights[name] * Fraction(3, 2) if name in weights else _NEW_CHANNEL_WEIGHT
     for name in emphasis.reduce:
         if name in weights:
-            weights[name] //= 2
-    dropped = set(emphasis.drop) | set(constraint_drops)
-    kept = [(CHANNELS[n], w) for n, w in weights.items() if n not in dropped]
-    if not kept:  # everything excluded: fall back to channels the brief did not rule out
-        kept = [(c, 1) for c in CHANNELS.values() if c.name not in dropped][:2]
-    return kept
+            weights[name] /= 2
+    dropped = tuple(dict.fromkeys([*facts.rules.excluded_channels, *emphasis.drop]))
+    kept = [(name, w) for name, w in weights.items() if name not in dropped and w > 0]
+    order = {name: i for i, name in enumerate(base)}
+    kept.sort(key=lambda kv: (-kv[1], order.get(kv[0], len(order)), kv[0]))
+    kept = kept[:MAX_CHANNELS]
+    if not kept:  # everything excluded: the owned and search channels the brief did not rule out
+        fallback = ["Email & CRM", "Google Search", "SEO & content", "PR & media relations"]
+        kept = [(n, Fraction(1)) for n in fallback if n not in dropped][:2]
+    return [(cat.channels[name], w) for name, w in kept]
 
 
-def _budget_lines(total: int, weights: list[tuple[Channel, int]]) -> tuple[BudgetLine, ...]:
-    channel_sum = sum(w for _c, w in weights)
+def _budget_lines(total: int, weights: list[tuple[ChannelCopy, Fraction]]) -> tuple[BudgetLine, ...]:
+    channel_sum = sum((w for _c, w in weights), Fraction(0))
     # Channels share CHANNEL_SHARE points in proportion to their weights; the other lines keep theirs.
-    all_weights = [w * CHANNEL_SHARE for _c, w in weights]
+    all_weights: list[int | Fraction] = [w * CHANNEL_SHARE for _c, w in weights]
     all_weights += [weight * channel_sum for _n, _r, weight in OTHER_LINES]
     split = allocate(total, all_weights)
     lines: list[BudgetLine] = []
@@ -309,33 +473,215 @@ def _budget_lines(total: int, weights: list[tuple[Channel, int]]) -> tuple[Budge
     return tuple(lines)
 
 
-def _estimates(profile: Profile, budget: Budget, lines: tuple[BudgetLine, ...]) -> Estimates:
-    scale = budget.scale
-    media = sum(line.amount for line in lines if line.channel is not None and line.name not in _NON_MEDIA)
-    if media <= 0:
-        media = sum(line.amount for line in lines if line.channel is not None)
-    cpm = profile.cpm * scale
-    impressions = nice(media / cpm * 1000) if cpm else 0
-    clicks = nice(impressions * profile.ctr)
-    conversions = max(1, nice(clicks * profile.cvr))
-    cpa = round(media / conversions) if conversions else 0
-    value = profile.value * scale
-    revenue = conversions * value
+# ----- the funnel -----------------------------------------------------------------------------------------
+
+
+def _value(
+    facts: UnderstoodBrief, playbook: Playbook, profile: Industry, currency: Currency, scale: int
+) -> tuple[float, str, bool]:
+    """Value per value-stage conversion: from the brief's prices (in the budget's currency), else the
+    playbook's planning assumption."""
+    f = playbook.funnel
+    for kind in f.value_from:
+        price = next((p for p in facts.prices if p.kind is kind and p.currency == currency.code), None)
+        if price is None:
+            continue
+        months = f.monthly_price_months if price.period == "month" else 1
+        value = price.amount * months * f.value_multiplier
+        stated = format_amount(price.amount, currency) + {"month": " per month", "year": " a year"}.get(
+            price.period, ""
+        )
+        parts = [f"the brief's {price.label} of {stated}"]
+        if months > 1:
+            parts.append(f"\u00d7 {months} months")
+        if f.value_multiplier != 1:
+            parts.append(
+                f"\u00d7 {f.value_multiplier:g} {'units' if f.units_per_buyer else 'times'} per buyer"
+            )
+        return value, " ".join(parts), True
+    fallback = (profile.value if playbook.key == "general" else f.fallback_value) * scale
+    return float(fallback), f"a planning assumption of {currency.format(fallback)} ({f.value_label})", False
+
+
+def _funnel(
+    lines: tuple[BudgetLine, ...],
+    budget: Budget,
+    profile: Industry,
+    playbook: Playbook,
+    facts: UnderstoodBrief,
+    primary_key: str = "",
+) -> Funnel:
+    """The funnel; `primary_key` (from feedback such as "base the targets on SQLs") overrides the playbook's
+    primary stage."""
+    scale = _SCALE.get(budget.currency.code, 1)
+    media_lines = [line for line in lines if line.channel is not None and line.channel.media]
+    if not media_lines:
+        media_lines = [line for line in lines if line.channel is not None]
+    media = sum(line.amount for line in media_lines)
+    impressions = 0.0
+    for line in media_lines:
+        assert line.channel is not None
+        cpm = profile.cpm * line.channel.cpm_factor * scale
+        impressions += line.amount / cpm * 1000 if cpm else 0
+    impressions_n = nice(impressions)
+    blended = media / impressions_n * 1000 if impressions_n else profile.cpm * scale
+    f = playbook.funnel
+    reach = nice(impressions_n / f.frequency)
+    clicks = nice(impressions_n * profile.ctr)
+    count = float(clicks if f.base == "clicks" else reach)
+    stages: list[StageVolume] = []
+    for stage in f.stages:
+        rate = stage.rate if stage.rate is not None else profile.cvr
+        count *= rate
+        name, one = stage.name, stage.one
+        if playbook.key == "general":
+            name, one = profile.conversion, profile.conversion_one
+        stages.append(StageVolume(stage.key, name, one, max(1, nice(count)), rate))
+    by_key = {s.key: s for s in stages}
+    primary, value_stage = by_key.get(primary_key, by_key[f.primary]), by_key[f.value_stage]
+    value, basis, from_brief = _value(facts, playbook, profile, budget.currency, scale)
+    revenue = round(value_stage.count * value)
     roas = round(revenue / budget.amount, 1) if budget.amount else 0.0
-    return Estimates(
+    units = round(value_stage.count * f.units_per_buyer) if f.units_per_buyer else 0
+    return Funnel(
         media=media,
-        cpm=cpm,
+        cpm=blended,
         ctr=profile.ctr,
-        cvr=profile.cvr,
-        impressions=impressions,
+        impressions=impressions_n,
+        reach=reach,
         clicks=clicks,
-        conversions=conversions,
-        cpa=cpa,
+        stages=tuple(stages),
+        primary=primary,
+        value_stage=value_stage,
         value=value,
+        value_basis=basis,
+        value_from_brief=from_brief,
         revenue=revenue,
         roas=roas,
+        cpa=round(media / primary.count) if primary.count else 0,
+        units=units,
     )
 
+
+_MONEY_TARGET = re.compile(r"[$€£₹¥]|\b(?:usd|eur|gbp|cad|aud|chf|dkk|sek|nok)\b", re.I)
+
+
+def _objective_plans(
+    facts: UnderstoodBrief,
+    playbook: Playbook,
+    funnel: Funnel,
+    periods: float,
+    programme_total: int,
+    names: tuple[str, ...],
+) -> tuple[ObjectivePlan, ...]:
+    cat = catalogue()
+    out: list[ObjectivePlan] = []
+    words = sorted(
+        ((w, k) for k, ws in playbook.metric_words.items() for w in ws), key=lambda wk: -len(wk[0])
+    )
+    for objective in facts.objectives:
+        text = f"{objective.metric} {objective.text}".lower()
+        stage_key = next(
+            (k for w, k in words if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)), ""
+        )
+        serving = tuple(
+            dict.fromkeys(
+                name
+                for rule in cat.objective_channels
+                if _words_in(objective.metric, rule.words)
+                for name in rule.channels
+                if name in names
+            )
+        )
+        stage = funnel.stage(stage_key) if stage_key not in ("units", "value") else None
+        kind = "other"
+        planned: float | None = None
+        cost_per: float | None = None
+        if objective.target_is_percent:
+            kind = "percent"
+        elif objective.target_number is not None and _MONEY_TARGET.search(objective.target):
+            kind = "money"
+            if stage_key == "opportunity" and stage is not None:
+                planned = stage.count * periods * funnel.value  # pipeline: opportunities at full deal value
+            elif (
+                stage_key in ("won", "value", "paid", "orders", "subscribers", "customers", "conversions")
+                or stage_key == ""
+            ):
+                planned = funnel.revenue * periods
+        elif objective.target_number is not None:
+            kind = "count"
+            cost_per = programme_total / objective.target_number if objective.target_number else None
+            if stage is not None:
+                planned = stage.count * periods
+            elif stage_key == "units" and funnel.units:
+                planned = funnel.units * periods
+        out.append(ObjectivePlan(objective, kind, stage, planned, cost_per, serving))
+    return tuple(out)
+
+
+# ----- events and dates -----------------------------------------------------------------------------------
+
+
+def _centrepiece(
+    events: tuple[BriefEvent, ...], start: datetime.date | None, weeks: int, chosen: str = ""
+) -> BriefEvent | None:
+    if not events:
+        return None
+    if chosen:
+        named = next((e for e in events if e.name.casefold() == chosen.casefold()), None)
+        if named is not None:
+            return named
+    dated = [e for e in events if e.start is not None]
+    if start is not None:
+        end = start + datetime.timedelta(weeks=weeks)
+        inside = [e for e in dated if e.start is not None and start <= e.start <= end]
+        if inside:
+            return inside[0]
+        later = [e for e in dated if e.start is not None and e.start >= start]
+        if later:
+            return later[0]
+    return dated[0] if dated else events[0]
+
+
+def _start(
+    launch: datetime.date | None, timeline: Timeline, events: tuple[BriefEvent, ...], chosen: str = ""
+) -> tuple[datetime.date | None, str]:
+    start = calendar_start(launch, timeline)
+    if start is not None:
+        return start, "launch" if launch is not None else "timeline"
+    dated = [e for e in events if e.start is not None and (not chosen or e.name == chosen)] or [
+        e for e in events if e.start is not None
+    ]
+    if dated:
+        first = dated[0].start
+        assert first is not None
+        # Two weeks of build-up before the centrepiece, from a Monday.
+        monday = first - datetime.timedelta(days=14)
+        return monday - datetime.timedelta(days=monday.weekday()), "event"
+    return None, ""
+
+
+# ----- rules as client-safe statements --------------------------------------------------------------------
+
+
+def _rule_statements(facts: UnderstoodBrief) -> tuple[str, ...]:
+    """The brief's rules written for the report: claims reviews and other rules verbatim; mandated terms as
+    an instruction. Excluded channels and banned words are obeyed, never named."""
+    rules = facts.rules
+    out = [trim(c, 200) for c in rules.claims_needing_review]
+    out += [trim(c, 200) for c in rules.other]
+    if rules.mandated_terms:
+        out.append(
+            "Always use "
+            + ", ".join(f"\u201c{t}\u201d" for t in rules.mandated_terms)
+            + " as the brief prescribes"
+        )
+    if facts.language:
+        out.append(f"All creative in {facts.language}" + (f" ({facts.locale})" if facts.locale else ""))
+    return tuple(dict.fromkeys(out))
+
+
+# ----- building it ----------------------------------------------------------------------------------------
 
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[object, ...], Ctx] = OrderedDict()
@@ -349,12 +695,14 @@ def build_context(
     the feedback, so it is built once per report and reused for its sections (a small LRU cache)."""
     refinement = refinement or Refinement()
     key = (
-        tuple(str(getattr(brief, f.name)) for f in fields(brief) if f.name != "metadata"),
+        tuple(str(getattr(brief, f)) for f in ("client_name", "brand_name", "product_service", "industry", "geography",
+                                                "audience", "objectives", "budget", "timeline", "constraints",
+                                                "raw_brief_text", "launch_date")),
         tuple(sorted((str(k), str(v)) for k, v in dict(brief.metadata).items())),
         package,
         refinement.stage,
         refinement.feedback,
-    )
+    )  # fmt: skip
     with _cache_lock:
         base = _cache.get(key)
         if base is not None:
@@ -369,56 +717,107 @@ def build_context(
 
 
 def _build(brief: Brief, package: Package, section: SectionSpec, refinement: Refinement) -> Ctx:
-    brand = clean(brief.brand_name) or clean(brief.client_name) or "The brand"
-    client = clean(brief.client_name) or brand
-    industry_raw = clean(brief.industry)
-    product_raw = clean(brief.product_service)
-    profile = profile_for(industry_raw, product_raw, f"{brief.audience} {brief.raw_brief_text}")
-    geo_raw = clean(brief.geography)
-    audience_raw = clean(brief.audience)
-    objectives = tuple(trim(o, 160) for o in split_list(brief.objectives))[:6]
-    constraints = tuple(trim(c, 200) for c in split_list(brief.constraints))[:8]
-    timeline = parse_timeline(brief.timeline)
-    budget = parse_budget(brief.budget, brief.geography)
-    if budget is None:
-        budget = assumed_budget(nice(profile.working_budget * timeline.weeks / 12), brief.geography)
-    emphasis = analyse_feedback(refinement.feedback)
-    _b, _r, constraint_drops = channel_mentions(brief.constraints)
-    base = _budget_lines(budget.amount, _channel_weights(profile, Emphasis(), constraint_drops))
-    lines = _budget_lines(budget.amount, _channel_weights(profile, emphasis, constraint_drops))
+    briefed = understand(brief)
+    cat = catalogue()
+    profile = _profile(briefed, brief)
+    playbook = cat.playbook(briefed.business_model)
+    timeline = parse_timeline(briefed.timeline)
+    # The plan as briefed, then the feedback's changes applied to the brief itself, so every section (and
+    # the rules check) sees them: a channel the operator drops is ruled out like one the brief excludes.
+    briefed_budget = briefed.budget or assumed_budget(nice(profile.working_budget * timeline.weeks / 12), briefed.geography)
+    base = _budget_lines(briefed_budget.amount, _weights(briefed, profile, playbook, Emphasis()))
+    mix = tuple(line.name for line in base if line.channel is not None)
+    emphasis = read_feedback(refinement.feedback, briefed, playbook.metric_words, mix)
+    facts = apply_to_brief(briefed, emphasis)
+    budget = facts.budget or briefed_budget
+    brand = facts.brand or facts.client or "The brand"
+    client = facts.client or brand
+    industry_raw = facts.industry
+    product_raw = facts.product
+    objectives = tuple(trim(o.text, 160) for o in facts.objectives)[:6]
+    lines = _budget_lines(budget.amount, _weights(facts, profile, playbook, emphasis))
+    basis = emphasis.values("basis")
+    funnel = _funnel(lines, budget, profile, playbook, facts, basis[0] if basis else "")
     if industry_raw:
-        industry = lower_first(industry_raw)
+        industry = lower_first(no_parens(industry_raw)) or lower_first(industry_raw)
     elif profile.key != "general":
         industry = profile.noun
     else:
         industry = "its category"
+    chosen = emphasis.values("centre")
+    start, start_reason = _start(facts.launch_date, timeline, facts.events, chosen[0] if chosen else "")
+    centrepiece = _centrepiece(facts.events, start, timeline.weeks, chosen[0] if chosen else "")
+    calendar_from = start
+    event_start = centrepiece.start if centrepiece is not None else None
+    if chosen and event_start and start and not start <= event_start <= start + datetime.timedelta(days=29):
+        # Centred on the event as asked: the thirty days run up to it and through it.
+        run_up = event_start - datetime.timedelta(days=21)
+        calendar_from = max(start, run_up - datetime.timedelta(days=run_up.weekday()))
+    periods = (
+        1.0 if budget.period == "total" else float(Fraction(timeline.weeks) / _PERIOD_WEEKS[budget.period])
+    )
+    programme_total = budget.amount if budget.period == "total" else nice(budget.amount * periods)
+    names = tuple(line.name for line in lines if line.channel is not None)
+    objective_plans = _objective_plans(facts, playbook, funnel, periods, programme_total, names)
+    primary = funnel.primary
+    est = Estimates(
+        media=funnel.media,
+        cpm=funnel.cpm,
+        ctr=funnel.ctr,
+        cvr=(primary.count / funnel.clicks) if funnel.clicks else 0.0,
+        impressions=funnel.impressions,
+        clicks=funnel.clicks,
+        conversions=primary.count,
+        cpa=funnel.cpa,
+        value=round(funnel.value),
+        revenue=funnel.revenue,
+        roas=funnel.roas,
+    )
+    offers = tuple(dict.fromkeys([*facts.offers, *(playbook.offers or profile.offers)]))
     return Ctx(
         brief=brief,
+        facts=facts,
         package=package,
         section=section,
         profile=profile,
+        playbook=playbook,
+        model=facts.business_model,
         brand=brand,
         client=client,
         product=product_raw or f"{brand}'s core offer",
         product_given=bool(product_raw),
         industry=industry,
         industry_given=bool(industry_raw),
-        geo=_with_article(geo_raw) or "its core market",
-        geo_given=bool(geo_raw),
-        audience=audience_raw or profile.audience,
-        audience_given=bool(audience_raw),
+        geo=_with_article(facts.geography) or "its core market",
+        geo_given=bool(facts.geography),
+        audience=join_and([lower_first(s.name) for s in facts.segments]) if facts.segments else (facts.audience or profile.audience),
+        audience_given=bool(facts.audience),
         objectives=objectives or profile.objectives,
         objectives_given=bool(objectives),
-        constraints=constraints,
+        objective_plans=objective_plans,
+        constraints=_rule_statements(facts),
         budget=budget,
         timeline=timeline,
-        launch=brief.launch_date,
-        start=calendar_start(brief.launch_date, timeline),
+        launch=facts.launch_date,
+        start=start,
+        start_reason=start_reason,
+        calendar_from=calendar_from,
         metadata=_metadata(brief),
         emphasis=emphasis,
-        constraint_drops=constraint_drops,
+        constraint_drops=tuple(facts.rules.excluded_channels),
         lines=lines,
         base_lines=base,
-        est=_estimates(profile, budget, lines),
+        funnel=funnel,
+        est=est,
+        events=facts.events,
+        centrepiece=centrepiece,
+        # Feedback naming who to position against focuses the positioning on them (the map keeps them all).
+        competitor_list=next((i.names for i in emphasis.of("against")), facts.competitor_names),
+        offers=offers,
+        language=facts.language,
+        locale=facts.locale,
         stage=(refinement.stage or "draft").strip().lower(),
     )
+
+
+__all__ = ["BudgetLine", "Ctx", "Estimates", "Funnel", "ObjectivePlan", "StageVolume", "build_context"]

@@ -10,18 +10,68 @@ client's text. The markdown never contains placeholders, and operator text is ma
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from services.generator.composer.context import build_context
 from services.generator.composer.learning import choose_example, learned_block
 from services.generator.composer.models import Example, Refinement
-from services.generator.composer.revisions import condense, extra_blocks, revision_notes, signoff_block
-from services.generator.composer.writers import writer_for
+from services.generator.composer.names import split_parts, template_names
+from services.generator.composer.render import check_registry, render_section
+from services.generator.composer.revisions import (
+    applied_lines,
+    condense,
+    extra_blocks,
+    revision_notes,
+    signoff_block,
+    unapplied_lines,
+)
+from services.generator.composer.rules import enforce, violations
 from services.generator.domain.brief import Brief
-from services.generator.domain.packages import Package, SectionSpec
+from services.generator.domain.packages import (
+    ALTERNATE_TITLES,
+    SECTION_TITLES,
+    Package,
+    SectionSpec,
+    UnknownSectionError,
+)
+from services.generator.domain.understanding import UnderstoodBrief
 
-__all__ = ["Example", "Refinement", "choose_example", "compose_section", "compose_section_with_notes"]
+__all__ = [
+    "Example",
+    "Refinement",
+    "choose_example",
+    "compose_section",
+    "compose_section_with_notes",
+    "report_outcome",
+    "shown_section",
+]
 
 _DEFAULT_REFINEMENT = Refinement()
+check_registry()  # every registered section has a template, and every template a registered section
+
+
+def shown_section(section: SectionSpec, brief: Brief, package: Package) -> SectionSpec:
+    """The section as the client sees it: its registered title, or the alternate title when that title
+    names a channel the brief rules out."""
+    rules = build_context(brief, package, section).facts.rules
+    if section.id in ALTERNATE_TITLES and violations(section.title, rules):
+        return SectionSpec(section.id, ALTERNATE_TITLES[section.id])
+    return section
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A report's reading of its brief and feedback, for the operator: the brief as understood (with the
+    feedback's changes), the refinement instructions applied and those that could not be."""
+
+    understood: UnderstoodBrief
+    applied: tuple[str, ...]
+    unapplied: tuple[str, ...]
+
+
+def report_outcome(brief: Brief, package: Package, refinement: Refinement = _DEFAULT_REFINEMENT) -> Outcome:
+    ctx = build_context(brief, package, package.sections[0], refinement)
+    return Outcome(ctx.facts, tuple(applied_lines(ctx)), tuple(unapplied_lines(ctx)))
 
 
 def compose_section(
@@ -46,8 +96,10 @@ def compose_section_with_notes(
     refinement: Refinement = _DEFAULT_REFINEMENT,
 ) -> tuple[str, list[str]]:
     """The section's client-facing markdown, and the revision notes of a refinement (for the operator)."""
+    if section.id not in SECTION_TITLES:
+        raise UnknownSectionError(section.id)
     ctx = build_context(brief, package, section, refinement)
-    blocks = [b for b in writer_for(section.id)(ctx) if b.strip()]
+    blocks = split_parts(render_section(section.id, template_names(ctx)))
     if ctx.emphasis.has("shorter"):
         blocks = condense(blocks)
     blocks += extra_blocks(ctx)
@@ -61,4 +113,6 @@ def compose_section_with_notes(
         notes = revision_notes(ctx, feedback, refinement.previous_draft, body)
     if ctx.stage == "final":
         body += "\n\n" + signoff_block(ctx)
+    body, changes = enforce(body, ctx.facts.rules)
+    notes += [f"**Brief rules:** {change}." for change in changes]
     return body, notes

@@ -4,11 +4,10 @@ budget tables, the day-by-day plan."""
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
-from services.generator.composer.context import BudgetLine, Ctx
-from services.generator.composer.profiles import CHANNELS, KINDS
+from services.generator.composer.catalogue import catalogue
+from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
 from services.generator.composer.text import (
     WEEKDAYS,
     bare,
@@ -17,10 +16,16 @@ from services.generator.composer.text import (
     fmt_date_short,
     fmt_int,
     pct1,
-    pick,
     table,
     trim,
 )
+from services.generator.domain.understanding import BriefEvent
+from services.generator.domain.vocabulary import vocabulary
+
+
+def kind_of(name: str) -> str:
+    """What kind of activity a channel is (social, search, owned, event...), for calendars and sequencing."""
+    return vocabulary().channel(name).kind if name in vocabulary().channel_names else "social"
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ def phases(ctx: Ctx) -> list[Phase]:
     launch_len = 1 if w <= 4 else 2
     review_len = 1 if w <= 5 else 2
     opt_first, opt_last = launch_len + 1, w - review_len
-    paid = [c for c in ctx.channel_names if KINDS.get(c) in ("social", "search", "media")][:2]
+    paid = [c for c in ctx.channel_names if kind_of(c) in ("social", "search", "media")][:2]
     built = (
         f"campaigns and audiences built on {' and '.join(paid)}" if paid else "owned-channel journeys built"
     )
@@ -73,7 +78,9 @@ def phases(ctx: Ctx) -> list[Phase]:
             1,
             launch_len,
             "Go live and learn fast",
-            "Hero content and ads live, creators posting, launch email sent, daily checks on delivery",
+            "Hero content and ads live"
+            + (", creators posting" if "Influencers & creators" in ctx.channel_names else "")
+            + ", launch messages sent, daily checks on delivery",
             "Performance marketer",
             "All channels delivering; first read on CTR and CPA",
         ),
@@ -101,113 +108,78 @@ def phases(ctx: Ctx) -> list[Phase]:
             f"{fmt_int(ctx.est.conversions)} {ctx.conversion}{ctx.period_word} reached",
         )
     )
+    event = ctx.centrepiece
+    if event is not None and event.start is not None and ctx.start is not None:
+        week = (event.start - ctx.start).days // 7 + 1
+        for i, phase in enumerate(out):
+            if phase.first_week <= week <= phase.last_week or (i == len(out) - 1 and week > phase.last_week):
+                when = event.date_text or fmt_date(event.start)
+                out[i] = Phase(
+                    phase.name,
+                    phase.first_week,
+                    phase.last_week,
+                    phase.focus,
+                    f"{phase.activities}; centrepiece: {event.name} ({when})",
+                    phase.owner,
+                    phase.exit,
+                )
+                break
     return out
 
 
-# A number in a brief goal with its unit ("20%", "50 stores", "300 qualified demos"), stopping before
-# linking words ("1m people by June" -> "1m people").
-_GOAL_NUMBER = re.compile(
-    r"\d[\d,.]*\s*%|\d[\d,.]*(?:k|m|x)?\b(?:\s+(?!(?:by|in|on|at|per|for|to|within|before|after|and|or|"
-    r"from|of|the|a|an|this|next|each|every)\b)[A-Za-z][\w-]*){0,2}"
-)
-
-
-def _objective_targets(ctx: Ctx) -> list[list[str]]:
+def objective_rows(ctx: Ctx) -> list[list[str]]:
+    """One KPI row per objective with a target: the metric, and the target and deadline exactly as stated."""
     rows: list[list[str]] = []
-    if not ctx.objectives_given:
-        return rows
-    for obj in ctx.objectives:
-        m = _GOAL_NUMBER.search(obj)
-        if m:
-            rows.append(
-                [
-                    f"Brief goal: {trim(obj, 70)}",
-                    m.group(0).strip() + " (as briefed)",
-                    ctx.client_lead,
-                    "Monthly",
-                    "Client sales / CRM data",
-                ]
-            )
-    return rows[:3]
+    for plan in ctx.objective_plans:
+        o = plan.objective
+        if not o.target:
+            continue
+        target = o.target + (f" {o.deadline}" if o.deadline else "")
+        rows.append([cap(o.metric), target, ctx.client_lead, "Weekly" if plan.stage else "Monthly", _source(ctx, plan)])
+    return rows
+
+
+def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
+    if plan.stage is not None:
+        return f"{ctx.playbook_copy.kpi_source}: {plan.stage.name}"
+    if plan.kind == "percent":
+        from services.generator.composer.views import percent_source
+
+        return cap(percent_source(plan.objective.metric))
+    return ctx.playbook_copy.kpi_source
 
 
 def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
-    """KPI | Target | Owner | Cadence | Source, from the budget estimates and any numeric brief goals."""
-    est = ctx.est
+    """KPI | Target | Owner | Cadence | Source: the brief's objectives as stated first, then the funnel
+    targets the budget buys at planning benchmarks."""
+    f = ctx.funnel
     p = ctx.period_word
-    rows = [
+    rows = objective_rows(ctx)
+    rows += [
+        ["Paid reach (impressions)", f"{fmt_int(f.impressions)}{p}", "Performance marketer", "Weekly", "Ad platform reporting"],
+        [cap(f.primary.name), f"{fmt_int(f.primary.count)}{p}", "Strategy lead", "Weekly", "Analytics + CRM"],
+        ["Cost per " + f.primary.one, f"\u2264 {ctx.money(f.cpa)}", "Performance marketer", "Weekly", "Spend / attributed results"],
+    ]
+    if light:
+        rows += [
+            ["Engagement rate (organic)", "\u2265 3.5% per post", "Social lead", "Weekly", "Native analytics"],
+            ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
+        ]
+        return rows
+    for stage in f.stages:
+        if stage.key != f.primary.key:
+            rows.append([cap(stage.name), f"{fmt_int(stage.count)}{p}", "Strategy lead", "Weekly", "CRM"])
+    rows += [
+        ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
         [
-            "Paid reach (impressions)",
-            f"{fmt_int(est.impressions)}{p}",
-            "Performance marketer",
-            "Weekly",
-            "Ad platform reporting",
-        ],
-        ["Click-through rate", f"\u2265 {pct1(est.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
-        [
-            cap(ctx.conversion),
-            f"{fmt_int(est.conversions)}{p}",
+            "Return on spend",
+            f"\u2265 {f.roas:.1f}x ({ctx.playbook.funnel.value_label} {ctx.money(f.value)})",
             "Strategy lead",
-            "Weekly",
-            "Analytics + CRM",
-        ],
-        [
-            "Cost per " + ctx.profile.conversion_one,
-            f"\u2264 {ctx.money(est.cpa)}",
-            "Performance marketer",
-            "Weekly",
-            "Spend / attributed results",
+            "Monthly",
+            "Revenue or pipeline / total budget",
         ],
     ]
-    if not light:
-        rows += [
-            [
-                "Landing-page conversion rate",
-                f"\u2265 {pct1(est.cvr)}",
-                "Performance marketer",
-                "Weekly",
-                "Analytics",
-            ],
-            [
-                "Return on spend",
-                f"\u2265 {est.roas:.1f}x ({ctx.profile.value_label} {ctx.money(est.value)})",
-                "Strategy lead",
-                "Monthly",
-                "Revenue or pipeline / total budget",
-            ],
-            [
-                "Owned audience growth",
-                f"+{fmt_int(max(50, est.conversions * 2))} opted-in contacts{p}",
-                "CRM lead",
-                "Weekly",
-                "Email/SMS platform",
-            ],
-            [
-                f"Branded search for {ctx.brand}",
-                "+15% vs. the 4 weeks before launch",
-                "Data analyst",
-                "Monthly",
-                "Search console / Google Trends",
-            ],
-        ]
-    else:
-        rows += [
-            [
-                "Engagement rate (organic)",
-                "\u2265 3.5% per post",
-                "Social lead",
-                "Weekly",
-                "Native analytics",
-            ],
-            [
-                "Follower growth",
-                f"+{fmt_int(max(100, est.clicks // 20))}{p}",
-                "Social lead",
-                "Weekly",
-                "Native analytics",
-            ],
-        ]
-    return rows + _objective_targets(ctx)
+    return rows
 
 
 def budget_table(ctx: Ctx, lines: tuple[BudgetLine, ...] | None = None) -> str:
@@ -242,76 +214,6 @@ _WEEK_THEMES = (
     ("Convert & reward", "conversion"),
     ("Recap & retain", "retention"),
 )
-_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("social", "awareness"): (
-        "Launch post: {brand} is here, {hook}",
-        "Behind-the-scenes look at {product}",
-        "Founder or team intro: why {brand} exists",
-        "Poll: what matters most to you about {topic}?",
-        "Launch-week story series: first reactions",
-    ),
-    ("social", "consideration"): (
-        "Hero video: {product} in 30 seconds",
-        "Carousel: 3 reasons {audience} choose {brand}",
-        "How-to / demo: getting started with {product}",
-        "FAQ post answering the top objection",
-        "Customer story with a quote card",
-    ),
-    ("social", "conversion"): (
-        "Offer announcement: {offer}",
-        "Retargeting ad to site visitors with the offer",
-        "Customer story with a clear call to action",
-        "Last-chance story and pinned post",
-    ),
-    ("social", "retention"): (
-        "Thank-you post featuring customer content",
-        "Recap of launch month favourites",
-        "Referral push: share {brand} with a friend",
-        "Sneak peek of what comes next",
-    ),
-    ("creator", "awareness"): ("Creator launch posts go live", "Creator first-look stories"),
-    ("creator", "consideration"): (
-        "Creator demo: {product} in real life",
-        "Creator Q&A answering top questions",
-    ),
-    ("creator", "conversion"): ("Creators share personal codes: {offer}",),
-    ("creator", "retention"): ("Repost best creator content; renew top performers",),
-    ("owned", "awareness"): ("Launch email to subscribers: {brand} is here",),
-    ("owned", "consideration"): (
-        "Email: the story of {brand} and how {product} helps",
-        "Newsletter: tips and answers for {audience}",
-    ),
-    ("owned", "conversion"): ("Email/SMS: {offer}", "Reminder: the offer ends soon"),
-    ("owned", "retention"): ("Email: thank you, and tips to get the most from {product}",),
-    ("search", "awareness"): ("Search campaigns live on brand and category terms",),
-    ("search", "consideration"): ("Add comparison and problem keywords; prune search terms",),
-    ("search", "conversion"): ("Raise bids on high-intent terms; offer in ad copy",),
-    ("search", "retention"): ("Brand-term defence; exclude recent converters",),
-    ("content", "awareness"): ("Publish launch article: why {brand} exists",),
-    ("content", "consideration"): ("Publish a guide answering a top question about {topic}",),
-    ("content", "conversion"): ("Comparison page: {brand} vs. the usual option",),
-    ("content", "retention"): ("Refresh top pages with campaign proof and reviews",),
-    ("local", "awareness"): ("Update the business profile with launch photos and the offer",),
-    ("local", "consideration"): ("Reply to every new review; post a local update",),
-    ("local", "conversion"): ("Local ads around locations with the offer",),
-    ("local", "retention"): ("Ask happy customers for reviews",),
-    ("media", "awareness"): ("{channel} flight starts in priority areas",),
-    ("media", "consideration"): ("Rotate {channel} creative to the proof message",),
-    ("media", "conversion"): ("{channel} creative switches to the offer",),
-    ("media", "retention"): ("{channel} flight ends; brand-lift read",),
-    ("pr", "awareness"): ("Press release and exclusive interview go live",),
-    ("pr", "consideration"): ("Pitch the data story to consumer media",),
-    ("pr", "conversion"): ("Share coverage in ads and email",),
-    ("pr", "retention"): ("Customer impact story to local media",),
-    ("event", "awareness"): ("Launch event or webinar invitations out",),
-    ("event", "consideration"): ("Host the event; capture content for social",),
-    ("event", "conversion"): ("Follow up with attendees with the offer",),
-    ("event", "retention"): ("Community meetup and recap",),
-    ("partner", "awareness"): ("Partner announcement and co-branded post",),
-    ("partner", "consideration"): ("Feature in partner newsletters",),
-    ("partner", "conversion"): ("Affiliate offer push with unique codes",),
-    ("partner", "retention"): ("Partner performance review; renew top partners",),
-}
 _GOALS = {
     "awareness": "Reach and saves",
     "consideration": "Engagement and site visits",
@@ -333,37 +235,80 @@ class Day:
 
 
 def _owner(channel: str) -> str:
-    found = CHANNELS.get(channel)
+    found = catalogue().channels.get(channel)
     return found.owner if found else "Account director"
 
 
+def _actions(channel: str, stage: str) -> tuple[str, ...]:
+    copy = catalogue().channels.get(channel)
+    own = copy.actions.get(stage, ()) if copy else ()  # type: ignore[call-overload]
+    return tuple(own) + tuple(catalogue().kind_actions[kind_of(channel)][stage])  # type: ignore[index]
+
+
+def event_days(ctx: Ctx, event: BriefEvent) -> dict[datetime.date, str]:
+    """The centrepiece's build-up, event days and follow-up, by date, in the playbook's words."""
+    if event.start is None:
+        return {}
+    play = ctx.playbook.event
+    end = event.end or event.start
+    out: dict[datetime.date, str] = {}
+    for offset, line in zip((14, 7, 1), play.before, strict=True):
+        out[event.start - datetime.timedelta(days=offset)] = line
+    n_days = (end - event.start).days + 1
+    for i in range(n_days):
+        line = play.during[min(i, len(play.during) - 1)]
+        out[event.start + datetime.timedelta(days=i)] = line.replace("{n}", str(i + 1))
+    out[end + datetime.timedelta(days=1)] = play.after[0]
+    out[end + datetime.timedelta(days=7)] = play.after[1]
+    return {d: line.format(event=event.name, brand=ctx.brand) for d, line in out.items()}
+
+
+def _event_channel(ctx: Ctx) -> str:
+    names = list(ctx.channel_names)
+    for wanted in ("Events & experiential", "Shopper marketing & in-store", "PR & media relations"):
+        if wanted in names:
+            return wanted
+    return names[0] if names else "Email & CRM"
+
+
 def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
-    """A deterministic day-by-day plan: weekly themes, channels rotated by weekday and channel kind.
+    """A deterministic day-by-day plan: weekly themes, channels rotated by weekday and channel kind, and
+    the centrepiece event's build-up, days and follow-up on their dates.
 
     Mon/Wed/Fri/Sat: social and creator channels; Tue: owned channels (email/SMS); Thu: search, local,
     media, PR and partner channels; Sun: community management on the lead social channel.
     """
     names = list(ctx.channel_names)
-    social = [c for c in names if KINDS.get(c) in ("social", "creator")]
-    owned = [c for c in names if KINDS.get(c) == "owned"]
-    other = [c for c in names if KINDS.get(c) not in ("social", "creator", "owned")]
-    social = social or other or owned or ["Instagram"]
+    social = [c for c in names if kind_of(c) in ("social", "creator")]
+    owned = [c for c in names if kind_of(c) == "owned"]
+    other = [c for c in names if kind_of(c) not in ("social", "creator", "owned")]
+    social = social or other or owned or ["Email & CRM"]
+    competitor = ctx.competitors[0] if ctx.competitors else "the usual option"
     fields = {
         "brand": ctx.brand,
-        "product": trim(ctx.product, 50),
+        "product": short_phrase(ctx.product, 50),
         "audience": ctx.audience_short,
-        "offer": bare(trim(ctx.profile.offers[0], 60)),
-        "hook": pick(("something new to try", "a better way to start", "made for you"), ctx.brand, "hook"),
+        "offer": bare(short_phrase(ctx.offers[0], 60)) if ctx.offers else "the launch offer",
         "topic": trim(ctx.topic, 50),
+        "event": ctx.centrepiece.name if ctx.centrepiece else "the launch",
+        "competitor": competitor,
     }
+    events = event_days(ctx, ctx.centrepiece) if ctx.centrepiece is not None and ctx.calendar_from else {}
+    event_channel = _event_channel(ctx)
     out: list[Day] = []
     counters = {"social": 0, "owned": 0, "other": 0}
     used: dict[tuple[str, str], int] = {}  # so each action runs once before any repeats
     for i in range(days):
         week = min(i // 7, len(_WEEK_THEMES) - 1)
         theme, stage = _WEEK_THEMES[week]
-        date = ctx.start + datetime.timedelta(days=i) if ctx.start else None
+        date = ctx.calendar_from + datetime.timedelta(days=i) if ctx.calendar_from else None
         wd = date.weekday() if date else i % 7  # without a date, kickoff is a Monday
+        if date is not None and date in events:
+            out.append(
+                Day(i + 1, date, WEEKDAYS[wd], f"Centrepiece: {ctx.centrepiece.name}" if ctx.centrepiece else theme,
+                    event_channel, events[date], _owner(event_channel), ctx.playbook.event.goal)
+            )  # fmt: skip
+            continue
         if wd == 6:
             channel = social[0]
             action = "Community: reply to comments and reshare customer posts"
@@ -376,10 +321,9 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
                 pool, key = social, "social"
             channel = pool[counters[key] % len(pool)]
             counters[key] += 1
-            kind = KINDS.get(channel, "social")
-            actions = _ACTIONS[(kind, stage)]
-            n = used.get((kind, stage), 0)
-            used[(kind, stage)] = n + 1
+            actions = _actions(channel, stage)
+            n = used.get((channel, stage), 0)
+            used[(channel, stage)] = n + 1
             action = actions[n % len(actions)].format(channel=channel, **fields)
         out.append(
             Day(
@@ -389,7 +333,7 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
                 theme,
                 channel,
                 action,
-                "CRM lead" if KINDS.get(channel) == "owned" else _owner(channel),
+                "CRM lead" if kind_of(channel) == "owned" else _owner(channel),
                 _GOALS[stage],
             )
         )

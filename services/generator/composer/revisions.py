@@ -18,15 +18,6 @@ from services.generator.composer.text import (
     words,
 )
 
-_TONE_LINES = {
-    "more formal": "{brand} delivers {benefit}, with measurable results for {audience}.",
-    "more playful": "Plot twist: {benefit} was this easy all along. Say hi to {brand}.",
-    "bolder": "Stop settling. {brand} is built for {benefit}. Full stop.",
-    "warmer": "We made {brand} for people like you, so {benefit} feels easy from day one.",
-    "more premium": "{brand}. Considered in every detail, for those who expect {benefit}.",
-    "adjusted": "{brand}: {benefit}, said the way {audience} would say it.",
-}
-
 
 def _headings(markdown: str) -> list[str]:
     return [h.strip() for h in re.findall(r"(?m)^#{2,4}\s+(.+?)\s*$", markdown)]
@@ -40,25 +31,86 @@ def condense(blocks: list[str]) -> list[str]:
     return [blocks[0], blocks[key]]
 
 
-def _share_changes(ctx: Ctx) -> list[str]:
+# Which sections an applied instruction changes (None: every section).
+_KIND_SECTIONS: dict[str, frozenset[str] | None] = {
+    "drop": None,
+    "drop_format": None,
+    "budget": None,
+    "add": frozenset({"overview", "channel_plan", "kpi_and_budget_plan", "detailed_30_day_calendar",
+                      "budget_reallocation", "channel_efficiency_review", "platform_guidelines"}),
+    "centre": frozenset({"overview", "core_campaign_idea", "channel_plan", "detailed_30_day_calendar",
+                         "execution_roadmap", "launch_timeline", "pr_and_media_plan", "weekly_social_calendar",
+                         "final_summary", "promotions_and_offers"}),
+    "against": frozenset({"overview", "messaging_framework", "core_campaign_idea", "competitor_analysis",
+                          "pricing_and_positioning", "brand_audit", "sales_enablement"}),
+    "basis": frozenset({"campaign_objective", "kpi_and_budget_plan", "kpi_plan_light", "funnel_architecture",
+                        "bidding_and_structure", "final_summary"}),
+    "tone": frozenset({"messaging_framework", "creative_direction", "creative_direction_light", "ad_concepts",
+                       "content_strategy", "core_campaign_idea"}),
+    "language": frozenset({"creative_direction", "creative_direction_light", "core_campaign_idea", "ad_concepts",
+                           "email_and_crm_flows", "messaging_framework", "content_buckets"}),
+}  # fmt: skip
+_KIND_SECTIONS["boost"] = _KIND_SECTIONS["add"]
+_KIND_SECTIONS["reduce"] = _KIND_SECTIONS["add"]
+
+
+def applied_lines(ctx: Ctx, section_id: str = "") -> list[str]:
+    """What the feedback changed in the plan, one line per instruction applied (for the operator). With a
+    section id, only the instructions that change that section."""
     before: dict[str, BudgetLine] = {line.name: line for line in ctx.base_lines if line.channel is not None}
     after: dict[str, BudgetLine] = {line.name: line for line in ctx.channels}
     out: list[str] = []
-    for name in (*ctx.emphasis.boost, *ctx.emphasis.reduce, *ctx.emphasis.drop):
-        old = before.get(name)
-        new = after.get(name)
-        if old and new:
+    for inst in ctx.emphasis.instructions:
+        sections = _KIND_SECTIONS.get(inst.kind)
+        if section_id and sections is not None and section_id not in sections:
+            continue
+        old, new = before.get(inst.value), after.get(inst.value)
+        if inst.kind == "drop":
             out.append(
-                f"{name}: {old.pct}% \u2192 {new.pct}% of the budget ({ctx.money(old.amount)} \u2192 "
-                f"{ctx.money(new.amount)})"
+                f"**Dropped {inst.value}:** its {ctx.money(old.amount)} ({old.pct}%) moved to the rest of the mix; "
+                f"{inst.value} is not mentioned anywhere in the report."
+                if old
+                else f"**{inst.value} ruled out:** it was not in the plan and is not mentioned anywhere in the report."
             )
-        elif new:
-            out.append(f"{name}: added to the mix at {new.pct}% ({ctx.money(new.amount)})")
-        elif old:
+        elif inst.kind == "drop_format":
+            out.append(f"**{inst.value} ruled out:** no {inst.value} in any format list, calendar or creative.")
+        elif inst.kind in ("add", "boost", "reduce") and new is not None:
+            change = f"{old.pct}% \u2192 {new.pct}% ({ctx.money(old.amount)} \u2192 {ctx.money(new.amount)})" if old else (
+                f"added at {new.pct}% ({ctx.money(new.amount)})"
+            )
+            label = {"add": "Added", "boost": "More", "reduce": "Less"}[inst.kind]
+            out.append(f"**{label} {inst.value}:** {change} of the budget.")
+        elif inst.kind == "centre" and ctx.centrepiece is not None:
+            when = f" ({ctx.centrepiece.date_text})" if ctx.centrepiece.date_text else ""
+            start = f"; the calendar starts {fmt_date(ctx.start)}" if ctx.start and ctx.start_reason == "event" else ""
             out.append(
-                f"{name}: removed; its {ctx.money(old.amount)} is redistributed across the other channels"
+                f"**Centrepiece: {ctx.centrepiece.name}{when}.** The idea, calendar and roadmap are built around it{start}."
             )
-    return out
+        elif inst.kind == "against":
+            out.append(
+                f"**Positioned against {join_and(list(inst.names))}:** they lead the positioning statement, the "
+                "competitor table and the idea's tension."
+            )
+        elif inst.kind == "basis":
+            out.append(
+                f"**Targets counted as {ctx.funnel.primary.name}:** KPIs, cost per result and bidding targets now use "
+                f"that stage ({fmt_int(ctx.funnel.primary.count)}{ctx.period_word} at \u2264 {ctx.money(ctx.funnel.cpa)} each)."
+            )
+        elif inst.kind == "tone":
+            out.append(f"**Tone {inst.value}:** {ctx.tone} in the messaging framework and every creative line.")
+        elif inst.kind == "language":
+            out.append(
+                f"**Creative in {ctx.language} ({ctx.locale}):** taglines, headlines, calls to action and subject "
+                "lines, with English glosses."
+            )
+        elif inst.kind == "budget":
+            out.append(f"**Budget re-planned at {ctx.budget.total_text}:** every split and target is recalculated.")
+    return list(dict.fromkeys(out))
+
+
+def unapplied_lines(ctx: Ctx) -> list[str]:
+    """Instructions from the feedback that could not be applied, each with the reason."""
+    return [f"\u201c{trim(u.text, 120)}\u201d: {u.reason}." for u in ctx.emphasis.unapplied]
 
 
 def extra_blocks(ctx: Ctx) -> list[str]:
@@ -118,7 +170,7 @@ def extra_blocks(ctx: Ctx) -> list[str]:
 def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) -> list[str]:
     """What a refinement changed and why, one markdown line each, for the operator (not the client)."""
     e = ctx.emphasis
-    actions: list[str] = []
+    actions: list[str] = applied_lines(ctx, ctx.section.id)
     if e.has("shorter"):
         actions.append(
             "**Shorter:** cut to the essentials (the opening, the key table and the first "
@@ -154,19 +206,12 @@ def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) ->
             f"**Creative:** ideas sharpened around one insight ({ctx.profile.insight}) and tied to "
             f"{ctx.brand}'s proof points."
         )
-    if e.tone:
-        template = _TONE_LINES.get(e.tone, _TONE_LINES["adjusted"])
-        benefit = trim(ctx.main_objective.rstrip("."), 60).lower()
-        line = template.format(brand=ctx.brand, benefit=benefit, audience=ctx.audience_short)
-        actions.append(f"**Tone ({e.tone}):** copy rewritten in that register, e.g. \u201c{line}\u201d")
-    changes = _share_changes(ctx)
-    if changes:
-        actions.append("**Channel emphasis:** " + "; ".join(changes) + ".")
-    if not actions:
+    if ctx.section.id == "overview":
+        actions += [f"**Not applied:** {line}" for line in unapplied_lines(ctx)]
+    if feedback and not actions:
         actions.append(
-            "**Addressed directly:** we reworked the recommendations this note touches and checked each "
-            f"one against {ctx.brand}'s brief (\u201c{trim(ctx.main_objective, 80)}\u201d, "
-            f"{ctx.audience_short} {ctx.in_geo})."
+            "**No change to this section:** the feedback's instructions change other sections (see the report's "
+            "list of changes applied and not applied)."
         )
     parts = []
     if not feedback:

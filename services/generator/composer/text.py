@@ -12,21 +12,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-_WS = re.compile(r"\s+")
-_LEAD_MARKUP = re.compile(r"^(?:[#>*+\-]+|\d+[.)])\s+")
+from services.generator.domain.text import clean, fmt_int, split_list
+
+__all__ = ["clean", "fmt_int", "split_list"]  # re-exported: writers take every text helper from here
+
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def clean(text: str) -> str:
-    """Operator text as one tidy line: whitespace collapsed, leading list/heading markers removed."""
-    line = _WS.sub(" ", text).strip()
-    while True:
-        stripped = _LEAD_MARKUP.sub("", line)
-        if stripped == line:
-            return line
-        line = stripped
 
 
 def cell(text: str) -> str:
@@ -81,10 +73,6 @@ def stable_index(n: int, *parts: str) -> int:
 
 def pick(options: Sequence[str], *parts: str) -> str:
     return options[stable_index(len(options), *parts)]
-
-
-def fmt_int(n: int | float) -> str:
-    return f"{round(n):,}"
 
 
 def nice(n: float) -> int:
@@ -148,17 +136,6 @@ def lower_first(text: str) -> str:
     if len(first) > 1 and (first.isupper() or any(c.isupper() for c in first[1:])):
         return text
     return text[0].lower() + text[1:]
-
-
-def split_list(text: str) -> list[str]:
-    """Split free text listing several items (lines, bullets, semicolons) into clean items."""
-    raw = re.split(r"[\n;•]+|(?:^|\s)\d+[.)]\s", text)
-    items = [clean(r).rstrip(".") for r in raw]
-    if len(items) <= 1 and text.count(",") >= 2 and len(text) < 300:
-        pieces = [clean(r).rstrip(".") for r in text.split(",")]
-        if all(len(p.split()) >= 2 for p in pieces):  # "grow sales, awareness, and loyalty" stays whole
-            items = pieces
-    return [i for i in items if i]
 
 
 def bare(text: str) -> str:

@@ -10,6 +10,7 @@ from services.generator.domain.packages import (
     Package,
     SectionSpec,
     UnknownPackageError,
+    UnknownSectionError,
     get_package,
     key_for_label,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "Package",
     "SectionSpec",
     "UnknownPackageError",
+    "UnknownSectionError",
     "get_package",
     "key_for_label",
 ]

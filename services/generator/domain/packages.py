@@ -45,6 +45,20 @@ class UnknownPackageError(KeyError):
         return f"unknown package {self.key!r}; valid keys: {', '.join(self.valid_keys)}"
 
 
+class UnknownSectionError(KeyError):
+    """A section id the registry below does not know (there is no fallback section)."""
+
+    def __init__(self, section_id: str) -> None:
+        super().__init__(section_id)
+        self.section_id = section_id
+
+    def __str__(self) -> str:
+        return f"unknown section {self.section_id!r}; sections are registered in services/generator/domain/packages.py"
+
+
+# The one registry of sections: id -> title. Every id here has a template in
+# services/generator/composer/templates/sections/<id>.md.j2 (checked when the composer loads), and a
+# section id not listed here is an error, never a generic stand-in.
 _TITLES: dict[str, str] = {
     # shared
     "overview": "Overview",
@@ -108,6 +122,16 @@ _TITLES: dict[str, str] = {
 }
 
 SECTION_TITLES: Mapping[str, str] = MappingProxyType(_TITLES)
+
+# Titles that name a channel, and what the section is called when the brief rules that channel out (an
+# excluded channel is never mentioned, not even in a heading).
+ALTERNATE_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "influencer_strategy": "Advocacy Strategy",
+        "email_and_crm_flows": "Lifecycle Flows",
+        "pr_and_media_plan": "Reputation & Coverage Plan",
+    }
+)
 
 _PACKAGE_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (

@@ -16,6 +16,7 @@ from services.generator.adapters.spool import SpooledBatch
 from services.generator.composer.models import SAME_CLIENT
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import PACKAGES, UnknownPackageError, get_package, key_for_label
+from services.generator.domain.understanding import BusinessModel, Origin, PriceKind, UnderstoodBrief
 from services.generator.service_layer.generation import (
     GenerationRequest,
     LearningState,
@@ -34,6 +35,7 @@ _MODE = {
     "offline": pb.GENERATION_MODE_OFFLINE,
     "llm": pb.GENERATION_MODE_LLM,
     "mixed": pb.GENERATION_MODE_MIXED,
+    "operator": pb.GENERATION_MODE_OPERATOR,
 }
 _VERDICT = {"gold": mpb.RATING_GOLD, "weak": mpb.RATING_WEAK}
 _LEARNING_STATE = {
@@ -70,14 +72,11 @@ _SHORT_FIELDS = (
 )
 
 
-def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> GenerationRequest:
-    """Validates a GenerateReportRequest; `prefix` is "request." for the streaming call's wrapper."""
-    b = request.client_brief
+def brief_from_proto(b: pb.ClientBrief, prefix: str = "") -> Brief:
+    """Validates a ClientBrief; errors name the field under `prefix` (e.g. "request.")."""
     # Text Postgres cannot store is refused here, before anything is generated or queued for learning.
     for name in (*_SHORT_FIELDS, "raw_brief_text", "launch_date"):
         check_storable(f"{prefix}client_brief.{name}", getattr(b, name))
-    for name in ("package_key", "stage", "feedback", "previous_draft", "report_id"):
-        check_storable(f"{prefix}{name}", getattr(request, name))
     values: dict[str, str] = {}
     for name in _SHORT_FIELDS:
         value = getattr(b, name).strip()
@@ -109,6 +108,14 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
             raise InvalidArgument(
                 f"{prefix}client_brief.launch_date", "must be an ISO date, YYYY-MM-DD"
             ) from None
+    return Brief(raw_brief_text=raw, launch_date=launch_date, metadata=metadata, **values)
+
+
+def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> GenerationRequest:
+    """Validates a GenerateReportRequest; `prefix` is "request." for the streaming call's wrapper."""
+    for name in ("package_key", "stage", "feedback", "previous_draft", "report_id", "history_id"):
+        check_storable(f"{prefix}{name}", getattr(request, name))
+    brief = brief_from_proto(request.client_brief, prefix)
 
     if not request.package_key.strip():
         raise InvalidArgument(f"{prefix}package_key", f"is required; one of: {', '.join(PACKAGES)}")
@@ -134,6 +141,12 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
         raise InvalidArgument(
             f"{prefix}previous_draft", f"must be at most {MAX_PREVIOUS_DRAFT_CHARS} characters"
         )
+    history_id = request.history_id.strip()
+    if history_id:
+        try:
+            history_id = str(uuid.UUID(history_id))
+        except ValueError:
+            raise InvalidArgument(f"{prefix}history_id", "must be a report's history id (a UUID)") from None
     report_id = request.report_id.strip()
     if report_id:
         try:
@@ -141,7 +154,6 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
         except ValueError:
             raise InvalidArgument(f"{prefix}report_id", "must be a UUID") from None
 
-    brief = Brief(raw_brief_text=raw, launch_date=launch_date, metadata=metadata, **values)
     return GenerationRequest(
         brief=brief,
         package=package,
@@ -150,6 +162,7 @@ def generation_request(request: pb.GenerateReportRequest, prefix: str = "") -> G
         previous_draft=request.previous_draft,
         use_learning=request.use_learning if request.HasField("use_learning") else True,
         report_id=report_id,
+        history_id=history_id,
     )
 
 
@@ -172,6 +185,107 @@ def _metadata(brief: pb.ClientBrief, prefix: str) -> dict[str, str]:
         else:
             out[str(key)] = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return out
+
+
+_BUSINESS_MODEL = {
+    BusinessModel.GENERAL: pb.BUSINESS_MODEL_UNSPECIFIED,
+    BusinessModel.B2B_ENTERPRISE: pb.BUSINESS_MODEL_B2B_ENTERPRISE,
+    BusinessModel.B2B_SMB: pb.BUSINESS_MODEL_B2B_SMB,
+    BusinessModel.LOCAL_SERVICES: pb.BUSINESS_MODEL_LOCAL_SERVICES,
+    BusinessModel.CPG_RETAIL: pb.BUSINESS_MODEL_CPG_RETAIL,
+    BusinessModel.DTC_ECOMMERCE: pb.BUSINESS_MODEL_DTC_ECOMMERCE,
+    BusinessModel.DTC_SUBSCRIPTION: pb.BUSINESS_MODEL_DTC_SUBSCRIPTION,
+    BusinessModel.CONSUMER_SERVICES: pb.BUSINESS_MODEL_CONSUMER_SERVICES,
+}
+_PERIOD = {
+    "": pb.BUDGET_PERIOD_UNSPECIFIED,
+    "total": pb.BUDGET_PERIOD_TOTAL,
+    "month": pb.BUDGET_PERIOD_MONTH,
+    "week": pb.BUDGET_PERIOD_WEEK,
+    "quarter": pb.BUDGET_PERIOD_QUARTER,
+    "year": pb.BUDGET_PERIOD_YEAR,
+}
+_PRICE_KIND = {
+    PriceKind.PRICE: pb.PRICE_KIND_PRICE,
+    PriceKind.DEAL_VALUE: pb.PRICE_KIND_DEAL_VALUE,
+    PriceKind.CUSTOMER_VALUE: pb.PRICE_KIND_CUSTOMER_VALUE,
+    PriceKind.ORDER_VALUE: pb.PRICE_KIND_ORDER_VALUE,
+}
+_ORIGIN = {Origin.FORM: pb.FACT_ORIGIN_FORM, Origin.TEXT: pb.FACT_ORIGIN_TEXT, Origin.INFERRED: pb.FACT_ORIGIN_INFERRED}
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def understood_to_proto(u: UnderstoodBrief) -> pb.UnderstoodBrief:
+    """The understood brief as the contract's message (what the app shows the operator)."""
+    budget = None
+    if u.budget is not None:
+        budget = pb.UnderstoodBudget(
+            amount=float(u.budget.amount),
+            currency_code=u.budget.currency.code,
+            period=_PERIOD[u.budget.period],
+            as_stated=u.budget_text,
+            currency_assumed=u.budget.currency_assumed,
+            note=u.budget.note,
+        )
+    return pb.UnderstoodBrief(
+        client_name=u.client,
+        brand_name=u.brand,
+        product_service=u.product,
+        industry=u.industry,
+        business_model=_BUSINESS_MODEL[u.business_model],
+        business_model_basis=u.business_model_basis,
+        geography=u.geography,
+        markets=list(u.markets),
+        countries=list(u.countries),
+        audience=u.audience,
+        segments=[pb.AudienceSegment(name=s.name, description=s.description) for s in u.segments],
+        objectives=[
+            pb.UnderstoodObjective(
+                as_stated=o.text, metric=o.metric, target=o.target, deadline=o.deadline, deadline_date=_iso(o.deadline_date)
+            )
+            for o in u.objectives
+        ],
+        budget=budget,
+        timeline=u.timeline,
+        weeks=u.weeks or 0,
+        launch_date=_iso(u.launch_date),
+        competitors=[pb.NamedCompetitor(name=c.name, note=c.note) for c in u.competitors],
+        events=[
+            pb.BriefEvent(name=e.name, date_text=e.date_text, start_date=_iso(e.start), end_date=_iso(e.end), note=e.note)
+            for e in u.events
+        ],
+        prices=[
+            pb.BriefPrice(
+                label=p.label,
+                amount=p.amount,
+                currency_code=p.currency,
+                kind=_PRICE_KIND[p.kind],
+                period=_PERIOD.get(p.period, pb.BUDGET_PERIOD_UNSPECIFIED),
+                as_stated=p.text,
+            )
+            for p in u.prices
+        ],
+        channels=list(u.channels),
+        retail_partners=list(u.retail_partners),
+        language=u.language,
+        locale=u.locale,
+        tone=u.tone,
+        offers=list(u.offers),
+        proof_points=list(u.proof_points),
+        rules=pb.BriefRules(
+            excluded_channels=list(u.rules.excluded_channels),
+            excluded_formats=list(u.rules.excluded_formats),
+            forbidden_words=list(u.rules.forbidden_words),
+            mandated_terms=list(u.rules.mandated_terms),
+            claims_needing_review=list(u.rules.claims_needing_review),
+            other_rules=list(u.rules.other),
+        ),
+        sources=[pb.FactSource(fact=fact, origin=_ORIGIN[origin]) for fact, origin in u.origins],
+        gaps=list(u.gaps),
+    )
 
 
 def section_to_proto(section: SectionResult, report_id: str, learning: bool) -> pb.ReportSection:
@@ -217,6 +331,10 @@ def report_to_proto(report: Report) -> pb.GenerateReportResponse:
         timings=report.timings,
         warnings=report.warnings,
         learned_item_id=report.learned_item_id,
+        refine_applied=list(report.refine_applied),
+        refine_unapplied=list(report.refine_unapplied),
+        understood_brief=understood_to_proto(report.understood) if report.understood is not None else None,
+        history_id=report.history_id,
         learning_state=_LEARNING_STATE[report.learning_state],
         retrieval_state=_RETRIEVAL_STATE[report.retrieval_state],
     )
@@ -234,3 +352,40 @@ def batch_to_proto(batch: SpooledBatch) -> pb.LearningBatch:
         reason=batch.reason,
         attempts=batch.attempts,
     )
+
+
+MAX_SECTION_CHARS = 100_000
+
+
+def rework_target(history_id: str, version: int, section_id: str) -> tuple[str, int, str]:
+    """Validates which report version and section a RegenerateSection / EditSection means."""
+    check_storable("history_id", history_id)
+    check_storable("section_id", section_id)
+    try:
+        history = str(uuid.UUID(history_id.strip()))
+    except ValueError:
+        raise InvalidArgument("history_id", "must be a report's history id (a UUID)") from None
+    if version < 0:
+        raise InvalidArgument("version", "must be 0 (the latest) or a version number")
+    if not section_id.strip():
+        raise InvalidArgument("section_id", "is required, e.g. channel_plan")
+    return history, version, section_id.strip()
+
+
+def instruction_text(value: str) -> str:
+    check_storable("instruction", value)
+    if len(value) > MAX_FEEDBACK_CHARS:
+        raise InvalidArgument("instruction", f"must be at most {MAX_FEEDBACK_CHARS} characters")
+    return value.strip()
+
+
+def operator_text(markdown: str, note: str) -> tuple[str, str]:
+    check_storable("markdown", markdown)
+    check_storable("note", note)
+    if not markdown.strip():
+        raise InvalidArgument("markdown", "must not be empty (to remove a section's text, write why instead)")
+    if len(markdown) > MAX_SECTION_CHARS:
+        raise InvalidArgument("markdown", f"must be at most {MAX_SECTION_CHARS} characters")
+    if len(note) > 2_000:
+        raise InvalidArgument("note", "must be at most 2,000 characters")
+    return markdown, note.strip()

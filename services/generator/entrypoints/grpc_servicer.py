@@ -14,12 +14,18 @@ from services.common.domain_errors import InvalidArgument, NotFound, Unavailable
 from services.common.text_rules import check_storable
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool, Outcome, UnknownBatch
+from services.generator.domain.brief_parser import understand
 from services.generator.domain.packages import PACKAGES, Package
 from services.generator.entrypoints.convert import (
     batch_to_proto,
+    brief_from_proto,
     generation_request,
+    instruction_text,
+    operator_text,
     report_to_proto,
+    rework_target,
     section_to_proto,
+    understood_to_proto,
 )
 from services.generator.service_layer.generation import Completed, ReportGenerator, SectionDone, Started
 
@@ -93,6 +99,31 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
             else:
                 yield pb.StreamGenerateReportResponse(completed=report_to_proto(event.report))
 
+    def RegenerateSection(
+        self, request: pb.RegenerateSectionRequest, context: grpc.ServicerContext
+    ) -> pb.RegenerateSectionResponse:
+        """The report's next version with one section written again."""
+        history, version, section = rework_target(request.history_id, request.version, request.section_id)
+        report = self._generator.rework_section(
+            history,
+            version,
+            section,
+            self._deadline(context),
+            instruction=instruction_text(request.instruction),
+        )
+        return pb.RegenerateSectionResponse(report=report_to_proto(report))
+
+    def EditSection(
+        self, request: pb.EditSectionRequest, context: grpc.ServicerContext
+    ) -> pb.EditSectionResponse:
+        """The report's next version with the operator's text for one section."""
+        history, version, section = rework_target(request.history_id, request.version, request.section_id)
+        markdown, note = operator_text(request.markdown, request.note)
+        report = self._generator.rework_section(
+            history, version, section, self._deadline(context), operator_markdown=markdown, note=note
+        )
+        return pb.EditSectionResponse(report=report_to_proto(report))
+
     def ListPackages(
         self, request: pb.ListPackagesRequest, context: grpc.ServicerContext
     ) -> pb.ListPackagesResponse:
@@ -104,6 +135,15 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
                 for p in PACKAGES.values()
             ]
         )
+
+    def UnderstandBrief(
+        self, request: pb.UnderstandBriefRequest, context: grpc.ServicerContext
+    ) -> pb.UnderstandBriefResponse:
+        """What the brief says, as every report would read it (nothing is generated or learned)."""
+        if not request.HasField("client_brief"):
+            raise InvalidArgument("client_brief", "is required")
+        brief = brief_from_proto(request.client_brief)
+        return pb.UnderstandBriefResponse(understood_brief=understood_to_proto(understand(brief)))
 
     def CheckHealth(
         self, request: pb.CheckHealthRequest, context: grpc.ServicerContext

@@ -15,14 +15,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from google.protobuf import struct_pb2, timestamp_pb2
+from aicmo.memory.v1 import report_archive_pb2 as rpb
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
-from services.common.domain_errors import Cancelled, DeadlineExceeded
+from services.common.client_ids import client_key as client_key
+from services.common.domain_errors import (
+    Cancelled,
+    DeadlineExceeded,
+    FailedPrecondition,
+    InvalidArgument,
+    Unavailable,
+)
 from services.common.observability import metrics
 from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
-from services.generator.composer.offline import Example, Refinement, compose_section_with_notes
+from services.generator.composer.offline import (
+    Example,
+    Refinement,
+    compose_section_with_notes,
+    report_outcome,
+    shown_section,
+)
 from services.generator.domain.brief import Brief
-from services.generator.domain.packages import Package, SectionSpec
+from services.generator.domain.brief_codec import brief_from_dict, brief_to_dict
+from services.generator.domain.packages import Package, SectionSpec, get_package
+from services.generator.domain.understanding import UnderstoodBrief
 from services.generator.service_layer.ports import (
     LearningQueue,
     MemoryPort,
@@ -81,6 +97,8 @@ class GenerationRequest:
     previous_draft: str = ""
     use_learning: bool = True
     report_id: str = ""
+    # The report history this report joins as its next version; empty starts a new history.
+    history_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,10 @@ class Report:
     learning_state: LearningState = LearningState.OFF
     retrieval_state: RetrievalState = RetrievalState.OFF
     learned_item_id: str = ""  # empty when learning is off
+    history_id: str = ""
+    refine_applied: tuple[str, ...] = ()  # what the feedback changed in the plan (for the operator)
+    refine_unapplied: tuple[str, ...] = ()  # feedback instructions that could not be applied, with the reason
+    understood: UnderstoodBrief | None = None  # the brief as understood and used for this report
 
 
 @dataclass(frozen=True)
@@ -212,22 +234,30 @@ class ReportGenerator:
         generation_mode = modes.pop() if len(modes) == 1 else "mixed"
         markdown = assemble(request, sections)
 
+        history_id = request.history_id or report_id
+        archive = ArchiveEntry(history_id=history_id, origin="generated", note=request.feedback[:500])
+        t = time.monotonic()
+        learning_state, record_detail = self._record(
+            request, report_id, sections, markdown, generation_mode, deadline, work_start, archive
+        )
+        timings["record_ms"] = _ms(t)
         if request.use_learning:
-            t = time.monotonic()
-            learning_state, record_detail = self._record(
-                request, report_id, sections, markdown, generation_mode, deadline, work_start
-            )
-            timings["record_ms"] = _ms(t)
             learning_detail = " ".join(d for d in (learning_detail, record_detail) if d)
         else:
-            learning_state, learning_detail = (
-                LearningState.OFF,
-                "Learning was turned off for this report: past work was not used and it will not be learned.",
+            learning_detail = (
+                "Learning was turned off for this report: past work was not used and it will not be learned."
             )
         timings["total_ms"] = _ms(t0)
         _observe(timings, generation_mode, learning_state, retrieval_state)
+        outcome = report_outcome(
+            request.brief, package, Refinement(stage=request.stage, feedback=request.feedback)
+        )
         yield Completed(
             Report(
+                refine_applied=outcome.applied,
+                refine_unapplied=outcome.unapplied,
+                understood=outcome.understood,
+                history_id=history_id,
                 report_id=report_id,
                 package=package,
                 sections=sections,
@@ -241,6 +271,114 @@ class ReportGenerator:
                 retrieval_state=retrieval_state,
                 learned_item_id=learned_item_id(report_id) if request.use_learning else "",
             )
+        )
+
+    # -- one section at a time -------------------------------------------------------------------------
+    def rework_section(
+        self,
+        history_id: str,
+        version: int,
+        section_id: str,
+        deadline: float,
+        *,
+        instruction: str = "",
+        operator_markdown: str | None = None,
+        note: str = "",
+    ) -> Report:
+        """The report's next version with one section written again (with the instruction), or replaced by
+        the operator's text (`operator_markdown`). The other sections stay as they were; the new version is
+        learned like a report (unchanged sections deduplicate) and archived with its history."""
+        t0 = time.monotonic()
+        work_start = dt.datetime.now(dt.UTC)
+        try:
+            base = self._memory.report_version(history_id, version, timeout=min(5.0, (deadline - t0) / 2))
+        except (RetrievalTooSlow, RetrievalUnavailable):
+            raise Unavailable(
+                "The report archive cannot be reached right now, so this report cannot be changed; try again "
+                "in a moment."
+            ) from None
+        brief = brief_from_dict(json_format.MessageToDict(base.brief)) if base.HasField("brief") else None
+        if brief is None or not base.package_key:
+            raise FailedPrecondition("this version was archived without its brief, so it cannot be reworked")
+        package = get_package(base.package_key)
+        spec = next((s for s in package.sections if s.id == section_id), None)
+        if spec is None:
+            raise InvalidArgument("section_id", f"the package has no section {section_id[:64]!r}")
+        stage = {rpb.VERSION_STAGE_REFINE: "refine", rpb.VERSION_STAGE_FINAL: "final"}.get(
+            base.stage, "draft"
+        )
+        report_id = str(uuid.uuid4())
+        request = GenerationRequest(
+            brief=brief, package=package, stage=stage, report_id=report_id, history_id=base.history_id
+        )
+        old = {s.section_id: s for s in base.sections}
+        timings: dict[str, float] = {"deadline_ms": round((deadline - t0) * 1000, 1)}
+        if operator_markdown is not None:
+            redone = SectionResult(
+                spec=spec, markdown=operator_markdown.strip(), learned_from=(), mode="operator"
+            )
+            origin, retrieval_state = "section_edited", RetrievalState.OFF
+        else:
+            t = time.monotonic()
+            examples, retrieval_state, _detail = self._retrieve(request, deadline)
+            timings["retrieve_ms"] = _ms(t)
+            previous = old[spec.id].markdown if spec.id in old else ""
+            refinement = Refinement(stage="refine", feedback=instruction, previous_draft=previous)
+            found = tuple(examples.get(spec.id, ()))
+            body, notes = compose_section_with_notes(spec, brief, package, found, refinement)
+            mode = "offline"
+            if self._llm is not None:
+                timeout = min(self._config.llm_section_timeout, deadline - time.monotonic() - 2.0)
+                try:
+                    if timeout <= 0:
+                        raise WriterFailed("no time left in the deadline")
+                    body = self._llm.write_section(spec, brief, package, found, refinement, timeout=timeout)
+                    mode = "llm"
+                except WriterFailed as exc:
+                    log.warning("LLM failed for section %s (%s); using the offline composer", spec.id, exc)
+                    metrics.LLM_CALLS.labels("fallback").inc()
+            redone = SectionResult(
+                spec=spec, markdown=body, learned_from=found, mode=mode, revision_notes=tuple(notes)
+            )
+            origin = "section_regenerated"
+        sections = [
+            redone
+            if s.id == spec.id
+            else SectionResult(
+                spec=s,
+                markdown=old[s.id].markdown if s.id in old else "",
+                learned_from=(),
+                mode=_AUTHOR_NAME.get(old[s.id].author, "offline") if s.id in old else "offline",
+            )
+            for s in package.sections
+        ]
+        markdown = assemble(request, sections)
+        archive = ArchiveEntry(
+            history_id=base.history_id,
+            origin=origin,
+            note=(note or instruction)[:500],
+            changed=frozenset({spec.id}),
+        )
+        t = time.monotonic()
+        learning_state, detail = self._record(
+            request, report_id, sections, markdown, "offline", deadline, work_start, archive
+        )
+        timings["record_ms"] = _ms(t)
+        timings["total_ms"] = _ms(t0)
+        modes = {s.mode for s in sections}
+        return Report(
+            report_id=report_id,
+            package=package,
+            sections=sections,
+            markdown=markdown,
+            generation_mode=modes.pop() if len(modes) == 1 else "mixed",
+            learning_status=learning_state.value,
+            learning_detail=detail,
+            timings=timings,
+            learning_state=learning_state,
+            retrieval_state=retrieval_state,
+            learned_item_id=learned_item_id(report_id),
+            history_id=base.history_id,
         )
 
     # -- retrieval -------------------------------------------------------------------------------------
@@ -305,7 +443,11 @@ class ReportGenerator:
                 spec, request.brief, request.package, found, _refinement(request, spec, previous)
             )
             return SectionResult(
-                spec=spec, markdown=body, learned_from=found, mode="offline", revision_notes=tuple(notes)
+                spec=shown_section(spec, request.brief, request.package),
+                markdown=body,
+                learned_from=found,
+                mode="offline",
+                revision_notes=tuple(notes),
             )
 
         if self._llm is None or self._pool is None:
@@ -331,7 +473,12 @@ class ReportGenerator:
                 _refinement(request, spec, previous),
                 timeout=timeout,
             )
-            return SectionResult(spec=spec, markdown=body, learned_from=found, mode="llm")
+            return SectionResult(
+                spec=shown_section(spec, request.brief, request.package),
+                markdown=body,
+                learned_from=found,
+                mode="llm",
+            )
 
         futures: dict[Future[SectionResult], SectionSpec] = {
             self._pool.submit(with_llm, spec): spec for spec in request.package.sections
@@ -379,19 +526,101 @@ class ReportGenerator:
         mode: str,
         deadline: float,
         work_start: dt.datetime,
+        archive: ArchiveEntry,
     ) -> tuple[LearningState, str]:
-        batch = learning_batch(request, report_id, sections, markdown, mode, work_start)
+        """Queues the report's learning (when on) and its archived version durably, then tries to deliver
+        within the record budget. With learning off only the version is queued, and the state says OFF."""
+        if request.use_learning:
+            batch = learning_batch(request, report_id, sections, markdown, mode, work_start)
+        else:
+            batch = mpb.BatchRecordItemsRequest()
+        batch.report_version.CopyFrom(archived_version(request, report_id, sections, markdown, archive))
+        batch.report_version_work_start_time.FromDatetime(work_start)
         path = self._spool.enqueue(batch, report_id)
         remaining = deadline - time.monotonic()
         budget = min(self._config.record_budget, remaining - max(0.1, 0.1 * remaining))
-        if budget > 0 and self._spool.deliver(path, timeout=budget):
+        delivered = budget > 0 and self._spool.deliver(path, timeout=budget)
+        if not delivered:
+            self._spool.nudge()
+        if not request.use_learning:
+            return LearningState.OFF, ""
+        if delivered:
             return LearningState.RECORDED, ""
-        self._spool.nudge()
         return (
             LearningState.QUEUED,
             "This report is saved and will be learned as soon as the learning service catches up; "
             "nothing is lost. Ratings work once it is learned.",
         )
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """How a report version joins its history."""
+
+    history_id: str
+    origin: str  # "generated", "section_edited", "section_regenerated"
+    note: str = ""
+    changed: frozenset[str] | None = None  # section ids this version changed; None: all of them
+
+
+_VERSION_STAGE = {
+    "draft": rpb.VERSION_STAGE_DRAFT,
+    "refine": rpb.VERSION_STAGE_REFINE,
+    "final": rpb.VERSION_STAGE_FINAL,
+}
+_VERSION_ORIGIN = {
+    "generated": rpb.VERSION_ORIGIN_GENERATED,
+    "section_edited": rpb.VERSION_ORIGIN_SECTION_EDITED,
+    "section_regenerated": rpb.VERSION_ORIGIN_SECTION_REGENERATED,
+}
+_AUTHOR_NAME = {
+    rpb.SECTION_AUTHOR_OFFLINE_COMPOSER: "offline",
+    rpb.SECTION_AUTHOR_LANGUAGE_MODEL: "llm",
+    rpb.SECTION_AUTHOR_OPERATOR: "operator",
+}
+_AUTHOR = {
+    "offline": rpb.SECTION_AUTHOR_OFFLINE_COMPOSER,
+    "llm": rpb.SECTION_AUTHOR_LANGUAGE_MODEL,
+    "operator": rpb.SECTION_AUTHOR_OPERATOR,
+}
+
+
+def archived_version(
+    request: GenerationRequest,
+    report_id: str,
+    sections: Sequence[SectionResult],
+    markdown: str,
+    archive: ArchiveEntry,
+) -> rpb.ReportVersion:
+    """The report as a version of its history (the brief travels along, so sections can be redone later)."""
+    brief = struct_pb2.Struct()
+    brief.update(brief_to_dict(request.brief))
+    learning = request.use_learning
+    return rpb.ReportVersion(
+        history_id=archive.history_id,
+        report_id=report_id,
+        client_id=client_key(request.brief.client_name),
+        client_name=request.brief.client_name,
+        brand_name=request.brief.brand_name,
+        package_key=request.package.key,
+        package_label=request.package.label,
+        stage=_VERSION_STAGE.get(request.stage, rpb.VERSION_STAGE_DRAFT),
+        origin=_VERSION_ORIGIN[archive.origin],
+        note=archive.note,
+        markdown=markdown,
+        sections=[
+            rpb.ArchivedSection(
+                section_id=s.spec.id,
+                title=s.spec.title,
+                markdown=s.markdown,
+                learned_item_id=learned_item_id(report_id, s.spec.id) if learning else "",
+                changed=archive.changed is None or s.spec.id in archive.changed,
+                author=_AUTHOR.get(s.mode, rpb.SECTION_AUTHOR_UNSPECIFIED),
+            )
+            for s in sections
+        ],
+        brief=brief,
+    )
 
 
 def _observe(
@@ -502,11 +731,6 @@ def assemble(request: GenerationRequest, sections: Sequence[SectionResult]) -> s
     for section in sections:
         lines += [f"## {section.spec.title}", "", section.markdown.strip(), ""]
     return "\n".join(lines)
-
-
-def client_key(client_name: str) -> str:
-    """The client id learned items are filed under (ForgetClient takes the same value)."""
-    return re.sub(r"[^a-z0-9]+", "-", client_name.strip().lower()).strip("-") or "unknown-client"
 
 
 def learning_batch(

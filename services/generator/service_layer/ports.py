@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
@@ -33,6 +34,10 @@ class WriterFailed(RuntimeError):
 class MemoryPort(Protocol):
     def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
         """The best matches; raises RetrievalTooSlow or RetrievalUnavailable."""
+        ...
+
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+        """One archived version (0: the latest); raises NotFound, RetrievalTooSlow or RetrievalUnavailable."""
         ...
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -45,7 +46,17 @@ _FORGOTTEN = cast(Table, ForgottenClientRow.__table__)
 # Advisory-lock namespace for per-client locks: writes take it shared, a forget exclusively, so a forget
 # never interleaves with a write of the same client (see forget_client and insert_new).
 _CLIENT_LOCK_NAMESPACE = 0x41434D4F
-_INTERNAL_COLUMNS = ("embedding", "content_hash", "update_time", "idempotency_key", "embed_attempts", "search_text")
+# One replica builds the search indexes at a time (session-level lock, single-key space).
+_INDEX_LOCK = 7_413_221_907
+log = logging.getLogger(__name__)
+_INTERNAL_COLUMNS = (
+    "embedding",
+    "content_hash",
+    "update_time",
+    "idempotency_key",
+    "embed_attempts",
+    "search_text",
+)
 _ITEM_COLUMNS = [c for c in _T.c if c.name not in _INTERNAL_COLUMNS]
 _ITEM_SQL = ", ".join(f"l.{c.name}" for c in _ITEM_COLUMNS)
 
@@ -131,42 +142,83 @@ class LearningRepository:
 
     # -- schema helpers ------------------------------------------------------------------------------
     def ensure_vector_index(self) -> None:
-        """One partial HNSW (cosine) index per embedding model, over `embedding::vector(dims)`; an index of
-        the same model built with other graph parameters is dropped once the new one exists."""
-        name = vector_index_name(self.model)
-        model_literal = self.model.replace("'", "''")
-        with self.engine.begin() as conn:
-            # A build over 100k rows takes ~30 s on two cores: no statement timeout, and enough memory
-            # (managed servers default to 64MB, which makes HNSW builds spill to disk).
-            conn.execute(text("SET LOCAL statement_timeout = 0"))
-            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-            conn.execute(
-                text(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON learning_examples USING hnsw "
-                    f"((embedding::vector({self.dimensions})) vector_cosine_ops) "
-                    f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) "
-                    f"WHERE embedding_model = '{model_literal}'"
+        """One partial HNSW (cosine) index per embedding model over `embedding::vector(dims)`, and one over
+        the agency library; an index of the same model built with other graph parameters is dropped once
+        the new one exists.
+
+        Safe with several replicas and with writers: the builds run CONCURRENTLY (writes go on), under an
+        advisory lock so one replica builds while the others find the lock taken and return at once (they
+        serve meanwhile, searching exactly until the index is valid). A build interrupted earlier leaves an
+        invalid index, which is dropped and built again.
+        """
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _INDEX_LOCK}).scalar_one():
+                log.info("another replica is building the search indexes; serving meanwhile")
+                return
+            try:
+                # A build over 100k rows takes ~30 s on two cores: no statement timeout, and enough memory
+                # (managed servers default to 64MB, which makes HNSW builds spill to disk).
+                conn.execute(text("SET statement_timeout = 0"))
+                conn.execute(text("SET maintenance_work_mem = '512MB'"))
+                model_literal = self.model.replace("'", "''")
+                vector = f"(embedding::vector({self.dimensions})) vector_cosine_ops"
+                params = f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+                for name, where in (
+                    (vector_index_name(self.model), f"embedding_model = '{model_literal}'"),
+                    # The agency library alone, so a client-scoped search finds the library's nearest items
+                    # without filtering its way through every other client's (see _nearest_sql).
+                    (
+                        agency_index_name(self.model),
+                        f"embedding_model = '{model_literal}' AND scope = 'agency'",
+                    ),
+                ):
+                    state = conn.execute(
+                        text(
+                            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+                            "WHERE c.relname = :name"
+                        ),
+                        {"name": name},
+                    ).scalar_one_or_none()
+                    if state is True:
+                        continue
+                    if state is False:  # an earlier build was interrupted
+                        conn.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"'))
+                    log.info("building search index %s (writes go on meanwhile)", name)
+                    conn.execute(
+                        text(
+                            f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON learning_examples '
+                            f"USING hnsw ({vector}) {params} WHERE {where}"
+                        )
+                    )
+                stale = (
+                    conn.execute(
+                        text(
+                            "SELECT indexname FROM pg_indexes WHERE tablename = 'learning_examples' "
+                            "AND starts_with(indexname, :base) AND indexname <> :name"
+                        ),
+                        {"base": _vector_index_base(self.model), "name": vector_index_name(self.model)},
+                    )
+                    .scalars()
+                    .all()
                 )
-            )
-            # The agency library alone, so a client-scoped search finds the library's nearest items without
-            # filtering its way through every other client's (see _nearest_sql).
-            conn.execute(
+                for old in stale:
+                    conn.execute(text(f'DROP INDEX CONCURRENTLY IF EXISTS "{old}"'))
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _INDEX_LOCK})
+                conn.execute(text("RESET statement_timeout"))
+                conn.execute(text("RESET maintenance_work_mem"))
+
+    def vector_indexes(self) -> dict[str, bool]:
+        """The search indexes of the current model and whether each is valid (for health and tests)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
                 text(
-                    f"CREATE INDEX IF NOT EXISTS {agency_index_name(self.model)} ON learning_examples USING hnsw "
-                    f"((embedding::vector({self.dimensions})) vector_cosine_ops) "
-                    f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) "
-                    f"WHERE embedding_model = '{model_literal}' AND scope = 'agency'"
-                )
-            )
-            stale = conn.execute(
-                text(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = 'learning_examples' "
-                    "AND starts_with(indexname, :base) AND indexname <> :name"
+                    "SELECT c.relname, i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+                    "WHERE c.relname IN (:a, :b)"
                 ),
-                {"base": _vector_index_base(self.model), "name": name},
-            ).scalars().all()
-            for old in stale:
-                conn.execute(text(f'DROP INDEX IF EXISTS "{old}"'))
+                {"a": vector_index_name(self.model), "b": agency_index_name(self.model)},
+            ).all()
+        return {name: bool(valid) for name, valid in rows}
 
     def count_by_model(self) -> dict[str, int]:
         """Embedded items per model (items still waiting for their embedding are not counted)."""
@@ -358,11 +410,15 @@ class LearningRepository:
             if row is None:
                 return None
             # Every id this item goes by (itself and its aliases) may be the parent its sections name.
-            names = select(_ALIAS.c.alias_id).where(_ALIAS.c.item_id == target).union(
-                select(sa_literal(target, type_=_T.c.id.type))
+            names = (
+                select(_ALIAS.c.alias_id)
+                .where(_ALIAS.c.item_id == target)
+                .union(select(sa_literal(target, type_=_T.c.id.type)))
             )
-            children = select(_T.c.id).where(_T.c.parent_id.in_(names)).union(
-                select(_ALIAS.c.item_id).where(_ALIAS.c.parent_id.in_(names))
+            children = (
+                select(_T.c.id)
+                .where(_T.c.parent_id.in_(names))
+                .union(select(_ALIAS.c.item_id).where(_ALIAS.c.parent_id.in_(names)))
             )
             rated = conn.execute(
                 _T.update()

@@ -118,6 +118,9 @@ def test_refinement_changes_the_report(stack: Stack) -> None:
     # What changed is told to the operator, not written into the client's report.
     assert any(s.revision_notes for s in refined.sections)
     assert "Put more weight on TikTok" not in refined.report_markdown
+    assert any("TikTok" in line for line in refined.refine_applied)
+    assert any("give the new total" in line for line in refined.refine_unapplied)  # "leaner" has no figure
+    assert refined.understood_brief.brand_name == "Northwind Roasters"
 
 
 def test_health_reports_all_components(stack: Stack) -> None:
@@ -126,3 +129,19 @@ def test_health_reports_all_components(stack: Stack) -> None:
     assert [(c.name, c.status) for c in health.components] == [
         ("generator", "SERVING"), ("memory", "SERVING"), ("database", "SERVING")
     ]  # fmt: skip
+
+
+def test_understand_brief_over_grpc(stack: Stack) -> None:
+    understood = stack.generator.UnderstandBrief(
+        pb.UnderstandBriefRequest(
+            client_brief=brief(
+                raw_brief_text="We compete with Blue Bottle and Stumptown. All creative in English. No TikTok."
+            )
+        ),
+        timeout=T,
+    ).understood_brief
+    assert understood.budget.amount == 60_000 and understood.budget.currency_code == "USD"
+    assert [c.name for c in understood.competitors] == ["Blue Bottle", "Stumptown"]
+    assert list(understood.rules.excluded_channels) == ["TikTok"]
+    assert understood.objectives[0].as_stated == "grow subscriptions by 30% and launch a seasonal blend"
+    assert understood.language == "English"

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import report_archive_pb2 as rpb
 
+from services.common.domain_errors import NotFound
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec
@@ -34,6 +36,25 @@ class FakeMemory:
         self.results.append(mpb.SearchResult(item=item, similarity=similarity, score=similarity))
         return item_id
 
+    versions: dict[str, list[rpb.ReportVersion]] = field(default_factory=dict)
+
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+        if self.failure is not None:
+            raise self.failure
+        found = self.versions.get(history_id, [])
+        if not found or version > len(found):
+            raise NotFound(f"no version {version} of {history_id}")
+        return found[version - 1] if version else found[-1]
+
+    def archive(self, batch: mpb.BatchRecordItemsRequest) -> None:
+        """What memory does with a delivered batch's report version: number it and keep it."""
+        if batch.HasField("report_version"):
+            version = rpb.ReportVersion()
+            version.CopyFrom(batch.report_version)
+            history = self.versions.setdefault(version.history_id, [])
+            version.version = len(history) + 1
+            history.append(version)
+
     def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
         self.searches.append(request)
         if self.failure is not None:
@@ -52,6 +73,7 @@ class FakeQueue:
     """A learning queue that keeps batches in a list; `accept` says whether memory takes them now."""
 
     accept: bool = True
+    memory: FakeMemory | None = None  # delivered batches' report versions are archived there
     queued: list[mpb.BatchRecordItemsRequest] = field(default_factory=list)
     delivered: list[mpb.BatchRecordItemsRequest] = field(default_factory=list)
     nudges: int = 0
@@ -63,7 +85,10 @@ class FakeQueue:
     def deliver(self, path: Path, timeout: float) -> bool:
         if not self.accept:
             return False
-        self.delivered.append(self.queued[int(path.name.split("-", 1)[0])])
+        batch = self.queued[int(path.name.split("-", 1)[0])]
+        self.delivered.append(batch)
+        if self.memory is not None:
+            self.memory.archive(batch)
         return True
 
     def nudge(self) -> None:

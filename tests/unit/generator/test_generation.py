@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import report_archive_pb2 as rpb
 
-from services.common.domain_errors import Cancelled, DeadlineExceeded
+from services.common.domain_errors import Cancelled, DeadlineExceeded, InvalidArgument, NotFound
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import get_package
 from services.generator.service_layer.generation import (
@@ -85,11 +86,14 @@ def test_no_time_left_skips_retrieval() -> None:
     assert report.retrieval_state is RetrievalState.SKIPPED_NO_TIME and not memory.searches
 
 
-def test_learning_off_neither_retrieves_nor_records() -> None:
+def test_learning_off_neither_retrieves_nor_learns_but_the_report_joins_its_history() -> None:
     memory, queue = FakeMemory(), FakeQueue()
     report = run(make(memory, queue), GenerationRequest(brief=BRIEF, package=QUICK, use_learning=False))
     assert report.learning_state is LearningState.OFF and report.retrieval_state is RetrievalState.OFF
-    assert not memory.searches and not queue.queued and report.learned_item_id == ""
+    assert not memory.searches and report.learned_item_id == ""
+    (batch,) = queue.delivered
+    assert not batch.requests and batch.report_version.history_id == report.history_id == report.report_id
+    assert all(not s.learned_item_id for s in batch.report_version.sections)
 
 
 def test_retrieval_asks_for_the_clients_scope() -> None:
@@ -150,3 +154,68 @@ def test_a_cancelled_caller_stops_the_generation_and_nothing_is_recorded() -> No
 def test_a_deadline_already_past_is_refused() -> None:
     with pytest.raises(DeadlineExceeded):
         next(make().generate(GenerationRequest(brief=BRIEF, package=QUICK), time.monotonic() - 1))
+
+
+def archived(memory: FakeMemory, queue: FakeQueue) -> ReportGenerator:
+    queue.memory = memory
+    return make(memory, queue)
+
+
+def test_versions_of_a_report_share_its_history() -> None:
+    memory, queue = FakeMemory(), FakeQueue()
+    generator = archived(memory, queue)
+    first = run(generator)
+    refined = run(generator, GenerationRequest(brief=BRIEF, package=QUICK, stage="refine", feedback="Bolder.",
+                                               history_id=first.history_id))  # fmt: skip
+    assert first.history_id == first.report_id and refined.history_id == first.history_id
+    history = memory.versions[first.history_id]
+    assert [(v.version, v.stage, v.origin) for v in history] == [
+        (1, rpb.VERSION_STAGE_DRAFT, rpb.VERSION_ORIGIN_GENERATED),
+        (2, rpb.VERSION_STAGE_REFINE, rpb.VERSION_ORIGIN_GENERATED),
+    ]
+    assert history[1].note == "Bolder." and history[0].brief["brand_name"] == "Northwind"
+
+
+def test_regenerating_one_section_makes_the_next_version_and_keeps_the_others() -> None:
+    memory, queue = FakeMemory(), FakeQueue()
+    generator = archived(memory, queue)
+    first = run(generator)
+    redone = generator.rework_section(first.history_id, 0, "hashtag_strategy", time.monotonic() + 30,
+                                      instruction="Make it shorter please.")  # fmt: skip
+    before = {s.spec.id: s.markdown for s in first.sections}
+    after = {s.spec.id: s.markdown for s in redone.sections}
+    assert after["hashtag_strategy"] != before["hashtag_strategy"]
+    assert {k: v for k, v in after.items() if k != "hashtag_strategy"} == {
+        k: v for k, v in before.items() if k != "hashtag_strategy"
+    }
+    latest = memory.versions[first.history_id][-1]
+    assert latest.version == 2 and latest.origin == rpb.VERSION_ORIGIN_SECTION_REGENERATED
+    assert [s.section_id for s in latest.sections if s.changed] == ["hashtag_strategy"]
+    assert latest.note == "Make it shorter please." and "Make it shorter" not in latest.markdown
+
+
+def test_an_operator_edit_is_the_next_version_and_is_what_gets_learned() -> None:
+    memory, queue = FakeMemory(), FakeQueue()
+    generator = archived(memory, queue)
+    first = run(generator)
+    text = "Our own words: lead every post with the Seattle roastery's morning ritual."
+    edited = generator.rework_section(first.history_id, 1, "overview", time.monotonic() + 30,
+                                      operator_markdown=text, note="client's wording")  # fmt: skip
+    overview = next(s for s in edited.sections if s.spec.id == "overview")
+    assert overview.markdown == text and overview.mode == "operator" and text in edited.markdown
+    learned = queue.delivered[-1].requests
+    section_item = next(r for r in learned if r.item.section_id == "overview")
+    assert section_item.item.text == text and section_item.item_id == learned_item_id(edited.report_id, "overview")
+    latest = memory.versions[first.history_id][-1]
+    assert latest.origin == rpb.VERSION_ORIGIN_SECTION_EDITED and latest.note == "client's wording"
+    assert next(s for s in latest.sections if s.section_id == "overview").author == rpb.SECTION_AUTHOR_OPERATOR
+
+
+def test_reworking_an_unknown_section_or_report_is_refused() -> None:
+    memory, queue = FakeMemory(), FakeQueue()
+    generator = archived(memory, queue)
+    first = run(generator)
+    with pytest.raises(InvalidArgument):
+        generator.rework_section(first.history_id, 0, "no_such_section", time.monotonic() + 30)
+    with pytest.raises(NotFound):
+        generator.rework_section("00000000-0000-4000-8000-000000000000", 0, "overview", time.monotonic() + 30)

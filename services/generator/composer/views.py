@@ -1,0 +1,886 @@
+"""Rows and lists the section templates lay out, computed from the plan (planning maths, not copy).
+
+Each function takes the plan and returns plain strings, lists or table rows; the wording around them is the
+templates' and the data files'.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from services.generator.composer.budget import allocate
+from services.generator.composer.context import Ctx, ObjectivePlan
+from services.generator.composer.text import (
+    cap,
+    fmt_date,
+    fmt_int,
+    hashtag,
+    join_and,
+    lower_first,
+    pick,
+    stable_index,
+    trim,
+)
+from services.generator.domain.money import CURRENCIES, format_amount
+from services.generator.domain.vocabulary import vocabulary
+
+_NAMES = (
+    "Maya", "Daniel", "Priya", "Lucas", "Amara", "Tom", "Sofia", "Kenji", "Leah", "Omar", "Chloe", "Mateo",
+    "Hannah", "Ravi", "Grace", "Noah", "Elena", "Sam", "Aisha", "Ben",
+)  # fmt: skip
+
+
+# ----- the brief --------------------------------------------------------------------------------------------
+
+
+def overview_rows(plan: Ctx) -> list[list[str]]:
+    """The brief at a glance, as understood: what every section is written from."""
+    f = plan.facts
+    rows = [["Client", plan.client], ["Brand", plan.brand]]
+    rows.append(
+        [
+            "Product / service",
+            plan.product if plan.product_given else f"{plan.brand}'s core offer (not specified)",
+        ]
+    )
+    rows.append(["Industry", f.industry if plan.industry_given else f"{plan.industry} (inferred)"])
+    rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
+    rows.append(
+        ["Markets", plan.geo if plan.geo_given else "Not specified: we plan for the brand's core market"]
+    )
+    audience = join_and([s.name for s in f.segments]) if f.segments else plan.audience
+    rows.append(
+        ["Audience", audience if plan.audience_given else f"{plan.audience} (our working definition)"]
+    )
+    rows.append(["Budget", plan.budget_phrase])
+    rows.append(["Timeline", f.timeline or plan.timeline.label])
+    if plan.launch:
+        rows.append(["Launch date", fmt_date(plan.launch)])
+    if f.competitors:
+        rows.append(["Competitors", join_and(list(f.competitor_names))])
+    if f.events:
+        rows.append(
+            ["Key dates", "; ".join(f"{e.name} ({e.date_text})" if e.date_text else e.name for e in f.events)]
+        )
+    if f.prices:
+        rows.append(["Prices and values", "; ".join(f"{p.label}: {plan.price_text(p)}" for p in f.prices)])
+    if f.retail_partners:
+        rows.append(["Retail partners", join_and(list(f.retail_partners))])
+    if f.offers:
+        rows.append(["Offers", "; ".join(f.offers)])
+    if f.language:
+        rows.append(["Creative language", f"{f.language} ({f.locale})" if f.locale else f.language])
+    if f.tone:
+        rows.append(["Tone", f.tone])
+    if plan.constraints:
+        rows.append(["Rules", "; ".join(plan.constraints)])
+    return rows
+
+
+def audience_phrase(plan: Ctx) -> str:
+    """Who the plan is for, as a phrase: the brief's segments, or its audience."""
+    if plan.facts.segments:
+        return join_and([lower_first(s.name) for s in plan.facts.segments])
+    return plan.audience_short
+
+
+# ----- objectives -------------------------------------------------------------------------------------------
+
+
+def _by_deadline(plan: Ctx, op: ObjectivePlan) -> str:
+    return op.objective.deadline or f"by the end of week {plan.weeks}"
+
+
+def objective_rows(plan: Ctx) -> list[list[str]]:
+    """Objective (as stated) | Target | Deadline | At planning benchmarks | What it takes."""
+    rows: list[list[str]] = []
+    for op in plan.objective_plans:
+        o = op.objective
+        rows.append(
+            [
+                o.text,
+                o.target or "as stated",
+                o.deadline or "not stated",
+                planned_text(plan, op),
+                takes_text(plan, op),
+            ]
+        )
+    return rows
+
+
+_PERCENT_SOURCES = (
+    (("awareness", "aware", "recall", "consideration"), "a brand-tracking survey (n=500) before launch and at the deadline"),
+    (("occupancy", "utilisation", "utilization", "capacity", "slots"), "booking-system utilisation, reported weekly"),
+    (("churn", "cancellation", "cancellations", "retention"), "monthly cohort reports"),
+    (("conversion", "rate", "win rate"), "stage conversion in the CRM, reported weekly"),
+    (("share", "penetration"), "retail panel data, monthly"),
+)
+
+
+def percent_source(metric: str) -> str:
+    low = metric.lower()
+    for words, source in _PERCENT_SOURCES:
+        if any(re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low) for w in words):
+            return source
+    return "the client's figure for the same period last year"
+
+
+def planned_text(plan: Ctx, op: ObjectivePlan) -> str:
+    if op.planned is None:
+        if op.kind == "percent":
+            return f"measured by {percent_source(op.objective.metric)}"
+        return "tracked as stated"
+    if op.kind == "money":
+        return f"about {plan.money(op.planned)}"
+    if op.stage is not None:
+        return f"about {fmt_int(op.planned)} {op.stage.name} in all"
+    unit = re.sub(r"\s+(?:sold|won|booked)$", "", op.objective.metric)
+    return f"about {fmt_int(op.planned)} {unit} from media-driven buyers"
+
+
+def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
+    coverage = op.coverage
+    cost = (
+        f"; {plan.money(op.cost_per)} of budget for each of the {op.objective.target}"
+        if op.cost_per and op.cost_per >= 1
+        else ""
+    )
+    ros = rate_of_sale(plan, op)
+    if ros:
+        cost += f"; {ros}"
+    baseline = re.search(r"\bfrom\s+(\S+)\s+to\s+(\S+)", op.objective.text)
+    if op.kind == "percent" and baseline:
+        lead = f"a rise from {baseline.group(1)} to {baseline.group(2)}"
+        return lead + (f", with {join_and(list(op.channels[:3]))} weighted up" if op.channels else "")
+    if coverage is None:
+        if op.channels:
+            return f"{join_and(list(op.channels[:3]))} weighted up for it"
+        if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
+            return "the baseline from last year's figures, agreed in week one"
+        return plan.playbook_copy.objective_without_channels
+    if coverage >= 1:
+        return f"within reach of the planned volume{cost}"
+    if coverage >= 0.6:
+        return f"paid media delivers {round(coverage * 100)}%; optimisation and owned channels close the rest{cost}"
+    return f"paid media delivers about {round(coverage * 100)}%; the rest needs {plan.playbook_copy.gap_sources}{cost}"
+
+
+# ----- the idea and creative --------------------------------------------------------------------------------
+
+
+def big_idea(plan: Ctx) -> str:
+    return pick(plan.playbook_copy.ideas, plan.brand, "idea").replace("{brand}", plan.brand)
+
+
+def lead_channel(plan: Ctx, kinds: tuple[str, ...], fallback: int = 0) -> str:
+    """The biggest channel in the mix of one of these kinds (social, search, owned...), else the nth channel."""
+    vocab = vocabulary()
+    for kind in kinds:  # the kinds are in order of preference
+        for name in plan.channel_names:
+            if vocab.channel(name).kind == kind:
+                return name
+    names = plan.channel_names
+    return names[min(fallback, len(names) - 1)] if names else "Email & CRM"
+
+
+# ----- audience ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    name: str
+    who: str
+    need: str
+
+
+def segments(plan: Ctx) -> list[SegmentRow]:
+    """Three segments: the brief's (with the category's needs), else the category's."""
+    ind = plan.profile.segments
+    named = plan.facts.segments
+    if not named:
+        return [SegmentRow(s.name, s.who, s.need) for s in ind]
+    out = []
+    for i, seg in enumerate(named[:3]):
+        who = seg.description or ind[min(i, 2)].who
+        out.append(SegmentRow(cap(seg.name), cap(who), ind[min(i, 2)].need))
+    return out
+
+
+@dataclass(frozen=True)
+class PersonaCard:
+    name: str
+    role: str
+    age: str
+    segment: str
+    goal: str
+    pain: str
+    hangouts: str
+    convinced_by: str
+    who: str = ""  # the brief's description of the segment, when it gives one
+
+
+def _singular(name: str) -> str:
+    """'Busy professionals' -> 'busy professional', 'CISOs' -> 'CISO', 'Parents' -> 'parent'."""
+    words = name.split()
+    last = words[-1]
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith("s") and not last.endswith("ss") and len(last) > 3:
+        last = last[:-1]
+    return lower_first(" ".join([*words[:-1], last]))
+
+
+def personas(plan: Ctx) -> list[PersonaCard]:
+    start = stable_index(len(_NAMES), plan.brand, "personas")
+    names = [_NAMES[(start + 7 * i) % len(_NAMES)] for i in range(3)]
+    segs = segments(plan)
+    from services.generator.composer.rules import excluded_patterns
+
+    banned = excluded_patterns(plan.facts.rules)
+    out = []
+    for i, (name, persona) in enumerate(zip(names, plan.profile.personas, strict=True)):
+        seg = segs[min(i, len(segs) - 1)]
+        places = [p.strip() for p in persona.hangouts.split(",") if not any(b.search(p) for _l, b in banned)]
+        convinced = persona.convinced_by
+        if any(b.search(convinced) for _l, b in banned):
+            convinced = plan.profile.proof[i % 3]
+        hangouts = ", ".join(places) or "search and word of mouth"
+        if plan.facts.segments:
+            # The brief's own segment decides who the persona is; the category fills in where they are.
+            brief_seg = plan.facts.segments[min(i, len(plan.facts.segments) - 1)]
+            role = _singular(brief_seg.name)
+            card = PersonaCard(
+                name, role, persona.age, seg.name, seg.need, persona.pain, hangouts, convinced, brief_seg.description
+            )
+        else:
+            card = PersonaCard(
+                name, persona.role, persona.age, seg.name, persona.goal, persona.pain, hangouts, convinced
+            )
+        out.append(card)
+    return out
+
+
+# ----- offers and money -------------------------------------------------------------------------------------
+
+
+def offer_rows(plan: Ctx) -> list[list[str]]:
+    """Offer | When | For whom | Guardrail, the brief's offers first."""
+    windows = plan.playbook_copy.offer_windows
+    out = []
+    for i, offer in enumerate(plan.offers[:4]):
+        when, who, guard = windows[min(i, len(windows) - 1)]
+        if plan.centrepiece is not None and i == 2 and plan.centrepiece.date_text:
+            when = f"Around {plan.centrepiece.name} ({plan.centrepiece.date_text})"
+        out.append([cap(offer), when, who, guard])
+    return out
+
+
+def price_lines(plan: Ctx) -> list[str]:
+    out = []
+    for p in plan.facts.prices:
+        currency = CURRENCIES.get(p.currency, plan.budget.currency)
+        out.append(
+            f"{cap(p.label)}: {format_amount(p.amount, currency)}{' per ' + p.period if p.period else ''}"
+        )
+    return out
+
+
+def split_rows(plan: Ctx, pot: int, tiers: list[tuple[str, int, str, int]]) -> list[list[str]]:
+    """Tier | Count | Role | Share | Budget, splitting `pot` exactly by the tiers' weights."""
+    split = allocate(pot, [t[3] for t in tiers])
+    rows = [
+        [name, str(count), role, f"{pct}%", plan.money(amount)]
+        for (name, count, role, _w), (pct, amount) in zip(tiers, split, strict=True)
+    ]
+    rows.append(["**Total**", str(sum(t[1] for t in tiers)), "", "**100%**", f"**{plan.money(pot)}**"])
+    return rows
+
+
+# ----- time -------------------------------------------------------------------------------------------------
+
+
+def event_when(plan: Ctx) -> str:
+    e = plan.centrepiece
+    if e is None:
+        return ""
+    return f"{e.name} ({e.date_text})" if e.date_text else e.name
+
+
+def deadline_of(plan: Ctx) -> str:
+    if plan.start is None:
+        return f"end of week {plan.weeks}"
+    return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks, days=-1))
+
+
+def trimmed(text: str, limit: int) -> str:
+    return trim(text, limit)
+
+
+# ----- more rows the templates lay out ----------------------------------------------------------------------
+
+
+def pillar_rows(plan: Ctx) -> list[list[str]]:
+    """Pillar | Key message | Proof point: the category's first three pillars, with its proof."""
+    p = plan.profile
+    need = segments(plan)[0].need
+    return [
+        [p.pillars[0], f"{plan.brand} delivers what {audience_phrase(plan)} need most: {need}.", p.proof[0]],
+        [
+            p.pillars[1],
+            f"Choosing {plan.brand} is easy and low-risk: {plan.offers[0] if plan.offers else p.offers[0]}.",
+            p.proof[1],
+        ],
+        [p.pillars[2], f"People like them already rely on {plan.brand} {plan.in_geo}.", p.proof[2]],
+    ]
+
+
+def mandated_lines(plan: Ctx) -> list[str]:
+    return [f"\u201c{t}\u201d, exactly as the brief prescribes" for t in plan.facts.rules.mandated_terms]
+
+
+def segment_rows(plan: Ctx) -> list[list[str]]:
+    names = list(plan.channel_names)
+    out = []
+    for i, seg in enumerate(segments(plan)):
+        best = join_and(names[i : i + 2] or names[:2])
+        out.append([seg.name, seg.who, seg.need, ("Primary", "Secondary", "Tertiary")[min(i, 2)], best])
+    return out
+
+
+def social_platforms(plan: Ctx) -> list[str]:
+    from services.generator.composer.catalogue import catalogue
+
+    channels = catalogue().channels
+    return [n for n in plan.channel_names if channels[n].platform is not None]
+
+
+def platform_format_lines(plan: Ctx) -> list[str]:
+    from services.generator.composer.catalogue import catalogue
+
+    channels = catalogue().channels
+    banned = {f.casefold() for f in plan.facts.rules.excluded_formats}
+    out = []
+    for name in social_platforms(plan)[:3]:
+        rules = channels[name].platform
+        assert rules is not None
+        formats = ", ".join(f.strip() for f in rules.formats.split(",") if f.strip().casefold() not in banned)
+        out.append(f"**{name}:** {formats} ({rules.specs}).")
+    return out
+
+
+def mandatories(plan: Ctx) -> list[str]:
+    out = [f"{c.rstrip('.')}." for c in plan.constraints]
+    out.append("Accessibility: captions on all video, alt text on all images, 4.5:1 contrast.")
+    if not plan.facts.rules.claims_needing_review:
+        out.append("Every claim substantiated and approved before use.")
+    return out
+
+
+def influencer_rows(plan: Ctx, pot: int) -> list[list[str]]:
+    tiers = [(t.name, t.count, t.role, t.weight) for t in plan.playbook.copydeck.influence.tiers]
+    return split_rows(plan, pot, tiers)
+
+
+def calendar_start_note(plan: Ctx) -> str:
+    if plan.calendar_from and plan.start and plan.calendar_from != plan.start and plan.centrepiece is not None:
+        return (
+            f"Day 1 is {fmt_date(plan.calendar_from)}: the thirty days run up to and through "
+            f"{plan.centrepiece.name}, the centrepiece; the programme itself starts {fmt_date(plan.start)}."
+        )
+    if plan.start and plan.start_reason == "launch":
+        return f"Day 1 is the launch date, {fmt_date(plan.start)}."
+    if plan.start and plan.start_reason == "event" and plan.centrepiece is not None:
+        return f"Day 1 is {fmt_date(plan.start)}, two weeks before {plan.centrepiece.name} begins."
+    if plan.start:
+        return f"Day 1 is {fmt_date(plan.start)}, the first Monday of the period named in the timeline."
+    return (
+        "No launch date is set, so days are counted from kickoff, which we schedule on a Monday; dates drop in "
+        "as soon as go-live is fixed."
+    )
+
+
+def calendar_rows(days: list[object]) -> list[list[str]]:
+    from services.generator.composer.plans import Day, day_label
+
+    rows = []
+    for d in days:
+        assert isinstance(d, Day)
+        rows.append([str(d.n), day_label(d), d.theme, d.channel, d.action, d.owner, d.goal])
+    return rows
+
+
+def channel_mix_line(days: list[object]) -> str:
+    from services.generator.composer.plans import Day
+
+    counts: dict[str, int] = {}
+    for d in days:
+        assert isinstance(d, Day)
+        counts[d.channel] = counts.get(d.channel, 0) + 1
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def flow_rows(plan: Ctx) -> list[list[str]]:
+    return [[f.name, f.trigger, f.messages, f.timing, f.goal] for f in plan.playbook.crm_flows]
+
+
+def budget_header(plan: Ctx) -> str:
+    return f"Budget ({plan.budget.period_label})" if plan.budget.period != "total" else "Budget"
+
+
+def rollup_rows(plan: Ctx) -> list[list[str]]:
+    from services.generator.composer.plans import rollup
+
+    rows = [[name, f"{pct}%", plan.money(amount)] for name, pct, amount in rollup(plan)]
+    rows.append(["**Total**", "**100%**", f"**{plan.budget.total_text}**"])
+    return rows
+
+
+def phase_header(plan: Ctx) -> str:
+    return "Budget" if plan.budget.period == "total" else f"Budget (programme, {plan.weeks} weeks)"
+
+
+def phase_rows(plan: Ctx) -> list[list[str]]:
+    from services.generator.composer.plans import phases, week_span
+
+    live = [p for p in phases(plan) if p.first_week > 0]
+    intensity = {"Launch": 15, "Optimise": 10, "Scale & review": 12}
+    total = plan.programme_total
+    split = allocate(total, [intensity.get(p.name, 10) * (p.last_week - p.first_week + 1) for p in live])
+    rows = [
+        [p.name, week_span(plan, p.first_week, p.last_week), f"{pct}%", plan.money(amount)]
+        for p, (pct, amount) in zip(live, split, strict=True)
+    ]
+    rows.append(["**Total**", "", "**100%**", f"**{plan.money(total)}**"])
+    return rows
+
+
+def funnel_line(plan: Ctx) -> str:
+    """The funnel maths in one paragraph: media, reach, the stages, the value and where it comes from."""
+    f = plan.funnel
+    base = (
+        f"{fmt_int(f.clicks)} visits ({f.ctr * 100:.1f}% click-through)"
+        if plan.playbook.funnel.base == "clicks"
+        else (f"about {fmt_int(f.reach)} people reached ({plan.playbook.funnel.frequency:g} views each)")
+    )
+    chain = ", then ".join(f"{fmt_int(s.count)} {s.name} ({s.rate * 100:.0f}%)" for s in f.stages)
+    units = f" They buy about {fmt_int(f.units)} units." if f.units else ""
+    return (
+        f"Paid media of {plan.money(f.media)}{plan.period_word} at a blended CPM of {plan.money(f.cpm)} buys about "
+        f"{fmt_int(f.impressions)} impressions and {base}; then {chain}.{units} Each {f.value_stage.one} is worth "
+        f"{plan.money(f.value)}, from {f.value_basis}, so the plan returns about {plan.money(f.revenue)}"
+        f"{plan.period_word} ({f.roas:.1f}x the budget)."
+    )
+
+
+def objective_need_lines(plan: Ctx) -> list[str]:
+    out = []
+    for op in plan.objective_plans:
+        o = op.objective
+        head = f"**{cap(o.metric)}** ({o.target}{' ' + o.deadline if o.deadline else ''}): "
+        out.append(head + planned_text(plan, op) + "; " + takes_text(plan, op) + ".")
+    return out
+
+
+def roadmap_rows(plan: Ctx) -> list[list[str]]:
+    from services.generator.composer.plans import phases, week_span
+
+    rows = [
+        [p.name, week_span(plan, p.first_week, p.last_week), p.activities, p.owner, p.exit]
+        for p in phases(plan)
+    ]
+    rows.append(
+        [
+            "Post-campaign review",
+            week_span(plan, plan.weeks + 1, plan.weeks + 2),
+            "Results against every objective, learning log, recommendations for the next cycle",
+            "Strategy lead",
+            f"Review presented to {plan.client}",
+        ]
+    )
+    return rows
+
+
+def review_due(plan: Ctx) -> str:
+    if plan.start:
+        return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks + 2))
+    return f"two weeks after week {plan.weeks}"
+
+
+def next_steps(plan: Ctx) -> list[str]:
+    from services.generator.composer.plans import phases, week_span
+
+    return [
+        f"**{p.name}**, {lower_first(week_span(plan, p.first_week, p.last_week))}: {lower_first(p.activities.rstrip('.'))}; owner: {p.owner}."
+        for p in phases(plan)[:3]
+    ]
+
+
+def decisions(plan: Ctx) -> list[str]:
+    out = [
+        f"Confirm the budget of {plan.budget_phrase}"
+        + ("." if plan.budget.stated else ", currently assumed.")
+    ]
+    for op in plan.objective_plans:
+        if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
+            out.append(
+                f"Share last year's figures for \u201c{op.objective.text}\u201d so the target becomes a number."
+            )
+    if not plan.start:
+        out.append("Fix a go-live date so the day-by-day plan can be dated.")
+    gaps = [g for g in plan.facts.gaps if g.startswith("language")]
+    out += [f"Confirm the creative language: {g.split(': ', 1)[1]}." for g in gaps]
+    return out
+
+
+# ----- rows for the other packages' sections ----------------------------------------------------------------
+
+
+def weekly_rows(plan: Ctx, themes: list[tuple[str, str, str]]) -> list[list[str]]:
+    """Week | Dates | Focus | Hero content | Posts | Community | KPI focus, four weeks from the start."""
+    from services.generator.composer.text import fmt_date_short
+
+    platforms = social_platforms(plan) or list(plan.channel_names[:2])
+    kpis = ("Reach", "Saves and shares", "Engagement rate", "Clicks and conversions")
+    rows = []
+    for i, (name, focus, hero) in enumerate(themes[:4]):
+        if plan.start:
+            a = plan.start + datetime.timedelta(weeks=i)
+            dates = f"{fmt_date_short(a)} - {fmt_date_short(a + datetime.timedelta(days=6))}"
+        else:
+            dates = f"Days {7 * i + 1}-{7 * i + 7}"
+        posts = ", ".join(f"{p} {n}" for p, n in zip(platforms, (4, 3), strict=False))
+        rows.append(
+            [f"Week {i + 1}: {name}", dates, focus, hero, posts, "Reply to every comment within 24h", kpis[i]]
+        )
+    return rows
+
+
+def share_rows(
+    items: list[tuple[str, ...]], weights: list[int], total_label: str = "**Total**"
+) -> list[list[str]]:
+    """Rows with an exact percentage share per item (adding up to 100%), then a total row."""
+    split = allocate(100, weights)
+    rows = [[*item, f"{pct}%"] for item, (pct, _a) in zip(items, split, strict=True)]
+    width = len(items[0]) if items else 1
+    rows.append([total_label, *([""] * (width - 1)), "**100%**"])
+    return rows
+
+
+def hashtag_rows(plan: Ctx, idea: str) -> list[list[str]]:
+    brand_tag = hashtag(plan.brand)
+    rows = [
+        [brand_tag, "Brand", "Every post; bio", "A searchable brand archive"],
+        [hashtag(idea), "Campaign", "All campaign posts and creator content", "Campaign reach and UGC"],
+    ]
+    rows += [
+        [t, "Prescribed by the brief", "Every campaign post", "As the brief requires"]
+        for t in plan.facts.rules.mandated_terms
+        if t.startswith("#")
+    ]
+    rows.append(
+        [
+            hashtag(f"{plan.brand} Community"),
+            "Community",
+            "Customer stories and reposts",
+            "Encourage customers to share",
+        ]
+    )
+    category = ([hashtag(plan.industry)] if plan.industry_given else []) + list(plan.profile.hashtags[:3])
+    rows += [[t, "Category", "2-3 per post, rotated", "Discovery by interest"] for t in category]
+    for market in plan.facts.markets[:2]:
+        rows.append([hashtag(market), "Local", "Posts with local relevance", "Local discovery"])
+    if plan.centrepiece is not None:
+        rows.append(
+            [
+                hashtag(plan.centrepiece.name),
+                "Event",
+                "Posts about the event",
+                f"Join the {plan.centrepiece.name} conversation",
+            ]
+        )
+    return rows
+
+
+def platform_rows(plan: Ctx) -> list[list[str]]:
+    from services.generator.composer.catalogue import catalogue
+
+    channels = catalogue().channels
+    banned = {f.casefold() for f in plan.facts.rules.excluded_formats}
+    rows = []
+    for name in social_platforms(plan):
+        rules = channels[name].platform
+        assert rules is not None
+        formats = ", ".join(f.strip() for f in rules.formats.split(",") if f.strip().casefold() not in banned)
+        rows.append([name, formats, rules.specs, rules.per_week, rules.best_times, channels[name].role])
+    if not rows:  # no social platform in the mix: the channels that are
+        for line in plan.channels[:4]:
+            assert line.channel is not None
+            rows.append(
+                [
+                    line.name,
+                    plan.formats(line) or "Owned content",
+                    "Native specs",
+                    "2-3",
+                    "When the audience is active",
+                    line.role,
+                ]
+            )
+    return rows
+
+
+def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
+    """The launch milestones counting back from go-live, with dates when there is one."""
+    milestones = [
+        (-42, "Positioning, pricing and offer locked", "Strategy lead", "Signed-off one-page positioning"),
+        (-35, "Creative concepts approved; production booked", "Creative director", "Shoot plan and budget"),
+        (-28, "Landing page and tracking built", "Performance marketer", "Test conversions recorded"),
+        (-21, "Partners and press contracted; press kit ready", "PR lead", "Contracts and embargo agreed"),
+        (
+            -14,
+            "Assets delivered; campaigns built in the platforms",
+            "Performance marketer",
+            "Ads approved by platforms",
+        ),
+        (-7, "Teasers live; sales and support briefed", "Account director", "FAQ live; team briefed"),
+        (0, f"Launch day: {plan.brand} goes live", "Account director", "All channels live by 10:00"),
+        (
+            7,
+            "First optimisation: budget moved to winners",
+            "Performance marketer",
+            "Cost per result trending to target",
+        ),
+        (28, "30-day launch review", "Strategy lead", f"Review with {plan.client}"),
+    ]
+    header = ["When", *(["Date"] if plan.start else []), "Milestone", "Owner", "Done when"]
+    rows = []
+    for offset, what, owner, done in milestones:
+        when = f"T{offset:+d} days" if offset else "T-0"
+        if plan.start:
+            rows.append([when, fmt_date(plan.start + datetime.timedelta(days=offset)), what, owner, done])
+        else:
+            rows.append([when, what, owner, done])
+    e = plan.centrepiece
+    if e is not None and e.start is not None and plan.start is not None:
+        offset = (e.start - plan.start).days
+        row = [
+            f"T{offset:+d} days",
+            fmt_date(e.start),
+            f"{e.name} ({e.date_text}): the centrepiece",
+            "Account director",
+            "Every conversation followed up within 48 hours",
+        ]
+        rows.append(row)
+        rows.sort(key=lambda r: int(r[0][1:].split()[0]) if r[0] != "T-0" else 0)
+    return header, rows
+
+
+def ice_rows(plan: Ctx) -> list[list[str]]:
+    f = plan.funnel
+    offer = plan.offers[0] if plan.offers else "the launch offer"
+    ideas = [
+        (f"Leading with {plan.profile.proof[0]} lifts click-through", "Ad creative A/B", "CTR", 8, 8, 9),
+        (
+            f"\u201c{cap(offer)}\u201d beats a plain call to action",
+            "Offer split test",
+            f"{cap(f.primary.name)} rate",
+            9,
+            7,
+            8,
+        ),
+        ("A three-field form lifts completion", "Landing page A/B", "Form completion", 7, 8, 9),
+        (
+            "Customer voices beat brand voice in paid",
+            "Customer-led against brand ads",
+            f"Cost per {f.primary.one}",
+            8,
+            7,
+            7,
+        ),
+        ("Send-time optimisation lifts email clicks", "Email A/B", "Click rate", 5, 7, 9),
+        (
+            "Lookalikes of the best customers beat interest targeting",
+            "Audience split",
+            f"Cost per {f.primary.one}",
+            7,
+            6,
+            8,
+        ),
+    ]
+    if plan.centrepiece is not None:
+        ideas.append(
+            (
+                f"Pre-booked meetings at {plan.centrepiece.name} beat walk-ups",
+                "Event follow-up split",
+                f"{cap(f.primary.name)} per conversation",
+                8,
+                6,
+                7,
+            )
+        )
+    scored = sorted(ideas, key=lambda i: (-(i[3] * i[4] * i[5]), i[0]))
+    return [
+        [str(n), h, t, m, f"{i} / {c} / {e}", str(i * c * e)]
+        for n, (h, t, m, i, c, e) in enumerate(scored, 1)
+    ]
+
+
+def efficiency_rows(plan: Ctx) -> list[list[str]]:
+    rows = []
+    for line in plan.channels:
+        assert line.channel is not None
+        if line.channel.media:
+            benchmark = f"CPM about {plan.money(plan.profile.cpm * line.channel.cpm_factor * (plan.budget.amount and 1) * _scale(plan))}"
+        else:
+            benchmark = line.channel.pricing
+        rows.append(
+            [
+                line.name,
+                line.role,
+                benchmark,
+                f"{line.pct}% / {plan.money(line.amount)}",
+                f"Cost per {plan.funnel.primary.one} against the blended target",
+            ]
+        )
+    return rows
+
+
+def _scale(plan: Ctx) -> int:
+    from services.generator.composer.context import _SCALE
+
+    return _SCALE.get(plan.budget.currency.code, 1)
+
+
+def reallocation_rows(plan: Ctx) -> list[list[str]]:
+    from services.generator.composer.budget import split_amount, split_percentages
+
+    channels = plan.channels
+    total = sum(c.amount for c in channels)
+    current_pcts = split_percentages([1] * len(channels))
+    current = split_amount(total, current_pcts)
+    new_pcts = split_percentages([c.amount for c in channels]) if total else current_pcts
+    new = split_amount(total, new_pcts)
+    rows = []
+    for c, cp, ca, np_, na in zip(channels, current_pcts, current, new_pcts, new, strict=True):
+        change = na - ca
+        rows.append(
+            [
+                c.name,
+                f"{cp}%",
+                plan.money(ca),
+                f"{np_}%",
+                plan.money(na),
+                ("+" if change >= 0 else "-") + plan.money(abs(change)),
+            ]
+        )
+    rows.append(
+        [
+            "**Total**",
+            "**100%**",
+            f"**{plan.money(total)}**",
+            "**100%**",
+            f"**{plan.money(total)}**",
+            plan.money(0),
+        ]
+    )
+    return rows
+
+
+def stamp(plan: Ctx) -> str:
+    return f"{plan.start.year}{plan.start.month:02d}" if plan.start else "m01"
+
+
+def funnel_rows(plan: Ctx) -> list[list[str]]:
+    """Stage | Job | Channels | KPI | Target, from the business model's funnel."""
+    from services.generator.composer.text import pct1
+
+    f = plan.funnel
+    names = list(plan.channel_names)
+    owned = [c for c in names if vocabulary().channel(c).kind == "owned"] or ["Email & CRM"]
+    base = "Visits" if plan.playbook.funnel.base == "clicks" else "People reached"
+    base_n = f.clicks if plan.playbook.funnel.base == "clicks" else f.reach
+    rows = [
+        [
+            "Awareness",
+            f"Get noticed by {audience_phrase(plan)}",
+            join_and(names[:2]),
+            "Impressions",
+            f"{fmt_int(f.impressions)}{plan.period_word}",
+        ],
+        [
+            "Consideration",
+            "Earn the visit and the shortlist",
+            join_and(names[1:3] or names[:1]),
+            base,
+            f"{fmt_int(base_n)} ({pct1(f.ctr)} CTR)"
+            if plan.playbook.funnel.base == "clicks"
+            else fmt_int(base_n),
+        ],
+    ]
+    for s in f.stages:
+        rows.append(
+            [
+                cap(s.name),
+                f"Turn the stage before into {s.name}",
+                join_and(owned[:1] + names[:1]),
+                f"Conversion ({s.rate * 100:.1f}%)",
+                f"{fmt_int(s.count)}{plan.period_word}",
+            ]
+        )
+    return rows
+
+
+def platform_hashtags(name: str) -> str:
+    from services.generator.composer.catalogue import catalogue
+
+    rules = catalogue().channels[name].platform
+    return rules.hashtags if rules is not None else "2-3"
+
+
+def objection_rows(plan: Ctx) -> list[list[str]]:
+    return [[o.objection, o.answer] for o in plan.profile.objections]
+
+
+def section_titles(plan: Ctx) -> list[str]:
+    """The report's other section titles as the client sees them (an alternate title when a registered one
+    names a channel the brief rules out)."""
+    from services.generator.composer.rules import violations
+    from services.generator.domain.packages import ALTERNATE_TITLES
+
+    out = []
+    for spec in plan.package.sections:
+        if spec.id == "overview":
+            continue
+        bad = spec.id in ALTERNATE_TITLES and violations(spec.title, plan.facts.rules)
+        out.append(ALTERNATE_TITLES[spec.id] if bad else spec.title)
+    return out
+
+
+def rate_of_sale(plan: Ctx, op: ObjectivePlan) -> str:
+    """For a units target with a store count elsewhere in the brief: the rate of sale the target implies."""
+    o = op.objective
+    if op.stage is not None or op.kind != "count" or not o.target_number or o.deadline_date is None:
+        return ""
+    stores = next(
+        (
+            other.objective.target_number
+            for other in plan.objective_plans
+            if other is not op
+            and other.objective.target_number
+            and re.search(r"\bstores?\b", other.objective.metric, re.I)
+        ),
+        None,
+    )
+    start = plan.launch or plan.start
+    if not stores or start is None or o.deadline_date <= start:
+        return ""
+    weeks = max(1.0, (o.deadline_date - start).days / 7)
+    per_store_week = o.target_number / stores / weeks
+    return f"the target implies a rate of sale of about {per_store_week:.0f} per store per week across {fmt_int(stores)} stores"
+
+
+def channels_of(plan: Ctx, kinds: list[str]) -> list[str]:
+    """The mix's channels of these kinds (social, media, search...), biggest first; the mix if none."""
+    found = [n for n in plan.channel_names if vocabulary().channel(n).kind in kinds]
+    return found or list(plan.channel_names)
