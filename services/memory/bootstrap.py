@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from services.common.auth import auth_interceptors
 from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
+from services.common.observability.metrics import REGISTRY
 from services.common.server import GrpcApp
 from services.memory.adapters.database import (
     StorageError,
@@ -32,8 +33,10 @@ from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
+from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
+from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
 from services.memory.service_layer.reports import ReportArchive
@@ -136,7 +139,7 @@ def check_embedding_model(repository: LearningRepository) -> None:
 def build_service(
     settings: MemorySettings, storage: Storage, embedder: Embedder | None = None
 ) -> LearningService:
-    embedder = embedder or build_embedder(settings)
+    embedder = MeasuredEmbedder(embedder or build_embedder(settings))
     repository = LearningRepository(storage.engine, model=embedder.model_name, dimensions=embedder.dimensions)
     return LearningService(repository, embedder, storage=storage.label)
 
@@ -229,6 +232,16 @@ class MemoryRuntime:
 
 
 INDEX_WAIT_SECONDS = 10.0
+_figures: list[LearningFigures] = []
+
+
+def register_figures(engine: Engine) -> None:
+    """Items per kind and the database size on /metrics (one collector per process, for the latest engine)."""
+    while _figures:
+        REGISTRY.unregister(_figures.pop())
+    figures = LearningFigures(engine)
+    REGISTRY.register(figures)
+    _figures.append(figures)
 
 
 def build_search_indexes(repository: LearningRepository) -> threading.Thread:
@@ -262,6 +275,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     except BaseException:
         storage.close()
         raise
+    register_figures(storage.engine)
     archive = ReportArchive(ReportArchiveRepository(storage.engine))
     servicer = MemoryServicer(service, archive)
     archive_servicer = ReportArchiveServicer(archive)

@@ -117,6 +117,12 @@ def test_metrics_move_for_the_methods_called_with_their_status(traced_stack: Sta
     assert sample(memory, "grpc_server_handled_total", **search, grpc_code="OK") >= 2
     assert sample(memory, "grpc_server_handled_total", **search, grpc_code="INVALID_ARGUMENT") == before_bad + 1
     assert sample(memory, "grpc_server_handling_seconds_bucket", **search) >= 1
+    assert sample(memory, "aicmo_embedding_seconds_count") >= 1
+    assert sample(memory, "aicmo_embedding_batch_size_count") >= 1
+    assert sample(memory, "aicmo_sql_seconds_count", statement="select") >= 1
+    assert sample(memory, "aicmo_search_results_count") >= 1
+    assert "# TYPE aicmo_items gauge" in memory  # items per kind (read at most every 30 s, so maybe not yet)
+    assert sample(memory, "aicmo_database_bytes") > 0
     envoy = scrape(traced_stack.ports["gateway_admin"], "/stats/prometheus")
     assert "envoy_http_downstream_rq_total" in envoy
 
@@ -155,7 +161,7 @@ def test_a_request_id_follows_the_request_into_logs_and_errors(traced_stack: Sta
     def access() -> list[dict[str, object]]:
         return [json.loads(line) for line in (logs / "gateway-access.log").read_text().splitlines() if line.strip()]
 
-    wait_until(lambda: any(a["request_id"] == request_id for a in access()), 10, what="the access log line")
+    wait_until(lambda: any(a["request_id"] == request_id for a in access()), 30, what="the access log line")
     mine = [a for a in access() if a["request_id"] == request_id]
     assert mine[0]["method"] == "POST" and mine[0]["path"] == "/api/aicmo/generate_report"
     assert mine[0]["status"] == 200 and "authorization" not in json.dumps(access()).lower()
@@ -174,6 +180,6 @@ def test_a_request_id_follows_the_request_into_logs_and_errors(traced_stack: Sta
             for line in (logs / "gateway-access.log").read_text().splitlines()
             if "/api/learn/debug/summary" in line
         ),
-        10,
+        30,
         what="the access log to show the real method of a GET",
     )

@@ -130,12 +130,7 @@ SEARCH_CANDIDATES = Histogram(
     buckets=(10, 20, 40, 80, 160, 320, 640),
     registry=REGISTRY,
 )
-ITEMS = Gauge(
-    "aicmo_items", "Learned items per kind (refreshed at most every 30 s).", ["kind"], registry=REGISTRY
-)
-DATABASE_BYTES = Gauge(
-    "aicmo_database_bytes", "Size of the learning database (refreshed at most every 30 s).", registry=REGISTRY
-)
+# aicmo_items{kind} and aicmo_database_bytes come from services/memory/figures.py (read from the database).
 
 
 def serve_metrics(host: str, port: int, service: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from alembic.config import Config
 from pgvector.psycopg2.vector import VectorAdapter
 from psycopg2.extensions import register_adapter
 from sqlalchemy import Engine, create_engine, event, make_url, text
+
+from services.common.observability import metrics, tracing
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,20 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
+
+
+_KINDS = ("select", "insert", "update", "delete")
+
+
+def statement_kind(statement: str) -> str:
+    """select / insert / update / delete / other, from the statement's first word (WITH counts as select
+    unless it writes)."""
+    words = statement.lstrip().split(None, 1)
+    first = words[0].lower() if words else ""
+    if first == "with":
+        body = statement.lower()
+        return next((k for k in ("insert", "update", "delete") if f" {k} " in body), "select")
+    return first if first in _KINDS else "other"
 
 
 def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100) -> Engine:
@@ -54,6 +71,19 @@ def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100
             "keepalives_count": 3,
         },
     )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _started(_conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool) -> None:
+        if context is not None:
+            context._aicmo_started = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _finished(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        started = getattr(context, "_aicmo_started", None)
+        if started is not None:
+            metrics.SQL_SECONDS.labels(statement_kind(statement)).observe(time.perf_counter() - started)
+
+    tracing.instrument_engine(engine)
 
     @event.listens_for(engine, "connect")
     def _session_settings(dbapi_connection: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.common.domain_errors import InvalidArgument, NotFound
+from services.common.observability import metrics
 from services.common.text_rules import check_storable
 from services.memory.domain.model import (
     MAX_BATCH,
@@ -262,6 +263,8 @@ class LearningService:
                 keyword_candidates=min(max(4 * k, KEYWORD_CANDIDATES_MIN), CANDIDATES_MAX),
             )
         )
+        metrics.SEARCH_CANDIDATES.observe(min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX))
+        metrics.SEARCH_RESULTS.observe(len(found))
         return [
             SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating), relevance=relevance)
             for item, sim, relevance in found

@@ -1,0 +1,57 @@
+"""Figures of the learning database for Prometheus: items per kind and the database's size, read at most
+every REFRESH_SECONDS (a scrape every few seconds must not count a large table every time)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, text
+
+log = logging.getLogger(__name__)
+REFRESH_SECONDS = 30.0
+
+
+class LearningFigures(Collector):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._read_at = 0.0
+        self._per_kind: dict[str, int] = {}
+        self._bytes = 0
+
+    def _refresh(self) -> None:
+        with self._lock:
+            if time.monotonic() - self._read_at < REFRESH_SECONDS:
+                return
+            self._read_at = time.monotonic()
+            try:
+                with self._engine.connect() as conn:
+                    rows: Any = conn.execute(
+                        text("SELECT kind, count(*) FROM learning_examples GROUP BY kind")
+                    )
+                    self._per_kind = {str(k): int(n) for k, n in rows}
+                    self._bytes = int(
+                        conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+                    )
+            except Exception as exc:  # the database may be down: keep the last figures
+                log.debug("learning figures not refreshed: %s", exc)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        self._refresh()
+        items = GaugeMetricFamily(
+            "aicmo_items", "Learned items per kind (refreshed at most every 30 s).", labels=["kind"]
+        )
+        for kind, count in sorted(self._per_kind.items()):
+            items.add_metric([kind], count)
+        yield items
+        yield GaugeMetricFamily(
+            "aicmo_database_bytes",
+            "Size of the learning database (refreshed at most every 30 s).",
+            value=self._bytes,
+        )
