@@ -11,6 +11,7 @@ from pathlib import Path
 from gateway.envoy_config import write_config
 from gateway.settings import GatewaySettings
 from services.common.logging import configure_logging
+from services.common.settings import load_settings
 
 log = logging.getLogger("gateway")
 
@@ -24,7 +25,7 @@ def envoy_binary() -> str:
 
 
 def main() -> int:
-    settings = GatewaySettings()
+    settings = load_settings(GatewaySettings, "gateway")
     configure_logging(settings.log_level, settings.log_format, service="gateway")
     if not settings.gateway_descriptor.exists():
         log.error("descriptor set %s is missing: run `make protos`", settings.gateway_descriptor)

@@ -37,7 +37,7 @@ from pydantic import Field, SecretStr
 
 from services.common import ports
 from services.common.logging import configure_logging
-from services.common.settings import CommonSettings
+from services.common.settings import CommonSettings, load_settings
 from services.memory.adapters.embedded_postgres import (
     SUPERVISED_ENV,
     EmbeddedPostgres,
@@ -530,7 +530,7 @@ class Stack:
 
 
 def main() -> int:
-    settings = StackSettings()
+    settings = load_settings(StackSettings, "make run")
     configure_logging(settings.log_level, "text", service="launcher")
     if settings.api_token is None:
         log.warning(

@@ -6,10 +6,12 @@ bootstrap and passed in, never read as a global at import time.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common import ports
@@ -80,3 +82,18 @@ class OpenAISettings(CommonSettings):
     def _empty_is_unset(cls, value: object) -> object:
         # OPENAI_API_KEY= (empty) means "no key", not an empty key that turns the OpenAI path on.
         return None if isinstance(value, str) and not value.strip() else value
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT], service: str) -> SettingsT:
+    """The service's settings, or one line per wrong setting and exit status 2 (no traceback, and never the
+    value itself: it may hold a password)."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "AICMO_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"{service} cannot start: {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -13,6 +13,7 @@ from services.common.logging import configure_logging
 from services.common.observability.metrics import serve_metrics
 from services.common.observability.tracing import configure_tracing, shutdown_tracing
 from services.common.server import PortInUseError, exit_process
+from services.common.settings import load_settings
 from services.generator.settings import GeneratorSettings
 
 log = logging.getLogger("services.generator")
@@ -52,7 +53,7 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
 
 
 def main() -> int:
-    settings = GeneratorSettings()
+    settings = load_settings(GeneratorSettings, "generator")
     if sys.argv[1:2] == ["spool"]:
         return spool_command(settings, sys.argv[2:])
     configure_logging(settings.log_level, settings.log_format, service="generator")

@@ -7,9 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
-from services.common.logging import configure_logging
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from services.common.logging import configure_logging, redact
 from services.common.server import PortInUseError
-from services.memory.adapters.database import StorageError
+from services.common.settings import load_settings
+from services.memory.adapters.database import StorageError, startup_hint
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
 from services.memory.settings import MemorySettings
 
@@ -28,15 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("--kind", default="uploaded_example", help="kind of items without one")
     bulk.add_argument("--client-id", default="", help="client of items without one")
     bulk.add_argument("--industry", default="", help="industry of items without one")
-    bulk.add_argument("--scope", default="", choices=["", "client", "agency"], help="scope of items without one")
     bulk.add_argument(
-        "--no-embed", action="store_true", help="store only; leave the embedding to the running memory service"
+        "--scope", default="", choices=["", "client", "agency"], help="scope of items without one"
+    )
+    bulk.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="store only; leave the embedding to the running memory service",
     )
     db = sub.add_parser("db", help="manage the embedded Postgres server")
     db.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
 
-    settings = MemorySettings()
+    settings = load_settings(MemorySettings, "memory service")
     configure_logging(settings.log_level, settings.log_format, service="memory")
     try:
         if args.command == "reembed":
@@ -48,6 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     except (StorageError, EmbeddedPostgresError, PortInUseError) as exc:
         log.error("memory service cannot start: %s", exc)
+        return 2
+    except ArgumentError as exc:  # an AICMO_MEMORY_DB that is not a database URL
+        log.error(
+            "memory service cannot start: AICMO_MEMORY_DB is not a database URL (%s); expected e.g. "
+            "postgresql+psycopg2://user:password@host:5432/dbname",
+            redact(str(exc))[:200],
+        )
+        return 2
+    except DBAPIError as exc:
+        log.error("memory service cannot start: %s", startup_hint(exc))
         return 2
 
 

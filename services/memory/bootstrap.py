@@ -25,8 +25,10 @@ from services.memory.adapters.database import (
     StorageError,
     check_pgvector,
     create_db_engine,
+    is_permanent,
     migrate,
     redact_url,
+    startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
 from services.memory.adapters.report_archive import ReportArchiveRepository
@@ -68,7 +70,7 @@ class Storage:
             self.embedded.stop()
 
 
-def open_storage(settings: MemorySettings, *, wait_seconds: float = 30.0) -> Storage:
+def open_storage(settings: MemorySettings, *, wait_seconds: float | None = None) -> Storage:
     """Connects to AICMO_MEMORY_DB, or starts the embedded Postgres; checks pgvector; migrates."""
     embedded: EmbeddedPostgres | None = None
     started = False
@@ -93,7 +95,7 @@ def open_storage(settings: MemorySettings, *, wait_seconds: float = 30.0) -> Sto
     )
     storage = Storage(engine=engine, label=label, embedded=embedded, started_embedded=started)
     try:
-        _wait_for_database(engine, label, wait_seconds)
+        _wait_for_database(engine, label, settings.db_wait_seconds if wait_seconds is None else wait_seconds)
         check_pgvector(engine, label)
         migrate(engine)
     except BaseException:
@@ -118,9 +120,15 @@ def _wait_for_database(engine: Engine, label: str, wait_seconds: float) -> None:
             with engine.connect():
                 return
         except DBAPIError as exc:
+            if is_permanent(exc):
+                raise StorageError(
+                    f"cannot use the learning database at {label}: {startup_hint(exc)}"
+                ) from None
             if time.monotonic() >= deadline:
-                raise StorageError(f"cannot reach the learning database at {label}: {exc.orig}") from None
-            log.warning("waiting for the learning database at %s", label)
+                raise StorageError(
+                    f"cannot reach the learning database at {label}: {startup_hint(exc)}"
+                ) from None
+            log.warning("waiting for the learning database at %s (%s)", label, startup_hint(exc))
             time.sleep(1.0)
 
 
@@ -259,7 +267,9 @@ def build_search_indexes(repository: LearningRepository) -> threading.Thread:
     thread.start()
     thread.join(INDEX_WAIT_SECONDS)
     if thread.is_alive():
-        log.warning("the search index is still being built; serving meanwhile (searches are exact until then)")
+        log.warning(
+            "the search index is still being built; serving meanwhile (searches are exact until then)"
+        )
     return thread
 
 

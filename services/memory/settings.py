@@ -36,6 +36,8 @@ class MemorySettings(OpenAISettings):
     embedding_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     db_health_interval_seconds: float = Field(default=2.0, gt=0)
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
+    # How long a start waits for an unreachable database (errors waiting cannot fix end the start at once).
+    db_wait_seconds: float = Field(default=30.0, ge=0, le=600)
 
     @field_validator("memory_db")
     @classmethod

@@ -13,6 +13,7 @@ from alembic.config import Config
 from pgvector.psycopg2.vector import VectorAdapter
 from psycopg2.extensions import register_adapter
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from services.common.observability import metrics, tracing
 
@@ -122,7 +123,52 @@ def migrate(engine: Engine) -> None:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
             conn.commit()
+        except DBAPIError as exc:
+            conn.rollback()  # so the real error is reported, not "current transaction is aborted"
+            raise StorageError(f"cannot prepare the learning tables: {startup_hint(exc)}") from None
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
             conn.commit()
     log.info("database schema is up to date")
+
+
+# What to do about the errors a start can meet, by SQLSTATE (None: retrying may help).
+_PERMANENT = {
+    "28P01": "the password was refused: check the user and password in AICMO_MEMORY_DB",
+    "28000": "the server refused this user or host (pg_hba.conf / allow-list): check AICMO_MEMORY_DB",
+    "3D000": "the database does not exist: create it, or fix its name in AICMO_MEMORY_DB",
+    "42501": "the database role lacks a permission it needs (CREATE on the schema, or CREATE EXTENSION "
+    "vector): grant it, or connect as a role that has it",
+    "0A000": "the server does not support a feature AICMO needs",
+}
+
+
+def startup_hint(exc: BaseException) -> str:
+    """One line: what went wrong and what to do (never a traceback, never the password)."""
+    orig = getattr(exc, "orig", exc)
+    state = str(getattr(orig, "pgcode", "") or "")
+    first_line = (str(orig).strip().splitlines() or [""])[0]
+    if state in _PERMANENT:
+        return f"{_PERMANENT[state]} ({first_line})"
+    lowered = str(orig).lower()
+    if "password authentication failed" in lowered:
+        return f"{_PERMANENT['28P01']} ({first_line})"
+    if "database" in lowered and "does not exist" in lowered:
+        return f"{_PERMANENT['3D000']} ({first_line})"
+    if "no pg_hba.conf entry" in lowered:
+        return f"{_PERMANENT['28000']} ({first_line})"
+    if "ssl" in lowered and ("required" in lowered or "no encryption" in lowered or "unsupported" in lowered):
+        return f"the server requires SSL: add ?sslmode=require to AICMO_MEMORY_DB ({first_line})"
+    return first_line
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """True for start errors that waiting cannot fix (wrong password, missing database, SSL required)."""
+    orig = getattr(exc, "orig", exc)
+    lowered = str(orig).lower()
+    return (
+        str(getattr(orig, "pgcode", "") or "") in _PERMANENT
+        or ("ssl" in lowered and ("required" in lowered or "no encryption" in lowered))
+        or "password authentication failed" in lowered
+        or ("database" in lowered and "does not exist" in lowered)
+    )
