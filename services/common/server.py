@@ -106,6 +106,7 @@ class GrpcApp:
         interceptors: Sequence[grpc.ServerInterceptor] = (),
         max_workers: int = 16,
         grace_seconds: float = 5.0,
+        max_connection_age_seconds: float | None = None,
     ) -> None:
         self.name = name
         self._host = host
@@ -128,6 +129,16 @@ class GrpcApp:
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+                # Clients re-resolve and rebalance when a connection ends: a replica added later gets
+                # load within this long (the grace lets calls in flight finish).
+                *(
+                    [
+                        ("grpc.max_connection_age_ms", int(max_connection_age_seconds * 1000)),
+                        ("grpc.max_connection_age_grace_ms", 60_000),
+                    ]
+                    if max_connection_age_seconds
+                    else []
+                ),
             ],
         )
         register(self.server)

@@ -306,6 +306,10 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         port=settings.memory_port,
         service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME],
         register=register,
+        grace_seconds=settings.shutdown_grace_seconds,
+        # Calls to memory are short: recycling connections every few minutes spreads the generators'
+        # round robin over memory replicas added since (Kubernetes scale-up).
+        max_connection_age_seconds=300.0,
         interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
     )
     health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
