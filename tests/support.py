@@ -99,3 +99,9 @@ class ServiceProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def wait_until_embedded(summary: Callable[[], int], timeout: float = 60.0) -> None:
+    """Waits until memory has embedded everything written so far (writes are acknowledged on commit and
+    embedded in the background): `summary` returns GetSummary's embedding_backlog."""
+    wait_until(lambda: summary() == 0, timeout, interval=0.1, what="memory to embed what was recorded")

@@ -10,6 +10,7 @@ import urllib.request
 
 from tests.e2e.stack import StackProcess
 from tests.openai_stub_server import OpenAIStubServer
+from tests.support import wait_until_embedded
 
 BRIEF = {
     "client_name": "Harbor Yoga",
@@ -39,6 +40,8 @@ def test_learning_survives_a_full_restart(fresh_stack: StackProcess) -> None:
 
     fresh_stack.start()
     assert fresh_stack.get("/api/learn/debug/summary").json()["per_kind"] == summary["per_kind"]
+    # Acknowledged on commit: whatever was not yet embedded when the stack stopped is embedded after it.
+    wait_until_embedded(lambda: int(fresh_stack.get("/api/learn/debug/summary").json()["embedding_backlog"]))
     found = fresh_stack.post(
         "/api/learn/search", {"query": "yoga studio memberships for stressed office staff", "top_k": 3}
     ).json()

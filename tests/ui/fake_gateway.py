@@ -15,6 +15,12 @@ streamed as chunked NDJSON, and the report history (every generation, refinement
 section edit is a version of its report, kept in memory; a queued report joins its history when delivered;
 forgetting a client removes its reports). Every request is recorded for assertions; failures can be
 injected per path.
+
+What a brief says (UnderstandBrief, and `understood_brief` with every report) is not made up here: the fake
+validates the brief and reads it with the generator's own parser (services/generator/domain/brief_parser.py,
+through the generator's own conversions to and from the contract), so the app is tested against the facts,
+origins and gaps the real service gives. A refinement's `refine_applied` and `refine_unapplied` come from
+the generator's own reading of the feedback (services/generator/composer/feedback.py).
 """
 
 from __future__ import annotations
@@ -37,6 +43,11 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from services.common.client_ids import client_key
+from services.common.domain_errors import InvalidArgument
+from services.generator.composer.feedback import Instruction, read_feedback
+from services.generator.domain.brief_parser import understand
+from services.generator.domain.understanding import UnderstoodBrief
+from services.generator.entrypoints.convert import brief_from_proto, understood_to_proto
 from ui.contract import ARCHIVE, GENERATOR, MEMORY, Binding, bindings, gpb, mpb, parse_dict, rpb
 
 EMBEDDING_MODEL = "fake-test-model"
@@ -114,6 +125,28 @@ _MODE_NAMES = {
     gpb.GENERATION_MODE_LLM: "llm",
     gpb.GENERATION_MODE_OPERATOR: "operator",
 }
+
+
+# How each kind of feedback instruction reads in `refine_applied` (the generator says what changed in the plan,
+# with figures; the fake names the change).
+_APPLIED_WORDS = {
+    "drop": "Dropped {}",
+    "drop_format": "{} ruled out",
+    "add": "Added {}",
+    "boost": "More {}",
+    "reduce": "Less {}",
+    "centre": "Calendar centred on {}",
+    "against": "Positioned against {}",
+    "basis": "Targets counted on {}",
+    "tone": "Tone: {}",
+    "language": "Creative in {}",
+    "budget": "Budget re-planned: {}",
+}
+
+
+def applied_line(instruction: Instruction) -> str:
+    template = _APPLIED_WORDS.get(instruction.kind, instruction.kind.capitalize() + ": {}")
+    return f"**{template.format(instruction.value)}:** as the feedback asked (“{instruction.text}”)."
 
 
 def closed_port() -> int:
@@ -272,6 +305,8 @@ class FakeGateway:
         # Item ids that name an item stored before under another id (an unchanged section of a new version,
         # deduplicated as memory does): requested id → (stored id, the report item it was recorded with).
         self.aliases: dict[str, tuple[str, str]] = {}
+        # Warnings every generated report carries (e.g. a model-written section refused for breaking a rule).
+        self.report_warnings: list[str] = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -411,6 +446,22 @@ class FakeGateway:
     def ListPackages(self, request: gpb.ListPackagesRequest) -> gpb.ListPackagesResponse:
         return gpb.ListPackagesResponse(packages=PACKAGES)
 
+    def UnderstandBrief(self, request: gpb.UnderstandBriefRequest) -> gpb.UnderstandBriefResponse:
+        if not request.HasField("client_brief"):
+            raise invalid("client_brief", "is required")
+        return gpb.UnderstandBriefResponse(understood_brief=self.understood(request.client_brief)[1])
+
+    def understood(
+        self, brief: gpb.ClientBrief, prefix: str = ""
+    ) -> tuple[UnderstoodBrief, gpb.UnderstoodBrief]:
+        """The brief as the generator reads it (its domain model, and the contract's message): validated as
+        the generator validates it (a bad field is an INVALID_ARGUMENT naming it), read by its parser."""
+        try:
+            facts = understand(brief_from_proto(brief, prefix))
+        except InvalidArgument as exc:
+            raise invalid(exc.field, exc.description) from None
+        return facts, understood_to_proto(facts)
+
     def GenerateReport(self, request: gpb.GenerateReportRequest) -> gpb.GenerateReportResponse:
         *_, completed = self.generate(request)
         return completed.completed
@@ -432,6 +483,14 @@ class FakeGateway:
             raise invalid("client_brief.client_name", "is required")
         if not brief.brand_name:
             raise invalid("client_brief.brand_name", "is required")
+        facts, understood = self.understood(brief)
+        applied: list[str] = []
+        unapplied: list[str] = []
+        if request.feedback.strip():
+            emphasis = read_feedback(request.feedback, facts, {}, ())
+            applied = [applied_line(i) for i in emphasis.instructions]
+            applied += [f"**{theme.capitalize()}:** every section." for theme in emphasis.themes]
+            unapplied = [f"“{u.text}”: {u.reason}." for u in emphasis.unapplied]
         report_id = request.report_id or str(uuid.uuid4())
         brand, client_id = brief.brand_name, client_key(brief.client_name)
         stage = _STAGES.get(request.report_stage) or request.stage or "draft"
@@ -488,6 +547,10 @@ class FakeGateway:
             ),
             learning_detail="" if use_learning else "learning was turned off for this request",
             timings={"retrieve_ms": 3.5, "compose_ms": 12.25, "record_ms": 20.0, "total_ms": 36.0},
+            warnings=self.report_warnings,
+            refine_applied=applied,
+            refine_unapplied=unapplied,
+            understood_brief=understood,
             learned_item_id=report_item_id,
             learning_state=learning_state,
             retrieval_state=retrieval_state,

@@ -140,6 +140,39 @@ def test_a_stream_that_ends_early_is_an_error(fake: FakeGateway) -> None:
     assert "`completed` event" in caught.value.detail
 
 
+def test_understand_brief_sends_the_brief_as_the_body_and_reads_the_facts(fake: FakeGateway) -> None:
+    brief = gpb.ClientBrief(
+        client_name="Halberd Security Inc.",
+        brand_name="Halberd ID",
+        budget="$250,000",
+        raw_brief_text="We compete with CrowdStrike and Okta. No paid social on TikTok.",
+    )
+    brief.metadata.update({"tone": "calm and exact"})
+    understood = GatewayClient(fake.url).understand_brief(brief)
+    [call] = fake.calls("POST", "/api/aicmo/brief:understand")
+    # The body is the ClientBrief itself (the binding's body is "client_brief").
+    assert call.body == {
+        "client_name": "Halberd Security Inc.",
+        "brand_name": "Halberd ID",
+        "budget": "$250,000",
+        "raw_brief_text": "We compete with CrowdStrike and Okta. No paid social on TikTok.",
+        "metadata": {"tone": "calm and exact"},
+    }
+    assert [c.name for c in understood.competitors] == ["CrowdStrike", "Okta"]
+    assert (understood.budget.amount, understood.budget.currency_code) == (250_000, "USD")
+    assert understood.tone == "calm and exact"
+    assert list(understood.rules.excluded_channels) == ["TikTok"]
+    origins = {s.fact: s.origin for s in understood.sources}
+    assert origins["budget"] == origins["tone"] == gpb.FACT_ORIGIN_FORM
+    assert origins["competitors"] == gpb.FACT_ORIGIN_TEXT
+
+    # The brief is validated as the generator validates it.
+    with pytest.raises(GatewayError) as caught:
+        GatewayClient(fake.url).understand_brief(gpb.ClientBrief(brand_name="X", launch_date="soon"))
+    assert (caught.value.kind, caught.value.field) == ("invalid", "client_brief.client_name")
+    assert str(caught.value).startswith("Checking the brief did not work")
+
+
 def test_400_names_the_field_and_the_servers_words(fake: FakeGateway) -> None:
     request = gpb.GenerateReportRequest(
         client_brief=gpb.ClientBrief(brand_name="X"), package_key="quick_social_basic"
@@ -427,6 +460,7 @@ def test_the_fake_serves_the_contracts_routes_and_implements_only_its_rpcs() -> 
         "GenerateReport", "StreamGenerateReport", "GetSummary", "ListItems", "GetItem", "DeleteItem",
         "RateItem", "SetItemScope", "RecordItem", "SearchItems", "ForgetClient", "ListForgottenClients",
         "RegenerateSection", "EditSection", "ListReports", "ListReportVersions", "GetReportVersion",
+        "UnderstandBrief",
     }  # fmt: skip
     assert used <= implemented
 

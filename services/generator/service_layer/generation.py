@@ -60,6 +60,9 @@ AGENCY_SERVICES = (
     "include_agency_grade",
 )
 EXAMPLES_PER_SECTION = 3
+# A report's learning is acknowledged once memory has committed it (durable, deduplicated, forget-checked);
+# memory embeds it in the background, searchable within seconds. The report never waits on the model.
+ACKNOWLEDGE = mpb.ACKNOWLEDGE_COMMITTED
 CANCEL_POLL = 0.25  # how often a waiting generation checks whether its caller went away
 # Learned item ids are derived from the report id, so they are known before learning lands.
 _LEARNED_ID_NAMESPACE = uuid.UUID("5f0c3e1a-8f7e-4c7e-9a51-6a1c0d2b7e44")
@@ -777,6 +780,7 @@ def learning_batch(
             idempotency_key=f"report:{report_id}",
             item_id=report_item,
             work_start_time=started,
+            acknowledge=ACKNOWLEDGE,
         )
     ]
     for section in sections:
@@ -794,6 +798,7 @@ def learning_batch(
                 idempotency_key=f"report:{report_id}:section:{section.spec.id}",
                 item_id=learned_item_id(report_id, section.spec.id),
                 work_start_time=started,
+                acknowledge=ACKNOWLEDGE,
             )
         )
     return mpb.BatchRecordItemsRequest(requests=requests)

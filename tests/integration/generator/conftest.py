@@ -11,12 +11,14 @@ import grpc
 import pytest
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
+from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 
 from services.generator.bootstrap import GeneratorRuntime, create_runtime
 from services.generator.settings import GeneratorSettings
 from services.memory.bootstrap import MemoryRuntime
 from tests.integration.memory.conftest import start_memory
+from tests.support import wait_until_embedded
 
 T = 30.0
 
@@ -108,3 +110,10 @@ def make_stack(database_url: str, data_dir: Path) -> Iterator[StackFactory]:
 @pytest.fixture
 def stack(make_stack: StackFactory) -> Stack:
     return make_stack()
+
+
+def embedded(stack: Stack) -> None:
+    """Waits until memory has embedded every report recorded so far (searchable from then on)."""
+    wait_until_embedded(
+        lambda: int(stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T).embedding_backlog)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 
-from tests.integration.generator.conftest import Stack, T, brief, generate_request
+from tests.integration.generator.conftest import Stack, T, brief, embedded, generate_request
 
 
 def test_generated_report_is_learned_and_informs_the_same_clients_next(stack: Stack) -> None:
@@ -23,6 +23,7 @@ def test_generated_report_is_learned_and_informs_the_same_clients_next(stack: St
         objectives="win back lapsed subscribers and launch a holiday gift box",
         raw_brief_text="Northwind wants lapsed subscribers back before the holidays.",
     )
+    embedded(stack)  # learning is acknowledged on commit and embedded within seconds
     second = stack.generator.GenerateReport(generate_request(client_brief=follow_up), timeout=T)
     informed = [s for s in second.sections if s.learned_from]
     assert len(informed) >= 10, "most sections should draw on the client's first report"

@@ -26,6 +26,7 @@ from tests.integration.generator.conftest import (
     StackFactory,
     T,
     brief,
+    embedded,
     generate_request,
     start_generator,
 )
@@ -78,6 +79,7 @@ def _exported_texts(report: pb.GenerateReportResponse) -> dict[str, str]:
 
 def test_another_clients_learning_never_reaches_a_report(stack: Stack) -> None:
     vaultline = stack.generator.GenerateReport(generate_request(client_brief=VAULTLINE), timeout=T)
+    embedded(stack)  # searchable from now on
     assert vaultline.learning_state == pb.LEARNING_STATE_RECORDED
     assert VAULTLINE_IDENTIFIERS.search(vaultline.report_markdown)  # the identifiers are there to leak
 
@@ -140,6 +142,7 @@ def test_sharing_a_clients_item_with_the_agency_makes_it_available_to_others(sta
     assert overview.scope == mpb.SCOPE_CLIENT
     shared = stack.memory.SetItemScope(mpb.SetItemScopeRequest(id=overview.id, scope=mpb.SCOPE_AGENCY), timeout=T)
     assert shared.item.scope == mpb.SCOPE_AGENCY
+    embedded(stack)
     aegis = stack.generator.GenerateReport(generate_request(client_brief=AEGIS), timeout=T)
     used = {lf.item_id: lf.source for s in aegis.sections for lf in s.learned_from}
     assert used == {overview.id: pb.LEARNING_SOURCE_AGENCY_LIBRARY}
@@ -275,6 +278,7 @@ def test_rating_a_report_by_its_id_rates_its_sections_and_gold_is_kept(stack: St
         },
         objectives="book 80 enterprise demos with financial-services CISOs",
     )
+    embedded(stack)
     second = stack.generator.GenerateReport(generate_request(client_brief=follow_up), timeout=T)
     by_id = {s.id: s for s in second.sections}
     channel_before = next(s for s in first.sections if s.id == "channel_plan")
