@@ -30,6 +30,7 @@ def _load(module: str) -> Callable[[], Benchmark]:
 AREAS: dict[str, Callable[[], Benchmark]] = {
     "memory": _load("bench.memory_bench"),
     "stack": _load("bench.stack_bench"),
+    "observability": _load("bench.observability_bench"),
 }
 
 

@@ -107,6 +107,7 @@ class GrpcApp:
         max_workers: int = 16,
         grace_seconds: float = 5.0,
         max_connection_age_seconds: float | None = None,
+        observe: bool = True,
     ) -> None:
         self.name = name
         self._host = host
@@ -120,9 +121,10 @@ class GrpcApp:
         self.server = grpc.server(
             self._executor,
             # Outermost first: the trace span and the request id exist for everything inside.
+            # observe=False is only for measuring what observing costs (make bench: the observability area).
             interceptors=[
-                *tracing.server_interceptors(),
-                ServerObservability(),
+                *(tracing.server_interceptors() if observe else []),
+                *([ServerObservability()] if observe else []),
                 self._in_flight,
                 *interceptors,
             ],
