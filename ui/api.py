@@ -158,6 +158,16 @@ class GatewayClient:
             "loading the packages",
         )
 
+    def understand_brief(self, brief: gpb.ClientBrief) -> gpb.UnderstoodBrief:
+        """What the generator understands from a brief (form fields, further fields and free text alike), as
+        every report would read it. Nothing is generated or learned."""
+        return self._call(
+            binding(GENERATOR, "UnderstandBrief"),
+            gpb.UnderstandBriefRequest(client_brief=brief),
+            gpb.UnderstandBriefResponse,
+            "checking the brief",
+        ).understood_brief
+
     def list_learning_queue(self) -> gpb.ListLearningQueueResponse:
         """The generator's durable learning queue: batches waiting for memory, and batches set aside."""
         return self._call(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import deliverables, documents, history_tab
+from ui import deliverables, documents, history_tab, understood
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     get_obj,
@@ -40,6 +40,7 @@ from ui.labels import (
     kind_label,
     origin_words,
     rating_badge,
+    refused_section,
     retrieval_skipped,
     writers_words,
 )
@@ -84,6 +85,7 @@ K_UPLOAD = "brief_upload"
 K_UPLOAD_MSG = "brief_upload_message"
 K_PACKAGE = "gen_package"
 K_SUBMIT = "gen_submit"
+K_CHECK = "brief_check"
 K_RESULT = "gen_result"
 K_REQUEST = "gen_request"
 K_PROGRESS = "gen_progress"
@@ -91,6 +93,8 @@ K_ERROR = "gen_error"
 K_ERROR_DETAIL = "gen_error_detail"
 K_FEEDBACK = "gen_feedback"
 K_REFINE = "gen_refine"
+# The report id a refinement wrote (what it did is shown next to the refine box while that report is shown).
+K_REFINED_FOR = "gen_refined_report"
 K_RATE_CHOICE = "gen_rate_choice"
 K_RATE_NOTE = "gen_rate_note"
 K_RATE_MSG = "gen_rate_message"
@@ -106,6 +110,19 @@ K_REWORK_MSG = "gen_rework_message"
 K_VERSION = "gen_version"
 
 RATINGS = (mpb.RATING_GOLD, mpb.RATING_WEAK)
+
+# The brief's fields the form fills (ClientBrief field → widget key): where a correction of what AICMO
+# understood writes (see ui/understood.py).
+FORM_KEYS = {
+    "product_service": K_PRODUCT,
+    "geography": K_GEOGRAPHY,
+    "audience": K_AUDIENCE,
+    "objectives": K_OBJECTIVES,
+    "budget": K_BUDGET,
+    "timeline": K_TIMELINE,
+    "constraints": K_CONSTRAINTS,
+    "launch_date": K_LAUNCH,
+}
 
 
 def section_key(what: str, section_id: str) -> str:
@@ -264,8 +281,11 @@ def _on_brief_upload() -> None:
     say(
         K_UPLOAD_MSG,
         "success",
-        f"Read {len(text):,} characters from {uploaded.name} into the brief text below.",
+        f"Read {len(text):,} characters from {uploaded.name} into the brief text below; see “Brief as "
+        "understood” for what AICMO reads from it.",
     )
+    # What AICMO understands from the document is shown straight away, for the operator to check.
+    understood.request_check("upload")
 
 
 def _rating_failure(
@@ -368,9 +388,11 @@ def render(client: GatewayClient) -> None:
     _render_upload()
     packages, packages_error = load_packages(client)
     package = _render_package_select(packages, packages_error)
-    submitted = _render_brief_form()
+    submitted, check = _render_brief_form()
+    current, incomplete = _brief_from_state()
+    understood.render_panel(client, current, check=check, form_keys=FORM_KEYS)
     progress_area = st.container()
-    brief, problem = _brief_from_state() if submitted else (None, "")
+    brief, problem = (current, incomplete) if submitted else (None, "")
     if submitted and not problem and package is None:
         problem = str(packages_error) if packages_error else "Choose a package to generate a report."
     if brief is not None and package is not None and not problem:
@@ -435,7 +457,8 @@ def _render_package_select(packages: list[gpb.Package], error: GatewayError | No
     return package
 
 
-def _render_brief_form() -> bool:
+def _render_brief_form() -> tuple[bool, bool]:
+    """The brief form; (generate, check the brief) as the operator pressed them."""
     with st.form("brief_form", border=True):
         left, right = st.columns(2)
         with left:
@@ -482,7 +505,16 @@ def _render_brief_form() -> bool:
             value=True,
             key=K_USE_LEARNING,
         )
-        return st.form_submit_button("Generate report", type="primary", key=K_SUBMIT)
+        with st.container(horizontal=True, gap="small"):
+            generate = st.form_submit_button("Generate report", type="primary", key=K_SUBMIT)
+            check = st.form_submit_button(
+                "Check the brief",
+                key=K_CHECK,
+                icon=":material/fact_check:",
+                help="Shows what AICMO understands from the form and the brief text, before generating. "
+                "Nothing is generated or learned.",
+            )
+        return generate, check
 
 
 def _brief_from_state() -> tuple[gpb.ClientBrief, str]:
@@ -509,6 +541,10 @@ def _brief_from_state() -> tuple[gpb.ClientBrief, str]:
         raw_brief_text=text(K_RAW),
         launch_date=launch.isoformat() if isinstance(launch, datetime.date) else "",
     )
+    extra = understood.extra_fields()
+    if extra:
+        # Facts the operator corrected that have no form field (competitors, events, tone, ...).
+        brief.metadata.update(extra)
     missing = [
         label
         for label, value in (("Client name", brief.client_name), ("Brand", brief.brand_name))
@@ -561,6 +597,8 @@ def _run_generation(client: GatewayClient, request: gpb.GenerateReportRequest, a
                     _render_done_list(progress)
                 st.session_state[K_RESULT] = event.completed
                 st.session_state[K_REQUEST] = request
+                if request.report_stage == gpb.REPORT_STAGE_REFINE:
+                    st.session_state[K_REFINED_FOR] = event.completed.report_id
                 st.session_state[K_RATE_MSG] = None
                 st.session_state[K_REWORK_MSG] = None
     except GatewayError as exc:
@@ -611,11 +649,10 @@ def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) ->
     version = shown_version(client, result)
     _render_version_line(result, version, brief)
     _render_learning_state(client, result, request)
-    for warning in result.warnings:
-        if warning not in result.learning_detail:
-            st.warning(warning)
+    _render_warnings(result)
 
     _render_learned_from(result)
+    understood.render_for_report(result)
     _render_technical(result)
 
     cover = deliverables.deliverable(
@@ -631,6 +668,27 @@ def _render_result(client: GatewayClient, result: gpb.GenerateReportResponse) ->
 
     _render_refine(client, result)
     _render_rate(result)
+
+
+def _render_warnings(result: gpb.GenerateReportResponse) -> None:
+    """What the operator should know about the report; a model-written section refused for breaking a rule of
+    the brief is said in words (which section, which rule, who wrote it instead)."""
+    titles = {s.id: s.title for s in result.sections}
+    for warning in result.warnings:
+        if warning in result.learning_detail:
+            continue
+        refused = refused_section(warning)
+        if refused is None:
+            st.warning(warning)
+            continue
+        section_id, broken = refused
+        title = titles.get(section_id, section_id)
+        st.warning(
+            f"The language model's text for “{title}” was refused: it "
+            + ("; it ".join(broken) or "broke a rule of the brief")
+            + ". AICMO's built-in writer wrote that section instead, within the brief's rules.",
+            icon=":material/gavel:",
+        )
 
 
 def _render_technical(result: gpb.GenerateReportResponse) -> None:
@@ -1166,6 +1224,49 @@ def _render_learned_from(result: gpb.GenerateReportResponse) -> None:
 
 def _render_refine(client: GatewayClient, result: gpb.GenerateReportResponse) -> None:
     st.markdown("#### Refine")
+    request = get_obj(K_REQUEST, gpb.GenerateReportRequest)
+    refined = bool(result.refine_applied or result.refine_unapplied) or (
+        bool(result.report_id) and result.report_id == get_state(K_REFINED_FOR, "")
+    )
+    if not refined:
+        _render_refine_box(client, result)
+        return
+    # The refine box, and next to it what the refinement that wrote this version did.
+    box, outcome = st.columns([3, 2])
+    with box:
+        _render_refine_box(client, result)
+    with outcome:
+        _render_refine_outcome(result, request)
+
+
+def _render_refine_outcome(
+    result: gpb.GenerateReportResponse, request: gpb.GenerateReportRequest | None
+) -> None:
+    """What the last refinement's feedback changed, and what it could not apply and why (for the operator;
+    never in the report)."""
+    with st.container(border=True, key="gen_refine_outcome"):
+        feedback = request.feedback.strip() if request is not None else ""
+        st.markdown("**What your feedback did**")
+        if feedback:
+            st.caption(f"Feedback: “{_short(feedback, 160)}”")
+        if result.refine_applied:
+            st.success(
+                "Changed in this version:\n" + "\n".join(f"- {line}" for line in result.refine_applied),
+                icon=":material/done_all:",
+            )
+        if result.refine_unapplied:
+            st.warning(
+                "Could not be applied, and why:\n"
+                + "\n".join(f"- {line}" for line in result.refine_unapplied),
+                icon=":material/block:",
+            )
+        if not result.refine_applied and not result.refine_unapplied:
+            st.caption(
+                "AICMO did not say what the feedback changed; compare the versions in the History tab."
+            )
+
+
+def _render_refine_box(client: GatewayClient, result: gpb.GenerateReportResponse) -> None:
     st.text_area(
         "Feedback for the next draft",
         key=K_FEEDBACK,

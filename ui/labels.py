@@ -203,6 +203,83 @@ def retrieval_skipped(result: gpb.GenerateReportResponse) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# The brief as understood (UnderstandBrief, and `understood_brief` with a report).
+
+BUSINESS_MODEL_WORDS = {
+    gpb.BUSINESS_MODEL_UNSPECIFIED: "not clear from the brief, so general tactics are used",
+    gpb.BUSINESS_MODEL_B2B_ENTERPRISE: "B2B sales to enterprises and the mid-market",
+    gpb.BUSINESS_MODEL_B2B_SMB: "B2B sales to small businesses, often self-serve",
+    gpb.BUSINESS_MODEL_LOCAL_SERVICES: "local services (clinics, gyms, salons, branches)",
+    gpb.BUSINESS_MODEL_CPG_RETAIL: "consumer goods sold through retailers",
+    gpb.BUSINESS_MODEL_DTC_ECOMMERCE: "direct-to-consumer online store",
+    gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "direct-to-consumer subscription",
+    gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "a considered consumer purchase (education, finance, travel)",
+}
+# What a correction writes into the brief's `business_model` field for each model: words the generator reads
+# as that model.
+BUSINESS_MODEL_NAMES = {
+    gpb.BUSINESS_MODEL_B2B_ENTERPRISE: "B2B enterprise",
+    gpb.BUSINESS_MODEL_B2B_SMB: "B2B SMB",
+    gpb.BUSINESS_MODEL_LOCAL_SERVICES: "local services",
+    gpb.BUSINESS_MODEL_CPG_RETAIL: "CPG retail",
+    gpb.BUSINESS_MODEL_DTC_ECOMMERCE: "DTC ecommerce",
+    gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "DTC subscription",
+    gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "consumer services",
+}
+FACT_ORIGIN_WORDS = {
+    gpb.FACT_ORIGIN_FORM: "from the form",
+    gpb.FACT_ORIGIN_TEXT: "from the brief text",
+    gpb.FACT_ORIGIN_INFERRED: "inferred",
+}
+PERIOD_WORDS = {
+    gpb.BUDGET_PERIOD_TOTAL: "for the whole programme",
+    gpb.BUDGET_PERIOD_MONTH: "a month",
+    gpb.BUDGET_PERIOD_WEEK: "a week",
+    gpb.BUDGET_PERIOD_QUARTER: "a quarter",
+    gpb.BUDGET_PERIOD_YEAR: "a year",
+}
+PRICE_KIND_WORDS = {
+    gpb.PRICE_KIND_PRICE: "price",
+    gpb.PRICE_KIND_DEAL_VALUE: "deal value",
+    gpb.PRICE_KIND_CUSTOMER_VALUE: "value of a customer",
+    gpb.PRICE_KIND_ORDER_VALUE: "order value",
+}
+
+
+def money(amount: float, currency_code: str) -> str:
+    """An amount with its ISO currency code: "USD 250,000", "GBP 12.50"."""
+    figure = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
+    return f"{currency_code} {figure}".strip()
+
+
+# How the generator says a model-written section was refused for breaking a rule of the brief (a warning).
+_REFUSED = re.compile(
+    r"^section '(?P<section>[^']+)' fell back to the offline composer: it broke a brief rule \((?P<rules>.*)\)\.?$",
+    re.DOTALL,
+)
+_RULE_WORDS = {
+    "forbidden_word": "used the forbidden word “{}”",
+    "excluded_channel": "mentioned {}, a channel the brief rules out",
+    "objective": "did not state an objective as briefed ({})",
+    "feedback": "pasted your feedback into the section",
+}
+
+
+def refused_section(warning: str) -> tuple[str, list[str]] | None:
+    """(section id, each broken rule in words) when a warning says the language model's text for a section
+    was refused for breaking a rule of the brief; None for any other warning."""
+    found = _REFUSED.match(warning.strip())
+    if found is None:
+        return None
+    broken: list[str] = []
+    for part in found.group("rules").split("; "):
+        rule, _, detail = part.partition(": ")
+        template = _RULE_WORDS.get(rule.strip())
+        broken.append(template.format(detail.strip()) if template and detail else part.strip())
+    return found.group("section"), [b for b in broken if b]
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Report history.
 
 VERSION_STAGE_LABELS = {

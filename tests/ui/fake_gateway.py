@@ -127,20 +127,20 @@ _MODE_NAMES = {
 }
 
 
-# How each kind of feedback instruction reads in `refine_applied` (the generator says what changed in the plan,
-# with figures; the fake names the change).
+# How each kind of feedback instruction reads in `refine_applied`, as the generator starts its lines (it goes on
+# to say what changed in the plan, with figures; the fake names the change).
 _APPLIED_WORDS = {
     "drop": "Dropped {}",
     "drop_format": "{} ruled out",
     "add": "Added {}",
     "boost": "More {}",
     "reduce": "Less {}",
-    "centre": "Calendar centred on {}",
+    "centre": "Centrepiece: {}",
     "against": "Positioned against {}",
-    "basis": "Targets counted on {}",
-    "tone": "Tone: {}",
+    "basis": "Targets counted as {}",
+    "tone": "Tone {}",
     "language": "Creative in {}",
-    "budget": "Budget re-planned: {}",
+    "budget": "Budget re-planned at {}",
 }
 
 

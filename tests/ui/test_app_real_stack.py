@@ -171,11 +171,40 @@ def section_work_and_history(monkeypatch: pytest.MonkeyPatch, running_stack: Any
     client_id = client_key(client_name)
     at = run(new_app(monkeypatch, running_stack.gateway_url, running_stack.env.get("AICMO_API_TOKEN")))
     fill_brief(
-        at, client=client_name, brand="Juniper", package="quick_social_basic", raw_text="Studio opening."
+        at,
+        client=client_name,
+        brand="Juniper",
+        package="quick_social_basic",
+        raw_text='Studio opening. We compete with CorePower Yoga and Barry\'s. Never use the word "cheap".',
     )
+    # Check the brief first: what the generator reads, through the gateway (nothing is generated).
+    at.button(key="brief_check").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    facts = next(str(m.value) for m in at.markdown if str(m.value).startswith("- **Business model:**"))
+    assert "- **Budget:** $50,000 — USD 50,000 for the whole programme · *from the form*" in facts, facts
+    assert "- **Competitors:** CorePower Yoga; Barry's · *from the brief text*" in facts, facts
+    assert "**Words never used:** “cheap”" in texts(at)
+    # Correct the competitors: the brief's `competitors` field wins over the text.
+    at.selectbox(key="brief_fix_fact").select("competitors")
+    run(at)
+    at.text_area(key="brief_fix_value").input("CorePower Yoga (national chain); Barry's; Peloton")
+    at.button(key="brief_fix_save").click()
+    run(at)
+    facts = next(str(m.value) for m in at.markdown if str(m.value).startswith("- **Business model:**"))
+    assert "- **Competitors:** CorePower Yoga (national chain); Barry's; Peloton · *from the form*" in facts
+    status, reports = rest(running_stack, "GET", f"/api/reports?client_id={quote(client_id)}")
+    assert status == 200 and reports.get("reports", []) == []
+
     at.button(key="gen_submit").click()
     run(at)
     assert not at.error, alerts(at, "error")
+    # The report says which brief it was written from: the corrected one.
+    assert any(e.label.startswith("Brief as understood for this report") for e in at.expander)
+    assert (
+        "- **Competitors:** CorePower Yoga (national chain); Barry's; Peloton · *from the form*"
+        in "\n".join(str(m.value) for m in at.markdown)
+    )
     assert any(str(c.value).startswith("Version 1 of this report") for c in at.caption)
     status, reports = rest(running_stack, "GET", f"/api/reports?client_id={quote(client_id)}")
     assert status == 200 and len(reports["reports"]) == 1
@@ -205,6 +234,10 @@ def section_work_and_history(monkeypatch: pytest.MonkeyPatch, running_stack: Any
         run(at)
         assert not at.error, alerts(at, "error")
         assert any(str(c.value).startswith("Version 4 of this report · Refined") for c in at.caption)
+        # Next to the refine box: what the feedback changed.
+        assert "What your feedback did" in texts(at)
+        changed = [s for s in alerts(at, "success") if s.startswith("Changed in this version:")]
+        assert changed and "**Tone warmer:**" in changed[0], alerts(at, "success") + alerts(at, "warning")
 
         status, listed = rest(running_stack, "GET", f"/api/reports/{history_id}/versions")
         assert status == 200

@@ -143,8 +143,13 @@ def test_an_uploaded_brief_is_checked_by_itself(monkeypatch: pytest.MonkeyPatch,
         understood.STAND_IN_CLIENT,
         understood.STAND_IN_BRAND,
     )
-    assert "Checked by itself after the upload" in texts(at)
-    assert any("Client name and Brand are not in the brief yet" in i for i in alerts(at, "info"))
+    assert any(
+        i.startswith(
+            "Checked by itself after the upload, with the form as last sent: it had no client name or "
+            "brand yet, so the brief was read without them."
+        )
+        for i in alerts(at, "info")
+    ), alerts(at, "info")
     assert fact_line(at, "Competitors").startswith(
         "- **Competitors:** Blue Bottle (premium, app-led); Tchibo"
     )
@@ -152,7 +157,7 @@ def test_an_uploaded_brief_is_checked_by_itself(monkeypatch: pytest.MonkeyPatch,
     # Once the names are in, “Check the brief” reads it with them.
     check(at)
     assert fake.calls("POST", UNDERSTAND)[-1].body["client_name"] == "Northwind Coffee Co."
-    assert not any("not in the brief yet" in i for i in alerts(at, "info"))
+    assert not any("no client name" in i or "not filled in" in i for i in alerts(at, "info"))
     assert "Checked by itself" not in texts(at)
 
 
@@ -237,6 +242,22 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     assert "Further brief fields you set" not in texts(at)
 
 
+def test_a_brief_checked_without_its_names_says_so(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+) -> None:
+    at = run(new_app(monkeypatch, fake.url))
+    check(at, client="", brand="Northwind")
+    assert fake.calls("POST", UNDERSTAND)[-1].body["client_name"] == understood.STAND_IN_CLIENT
+    assert any(
+        i.startswith("Client name is not filled in, so the brief was read without it")
+        for i in alerts(at, "info")
+    )
+    # Generating still needs it.
+    at.button(key="gen_submit").click()
+    run(at)
+    assert "Fill in Client name to generate a report." in alerts(at, "error")
+
+
 def test_a_check_that_fails_says_so_and_keeps_the_form(
     monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
 ) -> None:
@@ -279,7 +300,7 @@ def test_refine_says_what_it_changed_and_what_it_could_not_apply(
     assert "What your feedback did" in texts(at)
     assert "Feedback: “Make it more premium; drop TikTok; make it sparkle”" in texts(at)
     changed = next(s for s in alerts(at, "success") if s.startswith("Changed in this version:"))
-    assert "**Tone: more premium:**" in changed and "**Dropped TikTok:**" in changed
+    assert "**Tone more premium:**" in changed and "**Dropped TikTok:**" in changed
     not_applied = next(w for w in alerts(at, "warning") if w.startswith("Could not be applied, and why:"))
     assert "“make it sparkle”: not a change the plan can make as written" in not_applied
     # Never in the report itself.

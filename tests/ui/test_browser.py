@@ -67,6 +67,19 @@ def page(running_stack: Any) -> Iterator[Page]:
             browser.close()
 
 
+# Records each label of the progress bar as the page changes, in window.__aicmoProgress.
+RECORD_PROGRESS = """() => {
+  window.__aicmoProgress = [];
+  const record = () => {
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    const text = bar ? bar.innerText.trim() : "";
+    const seen = window.__aicmoProgress;
+    if (text && seen[seen.length - 1] !== text) seen.push(text);
+  };
+  new MutationObserver(record).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def items_learned(page: Page) -> int:
     metric = page.get_by_test_id("stMetric").filter(has_text="Items learned").first
     metric.wait_for()
@@ -179,6 +192,21 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     assert page.get_by_label("Budget").input_value() == "$30,000"
     page.screenshot(path=str(ARTIFACTS / "02-brief-filled.png"))
 
+    # “Check the brief”: what AICMO reads from the form and the text, each fact with where it came from.
+    page.get_by_role("button", name="Check the brief").click()
+    panel = keyed(page, "brief_understood_panel")
+    budget = panel.get_by_text(re.compile(r"^Budget: \$30,000 — USD 30,000"))
+    budget.wait_for()
+    assert "from the form" in budget.inner_text()
+    assert "from the brief text" in panel.get_by_text(re.compile(r"^Markets: Portland")).inner_text()
+    # The objectives typed in the form, as a table (the panel's last part to be drawn anew).
+    panel.get_by_test_id("stDataFrame").wait_for()
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "02b-brief-understood.png"))
+
+    # Every label the progress bar shows is recorded in the page as it changes (a step may last a tenth of a
+    # second: polling from here, or a screenshot taken meanwhile, could miss it).
+    page.evaluate(RECORD_PROGRESS)
     page.get_by_role("button", name="Generate report").click()
     progress = page.get_by_test_id("stProgress").first
     progress.wait_for()
@@ -186,10 +214,8 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     seen: list[str] = []
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        text = page.get_by_test_id("stProgress").first.inner_text().strip()
-        if text and (not seen or seen[-1] != text):
-            seen.append(text)
-        if text.startswith("Report ready"):
+        seen = [str(text) for text in page.evaluate("() => window.__aicmoProgress")]
+        if seen and seen[-1].startswith("Report ready"):
             break
         page.wait_for_timeout(50)
     if not (seen and seen[-1].startswith("Report ready: 17 sections")):
@@ -213,7 +239,8 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     heading.scroll_into_view_if_needed()
     assert heading.is_visible()
     assert page.get_by_text(re.compile(r"^Written by ")).count()
-    assert page.get_by_role("button", name="Download PDF").is_visible()
+    # The downloads come before the report on the page, but a button may show a moment after the heading.
+    page.get_by_role("button", name="Download PDF").wait_for()
     page.screenshot(path=str(ARTIFACTS / "04-report.png"))
 
     learn = open_tab(page, "Learn")
@@ -288,6 +315,12 @@ def refine_report(page: Page) -> None:
     progress = page.get_by_test_id("stProgress").first.inner_text()
     assert progress.startswith("Report ready"), (progress, alerts_text(page))
     page.screenshot(path=str(ARTIFACTS / "09-refined.png"))
+    # Next to the refine box: what the feedback changed, and what it could not apply and why.
+    outcome = keyed(page, "gen_refine_outcome")
+    outcome.scroll_into_view_if_needed()
+    assert "What your feedback did" in outcome.inner_text()
+    assert "Changed in this version:" in outcome.inner_text(), outcome.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "09b-refine-outcome.png"))
 
 
 def history_compare_and_download(
