@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
@@ -233,7 +232,6 @@ class MemoryRuntime:
     storage: Storage
     health: DatabaseHealth
     embedding_workers: list[EmbeddingWorker] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
         self.app.stop()
