@@ -67,6 +67,7 @@ class StackProcess:
             "AICMO_START_UI": "true" if self.with_ui else "false",
             # "recorded" must hold on a busy machine too (tests of queued learning set their own budget).
             "AICMO_RECORD_BUDGET_MS": "60000",
+            "AICMO_RETRIEVAL_BUDGET_MS": "10000",
             **self.extra_env,
         }
         self.log_path = self.data_dir / "logs" / "launcher.log"
