@@ -221,8 +221,9 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     if not (seen and seen[-1].startswith("Report ready: 17 sections")):
         alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
         raise AssertionError(f"progress seen: {seen}; the page says: {alerts}")
-    # Between the last section and the finished report the bar says the report is being learned.
-    assert any(text.startswith("Learning this report…") for text in seen), seen
+    # Between the last section and the finished report the bar says the report is being learned (a step that
+    # can be too short to catch: learning is acknowledged once committed); the end says how long it took.
+    assert any(text.startswith("Learning this report…") for text in seen) or "learned in" in seen[-1], seen
     # The section names were listed as they completed.
     generate.get_by_text("Sections written: 17 of 17").click()  # opens the list
     done = generate.get_by_text(re.compile(r"✓ 1\. Overview")).first
