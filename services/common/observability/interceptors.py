@@ -95,16 +95,20 @@ class ServerObservability(grpc.ServerInterceptor):  # type: ignore[misc]
             def stream(request: Any, ctx: grpc.ServicerContext) -> Iterator[Any]:
                 token = context.set_request_id(context.accept_request_id(incoming))
                 metrics.GRPC_SERVER_STARTED.labels(*stream_labels).inc()
-                started, failed = time.perf_counter(), False
+                started, failed, gone = time.perf_counter(), False, False
                 try:
                     for message in inner_stream(request, ctx):
                         metrics.GRPC_SERVER_MSG_SENT.labels(*stream_labels).inc()
                         yield message
+                except GeneratorExit:  # the caller stopped reading (cancelled, or its deadline passed)
+                    gone = True
+                    raise
                 except BaseException:
                     failed = True
                     raise
                 finally:
-                    elapsed, code = time.perf_counter() - started, _code(ctx, failed)
+                    elapsed = time.perf_counter() - started
+                    code = "CANCELLED" if gone and ctx.code() is None else _code(ctx, failed)
                     metrics.GRPC_SERVER_HANDLING_SECONDS.labels(*stream_labels).observe(elapsed)
                     metrics.GRPC_SERVER_HANDLED.labels(*stream_labels, code).inc()
                     _log_call(service, method, code, elapsed)
