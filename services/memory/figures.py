@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0
+METRIC_NAMES = ("aicmo_items", "aicmo_database_bytes")  # what collect() yields
 
 
 class LearningFigures(Collector):

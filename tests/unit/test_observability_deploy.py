@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from services.common.observability.metrics import REGISTRY
+from services.memory.figures import METRIC_NAMES as FIGURE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 OBSERVABILITY = ROOT / "deploy" / "observability"
@@ -16,7 +17,8 @@ _PROMQL_FUNCTIONS = {"sum", "by", "rate", "histogram_quantile", "max", "le", "wi
 
 
 def exported_names() -> set[str]:
-    names: set[str] = set()
+    # The learning database's figures come from a collector memory registers at start (it reads the DB).
+    names: set[str] = set(FIGURE_NAMES)
     for metric in REGISTRY.collect():
         names.add(metric.name)
         names.update(sample.name for sample in metric.samples)

@@ -17,7 +17,7 @@ from fractions import Fraction
 from services.generator.composer.budget import allocate
 from services.generator.composer.catalogue import ChannelCopy, Industry, Playbook, PlaybookCopy, catalogue
 from services.generator.composer.feedback import Emphasis, apply_to_brief, read_feedback
-from services.generator.composer.models import Refinement
+from services.generator.composer.models import LearnedSplit, Refinement
 from services.generator.composer.text import clean, join_and, lower_first, nice, no_parens, trim
 from services.generator.composer.timeline import calendar_start
 from services.generator.domain.brief import Brief
@@ -181,6 +181,7 @@ class Ctx:
     locale: str
     stage: str
     notes: tuple[str, ...] = field(default_factory=tuple)  # planning notes for the operator
+    learned_idea: str = ""  # a big idea kept from a gold learned example (already adapted to this brand)
 
     # ----- names and phrases -------------------------------------------------------------------------
 
@@ -459,6 +460,51 @@ def _weights(
     return [(cat.channels[name], w) for name, w in kept]
 
 
+def _follow(
+    weights: list[tuple[ChannelCopy, Fraction]],
+    facts: UnderstoodBrief,
+    emphasis: Emphasis,
+    split: LearnedSplit | None,
+) -> list[tuple[ChannelCopy, Fraction]]:
+    """The mix moved towards a learned example's channel split, over the channels this brief allows: its
+    shares renormalised (channels the brief or the feedback rule out get nothing); channels the brief asks
+    for that the example lacks keep a place at its smallest share. With strength below 1 the example's
+    split is blended with the plan's own. Without a usable split the mix is unchanged."""
+    if split is None or not split.shares:
+        return weights
+    cat = catalogue()
+    dropped = {*facts.rules.excluded_channels, *emphasis.drop}
+    learned: dict[str, Fraction] = {}
+    for name, share in split.shares:
+        if name in cat.channels and name not in dropped and share > 0 and name not in learned:
+            learned[name] = share
+    if not learned:
+        return weights
+    for name in facts.channels:  # what the new brief asks for stays in the plan
+        if name in cat.channels and name not in dropped and name not in learned:
+            learned[name] = min(learned.values())
+    total = sum(learned.values(), Fraction(0))
+    target = {name: share / total for name, share in learned.items()}
+    strength = min(max(split.strength, Fraction(0)), Fraction(1))
+    if strength < 1:
+        own_total = sum((w for _c, w in weights), Fraction(0)) or Fraction(1)
+        own = {c.name: w / own_total for c, w in weights}
+        names = list(dict.fromkeys([*own, *target]))
+        target = {
+            n: strength * target.get(n, Fraction(0)) + (1 - strength) * own.get(n, Fraction(0)) for n in names
+        }
+    for name in emphasis.boost:  # the feedback still moves the learned split
+        if name in cat.channels and name not in dropped:
+            target[name] = target[name] * Fraction(3, 2) if name in target else min(target.values())
+    for name in emphasis.reduce:
+        if name in target:
+            target[name] /= 2
+    kept = sorted(
+        ((n, w) for n, w in target.items() if w > 0), key=lambda kv: (-kv[1], list(target).index(kv[0]))
+    )[:MAX_CHANNELS]
+    return [(cat.channels[n], w) for n, w in kept]
+
+
 def _budget_lines(total: int, weights: list[tuple[ChannelCopy, Fraction]]) -> tuple[BudgetLine, ...]:
     channel_sum = sum((w for _c, w in weights), Fraction(0))
     # Channels share CHANNEL_SHARE points in proportion to their weights; the other lines keep theirs.
@@ -689,7 +735,11 @@ _cache_lock = threading.Lock()
 
 
 def build_context(
-    brief: Brief, package: Package, section: SectionSpec, refinement: Refinement | None = None
+    brief: Brief,
+    package: Package,
+    section: SectionSpec,
+    refinement: Refinement | None = None,
+    split: LearnedSplit | None = None,
 ) -> Ctx:
     """The context for one section. Everything but the section depends only on the brief, the package and
     the feedback, so it is built once per report and reused for its sections (a small LRU cache)."""
@@ -702,13 +752,14 @@ def build_context(
         package,
         refinement.stage,
         refinement.feedback,
+        split,
     )  # fmt: skip
     with _cache_lock:
         base = _cache.get(key)
         if base is not None:
             _cache.move_to_end(key)
     if base is None:
-        base = _build(brief, package, section, refinement)
+        base = _build(brief, package, section, refinement, split)
         with _cache_lock:
             _cache[key] = base
             while len(_cache) > _CACHE_SIZE:
@@ -716,7 +767,9 @@ def build_context(
     return base if base.section == section else replace(base, section=section)
 
 
-def _build(brief: Brief, package: Package, section: SectionSpec, refinement: Refinement) -> Ctx:
+def _build(
+    brief: Brief, package: Package, section: SectionSpec, refinement: Refinement, split: LearnedSplit | None
+) -> Ctx:
     briefed = understand(brief)
     cat = catalogue()
     profile = _profile(briefed, brief)
@@ -725,7 +778,10 @@ def _build(brief: Brief, package: Package, section: SectionSpec, refinement: Ref
     # The plan as briefed, then the feedback's changes applied to the brief itself, so every section (and
     # the rules check) sees them: a channel the operator drops is ruled out like one the brief excludes.
     briefed_budget = briefed.budget or assumed_budget(nice(profile.working_budget * timeline.weeks / 12), briefed.geography)
-    base = _budget_lines(briefed_budget.amount, _weights(briefed, profile, playbook, Emphasis()))
+    base = _budget_lines(
+        briefed_budget.amount,
+        _follow(_weights(briefed, profile, playbook, Emphasis()), briefed, Emphasis(), split),
+    )
     mix = tuple(line.name for line in base if line.channel is not None)
     emphasis = read_feedback(refinement.feedback, briefed, playbook.metric_words, mix)
     facts = apply_to_brief(briefed, emphasis)
@@ -735,7 +791,9 @@ def _build(brief: Brief, package: Package, section: SectionSpec, refinement: Ref
     industry_raw = facts.industry
     product_raw = facts.product
     objectives = tuple(trim(o.text, 160) for o in facts.objectives)[:6]
-    lines = _budget_lines(budget.amount, _weights(facts, profile, playbook, emphasis))
+    lines = _budget_lines(
+        budget.amount, _follow(_weights(facts, profile, playbook, emphasis), facts, emphasis, split)
+    )
     basis = emphasis.values("basis")
     funnel = _funnel(lines, budget, profile, playbook, facts, basis[0] if basis else "")
     if industry_raw:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 
 from services.generator.composer.context import Ctx
-from services.generator.composer.models import SAME_CLIENT, Example
+from services.generator.composer.models import SAME_CLIENT, Example, LearnedSplit
 from services.generator.composer.text import clean, section, trim
+from services.generator.domain.brief_parser import channel_mentions
 from services.generator.domain.packages import PACKAGES, SECTION_TITLES
 
 _MAX_LINES = 3
@@ -180,6 +182,8 @@ def learned_block(examples: Sequence[Example], ctx: Ctx) -> str:
     swaps = [] if own else _brand_swaps(chosen, ctx)
     limit = _MAX_LINES_GOLD if gold else _MAX_LINES
     lines = [_swap(line, swaps) for line in key_lines(_section_part(chosen.text, ctx.section.title), limit)]
+    if ctx.learned_idea:  # the idea it keeps already leads the section
+        lines = [line for line in lines if ctx.learned_idea.casefold() not in line.casefold()]
     if not lines:
         return ""
     goal = trim(ctx.main_objective.rstrip("."), 90)
@@ -194,3 +198,136 @@ def learned_block(examples: Sequence[Example], ctx: Ctx) -> str:
         f"\u201c{goal}\u201d, {ctx.audience_short} and {ctx.budget_phrase}."
     )
     return section(heading, intro, "\n".join(f"- {line}" for line in lines), apply)
+
+
+# ----- learning that shapes the plan itself ---------------------------------------------------------------
+
+_PERCENT = re.compile(r"^\W*(\d{1,3}(?:\.\d+)?)\s*%\W*$")
+_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+# Partial learning: an agency-library or unrated example moves the split half way towards its own.
+_BLEND = Fraction(1, 2)
+_IDEA_SECTION = "core_campaign_idea"
+_NOT_IDEAS = {
+    "why it works",
+    "how it comes to life",
+    "lines to test",
+    "the idea",
+    "big idea",
+    "the big idea",
+    "core idea",
+    "campaign idea",
+    *_OWN_BLOCKS,
+    *_NOT_NAMES,
+}
+_QUOTED_IDEA = re.compile(r"\bbig idea\b[^\n\"\u201c]{0,12}[\"\u201c]([^\"\u201d\n]{3,90})[\"\u201d]", re.I)
+_BOLD_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*\n]{3,120})\*\*")
+
+
+def _shaping_example(examples: Sequence[Example]) -> Example | None:
+    """The example learned_block builds on (weak examples never shape a plan)."""
+    return choose_example([e for e in examples if _rating(e) != "weak"])
+
+
+def _cells(line: str) -> list[str]:
+    return [clean(c.strip().strip("*_`").strip()) for c in line.strip().strip("|").split("|")]
+
+
+def _tables(text: str) -> list[list[list[str]]]:
+    """Every markdown table of the text as rows of cells (header first, separator row left out)."""
+    found: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for raw in [*text.splitlines(), ""]:
+        line = raw.strip()
+        if line.startswith("|"):
+            if not _SEPARATOR.match(line):
+                current.append(_cells(line))
+            continue
+        if len(current) > 1:
+            found.append(current)
+        current = []
+    return found
+
+
+def _channel_of(cell: str) -> str:
+    """The catalogue channel a table cell names on its own ("Email" is Email & CRM), else ""."""
+    named = [m.name for m in channel_mentions(cell) if not m.is_format and m.verdict != "drop"]
+    return named[0] if len(set(named)) == 1 else ""
+
+
+def channel_shares(text: str) -> tuple[tuple[str, Fraction], ...]:
+    """(channel, share) from the first markdown table with a channel column and a percentage column: our own
+    "| Line | Role | Share | Budget |" or any table of that kind. Rows that are not channels are left out."""
+    for rows in _tables(text):
+        header, body = rows[0], rows[1:]
+        width = len(header)
+        body = [r for r in body if len(r) == width and not r[0].casefold().startswith("total")]
+        if not body:
+            continue
+        name_cols = [i for i in range(width) if sum(1 for r in body if _channel_of(r[i])) >= 2]
+        pct_cols = [i for i in range(width) if sum(1 for r in body if _PERCENT.match(r[i])) >= 2]
+        if not name_cols or not pct_cols:
+            continue
+        named = name_cols[0]
+        preferred = [i for i in pct_cols if re.search(r"share|%|percent|split|mix", header[i], re.I)]
+        pct = (preferred or pct_cols)[0]
+        shares: dict[str, Fraction] = {}
+        for r in body:
+            channel, m = _channel_of(r[named]), _PERCENT.match(r[pct])
+            if channel and m and channel not in shares:
+                shares[channel] = Fraction(m.group(1))
+        if len(shares) >= 2 and sum(shares.values()) > 0:
+            return tuple(shares.items())
+    return ()
+
+
+def learned_split(examples: Sequence[Example], ctx: Ctx) -> LearnedSplit | None:
+    """The channel split the chosen example's budget table sets out, for the new plan to follow: outright
+    for a gold example of the same client, half way for any other usable example; None without one."""
+    chosen = _shaping_example(examples)
+    if chosen is None:
+        return None
+    shares = channel_shares(_section_part(chosen.text, ctx.section.title))
+    if not shares:
+        return None
+    follow = chosen.source == SAME_CLIENT and _rating(chosen) == "gold"
+    return LearnedSplit(shares, Fraction(1) if follow else _BLEND)
+
+
+def _idea_candidates(text: str) -> list[str]:
+    quoted = [m.group(1) for m in _QUOTED_IDEA.finditer(text)]
+    bold: list[str] = []
+    headings: list[str] = []
+    for raw in text.splitlines():
+        heading = _HEADING.match(raw.strip())
+        if heading:
+            headings.append(heading.group(2))
+            continue
+        m = _BOLD_LINE.match(raw)
+        if m:
+            bold.append(
+                re.sub(r"^(?:the\s+)?(?:big\s+)?idea\s*[:\-\u2014\u2013]\s*", "", m.group(1), flags=re.I)
+            )
+    return [*quoted, *bold, *headings]
+
+
+def learned_idea(examples: Sequence[Example], ctx: Ctx) -> str:
+    """A gold example's big idea, kept as this report's (names swapped for an agency-library example), or "".
+    Its first quoted "big idea", else its first bolded line, else its first heading that is not ours."""
+    chosen = _shaping_example(examples)
+    if chosen is None or _rating(chosen) != "gold":
+        return ""
+    own = chosen.source == SAME_CLIENT
+    swaps = [] if own else _brand_swaps(chosen, ctx)
+    part = _section_part(chosen.text, SECTION_TITLES.get(_IDEA_SECTION, ctx.section.title))
+    for candidate in _idea_candidates(part):
+        idea = clean(re.sub(r"[*_`]", "", candidate)).strip(" \"'\u201c\u201d.:")
+        if (
+            not idea
+            or idea.casefold() in _NOT_IDEAS
+            or not 1 <= len(idea.split()) <= 12
+            or _UNFINISHED_TEXT.search(idea)
+            or re.search(r"[:|]$|^\W|\d+%", idea)
+        ):
+            continue
+        return trim(_swap(idea, swaps), 90)
+    return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 # Where a learned example comes from (memory never returns another client's items for a report).
 SAME_CLIENT = "same_client"
@@ -32,3 +33,15 @@ class Refinement:
     stage: str = "draft"  # "draft" | "refine" | "final"
     feedback: str = ""
     previous_draft: str = ""  # previous markdown of this section (or whole report), may be ""
+
+
+@dataclass(frozen=True)
+class LearnedSplit:
+    """A channel split read from a learned example, for the new plan to follow.
+
+    `shares` are (catalogue channel name, share as written), in the example's order; `strength` is how far
+    the new plan moves towards them: 1 follows them outright (a gold example of the same client), less
+    blends them with the plan's own mix (an agency-library or unrated example)."""
+
+    shares: tuple[tuple[str, Fraction], ...]
+    strength: Fraction = Fraction(1)

@@ -10,10 +10,10 @@ client's text. The markdown never contains placeholders, and operator text is ma
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.generator.composer.context import build_context
-from services.generator.composer.learning import choose_example, learned_block
+from services.generator.composer.learning import choose_example, learned_block, learned_idea, learned_split
 from services.generator.composer.models import Example, Refinement
 from services.generator.composer.names import split_parts, template_names
 from services.generator.composer.render import check_registry, render_section
@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 _DEFAULT_REFINEMENT = Refinement()
+# Sections whose budget split a learned example's channel shares shape; the section whose idea a gold one sets.
+_SPLIT_SECTIONS = frozenset({"channel_plan", "kpi_and_budget_plan"})
+_IDEA_SECTION = "core_campaign_idea"
 check_registry()  # every registered section has a template, and every template a registered section
 
 
@@ -99,6 +102,14 @@ def compose_section_with_notes(
     if section.id not in SECTION_TITLES:
         raise UnknownSectionError(section.id)
     ctx = build_context(brief, package, section, refinement)
+    # Learning shapes the plan, not only the prose: a learned channel split moves the budget lines (the
+    # maths is redone from them), and a gold example's big idea is kept. Neither names its source.
+    split = learned_split(examples, ctx) if section.id in _SPLIT_SECTIONS else None
+    if split is not None:
+        ctx = build_context(brief, package, section, refinement, split)
+    idea = learned_idea(examples, ctx) if section.id == _IDEA_SECTION else ""
+    if idea:
+        ctx = replace(ctx, learned_idea=idea)
     blocks = split_parts(render_section(section.id, template_names(ctx)))
     if ctx.emphasis.has("shorter"):
         blocks = condense(blocks)

@@ -171,6 +171,8 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
 
 
 def big_idea(plan: Ctx) -> str:
+    if plan.learned_idea:
+        return plan.learned_idea
     return pick(plan.playbook_copy.ideas, plan.brand, "idea").replace("{brand}", plan.brand)
 
 
