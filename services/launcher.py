@@ -16,6 +16,7 @@ AICMO_EMBEDDED_PG_SUPERVISED=1, and the memory service then waits for the server
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import signal
@@ -88,35 +89,35 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode}"
 
 
-class Child:
-    """What the launcher starts, watches and stops."""
+class Child(abc.ABC):
+    """What the launcher starts, watches and stops (ProcessChild, PostgresChild)."""
 
     name: str
     log_path: Path
 
-    def start(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self) -> None: ...
 
-    def alive(self) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def alive(self) -> bool: ...
 
+    @abc.abstractmethod
     def ready(self) -> bool:
         """Healthy, checked once at start-up (before the next child starts)."""
-        raise NotImplementedError
 
     def answering(self) -> bool:
         """Up again after a restart: answering its health check, whatever the state of what it depends on
         (a restarted memory service may be NOT_SERVING while Postgres is down, and still be up)."""
         return self.ready()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def stop(self, timeout: float = 30.0) -> None: ...
 
-    def pid(self) -> int | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def pid(self) -> int | None: ...
 
-    def exit_reason(self) -> str:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def exit_reason(self) -> str: ...
 
     def log_tail(self, lines: int = 25) -> str:
         try:
