@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.common.call_wrapping import around_calls
 from services.common.observability import tracing
 from services.common.observability.interceptors import ServerObservability
 
@@ -40,56 +41,29 @@ class _InFlight(grpc.ServerInterceptor):  # type: ignore[misc]
         self.idle = threading.Event()
         self.idle.set()
 
-    def _enter(self) -> None:
-        with self._lock:
-            self._count += 1
-            self.idle.clear()
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._count -= 1
-            if self._count == 0:
-                self.idle.set()
-
     @property
     def count(self) -> int:
         return self._count
+
+    @contextlib.contextmanager
+    def _running(self, _context: grpc.ServicerContext, _kind: str) -> Iterator[None]:
+        with self._lock:
+            self._count += 1
+            self.idle.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._count -= 1
+                if self._count == 0:
+                    self.idle.set()
 
     def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
-        if handler.unary_unary:
-            inner = handler.unary_unary
-
-            def unary(request: Any, context: grpc.ServicerContext) -> Any:
-                self._enter()
-                try:
-                    return inner(request, context)
-                finally:
-                    self._leave()
-
-            return grpc.unary_unary_rpc_method_handler(
-                unary, handler.request_deserializer, handler.response_serializer
-            )
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
-
-            def stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-                self._enter()
-                try:
-                    yield from inner_stream(request, context)
-                finally:
-                    self._leave()
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream, handler.request_deserializer, handler.response_serializer
-            )
-        return handler
+        return around_calls(continuation(handler_call_details), self._running)
 
 
 class GrpcApp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from typing import Any
 
 import grpc
 
+from services.common.call_wrapping import around_calls
 from services.common.observability import context, metrics
 
 log = logging.getLogger("services.rpc")
@@ -60,64 +62,33 @@ class ServerObservability(grpc.ServerInterceptor):  # type: ignore[misc]
         continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(details)
-        if handler is None:
-            return None
         service, method = _names(details.method)
         incoming = _metadata_value(details.invocation_metadata, context.REQUEST_ID_HEADER)
-        if handler.unary_unary:
-            inner = handler.unary_unary
-            labels = ("unary", service, method)
 
-            def unary(request: Any, ctx: grpc.ServicerContext) -> Any:
-                token = context.set_request_id(context.accept_request_id(incoming))
-                metrics.GRPC_SERVER_STARTED.labels(*labels).inc()
-                started, failed = time.perf_counter(), False
-                try:
-                    return inner(request, ctx)
-                except BaseException:
-                    failed = True
-                    raise
-                finally:
-                    elapsed, code = time.perf_counter() - started, _code(ctx, failed)
-                    metrics.GRPC_SERVER_HANDLING_SECONDS.labels(*labels).observe(elapsed)
-                    metrics.GRPC_SERVER_HANDLED.labels(*labels, code).inc()
-                    _log_call(service, method, code, elapsed)
-                    context.reset_request_id(token)
+        @contextlib.contextmanager
+        def observed(ctx: grpc.ServicerContext, kind: str) -> Iterator[None]:
+            labels = (kind, service, method)
+            token = context.set_request_id(context.accept_request_id(incoming))
+            metrics.GRPC_SERVER_STARTED.labels(*labels).inc()
+            started, failed, gone = time.perf_counter(), False, False
+            try:
+                yield
+            except GeneratorExit:  # the caller stopped reading a stream (cancelled, or its deadline passed)
+                gone = True
+                raise
+            except BaseException:
+                failed = True
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                code = "CANCELLED" if gone and ctx.code() is None else _code(ctx, failed)
+                metrics.GRPC_SERVER_HANDLING_SECONDS.labels(*labels).observe(elapsed)
+                metrics.GRPC_SERVER_HANDLED.labels(*labels, code).inc()
+                _log_call(service, method, code, elapsed)
+                context.reset_request_id(token)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary, handler.request_deserializer, handler.response_serializer
-            )
-        if handler.unary_stream:
-            inner_stream = handler.unary_stream
-            stream_labels = ("server_stream", service, method)
-
-            def stream(request: Any, ctx: grpc.ServicerContext) -> Iterator[Any]:
-                token = context.set_request_id(context.accept_request_id(incoming))
-                metrics.GRPC_SERVER_STARTED.labels(*stream_labels).inc()
-                started, failed, gone = time.perf_counter(), False, False
-                try:
-                    for message in inner_stream(request, ctx):
-                        metrics.GRPC_SERVER_MSG_SENT.labels(*stream_labels).inc()
-                        yield message
-                except GeneratorExit:  # the caller stopped reading (cancelled, or its deadline passed)
-                    gone = True
-                    raise
-                except BaseException:
-                    failed = True
-                    raise
-                finally:
-                    elapsed = time.perf_counter() - started
-                    code = "CANCELLED" if gone and ctx.code() is None else _code(ctx, failed)
-                    metrics.GRPC_SERVER_HANDLING_SECONDS.labels(*stream_labels).observe(elapsed)
-                    metrics.GRPC_SERVER_HANDLED.labels(*stream_labels, code).inc()
-                    _log_call(service, method, code, elapsed)
-                    context.reset_request_id(token)
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream, handler.request_deserializer, handler.response_serializer
-            )
-        return handler
+        sent = metrics.GRPC_SERVER_MSG_SENT.labels("server_stream", service, method)
+        return around_calls(continuation(details), observed, on_message=sent.inc)
 
 
 class ClientObservability(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]

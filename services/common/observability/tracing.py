@@ -20,6 +20,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from services.common.call_wrapping import around_calls
+
 log = logging.getLogger(__name__)
 _provider: TracerProvider | None = None
 
@@ -95,29 +97,10 @@ class _ServerSpans:
 
         class Interceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             def intercept_service(self, continuation: Any, details: Any) -> Any:
-                handler = continuation(details)
-                if handler is None or not (handler.unary_unary or handler.unary_stream):
-                    return handler
                 name = details.method.lstrip("/")
                 carrier = {k: v for k, v in (details.invocation_metadata or ()) if isinstance(v, str)}
-                if handler.unary_unary:
-                    inner = handler.unary_unary
-
-                    def unary(request: Any, context: Any) -> Any:
-                        with spans._span(name, carrier, context):
-                            return inner(request, context)
-
-                    return grpc.unary_unary_rpc_method_handler(
-                        unary, handler.request_deserializer, handler.response_serializer
-                    )
-                inner_stream = handler.unary_stream
-
-                def stream(request: Any, context: Any) -> Any:
-                    with spans._span(name, carrier, context):
-                        yield from inner_stream(request, context)
-
-                return grpc.unary_stream_rpc_method_handler(
-                    stream, handler.request_deserializer, handler.response_serializer
+                return around_calls(
+                    continuation(details), lambda context, _kind: spans._span(name, carrier, context)
                 )
 
         return Interceptor()
