@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-# The same per-client lock and forget record as learning items (see LearningRepository): a version of
-# work that started before its client's forget is discarded, and a forget never interleaves with a save.
-_CLIENT_LOCK_NAMESPACE = 0x41434D4F
+from services.memory.adapters import client_locks
+
+# A version of work that started before its client's forget is discarded (see client_locks).
 _HISTORY_LOCK_NAMESPACE = 0x41524348  # numbering versions of one history, one writer at a time
 _COLUMNS = (
     "history_id, version, report_id, client_id, client_name, brand_name, package_key, package_label, stage, "
@@ -61,14 +61,8 @@ class ReportArchiveRepository:
         one when this report id was saved before; None when its client was forgotten after the work
         started."""
         with self.engine.begin() as conn:
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock_shared(:ns, hashtext(:client))"),
-                {"ns": _CLIENT_LOCK_NAMESPACE, "client": version.client_id},
-            )
-            forgotten = conn.execute(
-                text("SELECT forget_time FROM forgotten_clients WHERE client_id = :client"),
-                {"client": version.client_id},
-            ).scalar_one_or_none()
+            client_locks.lock_clients(conn, [version.client_id], exclusive=False)
+            forgotten = client_locks.forget_times(conn, [version.client_id]).get(version.client_id)
             if forgotten is not None and work_start_time is not None and work_start_time < forgotten:
                 return None
             conn.execute(
@@ -163,14 +157,6 @@ class ReportArchiveRepository:
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), params).all()
         return [ReportRow(latest=_version(r), first_create_time=r.first_create_time) for r in rows]
-
-    def delete_client(self, conn: Any, client_id: str) -> int:
-        """Deletes the client's reports inside a forget's transaction; returns how many versions went."""
-        return int(
-            conn.execute(
-                text("DELETE FROM report_versions WHERE client_id = :client"), {"client": client_id}
-            ).rowcount
-        )
 
 
 def _json(value: Any) -> str:

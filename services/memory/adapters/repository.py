@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Table, func, or_, select, text, tuple_
 from sqlalchemy import literal as sa_literal
 from sqlalchemy.dialects.postgresql import insert
 
+from services.memory.adapters import client_locks
 from services.memory.adapters.orm import ForgottenClientRow, LearningExample, LearningItemAlias
 from services.memory.domain.model import (
     GOLD_BOOST,
@@ -43,9 +44,6 @@ __all__ = ["DISCARDED", "Cursor", "LearningRepository", "vector_index_name"]
 _T = cast(Table, LearningExample.__table__)
 _ALIAS = cast(Table, LearningItemAlias.__table__)
 _FORGOTTEN = cast(Table, ForgottenClientRow.__table__)
-# Advisory-lock namespace for per-client locks: writes take it shared, a forget exclusively, so a forget
-# never interleaves with a write of the same client (see forget_client and insert_new).
-_CLIENT_LOCK_NAMESPACE = 0x41434D4F
 # One replica builds the search indexes at a time (session-level lock, single-key space).
 _INDEX_LOCK = 7_413_221_907
 log = logging.getLogger(__name__)
@@ -301,12 +299,7 @@ class LearningRepository:
         if not wanted:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(_FORGOTTEN.c.client_id, _FORGOTTEN.c.forget_time).where(
-                    _FORGOTTEN.c.client_id.in_(wanted)
-                )
-            ).all()
-        return {r.client_id: r.forget_time for r in rows}
+            return client_locks.forget_times(conn, wanted)
 
     def count_discarded(self, per_client: dict[str, int]) -> None:
         """Adds writes discarded for forgotten clients to their forget records."""
@@ -322,16 +315,6 @@ class LearningRepository:
                 _FORGOTTEN.update()
                 .where(_FORGOTTEN.c.client_id == client_id)
                 .values(discarded_count=_FORGOTTEN.c.discarded_count + n)
-            )
-
-    @staticmethod
-    def _lock_clients(conn: Any, client_ids: Sequence[str], *, exclusive: bool) -> None:
-        # Sorted, so two writers never wait on each other in opposite orders.
-        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        for client_id in sorted({c for c in client_ids if c}):
-            conn.execute(
-                text(f"SELECT {function}(:ns, hashtext(:client))"),
-                {"ns": _CLIENT_LOCK_NAMESPACE, "client": client_id},
             )
 
     def insert_new(
@@ -350,15 +333,8 @@ class LearningRepository:
         keep: list[bool] = []
         with self.engine.begin() as conn:
             clients = [i.client_id for i in items]
-            self._lock_clients(conn, clients, exclusive=False)
-            forgotten = {
-                r.client_id: r.forget_time
-                for r in conn.execute(
-                    select(_FORGOTTEN.c.client_id, _FORGOTTEN.c.forget_time).where(
-                        _FORGOTTEN.c.client_id.in_(sorted({c for c in clients if c}))
-                    )
-                )
-            }
+            client_locks.lock_clients(conn, clients, exclusive=False)
+            forgotten = client_locks.forget_times(conn, clients)
             discarded: dict[str, int] = {}
             for item_id, item, vector in zip(ids, items, vectors, strict=True):
                 stale = predates_forget(item, forgotten)
@@ -450,7 +426,7 @@ class LearningRepository:
         lock: a write in flight for the client finishes first (and is deleted here), and any later write
         of work that started before this instant is discarded. Returns (forget_time, [(id, kind)])."""
         with self.engine.begin() as conn:
-            self._lock_clients(conn, [client_id], exclusive=True)
+            client_locks.lock_clients(conn, [client_id], exclusive=True)
             forget_time = conn.execute(select(func.now())).scalar_one()
             rows = conn.execute(
                 _T.delete().where(_T.c.client_id == client_id).returning(_T.c.id, _T.c.kind)

@@ -120,7 +120,10 @@ class LearningService:
         """
         if len(items) > MAX_BATCH:
             raise InvalidArgument("requests", f"at most {MAX_BATCH} items per batch (got {len(items)})")
-        forgotten = self.repository.forget_times([i.client_id for i in items])
+        # Only work stamped with its start can predate a forget: unstamped writes skip the lookup (the
+        # insert checks again under the client's lock anyway).
+        stamped = [i.client_id for i in items if i.work_start_time is not None]
+        forgotten = self.repository.forget_times(stamped) if stamped else {}
         stale = [predates_forget(i, forgotten) for i in items]
         existing = self.repository.find_existing(items)
         resolved: list[StoredItem | str | None] = [
@@ -252,6 +255,7 @@ class LearningService:
         if self.embedder.is_fake:
             log.warning(FAKE_WARNING)
         vector = self.embedder.embed([query])[0]
+        candidates = min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX)
         found = self.repository.search(
             SearchQuery(
                 vector=vector,
@@ -259,11 +263,11 @@ class LearningService:
                 filters=filters,
                 top_k=k,
                 min_similarity=min_score,
-                vector_candidates=min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX),
+                vector_candidates=candidates,
                 keyword_candidates=min(max(4 * k, KEYWORD_CANDIDATES_MIN), CANDIDATES_MAX),
             )
         )
-        metrics.SEARCH_CANDIDATES.observe(min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX))
+        metrics.SEARCH_CANDIDATES.observe(candidates)
         metrics.SEARCH_RESULTS.observe(len(found))
         return [
             SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating), relevance=relevance)
