@@ -213,7 +213,7 @@ def spool_for(data_dir: Path, target: str) -> tuple[LearningSpool, MemoryClient]
     client = MemoryClient(target)
     spool = LearningSpool(
         settings.spool_dir,
-        lambda batch, timeout: client.record(batch.requests, timeout=timeout),
+        client.deliver,
         retry_seconds=0.5,
     )
     return spool, client

@@ -97,14 +97,6 @@ class MemoryClient:
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
         return response.version
 
-    def record(
-        self, requests: Sequence[mpb.RecordItemRequest], *, timeout: float
-    ) -> mpb.BatchRecordItemsResponse:
-        response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
-            mpb.BatchRecordItemsRequest(requests=list(requests)), timeout=timeout, metadata=self._metadata
-        )
-        return response
-
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""
         response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
