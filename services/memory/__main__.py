@@ -1,4 +1,4 @@
-"""`python -m services.memory [serve|reembed|import PATH|db start|db stop|db status]`."""
+"""`python -m services.memory [serve|reembed|import PATH|prepare-model|db start|db stop|db status]`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="store only; leave the embedding to the running memory service",
     )
+    sub.add_parser(
+        "prepare-model",
+        help="prepare the int8 embedding model into AICMO_EMBEDDING_CACHE_DIR now (an image build does this)",
+    )
     db = sub.add_parser("db", help="manage the embedded Postgres server")
     db.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(settings, args)
         if args.command == "db":
             return _db(settings, args.action)
+        if args.command == "prepare-model":
+            return _prepare_model(settings)
         return _serve(settings)
     except (StorageError, EmbeddedPostgresError, PortInUseError) as exc:
         log.error("memory service cannot start: %s", exc)
@@ -92,6 +98,17 @@ def _serve(settings: MemorySettings) -> int:
     runtime.app.serve_forever()
     shutdown_tracing()
     exit_process(0)
+    return 0
+
+
+def _prepare_model(settings: MemorySettings) -> int:
+    from services.memory.embeddings.minilm_onnx import MiniLMOnnxEmbedder
+
+    embedder = MiniLMOnnxEmbedder(precision="int8", cache_dir=settings.embedding_cache_dir)
+    if embedder.precision != "int8":
+        log.error("the int8 embedding model could not be prepared (see the warning above)")
+        return 1
+    print(f"int8 embedding model ready: {embedder.model_path}")
     return 0
 
 

@@ -33,4 +33,8 @@ def build_embedder(settings: MemorySettings) -> Embedder:
         )
     from services.memory.embeddings.minilm_onnx import MiniLMOnnxEmbedder
 
-    return MiniLMOnnxEmbedder(threads=settings.embedding_threads)
+    return MiniLMOnnxEmbedder(
+        threads=settings.embedding_threads,
+        precision=settings.embedding_precision,
+        cache_dir=settings.embedding_cache_dir,
+    )
