@@ -82,6 +82,22 @@ def instrument_engine(engine: Any) -> None:
     SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=_provider)
 
 
+@contextlib.contextmanager
+def sql_span(operation: str, name: str) -> Iterator[None]:
+    """A CLIENT span around a statement run on the driver directly (outside SQLAlchemy's instrumentation),
+    when tracing is on."""
+    if _provider is None:
+        yield
+        return
+    tracer = _provider.get_tracer("aicmo.sql")
+    with tracer.start_as_current_span(
+        f"{operation} {name}",
+        kind=SpanKind.CLIENT,
+        attributes={"db.system": "postgresql", "db.operation": operation},
+    ):
+        yield
+
+
 class _ServerSpans:
     """A lean server interceptor: one SERVER span per call, continuing the caller's W3C trace context.
 

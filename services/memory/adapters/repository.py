@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from psycopg2.extras import execute_values
+from psycopg2.extras import Json, execute_values
 from sqlalchemy import Engine, Table, func, or_, select, text, tuple_
 from sqlalchemy import literal as sa_literal
 from sqlalchemy.dialects.postgresql import insert
 
 from services.memory.adapters import client_locks
 from services.memory.adapters.orm import ForgottenClientRow, LearningExample, LearningItemAlias
+from services.memory.adapters.prepared import PreparedReads
 from services.memory.domain.model import (
     GOLD_BOOST,
     WEAK_PENALTY,
@@ -57,6 +58,16 @@ _INTERNAL_COLUMNS = (
 )
 _ITEM_COLUMNS = [c for c in _T.c if c.name not in _INTERNAL_COLUMNS]
 _ITEM_SQL = ", ".join(f"l.{c.name}" for c in _ITEM_COLUMNS)
+# Inserts are one statement, compiled once (SQLAlchemy compiled a 64-row VALUES list per batch: a third of
+# a batch's database time), rows formatted by psycopg2's execute_values.
+_INSERT_COLUMNS = (
+    "id", "kind", "title", "text", "content_hash", "client_id", "industry", "package_key", "section_id",
+    "tags", "metadata", "source", "idempotency_key", "embedding", "embedding_model", "scope", "parent_id",
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO learning_examples ({', '.join(_INSERT_COLUMNS)}) VALUES %s ON CONFLICT DO NOTHING"
+    f" RETURNING {', '.join(c.name for c in _ITEM_COLUMNS)}"
+)
 
 # HNSW graph parameters (chosen with `make bench`: see README "Benchmarks"). Changing them changes the
 # index name, so the next start builds the new index beside the old one (then drops the old one).
@@ -88,7 +99,10 @@ _SEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-\w|\sor\s', re.IGNORECASE)
 
 
 def _to_item(row: Any) -> StoredItem:
-    m = row._mapping
+    return _item_from(row._mapping)
+
+
+def _item_from(m: Any) -> StoredItem:
     item_id = m["id"]
     parent = m["parent_id"]
     return StoredItem(
@@ -137,6 +151,11 @@ class LearningRepository:
         self.model = model
         self.dimensions = int(dimensions)
         self._sql_cache: dict[tuple[Any, ...], str] = {}
+        self._reads = PreparedReads(engine, "aicmo_search")
+        self._insert_template = (
+            "(%s::uuid, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s,"
+            f" %s::vector({self.dimensions}), %s, %s, %s::uuid)"
+        )
 
     # -- schema helpers ------------------------------------------------------------------------------
     def ensure_vector_index(self) -> None:
@@ -346,30 +365,40 @@ class LearningRepository:
             self._count_discarded(conn, discarded)
             inserted: dict[uuid.UUID, StoredItem] = {}
             if rows:
-                statement = insert(_T).values(rows).on_conflict_do_nothing().returning(*_ITEM_COLUMNS)
-                inserted = {r.id: _to_item(r) for r in conn.execute(statement)}
+                cursor = conn.connection.cursor()
+                try:
+                    returned = execute_values(
+                        cursor, _INSERT_SQL, rows, template=self._insert_template, page_size=len(rows), fetch=True
+                    )
+                    columns = [c[0] for c in cursor.description]
+                finally:
+                    cursor.close()
+                for values in returned:
+                    stored = _item_from(dict(zip(columns, values, strict=True)))
+                    inserted[stored.id] = stored
         return [inserted.get(item_id) if kept else DISCARDED for item_id, kept in zip(ids, keep, strict=True)]
 
-    def _row(self, item_id: uuid.UUID, item: NewItem, vector: Any) -> dict[str, Any]:
-        return {
-            "id": item_id,
-            "kind": item.kind,
-            "title": item.title,
-            "text": item.text,
-            "content_hash": item.content_hash,
-            "client_id": item.client_id,
-            "industry": item.industry,
-            "package_key": item.package_key,
-            "section_id": item.section_id,
-            "tags": list(item.tags),
-            "metadata": dict(item.metadata),
-            "source": item.source,
-            "idempotency_key": item.idempotency_key or None,
-            "embedding": vector,
-            "embedding_model": self.model if vector is not None else "",
-            "scope": item.scope.value,
-            "parent_id": item.parent_id,
-        }
+    def _row(self, item_id: uuid.UUID, item: NewItem, vector: Any) -> tuple[Any, ...]:
+        """One row of _INSERT_SQL, in _INSERT_COLUMNS order."""
+        return (
+            str(item_id),
+            item.kind,
+            item.title,
+            item.text,
+            item.content_hash,
+            item.client_id,
+            item.industry,
+            item.package_key,
+            item.section_id,
+            list(item.tags),
+            Json(dict(item.metadata)),
+            item.source,
+            item.idempotency_key or None,
+            None if vector is None else np.asarray(vector, dtype=np.float32),
+            self.model if vector is not None else "",
+            item.scope.value,
+            str(item.parent_id) if item.parent_id else None,
+        )
 
     def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
         """Rates the item (an alias id names its item) and, if it is a report, its sections: those recorded
@@ -502,17 +531,19 @@ class LearningRepository:
         sql = self._sql_cache.get(key)
         if sql is None:
             sql = self._sql_cache[key] = self._search_sql(where, scoped, keyword_sql)
-        with self.engine.connect() as conn:
-            rows = conn.exec_driver_sql(sql, params).all()
-            conn.rollback()
-        return [(_to_item(r), float(r.similarity), float(r.relevance)) for r in rows]
+        columns, rows = self._reads.rows(sql, params)
+        found = []
+        for row in rows:
+            values = dict(zip(columns, row, strict=True))
+            found.append((_item_from(values), float(values["similarity"]), float(values["relevance"])))
+        return found
 
     def _search_sql(self, where: Sequence[str], scoped: bool, keyword_sql: str) -> str:
         vec = f"embedding::vector({self.dimensions})"
         filters = "".join(f" AND {w}" for w in where)
         if scoped:
             filters += " AND (scope = 'agency' OR client_id = %(for_client_id)s)"
-        adjusted = "CASE {0}rating WHEN 'gold' THEN %(gold)s WHEN 'weak' THEN -%(weak)s ELSE 0 END"
+        adjusted = "CASE {0}rating WHEN 'gold' THEN %(gold)s::float8 WHEN 'weak' THEN -%(weak)s::float8 ELSE 0 END"
         ranks = "SELECT id, 1.0 AS w, r FROM meaning"
         keyword = ""
         if keyword_sql:

@@ -1,0 +1,79 @@
+"""Searches run as prepared statements, and keep working where prepared statements do not (a pooler)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from aicmo.memory.v1 import memory_service_pb2 as pb
+
+from services.memory.adapters.repository import LearningRepository
+from tests.integration.memory.conftest import MemoryHarness
+
+T = 10.0
+TEXTS = {
+    "Referral program for a meal-kit startup": "client-a",
+    "Trade show plan for an industrial robot maker": "client-b",
+    "Podcast sponsorship for a dog-food brand": "",
+}
+
+
+def _record(memory: MemoryHarness) -> None:
+    for text, client in TEXTS.items():
+        memory.stub.RecordItem(
+            pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text, client_id=client)), timeout=T
+        )
+
+
+def _search(memory: MemoryHarness, **filters: str) -> list[str]:
+    response = memory.stub.SearchItems(pb.SearchItemsRequest(query="referral program", **filters), timeout=T)
+    return [r.item.text for r in response.results]
+
+
+def _repository(memory: MemoryHarness) -> LearningRepository:
+    repository = memory.runtime.service.repository
+    assert isinstance(repository, LearningRepository)
+    return repository
+
+
+@pytest.mark.integration
+def test_searches_are_prepared_once_per_connection_and_stay_correct(memory: MemoryHarness) -> None:
+    _record(memory)
+    for _ in range(8):  # past Postgres's five custom plans before it considers a generic one
+        assert _search(memory)[0] == "Referral program for a meal-kit startup"
+        assert _search(memory, for_client_id="client-b")[0] != "Referral program for a meal-kit startup"
+        assert _search(memory, kinds=["nothing-of-this-kind"]) == []
+    repository = _repository(memory)
+    assert repository._reads.enabled
+    # The pooled connections hold the prepared searches: one per shape (plain, scoped, filtered by kind).
+    held = [repository.engine.raw_connection() for _ in range(repository.engine.pool.checkedin())]
+    prepared: list[str] = []
+    for pooled in held:
+        with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'aicmo_search%'")
+            prepared += [r[0] for r in cur.fetchall()]
+        pooled.close()
+    assert prepared and len(set(prepared)) == 3
+
+
+@pytest.mark.integration
+def test_statements_that_vanish_between_calls_turn_preparing_off_and_lose_nothing(
+    memory: MemoryHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As behind PgBouncer in transaction mode: the next server connection does not know the statement."""
+    _record(memory)
+    assert _search(memory)[0] == "Referral program for a meal-kit startup"
+    repository = _repository(memory)
+    # Every pooled connection still believes its statements are prepared; the server forgets them all.
+    pool = repository.engine.pool
+    held = [repository.engine.raw_connection() for _ in range(pool.checkedin())]
+    for pooled in held:
+        with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute("DEALLOCATE ALL")
+        pooled.dbapi_connection.commit()  # type: ignore[union-attr]
+        pooled.close()
+    with caplog.at_level(logging.WARNING):
+        assert _search(memory)[0] == "Referral program for a meal-kit startup"
+        assert _search(memory, for_client_id="client-a")[0] == "Referral program for a meal-kit startup"
+    assert not repository._reads.enabled
+    assert "prepared statements" in caplog.text
