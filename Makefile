@@ -14,7 +14,7 @@ TOOLS := .tools
 BUF := $(TOOLS)/node_modules/.bin/buf
 export AICMO_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: help setup venv protos browser test-deps run test test-unit test-integration lint bench eval reembed psql clean
+.PHONY: help setup venv protos browser test-deps run test test-unit test-integration lint bench bench-floor eval reembed psql clean
 
 help:
 	@echo "make run     set up everything and start the whole system"
@@ -88,7 +88,20 @@ lint: setup $(BUF)
 	$(VENV)/bin/mypy services gateway ui tests scripts bench
 	$(PY) scripts/check_protos.py --buf $(BUF)
 
-bench: setup
+# The memory benchmark's torch floor runs in its own virtualenv (torch is gigabytes the product never needs).
+# If it cannot be built, the benchmark says so and compares with a floor that uses our own model instead.
+FLOOR_VENV := .venv-floor
+FLOOR_STAMP := $(FLOOR_VENV)/.installed
+
+$(FLOOR_STAMP): bench/floor-requirements.txt
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install -qq -r bench/floor-requirements.txt
+	touch $@
+
+bench-floor:
+	@$(MAKE) $(FLOOR_STAMP) || echo "note: the torch floor could not be installed; bench memory will use a same-model floor"
+
+bench: setup bench-floor
 	$(PY) -m bench
 
 # Report quality of the offline composer on the labelled briefs in tests/data/briefs.yaml (figures, not a test).
@@ -104,4 +117,4 @@ psql: setup
 		-h 127.0.0.1 -p $${AICMO_EMBEDDED_PG_PORT:-54329} -U aicmo aicmo
 
 clean:
-	rm -rf $(GEN) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(GEN) $(VENV) $(FLOOR_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,10 +1,12 @@
 """Memory service benchmark: retrieval quality and speed against a raw-SQL + pgvector floor, and ingest.
 
 One run, everything real: a throwaway embedded Postgres (pgvector), the memory service in-process with the
-real all-MiniLM-L6-v2 model behind a real gRPC channel, and beside it the floor: what a developer writes by
-hand with psycopg2 + pgvector (one table, a default HNSW index, `ORDER BY embedding <=> %s LIMIT 10`, the
-query embedded by the same model object). Queries are interleaved, system by system, query by query, so
-machine noise hits both alike.
+real all-MiniLM-L6-v2 model behind a real gRPC channel, and beside it two floors: what a developer writes by
+hand with psycopg2 + pgvector (one table, a default HNSW index, `ORDER BY embedding <=> %s LIMIT 10`).
+The torch floor (bench/torch_floor.py) embeds with sentence-transformers on torch, library defaults, as the
+issue's peers did: the targets compare with it. The same-model floor embeds with our own model object, to
+show what the service adds on top of the model. Queries are interleaved, system by system, query by query,
+so machine noise hits all alike.
 
 The corpus is labelled (bench/labelled_corpus.py): snippets naming made-up brands and product lines, and
 queries paraphrasing one snippet and naming its brand and line. Its 10k snippets are embedded for real
@@ -39,8 +41,9 @@ from pgvector.psycopg2 import register_vector
 from bench import Benchmark
 from bench.labelled_corpus import LabelledCorpus, Snippet
 from bench.memory_env import Env, environment
-from bench.report import Progress, ResultTable, load_average, percentile_ms
+from bench.report import Progress, ResultTable, load_average, percentile_ms, warn
 from bench.synthetic import _HEADER, _TRAILER, SyntheticVectors, _field, _text_array, _vector
+from bench.torch_floor import FloorUnavailable, TorchFloor
 from services.common.logging import configure_logging
 from services.memory.adapters.repository import LearningRepository, agency_index_name, vector_index_name
 from services.memory.domain.model import SearchFilters, embedding_text
@@ -102,7 +105,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
 def corpus_vectors(env: Env, snippets: Sequence[Snippet], progress: Progress) -> F32:
     """Real embeddings of the snippets, from the cache when this exact corpus was embedded before."""
     texts = [embedding_text(s.title, s.text) for s in snippets]
-    digest = hashlib.sha256(("\x1e".join([env.model, *texts])).encode()).hexdigest()[:16]
+    variant = f"{env.model}/{getattr(env.embedder, 'precision', '')}"
+    digest = hashlib.sha256(("\x1e".join([variant, *texts])).encode()).hexdigest()[:16]
     path = CACHE / f"labelled-{digest}.npy"
     if path.exists():
         vectors: F32 = np.load(path)
@@ -197,6 +201,8 @@ def drop_indexes(env: Env) -> None:
 class Floor:
     """Raw psycopg2 + pgvector, as a developer would write it; the same model object embeds the query."""
 
+    label = "same-model floor"
+
     def __init__(self, env: Env) -> None:
         self.conn = psycopg2.connect(host=env.pg.host, port=env.pg.port, user="aicmo", dbname="aicmo")
         self.conn.autocommit = True
@@ -219,6 +225,9 @@ class Floor:
 
     def close(self) -> None:
         self.conn.close()
+
+
+AnyFloor = Floor | TorchFloor
 
 
 # -- measuring ----------------------------------------------------------------------------------------------
@@ -246,32 +255,37 @@ def rank_of(target: int, found: Sequence[int]) -> int | None:
 
 
 @dataclass
+class FloorFigures:
+    quality: Quality
+    seconds: list[float]
+
+
+@dataclass
 class SearchFigures:
     hybrid: Quality
     vector: Quality
-    floor: Quality
     exact_vector: Quality
     hybrid_s: list[float]
-    floor_s: list[float]
+    floors: dict[str, FloorFigures]  # by floor label, the reference floor first
     overlap: float
     filtered: dict[str, tuple[list[float], Quality, float]]
 
 
 def measure_search(
-    env: Env, corpus: LabelledCorpus, plan: Plan, size: int, floor: Floor, progress: Progress
+    env: Env, corpus: LabelledCorpus, plan: Plan, size: int, floors: Sequence[AnyFloor], progress: Progress
 ) -> SearchFigures:
     queries = corpus.queries(plan.queries, plan.seed + size)
     repo = env.repository
     service_candidates = min(max(4 * TOP_K, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX)
-    for q in queries[:10]:  # warm-up of both paths
+    for q in queries[:10]:  # warm-up of every path
         env.stub.SearchItems(pb.SearchItemsRequest(query=q.text, top_k=TOP_K, min_score=-1), timeout=SEARCH_DEADLINE)
-        floor.search(q.text)
+        for floor in floors:
+            floor.search(q.text)
     figures = SearchFigures(
-        Quality([]), Quality([]), Quality([]), Quality([]), [], [], 0.0, {}
+        Quality([]), Quality([]), Quality([]), [], {f.label: FloorFigures(Quality([]), []) for f in floors}, 0.0, {}
     )
     overlaps = []
     for n, q in enumerate(queries):
-        calls: list[Callable[[], None]] = []
 
         def ours(q: Any = q) -> None:
             started = time.perf_counter()
@@ -281,14 +295,15 @@ def measure_search(
             figures.hybrid_s.append(time.perf_counter() - started)
             figures.hybrid.ranks.append(rank_of(q.target, [index_of(r.item.id) for r in response.results]))
 
-        def raw(q: Any = q) -> None:
+        def raw(floor: AnyFloor, q: Any = q) -> None:
             started = time.perf_counter()
             found = floor.search(q.text)
-            figures.floor_s.append(time.perf_counter() - started)
-            figures.floor.ranks.append(rank_of(q.target, found))
+            figures.floors[floor.label].seconds.append(time.perf_counter() - started)
+            figures.floors[floor.label].quality.ranks.append(rank_of(q.target, found))
 
-        calls = [ours, raw] if n % 2 == 0 else [raw, ours]
-        for call in calls:
+        calls: list[Callable[[], None]] = [ours, *[lambda f=f: raw(f) for f in floors]]
+        shift = n % len(calls)  # each system goes first, second, ... equally often
+        for call in calls[shift:] + calls[:shift]:
             call()
         # Not timed: the vector half alone, exact vector search, and the index's overlap with exact.
         vector = env.embedder.embed([q.text])[0]
@@ -301,10 +316,12 @@ def measure_search(
         figures.exact_vector.ranks.append(rank_of(q.target, exact))
         overlaps.append(len(set(exact) & set(ann)) / len(exact))
     figures.overlap = float(np.mean(overlaps))
+    floor_lines = "; ".join(
+        f"{label} p50 {percentile_ms(f.seconds, 50):.1f} ms, {f.quality.line()}" for label, f in figures.floors.items()
+    )
     progress(
-        f"  {len(queries)} queries at {size:,}: hybrid p50 {percentile_ms(figures.hybrid_s, 50):.1f} ms, floor p50 "
-        f"{percentile_ms(figures.floor_s, 50):.1f} ms; recall@1/5/10/MRR hybrid {figures.hybrid.line()}, "
-        f"floor {figures.floor.line()}"
+        f"  {len(queries)} queries at {size:,}: hybrid p50 {percentile_ms(figures.hybrid_s, 50):.1f} ms, "
+        f"recall@1/5/10/MRR {figures.hybrid.line()}; {floor_lines}"
     )
 
     # Filtered searches through gRPC: by kind, by industry, scoped to the target's client.
@@ -375,8 +392,12 @@ def wait_embedded(env: Env, deadline_s: float = 60.0) -> float:
     raise RuntimeError(f"the embedding backlog did not drain within {deadline_s:.0f} s")
 
 
-def measure_ingest(env: Env, plan: Plan, floor: Floor, table: ResultTable, progress: Progress) -> None:
-    fresh = LabelledCorpus(plan.singles * 2 + plan.reports * 18 + plan.batches * plan.batch_size * 3, plan.seed + 7)
+def measure_ingest(
+    env: Env, plan: Plan, floors: Sequence[AnyFloor], table: ResultTable, progress: Progress
+) -> None:
+    fresh = LabelledCorpus(
+        plan.singles * 2 + plan.reports * 18 + plan.batches * plan.batch_size * (2 + len(floors)), plan.seed + 7
+    )
     pool = iter(fresh.snippets)
 
     def take(n: int) -> list[Snippet]:
@@ -429,33 +450,36 @@ def measure_ingest(env: Env, plan: Plan, floor: Floor, table: ResultTable, progr
     # Batch ingest of ~100-word snippets: ours (inline, and on commit + background until drained) vs floor.
     env.sql("CREATE TABLE IF NOT EXISTS floor_ingest (id serial PRIMARY KEY, title text, text text, embedding vector(384))")
     rates: dict[str, float] = {}
-    systems: list[tuple[str, int]] = [
+    systems: list[tuple[str, int | AnyFloor]] = [
         ("embedded", pb.ACKNOWLEDGE_EMBEDDED),
         ("committed", pb.ACKNOWLEDGE_COMMITTED),
-        ("floor", -1),
+        *[(f.label, f) for f in floors],
     ]
-    for label, ack in systems:
+    for label, system in systems:
         batches = [take(plan.batch_size) for _ in range(plan.batches)]
         started = time.perf_counter()
         for batch in batches:
-            if ack < 0:
-                floor.ingest([(s.title, s.text) for s in batch])
+            if isinstance(system, int):
+                env.stub.BatchRecordItems(report_request(batch, system), timeout=WRITE_DEADLINE)
             else:
-                env.stub.BatchRecordItems(report_request(batch, ack), timeout=WRITE_DEADLINE)
-        if ack == pb.ACKNOWLEDGE_COMMITTED:
+                system.ingest([(s.title, s.text) for s in batch])
+        if system == pb.ACKNOWLEDGE_COMMITTED:
             wait_embedded(env, 300)
         rates[label] = plan.batches * plan.batch_size / (time.perf_counter() - started)
     words = np.mean([len(s.text.split()) for s in fresh.snippets])
     progress(
-        f"  batches of {plan.batch_size} (~{words:.0f} words): embedded {rates['embedded']:.0f}, committed+drained "
-        f"{rates['committed']:.0f}, floor {rates['floor']:.0f} items/s"
+        f"  batches of {plan.batch_size} (~{words:.0f} words): "
+        + ", ".join(f"{label} {rate:.0f}" for label, rate in rates.items())
+        + " items/s"
     )
     table.info(f"batch ingest x{plan.batch_size}, ~{words:.0f} words, ack embedded", f"{rates['embedded']:.0f} items/s")
     table.info("  ... ack committed, until embedded", f"{rates['committed']:.0f} items/s")
-    table.info("  ... floor (same model, executemany)", f"{rates['floor']:.0f} items/s")
+    for floor in floors:
+        table.info(f"  ... {floor.label} (executemany)", f"{rates[floor.label]:.0f} items/s")
+    reference = floors[0]
     table.at_least(
-        "  ours / floor (issue's floor used torch: see README)",
-        rates["embedded"] / rates["floor"],
+        f"  ours / {reference.label}",
+        rates["embedded"] / rates[reference.label],
         TARGET_INGEST_VS_FLOOR,
         ".2f",
         "x",
@@ -513,7 +537,13 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
     env.sql("CREATE TABLE floor_items (id integer PRIMARY KEY, title text, text text, embedding vector(384))")
     real = LabelledCorpus(plan.sizes[0], plan.seed)
     vectors = corpus_vectors(env, real.snippets, progress)
-    floor = Floor(env)
+    floors: list[AnyFloor] = [Floor(env)]
+    try:
+        torch_floor = TorchFloor(env.pg.host, env.pg.port)
+        floors.insert(0, torch_floor)  # the reference: the targets compare with it
+        progress(f"torch floor: {torch_floor.describe()}")
+    except FloorUnavailable as exc:
+        warn(f"no torch floor ({exc}); the targets compare with the same-model floor instead")
     by_size: dict[int, SearchFigures] = {}
     try:
         loaded = 0
@@ -532,16 +562,17 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
                 loaded = size
                 progress(f"+{len(filler.snippets):,} synthetic rows (other brands; vectors near same-fact snippets)")
             build_indexes(env, progress)
-            figures = measure_search(env, real, plan, size, floor, progress)
+            figures = measure_search(env, real, plan, size, floors, progress)
             by_size[size] = figures
             _table_search(table, size, figures)
         if len(by_size) > 1:
             small, large = min(by_size), max(by_size)
             ratio = percentile_ms(by_size[large].hybrid_s, 50) / percentile_ms(by_size[small].hybrid_s, 50)
             table.at_most(f"search p50 {large:,} / {small:,}", ratio, TARGET_SCALE_RATIO, ".2f", "x")
-        measure_ingest(env, plan, floor, table, progress)
+        measure_ingest(env, plan, floors, table, progress)
     finally:
-        floor.close()
+        for floor in floors:
+            floor.close()
 
 
 def _same_facts(real: Sequence[Snippet], filler: Sequence[Snippet], seed: int) -> npt.NDArray[np.int64]:
@@ -559,19 +590,24 @@ def _same_facts(real: Sequence[Snippet], filler: Sequence[Snippet], seed: int) -
 
 def _table_search(table: ResultTable, size: int, f: SearchFigures) -> None:
     p50, p99 = percentile_ms(f.hybrid_s, 50), percentile_ms(f.hybrid_s, 99)
-    floor50, floor99 = percentile_ms(f.floor_s, 50), percentile_ms(f.floor_s, 99)
     n = f"{size // 1000}k"
     if size == 10_000:
         table.at_least(f"recall@5 hybrid at {n}", f.hybrid.recall(5), TARGET_RECALL5, ".3f")
     table.info(f"recall@1/5/10 / MRR at {n}: hybrid (gRPC)", f.hybrid.line())
     table.info("  ... vector only (our index, same candidates)", f.vector.line())
     table.info("  ... exact vector search", f.exact_vector.line())
-    table.info("  ... floor (raw SQL + pgvector)", f.floor.line())
+    for label, floor in f.floors.items():
+        table.info(f"  ... {label} (raw SQL + pgvector)", floor.quality.line())
     table.at_least(f"  index overlap with exact top-{TOP_K} at {n}", f.overlap, TARGET_OVERLAP, ".3f")
     table.at_most(f"search p50 at {n} (gRPC, incl. query embedding)", p50, TARGET_P50_MS, ".1f", "ms")
     table.info(f"  ... p99 at {n}", f"{p99:.1f} ms")
-    table.info(f"  ... floor p50 / p99 at {n}", f"{floor50:.1f} / {floor99:.1f} ms")
-    table.at_most("  ... ours / floor p50", p50 / floor50, TARGET_P50_VS_FLOOR, ".2f", "x")
+    for i, (label, floor) in enumerate(f.floors.items()):
+        floor50, floor99 = percentile_ms(floor.seconds, 50), percentile_ms(floor.seconds, 99)
+        table.info(f"  ... {label} p50 / p99 at {n}", f"{floor50:.1f} / {floor99:.1f} ms")
+        if i == 0:
+            table.at_most(f"  ... ours / {label} p50", p50 / floor50, TARGET_P50_VS_FLOOR, ".2f", "x")
+        else:
+            table.info(f"  ... ours / {label} p50", f"{p50 / floor50:.2f} x")
     for name, (lat, quality, overlap) in f.filtered.items():
         table.info(
             f"  filtered by {name}: p50 / p99, recall@10, overlap",
@@ -581,7 +617,7 @@ def _table_search(table: ResultTable, size: int, f: SearchFigures) -> None:
 
 BENCHMARK = Benchmark(
     name="memory",
-    description="memory service: hybrid retrieval vs a raw-SQL floor at 10k/100k, ingest, time to searchable",
+    description="memory service: hybrid retrieval vs raw-SQL floors (torch, same model) at 10k/100k, ingest, time to searchable",
     run=run,
     add_arguments=add_arguments,
 )
