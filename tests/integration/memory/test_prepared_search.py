@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from aicmo.memory.v1 import memory_service_pb2 as pb
+from sqlalchemy.pool import QueuePool
 
 from services.memory.adapters.repository import LearningRepository
 from tests.integration.memory.conftest import MemoryHarness
@@ -25,9 +26,15 @@ def _record(memory: MemoryHarness) -> None:
         )
 
 
-def _search(memory: MemoryHarness, **filters: str) -> list[str]:
-    response = memory.stub.SearchItems(pb.SearchItemsRequest(query="referral program", **filters), timeout=T)
-    return [r.item.text for r in response.results]
+def _search(memory: MemoryHarness, for_client_id: str = "", kinds: tuple[str, ...] = ()) -> list[str]:
+    request = pb.SearchItemsRequest(query="referral program", for_client_id=for_client_id, kinds=list(kinds))
+    return [r.item.text for r in memory.stub.SearchItems(request, timeout=T).results]
+
+
+def _checked_in(repository: LearningRepository) -> int:
+    pool = repository.engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedin()
 
 
 def _repository(memory: MemoryHarness) -> LearningRepository:
@@ -42,11 +49,11 @@ def test_searches_are_prepared_once_per_connection_and_stay_correct(memory: Memo
     for _ in range(8):  # past Postgres's five custom plans before it considers a generic one
         assert _search(memory)[0] == "Referral program for a meal-kit startup"
         assert _search(memory, for_client_id="client-b")[0] != "Referral program for a meal-kit startup"
-        assert _search(memory, kinds=["nothing-of-this-kind"]) == []
+        assert _search(memory, kinds=("nothing-of-this-kind",)) == []
     repository = _repository(memory)
     assert repository._reads.enabled
     # The pooled connections hold the prepared searches: one per shape (plain, scoped, filtered by kind).
-    held = [repository.engine.raw_connection() for _ in range(repository.engine.pool.checkedin())]
+    held = [repository.engine.raw_connection() for _ in range(_checked_in(repository))]
     prepared: list[str] = []
     for pooled in held:
         with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
@@ -65,8 +72,7 @@ def test_statements_that_vanish_between_calls_turn_preparing_off_and_lose_nothin
     assert _search(memory)[0] == "Referral program for a meal-kit startup"
     repository = _repository(memory)
     # Every pooled connection still believes its statements are prepared; the server forgets them all.
-    pool = repository.engine.pool
-    held = [repository.engine.raw_connection() for _ in range(pool.checkedin())]
+    held = [repository.engine.raw_connection() for _ in range(_checked_in(repository))]
     for pooled in held:
         with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
             cur.execute("DEALLOCATE ALL")
