@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from aicmo.memory.v1 import memory_service_pb2 as pb
+from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from services.memory.adapters.repository import LearningRepository
@@ -71,15 +73,21 @@ def test_statements_that_vanish_between_calls_turn_preparing_off_and_lose_nothin
     _record(memory)
     assert _search(memory)[0] == "Referral program for a meal-kit startup"
     repository = _repository(memory)
-    # Every pooled connection still believes its statements are prepared; the server forgets them all.
-    held = [repository.engine.raw_connection() for _ in range(_checked_in(repository))]
-    for pooled in held:
-        with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+
+    def forget_prepared(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # Every checkout now gets a server session that knows none of the statements the pool believes
+        # prepared on it.
+        with dbapi_connection.cursor() as cur:
             cur.execute("DEALLOCATE ALL")
-        pooled.dbapi_connection.commit()  # type: ignore[union-attr]
-        pooled.close()
-    with caplog.at_level(logging.WARNING):
-        assert _search(memory)[0] == "Referral program for a meal-kit startup"
-        assert _search(memory, for_client_id="client-a")[0] == "Referral program for a meal-kit startup"
+        dbapi_connection.commit()
+        record.info.setdefault("aicmo_prepared", set()).update(f"aicmo_search_{n}" for n in range(1, 4))
+
+    event.listen(repository.engine, "checkout", forget_prepared)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert _search(memory)[0] == "Referral program for a meal-kit startup"
+            assert _search(memory, for_client_id="client-a")[0] == "Referral program for a meal-kit startup"
+    finally:
+        event.remove(repository.engine, "checkout", forget_prepared)
     assert not repository._reads.enabled
     assert "prepared statements" in caplog.text
