@@ -147,7 +147,13 @@ def build_service(
     settings: MemorySettings, storage: Storage, embedder: Embedder | None = None
 ) -> LearningService:
     embedder = MeasuredEmbedder(embedder or build_embedder(settings))
-    repository = LearningRepository(storage.engine, model=embedder.model_name, dimensions=embedder.dimensions)
+    repository = LearningRepository(
+        storage.engine,
+        model=embedder.model_name,
+        dimensions=embedder.dimensions,
+        ef_search=settings.hnsw_ef_search,
+        ef_search_filtered=settings.hnsw_ef_search_filtered,
+    )
     return LearningService(repository, embedder, storage=storage.label)
 
 

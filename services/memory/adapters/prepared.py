@@ -2,9 +2,10 @@
 
 The search statement is long (two rankings, their fusion, the keyword evidence): parsing and analysing it
 took about a third of its time in Postgres. Prepared once per pooled connection, each search sends only
-`EXECUTE name (params)`. Plans stay custom (plan_cache_mode = force_custom_plan on those connections): a
-filter's selectivity decides between the vector index and the others, and a generic plan, deciding blind,
-took 30 ms instead of 2.
+`EXECUTE name (params)`. The caller says whether one generic plan fits every execution (then planning is
+skipped too: another 0.45 ms) or each needs a custom plan, planned for its values (a filter's selectivity
+decides between the vector index and the others; deciding blind once took 30 ms instead of 2), and which
+settings the statement needs (the HNSW search breadth): they are SET LOCAL in the same message.
 
 It runs on the pool's driver connection in autocommit (no BEGIN and ROLLBACK round trips) and decodes rows
 as plain tuples: SQLAlchemy's statement context and row objects cost as much as Postgres's own work here.
@@ -62,8 +63,16 @@ class PreparedReads:
             known = self._by_sql[sql] = (f"{self.prefix}_{len(self._by_sql) + 1}", body, tuple(names))
         return known
 
-    def rows(self, sql: str, params: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """(column names, rows) of `sql` with `params`."""
+    def rows(
+        self,
+        sql: str,
+        params: Mapping[str, Any],
+        *,
+        generic_plan: bool = False,
+        session: Mapping[str, str] | None = None,
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """(column names, rows) of `sql` with `params`. `generic_plan`: one plan serves every execution;
+        `session`: settings the statement needs (e.g. hnsw.ef_search), for it alone."""
         started = time.perf_counter()
         pooled = self.engine.raw_connection()  # checked out (and pinged) like any other statement's
         try:
@@ -71,7 +80,12 @@ class PreparedReads:
             driver.autocommit = True
             try:
                 with tracing.sql_span("SELECT", self.prefix):
-                    return self._run(pooled.info, driver, sql, params)
+                    settings = dict(session or {})
+                    settings["plan_cache_mode"] = "force_generic_plan" if generic_plan else "force_custom_plan"
+                    # SET LOCAL in the statement's own message: one round trip, and the settings end with
+                    # it (nothing lingers on the connection, nor on a pooler's shared server connection).
+                    prefix = "".join(f"SET LOCAL {name} = {value}; " for name, value in settings.items())
+                    return self._run(pooled.info, driver, prefix, sql, params)
             except psycopg2.Error as exc:
                 if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError) or driver.closed:
                     pooled.invalidate(exc)
@@ -84,7 +98,7 @@ class PreparedReads:
             metrics.SQL_SECONDS.labels("select").observe(time.perf_counter() - started)
 
     def _run(
-        self, info: dict[Any, Any], driver: Any, sql: str, params: Mapping[str, Any]
+        self, info: dict[Any, Any], driver: Any, prefix: str, sql: str, params: Mapping[str, Any]
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         with driver.cursor() as cur:
             if self.enabled:
@@ -92,10 +106,10 @@ class PreparedReads:
                 prepared: set[str] = info.setdefault(_INFO_KEY, set())
                 try:
                     if name not in prepared:
-                        cur.execute("SET plan_cache_mode = force_custom_plan")
                         cur.execute(f"PREPARE {name} AS {body}")
                         prepared.add(name)
-                    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(names))})", [params[n] for n in names])
+                    arguments = ", ".join(["%s"] * len(names))
+                    cur.execute(f"{prefix}EXECUTE {name} ({arguments})", [params[n] for n in names])
                     return [c[0] for c in cur.description], cur.fetchall()
                 except psycopg2.Error as exc:
                     if exc.pgcode not in _POOLER_ERRORS:
@@ -107,5 +121,5 @@ class PreparedReads:
                         "transaction pooler?); %s statements run unprepared from now on",
                         self.prefix,
                     )
-            cur.execute(sql, dict(params))
+            cur.execute(prefix + sql, dict(params))
             return [c[0] for c in cur.description], cur.fetchall()

@@ -98,6 +98,10 @@ _STATS_LOCK = 7_413_221_907
 _SEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-\w|\sor\s', re.IGNORECASE)
 
 
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _to_item(row: Any) -> StoredItem:
     return _item_from(row._mapping)
 
@@ -146,10 +150,17 @@ def agency_index_name(model: str) -> str:
 class LearningRepository:
     """Reads and writes learning items whose vectors come from `model` (`dimensions` long)."""
 
-    def __init__(self, engine: Engine, *, model: str, dimensions: int) -> None:
+    def __init__(
+        self, engine: Engine, *, model: str, dimensions: int, ef_search: int = 40, ef_search_filtered: int = 100
+    ) -> None:
+        """`ef_search`: HNSW search breadth for plain and client-scoped searches; `ef_search_filtered`: for
+        searches filtered by kind, industry, client, package or section (the index's iterative scan skips
+        rows failing the filter, so it needs a wider beam to return the exact nearest)."""
         self.engine = engine
         self.model = model
         self.dimensions = int(dimensions)
+        self.ef_search = int(ef_search)
+        self.ef_search_filtered = int(ef_search_filtered)
         self._sql_cache: dict[tuple[Any, ...], str] = {}
         self._reads = PreparedReads(engine, "aicmo_search")
         self._insert_template = (
@@ -516,10 +527,6 @@ class LearningRepository:
             params.update(words)
         params.update(
             q=np.asarray(query.vector, dtype=np.float32),
-            model=self.model,
-            vector_candidates=query.vector_candidates,
-            keyword_candidates=query.keyword_candidates,
-            top_k=query.top_k,
             min_similarity=query.min_similarity,
             gold=GOLD_BOOST,
             weak=WEAK_PENALTY,
@@ -527,16 +534,30 @@ class LearningRepository:
             keyword_weight=KEYWORD_WEIGHT,
         )
         scoped = bool(query.filters.for_client_id)
-        key = ("search", tuple(sorted(where)), scoped, keyword_sql)
+        sizes = (query.vector_candidates, query.keyword_candidates, query.top_k)
+        key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes)
         sql = self._sql_cache.get(key)
         if sql is None:
-            sql = self._sql_cache[key] = self._search_sql(where, scoped, keyword_sql)
-        columns, rows = self._reads.rows(sql, params)
+            # The model and the row counts are written into the statement: a prepared statement's plan
+            # then knows the partial index applies and how few rows each step wants.
+            sql = self._search_sql(where, scoped, keyword_sql).replace("%(model)s", _sql_literal(self.model))
+            for name, value in zip(("vector_candidates", "keyword_candidates", "top_k"), sizes, strict=True):
+                sql = sql.replace(f"%({name})s", str(int(value)))
+            self._sql_cache[key] = sql
+        # Unfiltered, one plan fits every query (the vector index and the keyword index, whatever the
+        # words); a filter or a client's scope is planned for its values (a client with few items is read
+        # through client_id, one with very many through the vector index).
+        columns, rows = self._reads.rows(
+            sql, params, generic_plan=not where and not scoped, session={"hnsw.ef_search": str(self._ef(where))}
+        )
         found = []
         for row in rows:
             values = dict(zip(columns, row, strict=True))
             found.append((_item_from(values), float(values["similarity"]), float(values["relevance"])))
         return found
+
+    def _ef(self, where: Sequence[str]) -> int:
+        return self.ef_search_filtered if where else self.ef_search
 
     def _search_sql(self, where: Sequence[str], scoped: bool, keyword_sql: str) -> str:
         vec = f"embedding::vector({self.dimensions})"
@@ -699,6 +720,7 @@ class LearningRepository:
         nearest = self._nearest_sql(where, bool(filters.for_client_id), "%(limit)s")
         sql = f"WITH qv AS (SELECT %(q)s::vector({self.dimensions}) AS v) SELECT id FROM ({nearest}) AS n"
         with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {self._ef(where)}")  # as search would
             if exact:
                 conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
             rows = conn.exec_driver_sql(sql, params).all()
