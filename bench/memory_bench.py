@@ -219,7 +219,7 @@ class Floor:
         vectors = self.embed([f"{t}\n{b}" for t, b in texts])
         with self.conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO floor_ingest (title, text, embedding) VALUES (%s, %s, %s)",
+                "INSERT INTO floor_items (title, text, embedding) VALUES (%s, %s, %s)",
                 [(t, b, v) for (t, b), v in zip(texts, vectors, strict=True)],
             )
 
@@ -447,8 +447,10 @@ def measure_ingest(
     )
     progress(f"  18-section reports: ack p50 {ack_p50:.1f} ms; searchable p50 {np.median(searchable):.2f} s")
 
-    # Batch ingest of ~100-word snippets: ours (inline, and on commit + background until drained) vs floor.
-    env.sql("CREATE TABLE IF NOT EXISTS floor_ingest (id serial PRIMARY KEY, title text, text text, embedding vector(384))")
+    # Batch ingest of ~100-word snippets: ours (inline, and on commit + background until drained) vs floors.
+    # The floors write into their searchable table (its HNSW index kept up to date), as ours does.
+    env.sql("CREATE SEQUENCE IF NOT EXISTS floor_item_ids START 100000000")
+    env.sql("ALTER TABLE floor_items ALTER COLUMN id SET DEFAULT nextval('floor_item_ids')")
     rates: dict[str, float] = {}
     systems: list[tuple[str, int | AnyFloor]] = [
         ("embedded", pb.ACKNOWLEDGE_EMBEDDED),

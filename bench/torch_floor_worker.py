@@ -3,7 +3,7 @@
 Run by bench/torch_floor.py under its own virtualenv (.venv-floor: torch, sentence-transformers), because
 torch and its dependencies are several gigabytes that the product never needs. Everything is library
 defaults: `SentenceTransformer(path)` on the CPU (so max_seq_length 256 and encode's batch size 32), one
-table, a default HNSW index, `ORDER BY embedding <=> %s LIMIT k`, `executemany` for inserts.
+table with a default HNSW index, `ORDER BY embedding <=> %s LIMIT k`, `executemany` for inserts into it.
 
 Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
   {"op": "search", "query": str, "k": int}            -> {"ids": [int, ...]}
@@ -46,7 +46,7 @@ def main() -> int:
             vectors = model.encode([f"{title}\n{text}" for title, text in texts])
             with conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO floor_ingest (title, text, embedding) VALUES (%s, %s, %s)",
+                    "INSERT INTO floor_items (title, text, embedding) VALUES (%s, %s, %s)",
                     [(title, text, vector) for (title, text), vector in zip(texts, vectors, strict=True)],
                 )
             answer = {"inserted": len(texts)}
