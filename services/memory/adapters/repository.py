@@ -83,9 +83,10 @@ KEYWORD_WEIGHT = 1.0
 RARE_SHARE = 0.001
 # Words in at most this share of the items (a brand, a product line, an unusual term) find the keyword
 # candidates through the GIN index; commoner words only score the candidates found. Measured at 100k items
-# (`make bench` corpus): 0.02 read ~200 rows per query (8.1 ms for the whole statement), 0.005 7.4 ms,
-# 0.001 5.3 ms but a lower MRR (0.745 against 0.753). Words with no statistics yet count as rare.
-COMMON_SHARE = 0.005
+# (`make bench` corpus, 200 queries): 0.005 read ~200 rows per query and took 3.4 ms for the whole
+# statement, 0.001 2.6 ms with MRR 0.735 against 0.736 (recall@5 0.935 against 0.940). Below 50k items
+# COMMON_ROWS decides instead. Words with no statistics yet count as rare.
+COMMON_SHARE = 0.001
 COMMON_ROWS = 50.0
 # Words in more than this share of the items carry no evidence at all.
 NOISE_SHARE = 0.5
