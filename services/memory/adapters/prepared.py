@@ -77,6 +77,7 @@ class PreparedReads:
         pooled = self.engine.raw_connection()  # checked out (and pinged) like any other statement's
         try:
             driver: Any = pooled.dbapi_connection
+            was_autocommit = driver.autocommit
             driver.autocommit = True
             try:
                 with tracing.sql_span("SELECT", self.prefix):
@@ -92,7 +93,7 @@ class PreparedReads:
                 raise DBAPIError.instance(sql, dict(params), exc, psycopg2.Error) from exc
             finally:
                 if not driver.closed:
-                    driver.autocommit = False
+                    driver.autocommit = was_autocommit
         finally:
             pooled.close()  # back to the pool
             metrics.SQL_SECONDS.labels("select").observe(time.perf_counter() - started)

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any, cast
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, Table, func, or_, select, text, tuple_
 from sqlalchemy import literal as sa_literal
 from sqlalchemy.dialects.postgresql import insert
 
+from services.common.observability import metrics, tracing
 from services.memory.adapters import client_locks
 from services.memory.adapters.orm import ForgottenClientRow, LearningExample, LearningItemAlias
 from services.memory.adapters.prepared import PreparedReads
@@ -378,13 +380,16 @@ class LearningRepository:
             inserted: dict[uuid.UUID, StoredItem] = {}
             if rows:
                 cursor = conn.connection.cursor()
+                started = time.perf_counter()
                 try:
-                    returned = execute_values(
-                        cursor, _INSERT_SQL, rows, template=self._insert_template, page_size=len(rows), fetch=True
-                    )
+                    with tracing.sql_span("INSERT", "learning_examples"):
+                        returned = execute_values(
+                            cursor, _INSERT_SQL, rows, template=self._insert_template, page_size=len(rows), fetch=True
+                        )
                     columns = [c[0] for c in cursor.description]
                 finally:
                     cursor.close()
+                    metrics.SQL_SECONDS.labels("insert").observe(time.perf_counter() - started)
                 for values in returned:
                     stored = _item_from(dict(zip(columns, values, strict=True)))
                     inserted[stored.id] = stored
