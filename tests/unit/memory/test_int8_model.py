@@ -77,3 +77,19 @@ def test_a_cache_path_that_is_not_a_directory_falls_back_to_full_precision(
     assert "AICMO_EMBEDDING_CACHE_DIR" in caplog.text
     # Still the real model: same vectors as full precision.
     assert np.allclose(embedder.embed(TEXTS[:2]), full_precision.embed(TEXTS[:2]), atol=1e-5)
+
+
+def test_a_damaged_cached_model_is_removed_and_prepared_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, full_precision: MiniLMOnnxEmbedder
+) -> None:
+    MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("*.onnx")
+    cached.write_bytes(b"not an onnx model")  # a disk that lost the file's contents
+    with caplog.at_level(logging.WARNING):
+        degraded = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
+    assert degraded.precision == "float32" and "could not be loaded" in caplog.text
+    assert np.allclose(degraded.embed(TEXTS[:1]), full_precision.embed(TEXTS[:1]), atol=1e-5)
+    assert not cached.exists()
+    # The next start prepares it again.
+    healed = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
+    assert healed.precision == "int8" and cached.exists()
