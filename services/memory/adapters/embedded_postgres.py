@@ -245,7 +245,7 @@ class EmbeddedPostgres:
         )
         # Settings that suit a single-machine learning store (HNSW builds want memory; searches want the
         # HNSW index in shared buffers: at 100k items it is ~200 MB, and reading its pages from the OS cache
-        # instead made each search's graph walk 2x slower).
+        # instead cost ~1 ms of a 5.5 ms search statement).
         with (self.pgdata / "postgresql.conf").open("a") as conf:
             conf.write(
                 "\n# AICMO embedded defaults\n"
