@@ -43,8 +43,6 @@ def statement_kind(statement: str) -> str:
     unless it writes)."""
     words = statement.lstrip().split(None, 1)
     first = words[0].lower() if words else ""
-    if first == "execute":  # the only prepared statements are searches (adapters/prepared.py)
-        return "select"
     if first == "with":
         body = statement.lower()
         return next((k for k in ("insert", "update", "delete") if f" {k} " in body), "select")
