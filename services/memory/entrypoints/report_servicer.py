@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from google.protobuf import json_format, struct_pb2
 
-from services.common.domain_errors import InvalidArgument
 from services.memory.adapters.report_archive import StoredVersion
 from services.memory.domain.model import parse_item_id
 from services.memory.service_layer.reports import ReportArchive
@@ -151,9 +149,7 @@ def work_start(message: object) -> dt.datetime | None:
 
 
 __all__ = [
-    "InvalidArgument",
     "ReportArchiveServicer",
-    "uuid",
     "version_from_proto",
     "version_to_proto",
     "work_start",

@@ -7,9 +7,7 @@ import binascii
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.text_rules import check_storable, check_storable_json
@@ -80,10 +78,6 @@ def validate_version(version: StoredVersion, prefix: str = "report_version.") ->
     check_storable_json(f"{prefix}sections", list(version.sections))
     check_storable_json(f"{prefix}brief", dict(version.brief))
     return replace(version, client_id=version.client_id.strip())
-
-
-def section_dicts(sections: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(s) for s in sections]
 
 
 def _encode(create_time: dt.datetime, history_id: uuid.UUID, client_id: str) -> str:
