@@ -96,7 +96,7 @@ NOISE_SHARE = 0.5
 MIN_COVERAGE = 0.6
 # Keep the lexeme statistics this fresh: ANALYZE runs when this share of the table changed since the last.
 _STATS_CHANGED_SHARE = 0.1
-_STATS_LOCK = 7_413_221_907
+_STATS_LOCK = 7_413_221_908  # its own key: sharing the index build's made a refresh skip that build
 # Search syntax ("exact phrase", -exclude, or): such a query is matched as written (websearch_to_tsquery).
 _SEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-\w|\sor\s', re.IGNORECASE)
 
