@@ -9,7 +9,7 @@ from typing import Any
 from services.generator.composer import plans, views
 from services.generator.composer.context import Ctx
 from services.generator.composer.creative import Creative, creative_lines
-from services.generator.composer.render import environment
+from services.generator.composer.render import compiled
 
 _VIEWS = (
     "overview_rows", "audience_phrase", "objective_rows", "big_idea", "lead_channel", "segments", "personas",
@@ -24,10 +24,8 @@ _PLANS = ("kpi_rows", "budget_table", "rollup", "phases", "week_span", "day_plan
 
 
 def _creative(plan: Ctx, base: dict[str, Any]) -> Creative:
-    env = environment()
-
     def fill(text: str) -> str:
-        return env.from_string(text).render(**base).strip()
+        return compiled(text).render(**base).strip()
 
     copy = plan.playbook.copydeck
     names = {

@@ -86,14 +86,15 @@ def environment() -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=2048)
-def _compiled(text: str) -> jinja2.Template:
+def compiled(text: str) -> jinja2.Template:
+    """A line of copy from a data file as a template, compiled once."""
     return environment().from_string(text)
 
 
 @jinja2.pass_context
 def _fill(context: jinja2.runtime.Context, text: str) -> str:
     """A line of copy from a data file, rendered with the names the template sees."""
-    return _compiled(text).render(context.get_all()).strip()
+    return compiled(text).render(context.get_all()).strip()
 
 
 def template_ids() -> set[str]:
