@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
-from aicmo.memory.v1 import memory_service_pb2 as mpb
 
 from services.common.auth import auth_interceptors
 from services.common.errors import GrpcErrorInterceptor
@@ -49,11 +48,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     token = settings.api_token.get_secret_value() if settings.api_token else None
     register_secret(token)
     memory = MemoryClient(settings.memory_target, token=token)
-
-    def deliver(batch: mpb.BatchRecordItemsRequest, timeout: float) -> None:
-        memory.deliver(batch, timeout)
-
-    spool = LearningSpool(settings.spool_dir, deliver, retry_seconds=settings.spool_retry_seconds)
+    spool = LearningSpool(settings.spool_dir, memory.deliver, retry_seconds=settings.spool_retry_seconds)
     metrics.SPOOL_QUEUED.set_function(spool.pending)
     metrics.SPOOL_SET_ASIDE.set_function(spool.set_aside_count)
     metrics.SPOOL_OLDEST_AGE.set_function(spool.oldest_age_seconds)

@@ -11,7 +11,7 @@ import datetime
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 
 from services.generator.composer.budget import allocate
@@ -168,7 +168,6 @@ class Ctx:
     calendar_from: datetime.date | None  # day 1 of the day-by-day plan (the start, or the run-up to a centrepiece)
     metadata: tuple[tuple[str, str], ...]
     emphasis: Emphasis
-    constraint_drops: tuple[str, ...]
     lines: tuple[BudgetLine, ...]
     base_lines: tuple[BudgetLine, ...]  # the split before feedback changed the mix
     funnel: Funnel
@@ -180,7 +179,6 @@ class Ctx:
     language: str
     locale: str
     stage: str
-    notes: tuple[str, ...] = field(default_factory=tuple)  # planning notes for the operator
     learned_idea: str = ""  # a big idea kept from a gold learned example (already adapted to this brand)
 
     # ----- names and phrases -------------------------------------------------------------------------
@@ -200,14 +198,6 @@ class Ctx:
         if self.industry_given or self.profile.key != "general":
             return f"{self.industry} brand"
         return "brand"
-
-    @property
-    def offering(self) -> str:
-        if self.product_given:
-            return self.product
-        if self.industry_given or self.profile.key != "general":
-            return f"{self.industry} choice"
-        return "choice"
 
     @property
     def client_lead(self) -> str:
@@ -300,13 +290,6 @@ class Ctx:
         if b.period == "total":
             return b.amount
         return nice(float(b.amount * Fraction(self.timeline.weeks) / _PERIOD_WEEKS[b.period]))
-
-    @property
-    def periods(self) -> float:
-        """Budget periods in the programme (1 for a total budget)."""
-        if self.budget.period == "total":
-            return 1.0
-        return float(Fraction(self.timeline.weeks) / _PERIOD_WEEKS[self.budget.period])
 
     @property
     def budget_note(self) -> str:
@@ -745,9 +728,7 @@ def build_context(
     the feedback, so it is built once per report and reused for its sections (a small LRU cache)."""
     refinement = refinement or Refinement()
     key = (
-        tuple(str(getattr(brief, f)) for f in ("client_name", "brand_name", "product_service", "industry", "geography",
-                                                "audience", "objectives", "budget", "timeline", "constraints",
-                                                "raw_brief_text", "launch_date")),
+        tuple(str(getattr(brief, f.name)) for f in fields(brief) if f.name != "metadata"),
         tuple(sorted((str(k), str(v)) for k, v in dict(brief.metadata).items())),
         package,
         refinement.stage,
@@ -862,7 +843,6 @@ def _build(
         calendar_from=calendar_from,
         metadata=_metadata(brief),
         emphasis=emphasis,
-        constraint_drops=tuple(facts.rules.excluded_channels),
         lines=lines,
         base_lines=base,
         funnel=funnel,

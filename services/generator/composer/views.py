@@ -21,7 +21,6 @@ from services.generator.composer.text import (
     lower_first,
     pick,
     stable_index,
-    trim,
 )
 from services.generator.domain.money import CURRENCIES, format_amount
 from services.generator.domain.vocabulary import vocabulary
@@ -87,10 +86,6 @@ def audience_phrase(plan: Ctx) -> str:
 
 
 # ----- objectives -------------------------------------------------------------------------------------------
-
-
-def _by_deadline(plan: Ctx, op: ObjectivePlan) -> str:
-    return op.objective.deadline or f"by the end of week {plan.weeks}"
 
 
 def objective_rows(plan: Ctx) -> list[list[str]]:
@@ -314,10 +309,6 @@ def deadline_of(plan: Ctx) -> str:
     if plan.start is None:
         return f"end of week {plan.weeks}"
     return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks, days=-1))
-
-
-def trimmed(text: str, limit: int) -> str:
-    return trim(text, limit)
 
 
 # ----- more rows the templates lay out ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ form or the text is kept, because a plan must obey them all.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -228,7 +229,12 @@ class ChannelMention:
 
 
 def _alias_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(set(words), key=lambda w: -len(w))
+    """Any of the words, longest first, as a whole word (compiled once per set of words)."""
+    return _compiled_alternation(tuple(sorted(set(words), key=lambda w: (-len(w), w))))
+
+
+@functools.cache
+def _compiled_alternation(ordered: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ordered) + r")(?![\w-])", re.I)
 
 
@@ -317,10 +323,6 @@ _MANDATE = re.compile(
 )
 _MANDATE_HEADER = re.compile(
     r"\b(?:mandatory|mandated|required|approved)\s+(?:words?|terms?|phrases?|hashtags?)\s*:\s*(.+)$", re.I
-)
-_INSTEAD = re.compile(
-    r"\b(?:not|never|instead of|rather than|in place of)\s*$",
-    re.I,
 )
 _HASHTAG = re.compile(r"#[^\W_][\w]*")
 _CLAIMS = re.compile(
