@@ -247,11 +247,12 @@ INDEX_WAIT_SECONDS = 10.0
 _figures: list[LearningFigures] = []
 
 
-def register_figures(engine: Engine) -> None:
-    """Items per kind and the database size on /metrics (one collector per process, for the latest engine)."""
+def register_figures(repository: LearningRepository) -> None:
+    """Items per kind and the database size on /metrics (one collector per process, for the latest
+    repository)."""
     while _figures:
         REGISTRY.unregister(_figures.pop())
-    figures = LearningFigures(engine)
+    figures = LearningFigures(repository.figures)
     REGISTRY.register(figures)
     _figures.append(figures)
 
@@ -289,7 +290,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     except BaseException:
         storage.close()
         raise
-    register_figures(storage.engine)
+    register_figures(repository)
     archive = ReportArchive(ReportArchiveRepository(storage.engine))
     servicer = MemoryServicer(service, archive)
     archive_servicer = ReportArchiveServicer(archive)

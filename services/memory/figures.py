@@ -6,12 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, text
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0
@@ -19,8 +17,9 @@ METRIC_NAMES = ("aicmo_items", "aicmo_database_bytes")  # what collect() yields
 
 
 class LearningFigures(Collector):
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, read: Callable[[], tuple[dict[str, int], int]]) -> None:
+        """`read`: items per kind and the database's size in bytes (LearningRepository.figures)."""
+        self._read = read
         self._lock = threading.Lock()
         self._read_at = 0.0
         self._per_kind: dict[str, int] = {}
@@ -32,14 +31,7 @@ class LearningFigures(Collector):
                 return
             self._read_at = time.monotonic()
             try:
-                with self._engine.connect() as conn:
-                    rows: Any = conn.execute(
-                        text("SELECT kind, count(*) FROM learning_examples GROUP BY kind")
-                    )
-                    self._per_kind = {str(k): int(n) for k, n in rows}
-                    self._bytes = int(
-                        conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
-                    )
+                self._per_kind, self._bytes = self._read()
             except Exception as exc:  # the database may be down: keep the last figures
                 log.debug("learning figures not refreshed: %s", exc)
 

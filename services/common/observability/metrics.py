@@ -13,32 +13,33 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+_RPC = ("grpc_type", "grpc_service", "grpc_method")  # the labels of every gRPC metric
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 # -- gRPC, server side (every service) -----------------------------------------------------------------
 GRPC_SERVER_STARTED = Counter(
     "grpc_server_started_total",
     "RPCs started on the server.",
-    ["grpc_type", "grpc_service", "grpc_method"],
+    _RPC,
     registry=REGISTRY,
 )
 GRPC_SERVER_HANDLED = Counter(
     "grpc_server_handled_total",
     "RPCs completed on the server, by status code.",
-    ["grpc_type", "grpc_service", "grpc_method", "grpc_code"],
+    [*_RPC, "grpc_code"],
     registry=REGISTRY,
 )
 GRPC_SERVER_HANDLING_SECONDS = Histogram(
     "grpc_server_handling_seconds",
     "Time to handle an RPC on the server.",
-    ["grpc_type", "grpc_service", "grpc_method"],
+    _RPC,
     buckets=_LATENCY,
     registry=REGISTRY,
 )
 GRPC_SERVER_MSG_SENT = Counter(
     "grpc_server_msg_sent_total",
     "Stream messages sent by the server.",
-    ["grpc_type", "grpc_service", "grpc_method"],
+    _RPC,
     registry=REGISTRY,
 )
 
@@ -46,13 +47,13 @@ GRPC_SERVER_MSG_SENT = Counter(
 GRPC_CLIENT_HANDLED = Counter(
     "grpc_client_handled_total",
     "RPCs completed by the client, by status code.",
-    ["grpc_type", "grpc_service", "grpc_method", "grpc_code"],
+    [*_RPC, "grpc_code"],
     registry=REGISTRY,
 )
 GRPC_CLIENT_HANDLING_SECONDS = Histogram(
     "grpc_client_handling_seconds",
     "Time until an RPC's answer arrived at the client.",
-    ["grpc_type", "grpc_service", "grpc_method"],
+    _RPC,
     buckets=_LATENCY,
     registry=REGISTRY,
 )

@@ -160,32 +160,32 @@ _PERMANENT = {
 }
 
 
-def startup_hint(exc: BaseException) -> str:
-    """One line: what went wrong and what to do (never a traceback, never the password)."""
+def _diagnose(exc: BaseException) -> tuple[str, bool]:
+    """(one line saying what went wrong and what to do, whether waiting cannot fix it)."""
     orig = getattr(exc, "orig", exc)
     state = str(getattr(orig, "pgcode", "") or "")
     first_line = (str(orig).strip().splitlines() or [""])[0]
     if state in _PERMANENT:
-        return f"{_PERMANENT[state]} ({first_line})"
+        return f"{_PERMANENT[state]} ({first_line})", True
     lowered = str(orig).lower()
+    ssl_required = "ssl" in lowered and ("required" in lowered or "no encryption" in lowered)
+    # Errors before a session exists carry no SQLSTATE: recognised by their text.
     if "password authentication failed" in lowered:
-        return f"{_PERMANENT['28P01']} ({first_line})"
+        return f"{_PERMANENT['28P01']} ({first_line})", True
     if "database" in lowered and "does not exist" in lowered:
-        return f"{_PERMANENT['3D000']} ({first_line})"
+        return f"{_PERMANENT['3D000']} ({first_line})", True
     if "no pg_hba.conf entry" in lowered:
-        return f"{_PERMANENT['28000']} ({first_line})"
-    if "ssl" in lowered and ("required" in lowered or "no encryption" in lowered or "unsupported" in lowered):
-        return f"the server requires SSL: add ?sslmode=require to AICMO_MEMORY_DB ({first_line})"
-    return first_line
+        return f"{_PERMANENT['28000']} ({first_line})", ssl_required
+    if ssl_required or ("ssl" in lowered and "unsupported" in lowered):
+        return f"the server requires SSL: add ?sslmode=require to AICMO_MEMORY_DB ({first_line})", ssl_required
+    return first_line, False
+
+
+def startup_hint(exc: BaseException) -> str:
+    """One line: what went wrong and what to do (never a traceback, never the password)."""
+    return _diagnose(exc)[0]
 
 
 def is_permanent(exc: BaseException) -> bool:
     """True for start errors that waiting cannot fix (wrong password, missing database, SSL required)."""
-    orig = getattr(exc, "orig", exc)
-    lowered = str(orig).lower()
-    return (
-        str(getattr(orig, "pgcode", "") or "") in _PERMANENT
-        or ("ssl" in lowered and ("required" in lowered or "no encryption" in lowered))
-        or "password authentication failed" in lowered
-        or ("database" in lowered and "does not exist" in lowered)
-    )
+    return _diagnose(exc)[1]

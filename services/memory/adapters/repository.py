@@ -309,10 +309,10 @@ class LearningRepository:
         ).all()
         return {r.alias_id: r.item_id for r in rows}
 
-    def resolve_id(self, item_id: uuid.UUID) -> uuid.UUID:
+    @classmethod
+    def _resolve_one(cls, conn: Any, item_id: uuid.UUID) -> uuid.UUID:
         """The item an id names: itself, or the item its alias points at."""
-        with self.engine.connect() as conn:
-            return self._resolve_aliases(conn, [item_id]).get(item_id, item_id)
+        return cls._resolve_aliases(conn, [item_id]).get(item_id, item_id)
 
     def link_aliases(self, links: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]]) -> None:
         """Records (alias_id, item_id, parent_id): a chosen id whose content matched an existing item."""
@@ -422,7 +422,7 @@ class LearningRepository:
         under it, also those whose content duplicated an earlier item. Returns the item and how many items
         were rated."""
         with self.engine.begin() as conn:
-            target = self._resolve_aliases(conn, [item_id]).get(item_id, item_id)
+            target = self._resolve_one(conn, item_id)
             row = conn.execute(
                 _T.update()
                 .where(_T.c.id == target)
@@ -451,7 +451,7 @@ class LearningRepository:
 
     def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None:
         with self.engine.begin() as conn:
-            target = self._resolve_aliases(conn, [item_id]).get(item_id, item_id)
+            target = self._resolve_one(conn, item_id)
             row = conn.execute(
                 _T.update()
                 .where(_T.c.id == target)
@@ -463,7 +463,7 @@ class LearningRepository:
     def delete(self, item_id: uuid.UUID) -> uuid.UUID | None:
         """Deletes the item (an alias id names its item); returns its id, or None if there was none."""
         with self.engine.begin() as conn:
-            target = self._resolve_aliases(conn, [item_id]).get(item_id, item_id)
+            target = self._resolve_one(conn, item_id)
             row = conn.execute(_T.delete().where(_T.c.id == target).returning(_T.c.id)).first()
         return row.id if row is not None else None
 
@@ -517,8 +517,10 @@ class LearningRepository:
         return {r.id: _to_item(r) for r in rows}
 
     def get(self, item_id: uuid.UUID) -> StoredItem | None:
-        target = self.resolve_id(item_id)
-        return self.get_many([target]).get(target)
+        with self.engine.connect() as conn:
+            target = self._resolve_one(conn, item_id)
+            row = conn.execute(select(*_ITEM_COLUMNS).where(_T.c.id == target)).one_or_none()
+        return _to_item(row) if row is not None else None
 
     def search(self, query: SearchQuery) -> list[tuple[StoredItem, float, float]]:
         """Hybrid search in one statement: the HNSW index's nearest items (ranked by similarity with the
@@ -750,12 +752,20 @@ class LearningRepository:
             total = conn.execute(select(func.count()).select_from(_T).where(*conditions)).scalar_one()
         return [_to_item(r) for r in rows], int(total)
 
+    @staticmethod
+    def _per_kind(conn: Any) -> dict[str, int]:
+        return {k: int(n) for k, n in conn.execute(select(_T.c.kind, func.count()).group_by(_T.c.kind))}
+
+    def figures(self) -> tuple[dict[str, int], int]:
+        """Items per kind and the database's size in bytes (for /metrics)."""
+        with self.engine.connect() as conn:
+            size = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+            return self._per_kind(conn), size
+
     def stats(self, days: int = 30) -> dict[str, Any]:
         """Counts per kind, per rating and per day (UTC) for the summary."""
         with self.engine.connect() as conn:
-            per_kind = {
-                k: int(n) for k, n in conn.execute(select(_T.c.kind, func.count()).group_by(_T.c.kind))
-            }
+            per_kind = self._per_kind(conn)
             per_rating = {
                 r: int(n)
                 for r, n in conn.execute(

@@ -91,7 +91,20 @@ def files_under(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".jsonl", ".md") and p.is_file())
 
 
-def entries(files: list[Path], defaults: Defaults) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def count_entries(files: list[Path]) -> int:
+    """How many entries `entries` yields (for the progress bar), without parsing them: a Markdown file is
+    one, a JSONL file one per non-blank line."""
+    total = 0
+    for path in files:
+        if path.suffix.lower() == ".md":
+            total += 1
+            continue
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            total += sum(1 for line in handle if line.strip())
+    return total
+
+
+def entries(files: list[Path]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """(where, fields) per item, or (where, error) for an unreadable entry."""
     for path in files:
         if path.suffix.lower() == ".md":
@@ -146,7 +159,7 @@ def run_import(
 ) -> ImportReport:
     """Stores every valid entry under `path`, then (unless embed=False) embeds the queue."""
     files = files_under(path)
-    total = sum(1 for _ in entries(files, defaults))
+    total = count_entries(files)
     report = ImportReport()
     stored = ProgressBar("stored", total, errors)
     batch: list[NewItem] = []
@@ -162,7 +175,7 @@ def run_import(
         stored.advance(len(batch))
         batch.clear()
 
-    for where, fields in entries(files, defaults):
+    for where, fields in entries(files):
         if isinstance(fields, str):
             report.invalid += 1
             errors.write(f"\nskipped {where}: {fields}\n")

@@ -17,7 +17,7 @@ from services.memory.entrypoints.convert import (
 )
 from services.memory.entrypoints.report_servicer import version_from_proto, work_start
 from services.memory.service_layer.learning import LearningService
-from services.memory.service_layer.reports import ReportArchive, validate_version
+from services.memory.service_layer.reports import ReportArchive
 
 MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_count is the total
 
@@ -50,7 +50,7 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         if request.HasField("report_version"):
             if self._archive is None:
                 raise InvalidArgument("report_version", "this memory service keeps no report archive")
-            version = validate_version(version_from_proto(request.report_version))
+            version = self._archive.validate(version_from_proto(request.report_version))
         outcomes = self._service.record(items) if items else []
         if version is not None and self._archive is not None:
             # Idempotent by report id, so a redelivered batch archives its version once.

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import logging
 import uuid
 from collections import Counter
@@ -39,6 +36,7 @@ from services.memory.domain.model import (
 )
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import FAKE_WARNING
+from services.memory.service_layer import page_tokens
 from services.memory.service_layer.ports import DISCARDED, Cursor, LearningStore, SearchQuery
 
 log = logging.getLogger(__name__)
@@ -357,18 +355,14 @@ def _filter_key(kind: str, client_id: str) -> str:
 
 
 def _encode_token(cursor: Cursor, filter_key: str) -> str:
-    payload = {"t": cursor.create_time.isoformat(), "i": str(cursor.id), "f": filter_key}
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return page_tokens.encode({"t": cursor.create_time.isoformat(), "i": str(cursor.id), "f": filter_key})
 
 
 def _decode_token(token: str, filter_key: str) -> Cursor:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        cursor = Cursor(create_time=dt.datetime.fromisoformat(payload["t"]), id=uuid.UUID(payload["i"]))
-        same_filter = payload["f"] == filter_key
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidArgument("page_token", "is not a token this service issued") from None
+    cursor, same_filter = page_tokens.decode(
+        token,
+        lambda p: (Cursor(create_time=dt.datetime.fromisoformat(p["t"]), id=uuid.UUID(p["i"])), p["f"] == filter_key),
+    )
     if not same_filter:
         raise InvalidArgument("page_token", "was issued for a different kind/client_id filter")
     return cursor

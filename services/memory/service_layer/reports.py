@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, replace
 
@@ -13,6 +10,7 @@ from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.text_rules import check_storable, check_storable_json
 from services.memory.adapters.report_archive import ReportArchiveRepository, ReportRow, StoredVersion
 from services.memory.domain.model import parse_item_id, validate_page_size
+from services.memory.service_layer import page_tokens
 
 MAX_MARKDOWN_CHARS = 400_000
 MAX_SECTIONS = 64
@@ -30,9 +28,15 @@ class ReportArchive:
     def __init__(self, repository: ReportArchiveRepository) -> None:
         self.repository = repository
 
-    def save(self, version: StoredVersion, work_start_time: dt.datetime | None) -> StoredVersion | None:
-        """Validates and stores the version (None: its client was forgotten meanwhile, nothing stored)."""
-        return self.repository.save(validate_version(version), work_start_time)
+    @staticmethod
+    def validate(version: StoredVersion) -> StoredVersion:
+        """The version checked and cleaned for storing (InvalidArgument naming the field otherwise)."""
+        return validate_version(version)
+
+    def save(self, validated: StoredVersion, work_start_time: dt.datetime | None) -> StoredVersion | None:
+        """Stores a version `validate` returned (None: its client was forgotten meanwhile, nothing stored).
+        Validating comes first and apart, so a batch fails before any of its items are recorded."""
+        return self.repository.save(validated, work_start_time)
 
     def versions(self, history_id: str) -> list[StoredVersion]:
         found = self.repository.versions(parse_item_id(history_id, "history_id"))
@@ -81,17 +85,13 @@ def validate_version(version: StoredVersion, prefix: str = "report_version.") ->
 
 
 def _encode(create_time: dt.datetime, history_id: uuid.UUID, client_id: str) -> str:
-    raw = json.dumps({"t": create_time.isoformat(), "h": str(history_id), "c": client_id})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return page_tokens.encode({"t": create_time.isoformat(), "h": str(history_id), "c": client_id})
 
 
 def _decode(token: str, client_id: str) -> tuple[dt.datetime, uuid.UUID]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
-        position = (dt.datetime.fromisoformat(payload["t"]), uuid.UUID(payload["h"]))
-        same = payload["c"] == client_id
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidArgument("page_token", "is not a token this service issued") from None
+    position, same = page_tokens.decode(
+        token, lambda p: ((dt.datetime.fromisoformat(p["t"]), uuid.UUID(p["h"])), p["c"] == client_id)
+    )
     if not same:
         raise InvalidArgument("page_token", "was issued for a different client_id filter")
     return position
