@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import platform
@@ -29,7 +28,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,9 +38,9 @@ from pgvector.psycopg2 import register_vector
 
 from bench import Benchmark
 from bench.labelled_corpus import LabelledCorpus, Snippet
-from bench.memory_env import Env, environment
+from bench.memory_env import F32, ROOT, SEARCH_DEADLINE, Env, environment
 from bench.report import Progress, ResultTable, load_average, percentile_ms, warn
-from bench.synthetic import _HEADER, _TRAILER, SyntheticVectors, _field, _text_array, _vector
+from bench.synthetic import SyntheticVectors, _text_array, _vector, copy_buffer
 from bench.torch_floor import FloorUnavailable, TorchFloor
 from services.common.logging import configure_logging
 from services.memory.adapters.repository import LearningRepository, agency_index_name, vector_index_name
@@ -50,11 +48,8 @@ from services.memory.domain.model import SearchFilters, embedding_text
 from services.memory.service_layer.learning import CANDIDATES_MAX, VECTOR_CANDIDATES_MIN
 from services.memory.service_layer.ports import SearchQuery
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench-cache"
-F32 = npt.NDArray[np.float32]
 TOP_K = 10
-SEARCH_DEADLINE = 10.0
 WRITE_DEADLINE = 120.0
 ID_BASE = 1 << 64  # corpus row i gets uuid int ID_BASE + i, so results map back to snippets
 # Targets (issue 10), on a 2-core machine.
@@ -138,41 +133,36 @@ def copy_rows(env: Env, snippets: Sequence[Snippet], vectors: F32, first: int, s
     model = env.model.encode()
     tags = _text_array(["bench"])
     for start in range(0, len(snippets), 5000):
-        ours, floor = io.BytesIO(), io.BytesIO()
-        ours.write(_HEADER)
-        floor.write(_HEADER)
+        ours: list[tuple[bytes, ...]] = []
+        floor: list[tuple[bytes, ...]] = []
         for offset, s in enumerate(snippets[start : start + 5000]):
             index = first + start + offset
             vector = _vector(vectors[start + offset])
-            fields = (
-                uuid.UUID(int=ID_BASE + index).bytes,
-                s.kind.encode(),
-                s.title.encode(),
-                s.text.encode(),
-                hashlib.sha256(s.text.encode()).hexdigest().encode(),
-                s.client_id.encode(),
-                s.industry.encode(),
-                tags,
-                b"\x01" + json.dumps({"brand": s.brand}).encode(),
-                source.encode(),
-                vector,
-                model,
-                b"agency" if s.agency else b"client",
+            ours.append(
+                (
+                    uuid.UUID(int=ID_BASE + index).bytes,
+                    s.kind.encode(),
+                    s.title.encode(),
+                    s.text.encode(),
+                    hashlib.sha256(s.text.encode()).hexdigest().encode(),
+                    s.client_id.encode(),
+                    s.industry.encode(),
+                    tags,
+                    b"\x01" + json.dumps({"brand": s.brand}).encode(),
+                    source.encode(),
+                    vector,
+                    model,
+                    b"agency" if s.agency else b"client",
+                )
             )
-            ours.write(struct.pack("!h", len(fields)))
-            for data in fields:
-                ours.write(_field(data))
-            floor_fields = (struct.pack("!i", index), s.title.encode(), s.text.encode(), vector)
-            floor.write(struct.pack("!h", len(floor_fields)))
-            for data in floor_fields:
-                floor.write(_field(data))
-        ours.write(_TRAILER)
-        floor.write(_TRAILER)
-        ours.seek(0)
-        floor.seek(0)
+            floor.append((struct.pack("!i", index), s.title.encode(), s.text.encode(), vector))
         with env.admin.cursor() as cur:
-            cur.copy_expert(f"COPY learning_examples ({_COLUMNS}) FROM STDIN WITH (FORMAT binary)", ours)
-            cur.copy_expert("COPY floor_items (id, title, text, embedding) FROM STDIN WITH (FORMAT binary)", floor)
+            cur.copy_expert(
+                f"COPY learning_examples ({_COLUMNS}) FROM STDIN WITH (FORMAT binary)", copy_buffer(ours)
+            )
+            cur.copy_expert(
+                "COPY floor_items (id, title, text, embedding) FROM STDIN WITH (FORMAT binary)", copy_buffer(floor)
+            )
 
 
 def build_indexes(env: Env, progress: Progress) -> None:

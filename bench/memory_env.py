@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine
 
 from bench.corpus import Doc
 from bench.instrument import CallTimer
-from bench.report import Progress, warn
+from bench.report import Progress
 from bench.synthetic import (
     COPY_COLUMNS,
     SYNTHETIC_SOURCE,
@@ -48,10 +48,10 @@ F32 = npt.NDArray[np.float32]
 EXPECTED_MODEL = "all-MiniLM-L6-v2"
 BATCH = 100
 CLIENTS = 200
-# Deadlines (seconds): generous, a noisy 2-core machine can stall; a miss is an error, not a figure.
-RECORD_DEADLINE = 30.0
-BATCH_DEADLINE = 180.0
+# Search deadline (seconds): generous, a noisy 2-core machine can stall; a miss is an error, not a figure.
 SEARCH_DEADLINE = 10.0
+
+
 # -- the environment ------------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
@@ -189,37 +189,6 @@ def record_request(doc: Doc) -> pb.RecordItemRequest:
     )
 
 
-def embedding_text(doc: Doc) -> str:
-    return f"{doc.title}\n{doc.text}" if doc.title else doc.text
-
-
-@dataclass
-class BatchFigures:
-    items: int
-    seconds: float
-    batch_seconds: list[float] = field(default_factory=list)
-
-    @property
-    def per_second(self) -> float:
-        return self.items / self.seconds if self.seconds else 0.0
-
-
-def record_batches(env: Env, batches: Sequence[Sequence[Doc]]) -> BatchFigures:
-    figures = BatchFigures(0, 0.0)
-    env.reset_timers()
-    for docs in batches:
-        request = pb.BatchRecordItemsRequest(requests=[record_request(d) for d in docs])
-        started = time.perf_counter()
-        response = env.stub.BatchRecordItems(request, timeout=BATCH_DEADLINE)
-        took = time.perf_counter() - started
-        if response.created_count != len(docs):
-            warn(f"a batch of {len(docs)} unique texts created only {response.created_count} items")
-        figures.items += len(docs)
-        figures.seconds += took
-        figures.batch_seconds.append(took)
-    return figures
-
-
 def load_anchors(env: Env) -> tuple[list[Anchor], F32]:
     rows = env.sql(
         "SELECT kind, title, text, industry, package_key, section_id, embedding::real[] "
@@ -240,9 +209,7 @@ class FillFigures:
     index_mb: float
 
 
-def fill_to(
-    env: Env, size: int, anchors: list[Anchor], synth: SyntheticVectors, seed: int, loaded: list[F32]
-) -> FillFigures:
+def fill_to(env: Env, size: int, anchors: list[Anchor], synth: SyntheticVectors, seed: int) -> FillFigures:
     """Bulk-loads synthetic rows up to `size`, then builds the HNSW index and VACUUM ANALYZEs."""
     index = vector_index_name(env.model)
     need = size - env.count()
@@ -253,7 +220,6 @@ def fill_to(
         started = time.perf_counter()
         variant0 = env.count()
         anchor_index, vectors = synth.generate(need)
-        loaded.append(vectors)
         with env.admin.cursor() as cur:
             for _rows, buf in synthetic_copy_chunks(
                 anchors,
@@ -280,5 +246,3 @@ def fill_to(
     vacuum_s = time.perf_counter() - started
     index_mb = float(env.sql("SELECT pg_relation_size(%s::regclass)", (index,))[0][0]) / 2**20
     return FillFigures(max(need, 0), load_s, build_s, vacuum_s, index_mb)
-
-

@@ -35,33 +35,21 @@ from services.generator.settings import GeneratorSettings
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
 
 VARIANTS = ("bare", "observed", "traced")
+MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
+GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 
 
 def add_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--observability-calls", type=int, default=400, help="calls per variant and path")
 
 
-def _memory_app(name: str, servicer: MemoryServicer, observe: bool) -> GrpcApp:
+def _app(name: str, service_name: str, register: Callable[[grpc.Server], None], observe: bool) -> GrpcApp:
     app = GrpcApp(
         name=name,
         host="127.0.0.1",
         port=0,
-        service_names=["aicmo.memory.v1.MemoryService"],
-        register=lambda server: mpb_grpc.add_MemoryServiceServicer_to_server(servicer, server),
-        interceptors=[GrpcErrorInterceptor()],
-        observe=observe,
-    )
-    app.start()
-    return app
-
-
-def _generator_app(name: str, servicer: GeneratorServicer, observe: bool) -> GrpcApp:
-    app = GrpcApp(
-        name=name,
-        host="127.0.0.1",
-        port=0,
-        service_names=["aicmo.generator.v1.GeneratorService"],
-        register=lambda server: gpb_grpc.add_GeneratorServiceServicer_to_server(servicer, server),
+        service_names=[service_name],
+        register=register,
         interceptors=[GrpcErrorInterceptor()],
         observe=observe,
     )
@@ -114,11 +102,12 @@ def run(args: argparse.Namespace) -> int:
             timeout=120,
         )
         servicer = MemoryServicer(env.runtime.service)
+        memory = functools.partial(mpb_grpc.add_MemoryServiceServicer_to_server, servicer)
         apps: dict[str, GrpcApp] = {}
-        apps["bare"] = _memory_app("memory-bare", servicer, observe=False)
-        apps["observed"] = _memory_app("memory-observed", servicer, observe=True)
+        apps["bare"] = _app("memory-bare", MEMORY_SERVICE, memory, observe=False)
+        apps["observed"] = _app("memory-observed", MEMORY_SERVICE, memory, observe=True)
         tracing.configure_tracing("bench", exporter=InMemorySpanExporter())
-        apps["traced"] = _memory_app("memory-traced", servicer, observe=True)
+        apps["traced"] = _app("memory-traced", MEMORY_SERVICE, memory, observe=True)
 
         settings = GeneratorSettings(
             data_dir=env.settings.data_dir / "observability-generator",
@@ -129,10 +118,11 @@ def run(args: argparse.Namespace) -> int:
         generator = create_generator(settings)
         generator.start()
         gen_servicer = GeneratorServicer(generator.generator, generator.memory, generator.spool, 60.0)
+        gen = functools.partial(gpb_grpc.add_GeneratorServiceServicer_to_server, gen_servicer)
         gen_apps = {
-            "bare": _generator_app("generator-bare", gen_servicer, observe=False),
-            "observed": _generator_app("generator-observed", gen_servicer, observe=True),
-            "traced": _generator_app("generator-traced", gen_servicer, observe=True),
+            "bare": _app("generator-bare", GENERATOR_SERVICE, gen, observe=False),
+            "observed": _app("generator-observed", GENERATOR_SERVICE, gen, observe=True),
+            "traced": _app("generator-traced", GENERATOR_SERVICE, gen, observe=True),
         }
         channels: list[grpc.Channel] = []
         try:

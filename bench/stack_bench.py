@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
             batch = [record_request(corpus.short()) for _ in range(min(BATCH, real - start))]
             env.stub.BatchRecordItems(mpb.BatchRecordItemsRequest(requests=batch), timeout=120)
         anchors, vectors = load_anchors(env)
-        fill_to(env, items, anchors, SyntheticVectors(vectors, seed=11), 11, [vectors])
+        fill_to(env, items, anchors, SyntheticVectors(vectors, seed=11), 11)
         progress(f"memory holds {env.count():,} items ({real:,} embedded for real, the rest synthetic)")
         data_dir = env.settings.data_dir
         generator = start_generator(env, data_dir / "gen-sync")

@@ -17,7 +17,7 @@ import io
 import json
 import struct
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +39,6 @@ class Anchor:
     industry: str
     package_key: str
     section_id: str
-
-
-@dataclass(frozen=True)
-class SyntheticStats:
-    median_cos_to_anchor: float
-    p10_cos_to_anchor: float
-    median_real_nn_cos: float
 
 
 class SyntheticVectors:
@@ -86,7 +79,6 @@ class SyntheticVectors:
         sims = anchors @ anchors.T
         np.fill_diagonal(sims, -np.inf)
         self.neighbours = np.argpartition(-sims, neighbours, axis=1)[:, :neighbours]
-        self.real_nn_cos = sims.max(axis=1)
 
     def generate(self, count: int) -> tuple[npt.NDArray[np.int64], F32]:
         """(anchor index, unit vector) for `count` synthetic items."""
@@ -107,39 +99,6 @@ class SyntheticVectors:
         )
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors.astype(np.float32)
-
-    def describe(self) -> str:
-        return (
-            f"a real vector mixed with one of its {self.neighbours.shape[1]} nearest real neighbours "
-            f"(weight 0-{self.mix_max:g}), plus noise along the real vectors' top {len(self.basis)} "
-            f"principal components (scale {self.lowrank_scale:g} of their spread) and isotropic noise "
-            f"({self.isotropic_scale:g}), normalised"
-        )
-
-    def stats(self, sample: int = 2000) -> SyntheticStats:
-        """How close synthetic vectors sit to their anchors, beside how close real texts sit to each other."""
-        saved = self.rng.bit_generator.state
-        anchor, vectors = self.generate(sample)
-        self.rng.bit_generator.state = saved
-        cos = np.einsum("ij,ij->i", vectors, self.anchors[anchor])
-        return SyntheticStats(
-            median_cos_to_anchor=float(np.median(cos)),
-            p10_cos_to_anchor=float(np.percentile(cos, 10)),
-            median_real_nn_cos=float(np.median(self.real_nn_cos)),
-        )
-
-
-def median_nn_cosine(vectors: F32, sample: int, seed: int) -> float:
-    """Median cosine between `sample` random rows and their nearest other row (how crowded the space is)."""
-    rng = np.random.default_rng(seed)
-    rows = rng.choice(len(vectors), size=min(sample, len(vectors)), replace=False)
-    best = np.full(len(rows), -np.inf, dtype=np.float32)
-    for start in range(0, len(vectors), 20_000):
-        sims = vectors[rows] @ vectors[start : start + 20_000].T
-        own = (rows >= start) & (rows < start + 20_000)
-        sims[np.nonzero(own)[0], rows[own] - start] = -np.inf
-        best = np.maximum(best, sims.max(axis=1))
-    return float(np.median(best))
 
 
 # -- binary COPY -------------------------------------------------------------------------------------------
@@ -177,6 +136,19 @@ def _vector(vector: F32) -> bytes:
     return struct.pack("!hh", len(vector), 0) + vector.astype(">f4").tobytes()
 
 
+def copy_buffer(rows: Iterable[Sequence[bytes]]) -> io.BytesIO:
+    """A binary COPY payload of `rows` (each a sequence of encoded field values), positioned at its start."""
+    buf = io.BytesIO()
+    buf.write(_HEADER)
+    for fields in rows:
+        buf.write(struct.pack("!h", len(fields)))
+        for data in fields:
+            buf.write(_field(data))
+    buf.write(_TRAILER)
+    buf.seek(0)
+    return buf
+
+
 def synthetic_copy_chunks(
     anchors: Sequence[Anchor],
     anchor_index: npt.NDArray[np.int64],
@@ -193,35 +165,30 @@ def synthetic_copy_chunks(
     tags = _text_array(["bench", "synthetic"])
     source = SYNTHETIC_SOURCE.encode()
     model_bytes = model.encode()
+
+    def row(i: int) -> tuple[bytes, ...]:
+        a = anchors[int(anchor_index[i])]
+        variant = first_variant + i
+        text = f"{a.text} (variant {variant})"
+        metadata: dict[str, Any] = {"synthetic": True, "variant": variant}
+        return (
+            uuid.uuid4().bytes,
+            a.kind.encode(),
+            a.title.encode(),
+            text.encode(),
+            hashlib.sha256(text.encode()).hexdigest().encode(),
+            f"bench-client-{int(client_ids[i]):03d}".encode(),
+            a.industry.encode(),
+            a.package_key.encode(),
+            a.section_id.encode(),
+            tags,
+            b"\x01" + json.dumps(metadata).encode(),
+            source,
+            _vector(vectors[i]),
+            model_bytes,
+        )
+
     chunk = 5000
     for start in range(0, len(vectors), chunk):
-        buf = io.BytesIO()
-        buf.write(_HEADER)
         stop = min(start + chunk, len(vectors))
-        for row in range(start, stop):
-            a = anchors[int(anchor_index[row])]
-            variant = first_variant + row
-            text = f"{a.text} (variant {variant})"
-            metadata: dict[str, Any] = {"synthetic": True, "variant": variant}
-            fields = (
-                uuid.uuid4().bytes,
-                a.kind.encode(),
-                a.title.encode(),
-                text.encode(),
-                hashlib.sha256(text.encode()).hexdigest().encode(),
-                f"bench-client-{int(client_ids[row]):03d}".encode(),
-                a.industry.encode(),
-                a.package_key.encode(),
-                a.section_id.encode(),
-                tags,
-                b"\x01" + json.dumps(metadata).encode(),
-                source,
-                _vector(vectors[row]),
-                model_bytes,
-            )
-            buf.write(struct.pack("!h", len(fields)))
-            for data in fields:
-                buf.write(_field(data))
-        buf.write(_TRAILER)
-        buf.seek(0)
-        yield stop - start, buf
+        yield stop - start, copy_buffer(row(i) for i in range(start, stop))
