@@ -3,6 +3,7 @@ the technical part one click away, the package catalogue, typed session state.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -70,16 +71,68 @@ def say_error(key: str, exc: GatewayError) -> None:
     say(key, "error", str(exc), exc.detail)
 
 
+def call_or_say(key: str, call: Callable[[GatewayClient], T]) -> T | None:
+    """`call` with a fresh gateway client (closed afterwards): its answer, or None after leaving the error
+    under `key` for the next run. Only for calls whose answer is never None."""
+    client = make_client()
+    try:
+        return call(client)
+    except GatewayError as exc:
+        say_error(key, exc)
+        return None
+    finally:
+        client.close()
+
+
+def show_said(level: str, text: str, detail: str = "") -> None:
+    """A message at its level (success, info, warning; anything else an error), its detail one click away."""
+    show = {"success": st.success, "info": st.info, "warning": st.warning}.get(level, st.error)
+    show(text)
+    technical_details(detail)
+
+
 def show_message(key: str) -> None:
     """The message a callback left under `key`, if any."""
     message = st.session_state.get(key)
     if not (isinstance(message, tuple) and len(message) in (2, 3)):
         return
     level, text, *rest = message
-    show = {"success": st.success, "info": st.info, "warning": st.warning}.get(str(level), st.error)
-    show(str(text))
-    if rest:
-        technical_details(str(rest[0]))
+    show_said(str(level), str(text), str(rest[0]) if rest else "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paged tables (callbacks: the page tokens so far live under `tokens_key`, the first page's being "").
+
+
+def reset_paging(tokens_key: str) -> None:
+    st.session_state[tokens_key] = [""]
+
+
+def next_page(tokens_key: str, token: str) -> None:
+    tokens: list[str] = get_state(tokens_key, [""])
+    st.session_state[tokens_key] = [*tokens, token]
+
+
+def previous_page(tokens_key: str) -> None:
+    tokens: list[str] = get_state(tokens_key, [""])
+    st.session_state[tokens_key] = tokens[:-1] or [""]
+
+
+def open_selected_row(
+    table_key: str, ids_key: str, open_key: str, also: Mapping[str, Any] | None = None
+) -> None:
+    """A row picked in the table under `table_key` opens its id (the table lists ids in `ids_key`, in row
+    order) under `open_key`, and then sets the state in `also` (say, to close what the last one had open)."""
+    table: Any = st.session_state.get(table_key)
+    ids: list[str] = get_state(ids_key, [])
+    try:
+        rows = list(table.selection.rows)
+    except AttributeError:
+        return
+    if rows and 0 <= int(rows[0]) < len(ids):
+        st.session_state[open_key] = ids[int(rows[0])]
+        for key, value in (also or {}).items():
+            st.session_state[key] = value
 
 
 def load_packages(client: GatewayClient) -> tuple[list[gpb.Package], GatewayError | None]:

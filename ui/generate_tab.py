@@ -25,6 +25,7 @@ from ui.common import (
     say,
     show_error,
     show_message,
+    show_said,
     technical_details,
 )
 from ui.contract import gpb, mpb, rpb
@@ -42,6 +43,7 @@ from ui.labels import (
     rating_badge,
     refused_section,
     retrieval_skipped,
+    short_text,
     writers_words,
 )
 
@@ -753,7 +755,7 @@ def _render_learning_state(
     said = _learning_words(result, client_name)
     if said is not None:
         level, text = said
-        {"success": st.success, "warning": st.warning}.get(level, st.info)(text)
+        show_said(level, text)
     if result.retrieval_state == gpb.RETRIEVAL_STATE_OFF and result.learning_state != gpb.LEARNING_STATE_OFF:
         st.info("This report was written without past learning: looking up past work was turned off.")
     if retrieval_skipped(result):
@@ -933,8 +935,7 @@ def _show_rework_message(section_id: str) -> None:
     said = st.session_state.get(K_REWORK_MSG)
     if isinstance(said, tuple) and len(said) == 4 and said[0] == section_id:
         _, level, text, detail = said
-        {"success": st.success, "warning": st.warning, "info": st.info}.get(level, st.error)(text)
-        technical_details(detail)
+        show_said(level, text, detail)
 
 
 def _on_start_edit(section_id: str, markdown: str) -> None:
@@ -1053,7 +1054,7 @@ def _regenerate_section(
             st.session_state[K_REWORK_MSG] = (section.id, level, text, exc.detail)
             return
     number = _new_version_words(client, new)
-    how = f" with your instruction “{_short(instruction)}”" if instruction else ""
+    how = f" with your instruction “{short_text(instruction, 80)}”" if instruction else ""
     _show_new_report(
         new,
         (
@@ -1132,11 +1133,6 @@ def _show_new_report(new: gpb.GenerateReportResponse, message: tuple[str, str, s
     st.session_state[K_REWORK_MSG] = message
     st.session_state[K_RATE_MSG] = None
     st.rerun()
-
-
-def _short(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _render_section_rating(section: gpb.ReportSection) -> None:
@@ -1248,7 +1244,7 @@ def _render_refine_outcome(
         feedback = request.feedback.strip() if request is not None else ""
         st.markdown("**What your feedback did**")
         if feedback:
-            st.caption(f"Feedback: “{_short(feedback, 160)}”")
+            st.caption(f"Feedback: “{short_text(feedback, 160)}”")
         if result.refine_applied:
             st.success(
                 "Changed in this version:\n" + "\n".join(f"- {line}" for line in result.refine_applied),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import html
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,15 @@ import streamlit as st
 from services.common.client_ids import client_key
 from ui import deliverables
 from ui.api import GatewayClient, GatewayError
-from ui.common import get_state, show_error, technical_details
+from ui.common import (
+    get_state,
+    next_page,
+    open_selected_row,
+    previous_page,
+    reset_paging,
+    show_error,
+    technical_details,
+)
 from ui.contract import rpb
 from ui.labels import (
     AUTHOR_WORDS,
@@ -153,31 +162,6 @@ def side_by_side(before: str, after: str, older: str, newer: str) -> str:
 # Callbacks.
 
 
-def _reset_paging() -> None:
-    st.session_state[K_TOKENS] = [""]
-
-
-def _next_page(token: str) -> None:
-    tokens: list[str] = get_state(K_TOKENS, [""])
-    st.session_state[K_TOKENS] = [*tokens, token]
-
-
-def _previous_page() -> None:
-    tokens: list[str] = get_state(K_TOKENS, [""])
-    st.session_state[K_TOKENS] = tokens[:-1] or [""]
-
-
-def _open_selected_row() -> None:
-    table: Any = st.session_state.get("hist_reports_table")
-    ids: list[str] = get_state(K_TABLE_IDS, [])
-    try:
-        rows = list(table.selection.rows)
-    except AttributeError:
-        return
-    if rows and 0 <= int(rows[0]) < len(ids):
-        st.session_state[K_REPORT] = ids[int(rows[0])]
-
-
 def select_report(history_id: str, label: str = "") -> None:
     """Opens a report in the History tab (e.g. from the Generate tab's "See all versions")."""
     known: dict[str, str] = get_state(K_KNOWN, {})
@@ -219,9 +203,17 @@ def _render_list(client: GatewayClient) -> None:
         "Client (optional)",
         key=K_CLIENT,
         placeholder="A client's name, e.g. Northwind Coffee Co. (empty: every client)",
-        on_change=_reset_paging,
+        on_change=reset_paging,
+        args=(K_TOKENS,),
     )
-    cols[1].selectbox("Per page", options=[10, 20, 50], index=0, key=K_PAGE_SIZE, on_change=_reset_paging)
+    cols[1].selectbox(
+        "Per page",
+        options=[10, 20, 50],
+        index=0,
+        key=K_PAGE_SIZE,
+        on_change=reset_paging,
+        args=(K_TOKENS,),
+    )
     typed = get_state(K_CLIENT, "").strip()
     client_id = client_key(typed) if typed else ""
     tokens: list[str] = get_state(K_TOKENS, [""]) or [""]
@@ -246,7 +238,7 @@ def _render_list(client: GatewayClient) -> None:
             hide_index=True,
             width="stretch",
             key="hist_reports_table",
-            on_select=_open_selected_row,
+            on_select=functools.partial(open_selected_row, "hist_reports_table", K_TABLE_IDS, K_REPORT),
             selection_mode="single-row",
             column_config={"Report": st.column_config.TextColumn(width="large")},
         )
@@ -260,13 +252,19 @@ def _render_list(client: GatewayClient) -> None:
     else:
         st.caption("No more reports.")
     nav = st.columns([1, 1, 4])
-    nav[0].button("← Previous", key="hist_prev", disabled=page_number <= 1, on_click=_previous_page)
+    nav[0].button(
+        "← Previous",
+        key="hist_prev",
+        disabled=page_number <= 1,
+        on_click=previous_page,
+        args=(K_TOKENS,),
+    )
     nav[1].button(
         "Next →",
         key="hist_next",
         disabled=not page.next_page_token,
-        on_click=_next_page,
-        args=(page.next_page_token,),
+        on_click=next_page,
+        args=(K_TOKENS, page.next_page_token),
     )
     listed = [r.history_id for r in page.reports]
     current = get_state(K_REPORT, "")

@@ -117,6 +117,12 @@ def plain_preview(markdown: str, limit: int = 90) -> str:
     return cut + " …"
 
 
+def short_text(text: str, limit: int) -> str:
+    """The text on one line (runs of whitespace as one space), cut at a word boundary past `limit`."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def item_labels(items: list[mpb.LearningItem]) -> dict[str, str]:
     """A label per item id for pickers: title, kind, then stage, when and client, so that reports with the
     same title ("Aegis — Strategy + Campaign Pack") are told apart; a short id only if they still tie (the

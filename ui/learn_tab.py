@@ -15,12 +15,15 @@ from ui import documents
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     all_sections,
+    call_or_say,
     get_obj,
     get_state,
     load_packages,
-    make_client,
+    next_page,
+    open_selected_row,
+    previous_page,
+    reset_paging,
     say,
-    say_error,
     show_error,
     show_message,
     technical_details,
@@ -92,6 +95,8 @@ UPLOAD_SCOPE_WORDS = {
     mpb.SCOPE_CLIENT: "Only this client's reports",
     mpb.SCOPE_AGENCY: "The agency library (any client's reports)",
 }
+# Opening another item (a row picked in the table) closes the last one's delete question and message.
+_ON_OPEN_ITEM: dict[str, Any] = {K_CONFIRM_DELETE: "", K_ITEM_MSG: None}
 # An upload's section choice meaning "no particular section".
 ANY_SECTION = ""
 
@@ -116,34 +121,6 @@ def _scope_words(scope: mpb.Scope.ValueType, client_id: str) -> str:
 # Callbacks: run before the script, so they may reset widgets.
 
 
-def _reset_paging() -> None:
-    st.session_state[K_TOKENS] = [""]
-
-
-def _next_page(token: str) -> None:
-    tokens: list[str] = get_state(K_TOKENS, [""])
-    st.session_state[K_TOKENS] = [*tokens, token]
-
-
-def _previous_page() -> None:
-    tokens: list[str] = get_state(K_TOKENS, [""])
-    st.session_state[K_TOKENS] = tokens[:-1] or [""]
-
-
-def _open_selected_row(table_key: str, ids_key: str) -> None:
-    """A row picked in a table opens that item (the tables list ids in `ids_key`, in row order)."""
-    table: Any = st.session_state.get(table_key)
-    ids: list[str] = get_state(ids_key, [])
-    try:
-        rows = list(table.selection.rows)
-    except AttributeError:
-        return
-    if rows and 0 <= int(rows[0]) < len(ids):
-        st.session_state[K_OPEN] = ids[int(rows[0])]
-        st.session_state[K_CONFIRM_DELETE] = ""
-        st.session_state[K_ITEM_MSG] = None
-
-
 def _on_search() -> None:
     query = get_state(K_SEARCH_QUERY, "").strip()
     if not query:
@@ -153,21 +130,19 @@ def _on_search() -> None:
     selected: list[Any] = get_state(K_SEARCH_KINDS, [])
     typed_client = get_state(K_SEARCH_FOR_CLIENT, "").strip()
     for_client = client_key(typed_client) if typed_client else ""
-    client = make_client()
-    try:
-        found = client.search(
+    found = call_or_say(
+        K_SEARCH_MSG,
+        lambda client: client.search(
             mpb.SearchItemsRequest(
                 query=query,
                 top_k=int(get_state(K_SEARCH_TOP_K, 5)),
                 kinds=[str(k) for k in selected],
                 for_client_id=for_client,
             )
-        )
-    except GatewayError as exc:
-        say_error(K_SEARCH_MSG, exc)
+        ),
+    )
+    if found is None:
         return
-    finally:
-        client.close()
     st.session_state[K_SEARCH_RESULTS] = list(found.results)
     note = f"{len(found.results)} result{'s' if len(found.results) != 1 else ''} for “{query}”"
     if for_client:
@@ -185,14 +160,9 @@ def _on_search() -> None:
 def _on_rate_item(item_id: str) -> None:
     verdict = get_state(K_RATE_CHOICE, mpb.RATING_GOLD)
     note = get_state(K_RATE_NOTE, "").strip()
-    client = make_client()
-    try:
-        rated = client.rate_item(item_id, verdict, note)
-    except GatewayError as exc:
-        say_error(K_ITEM_MSG, exc)
+    rated = call_or_say(K_ITEM_MSG, lambda client: client.rate_item(item_id, verdict, note))
+    if rated is None:
         return
-    finally:
-        client.close()
     item = rated.item
     sections = rated.rated_count - 1
     say(
@@ -205,14 +175,9 @@ def _on_rate_item(item_id: str) -> None:
 
 
 def _set_scope(item_id: str, scope: mpb.Scope.ValueType) -> None:
-    client = make_client()
-    try:
-        item = client.set_item_scope(item_id, scope)
-    except GatewayError as exc:
-        say_error(K_ITEM_MSG, exc)
+    item = call_or_say(K_ITEM_MSG, lambda client: client.set_item_scope(item_id, scope))
+    if item is None:
         return
-    finally:
-        client.close()
     st.session_state[K_CONFIRM_SHARE] = ""
     if is_shared(item):
         say(
@@ -256,14 +221,8 @@ def _on_cancel_delete() -> None:
 
 
 def _on_delete_item(item_id: str, title: str) -> None:
-    client = make_client()
-    try:
-        client.delete_item(item_id)
-    except GatewayError as exc:
-        say_error(K_ITEM_MSG, exc)
+    if call_or_say(K_ITEM_MSG, lambda client: client.delete_item(item_id)) is None:
         return
-    finally:
-        client.close()
     st.session_state[K_CONFIRM_DELETE] = ""
     st.session_state[K_OPEN] = ""
     results: list[mpb.SearchResult] = get_state(K_SEARCH_RESULTS, [])
@@ -285,14 +244,11 @@ def _on_count_forget() -> None:
     if not client_id:
         say(K_FORGET_MSG, "warning", "Type a client name or client id first.")
         return
-    client = make_client()
-    try:
-        page = client.list_items(mpb.ListItemsRequest(client_id=client_id, page_size=1))
-    except GatewayError as exc:
-        say_error(K_FORGET_MSG, exc)
+    page = call_or_say(
+        K_FORGET_MSG, lambda client: client.list_items(mpb.ListItemsRequest(client_id=client_id, page_size=1))
+    )
+    if page is None:
         return
-    finally:
-        client.close()
     st.session_state[K_FORGET_MSG] = None
     st.session_state[K_FORGET_PENDING] = {"client_id": client_id, "count": page.total_size}
 
@@ -302,14 +258,9 @@ def _on_cancel_forget() -> None:
 
 
 def _on_forget(client_id: str) -> None:
-    client = make_client()
-    try:
-        result = client.forget_client(client_id)
-    except GatewayError as exc:
-        say_error(K_FORGET_MSG, exc)
+    result = call_or_say(K_FORGET_MSG, lambda client: client.forget_client(client_id))
+    if result is None:
         return
-    finally:
-        client.close()
     st.session_state[K_FORGET_PENDING] = None
     kinds = ", ".join(f"{kind_label(kind).lower()}: {n}" for kind, n in sorted(result.per_kind.items()))
     when = format_time(result.forget_time)
@@ -325,14 +276,9 @@ def _on_forget(client_id: str) -> None:
 
 
 def _on_replay(name: str, title: str) -> None:
-    client = make_client()
-    try:
-        replayed = client.replay_learning_batch(name)
-    except GatewayError as exc:
-        say_error(K_QUEUE_MSG, exc)
+    replayed = call_or_say(K_QUEUE_MSG, lambda client: client.replay_learning_batch(name))
+    if replayed is None:
         return
-    finally:
-        client.close()
     if replayed.delivered:
         say(K_QUEUE_MSG, "success", f"Delivered: “{title}” is learned now.")
         return
@@ -350,14 +296,8 @@ def _on_cancel_drop() -> None:
 
 
 def _on_drop(name: str, title: str) -> None:
-    client = make_client()
-    try:
-        client.drop_learning_batch(name)
-    except GatewayError as exc:
-        say_error(K_QUEUE_MSG, exc)
+    if call_or_say(K_QUEUE_MSG, lambda client: client.drop_learning_batch(name)) is None:
         return
-    finally:
-        client.close()
     st.session_state[K_CONFIRM_DROP] = ""
     say(
         K_QUEUE_MSG, "success", f"Dropped “{title}” from the learning queue: that report will not be learned."
@@ -415,14 +355,9 @@ def _on_upload() -> None:
         scope=scope,
     )
     item.metadata.update({"file_name": uploaded.name, "client_name": client_name, "characters": len(text)})
-    client = make_client()
-    try:
-        recorded = client.record_item(mpb.RecordItemRequest(item=item))
-    except GatewayError as exc:
-        say_error(K_UPLOAD_MSG, exc)
+    recorded = call_or_say(K_UPLOAD_MSG, lambda client: client.record_item(mpb.RecordItemRequest(item=item)))
+    if recorded is None:
         return
-    finally:
-        client.close()
     stored = recorded.item
     detail = f"Item id `{stored.id}` · kind `{stored.kind}`" if stored.id else ""
     if recorded.result == mpb.RECORD_RESULT_DISCARDED_CLIENT_FORGOTTEN:
@@ -531,11 +466,17 @@ def _render_browse(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
         options=[ALL_KINDS, *_kind_options()],
         format_func=lambda k: k if k == ALL_KINDS else kind_label(k),
         key=K_KIND,
-        on_change=_reset_paging,
+        on_change=reset_paging,
+        args=(K_TOKENS,),
     )
-    cols[1].text_input("Client id (optional)", key=K_CLIENT_FILTER, on_change=_reset_paging)
+    cols[1].text_input("Client id (optional)", key=K_CLIENT_FILTER, on_change=reset_paging, args=(K_TOKENS,))
     cols[2].selectbox(
-        "Per page", options=[10, 20, 50, 100], index=1, key=K_PAGE_SIZE, on_change=_reset_paging
+        "Per page",
+        options=[10, 20, 50, 100],
+        index=1,
+        key=K_PAGE_SIZE,
+        on_change=reset_paging,
+        args=(K_TOKENS,),
     )
     tokens: list[str] = get_state(K_TOKENS, [""]) or [""]
     kind = get_state(K_KIND, ALL_KINDS)
@@ -566,7 +507,9 @@ def _render_browse(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
             width="stretch",
             column_config=_COLUMNS,
             key="learn_items_table",
-            on_select=functools.partial(_open_selected_row, "learn_items_table", K_TABLE_IDS),
+            on_select=functools.partial(
+                open_selected_row, "learn_items_table", K_TABLE_IDS, K_OPEN, _ON_OPEN_ITEM
+            ),
             selection_mode="single-row",
         )
         st.caption("Select a row to open the item below.")
@@ -574,13 +517,19 @@ def _render_browse(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
         st.caption("No learned items match." if page_number == 1 else "No more items.")
     seen.extend(page.items)
     nav = st.columns([1, 1, 4])
-    nav[0].button("← Previous", key="learn_prev", disabled=page_number <= 1, on_click=_previous_page)
+    nav[0].button(
+        "← Previous",
+        key="learn_prev",
+        disabled=page_number <= 1,
+        on_click=previous_page,
+        args=(K_TOKENS,),
+    )
     nav[1].button(
         "Next →",
         key="learn_next",
         disabled=not page.next_page_token,
-        on_click=_next_page,
-        args=(page.next_page_token,),
+        on_click=next_page,
+        args=(K_TOKENS, page.next_page_token),
     )
 
 

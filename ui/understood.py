@@ -37,6 +37,7 @@ from ui.labels import (
     PERIOD_WORDS,
     PRICE_KIND_WORDS,
     money,
+    short_text,
 )
 
 # Session-state keys.
@@ -626,7 +627,7 @@ def _on_correct(fact: str, form_key: str) -> None:
         say(
             K_FIX_MSG,
             "success",
-            f"{spec.label}: wrote “{_short(value)}” into {where}; {wins}. The brief was checked again with it "
+            f"{spec.label}: wrote “{short_text(value, 100)}” into {where}; {wins}. The brief was checked again with it "
             "(below).",
         )
     else:
@@ -645,7 +646,7 @@ def _render_extra() -> None:
         return
     st.markdown(
         "**Further brief fields you set** (sent with the brief, and used by every report written from it):\n"
-        + "\n".join(f"- `{k}`: {_short(v, 160)}" for k, v in sorted(extra.items()))
+        + "\n".join(f"- `{k}`: {short_text(v, 160)}" for k, v in sorted(extra.items()))
     )
     st.button("Remove these fields", key=K_EXTRA_CLEAR, icon=":material/backspace:", on_click=_on_clear_extra)
 
@@ -658,11 +659,6 @@ def _on_clear_extra() -> None:
         "info",
         "Removed the further brief fields you set; the brief was checked again without them.",
     )
-
-
-def _short(text: str, limit: int = 100) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def render_for_report(result: gpb.GenerateReportResponse) -> None:
