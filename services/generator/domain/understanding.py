@@ -136,7 +136,9 @@ class UnderstoodBrief:
     prices: tuple[Price, ...] = ()
     channels: tuple[str, ...] = ()  # channels the brief asks for (catalogue names)
     retail_partners: tuple[str, ...] = ()
-    language: str = ""  # the language of the creative, e.g. "German"
+    language: str = ""  # the first language of the creative, e.g. "German"
+    languages: tuple[str, ...] = ()  # every language the consumer-facing creative must use, in order
+    currency: str = ""  # ISO code of the market's prices (a budget may be in another currency)
     locale: str = ""  # e.g. "de-DE"
     tone: str = ""
     offers: tuple[str, ...] = ()  # offers the brief names (e.g. "0% finance over 12 months")
