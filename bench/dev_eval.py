@@ -135,7 +135,7 @@ def _verdict(found: int, total: int, got_any: bool) -> str:
 
 def score_understanding(label: dict[str, Any], u: UnderstoodBrief) -> dict[str, str]:
     out: dict[str, str] = {}
-    out["business_model"] = "right" if u.business_model.value == label["business_model"] else "wrong"
+    out["business_model"] = "right" if (u.business_type or u.business_model.value) == label["business_model"] else "wrong"
     market = _fold(label["market"])
     got_markets = [_fold(c) for c in (*_country_names(u.countries), *u.markets)]
     out["market"] = (

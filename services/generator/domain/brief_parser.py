@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from services.generator.domain.brief import Brief
 from services.generator.domain.dates import find_dates, first_year
-from services.generator.domain.money import CURRENCIES, Budget, Currency, find_amounts, parse_budget
+from services.generator.domain.money import CURRENCIES, Budget, Currency, currency_of, find_amounts, parse_budget
 from services.generator.domain.text import clean, dedupe, split_list
 from services.generator.domain.timeline import parse_timeline
 from services.generator.domain.understanding import (
@@ -35,6 +35,9 @@ from services.generator.domain.understanding import (
     Segment,
     UnderstoodBrief,
 )
+from services.generator.domain.readers import read_brief
+from services.generator.domain.readers.goals import Goal
+from services.generator.domain.readers.places import country_currency, country_name, language_code
 from services.generator.domain.vocabulary import Vocabulary, vocabulary
 
 # ----- labels: how a brief names each fact (form metadata keys and headings in the text) -------------------
@@ -892,9 +895,12 @@ def _language(text: str, vocab: Vocabulary) -> str:
 def _locale(language: str, countries: list[str], vocab: Vocabulary) -> str:
     if not language:
         return ""
-    code = vocab.language_by_name[language.casefold()].code
+    known = vocab.language_by_name.get(language.casefold())
+    code = known.code if known is not None else language_code(language)
+    if not code:
+        return ""
     for country in countries:
-        if vocab.country_by_code[country].language == language:
+        if country in vocab.country_by_code and vocab.country_by_code[country].language == language:
             return f"{code}-{country}"
     return f"{code}-{countries[0]}" if countries else code
 
@@ -1026,6 +1032,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # geography and markets
     geography, o = f.get("geography")
+    o_geo = o
     if geography:
         places = _places(geography, vocab, listed=True)
         markets = [w for w, _c in places] or [
@@ -1055,6 +1062,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # objectives
     objectives_text, o = f.get("objectives")
+    o_obj = o
     if not objectives_text:
         m = re.search(
             r"\b(?:objectives?|goals?|aims?)(?:\s+(?:are|is)\s*:?|\s*:)\s*(.+?)(?:\n|$)", prose_text, re.I
@@ -1065,6 +1073,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # budget and timeline
     budget_text, o = f.get("budget")
+    o_budget = o
     budget: Budget | None = None
     default_currency = _currency_for(countries, vocab)
     if budget_text:
@@ -1126,6 +1135,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # competitors
     comp_text, o = f.get("competitors")
+    o_comp = o
     pairs = _names(comp_text) if comp_text else []
     if not pairs:
         for sentence in _sentences(prose_text):
@@ -1191,6 +1201,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
     proof = split_list(proof_text) if proof_text else []
     f.note("proof_points", o, bool(proof))
     language_text, o = f.get("language")
+    o_lang = o
     language = ""
     if language_text:
         language = next(
@@ -1235,6 +1246,48 @@ def understand(brief: Brief) -> UnderstoodBrief:
         o = Origin.INFERRED if clues else None
     f.note("business_model", o, model is not BusinessModel.GENERAL)
 
+    # The grounded readers (services/generator/domain/readers): what the form does not give, they read from
+    # the whole text, wherever it is written; every value they give points at the words it came from.
+    reading = read_brief(brief, with_type=model_text == "")
+    if o_geo is not Origin.FORM and reading.places.countries:
+        codes = [c.value for c in reading.places.countries]
+        countries = dedupe(codes[:1] + [c for c in countries if c in codes] + codes[1:3])
+        markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
+        geography = geography or _join(markets[:4])
+        f.note("geography", Origin.TEXT)
+    languages = [g.value for g in reading.places.languages]
+    if language and o_lang is Origin.FORM:
+        languages = dedupe([language, *languages])
+    elif languages:
+        language = languages[0]
+        f.note("language", Origin.TEXT if reading.places.languages[0].span else Origin.INFERRED)
+    currency_code = country_currency(countries[0]) if countries else ""
+    if o_budget is not Origin.FORM and reading.budget is not None:
+        found = reading.budget.value
+        budget = Budget(amount=round(found.value), currency=currency_of(found.currency), period=_period(
+            reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
+        budget_text = found.text
+        f.origins["budget"] = Origin.TEXT
+    if o_obj is not Origin.FORM and reading.goals:
+        objectives = tuple(_objective(g.value, year) for g in reading.goals)
+        f.origins["objectives"] = Origin.TEXT
+    if o_comp is not Origin.FORM and reading.competitors:
+        competitors = tuple(Competitor(g.value) for g in reading.competitors)
+        f.origins["competitors"] = Origin.TEXT
+    if not prices and reading.prices:
+        prices = [
+            Price(label="price", amount=p.value.value, currency=p.value.currency, kind=PriceKind.PRICE,
+                  text=p.value.text)  # fmt: skip
+            for p in reading.prices
+        ]
+    business_type = ""
+    if model_text == "" and reading.business_type.type is not None:
+        kind = reading.business_type.type
+        business_type = kind.key
+        model = BusinessModel(kind.plan)
+        basis = f"read from the brief's meaning: “{trim_words(reading.business_type.evidence, 24)}”"
+        f.origins["business_model"] = Origin.INFERRED
+
     locale = _locale(language, countries, vocab)
     gaps = _gaps(
         budget=budget, objectives=objectives, audience=audience, markets=markets, timeline=timeline_text,
@@ -1264,6 +1317,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         channels=tuple(wanted),
         retail_partners=tuple(dedupe(partners)),
         language=language,
+        languages=tuple(languages),
+        currency=currency_code,
+        business_type=business_type,
         locale=locale,
         tone=clean(tone),
         offers=tuple(dedupe([clean(x) for x in offers])),
@@ -1272,6 +1328,31 @@ def understand(brief: Brief) -> UnderstoodBrief:
         origins=tuple(sorted(f.origins.items())),
         gaps=tuple(gaps),
     )
+
+
+def _objective(goal: Goal, year: int | None) -> Objective:
+    """A goal the readers found, as the understood brief's objective (its deadline dated where it can be)."""
+    dates = find_dates(goal.deadline, year) if goal.deadline else []
+    text = f"{goal.metric}: {goal.target}" + (f" {goal.deadline}" if goal.deadline else "")
+    return Objective(
+        text=text,
+        metric=goal.metric or "target",
+        target=goal.target,
+        deadline=goal.deadline,
+        deadline_date=dates[-1].end if dates else None,
+        target_number=goal.number,
+        target_is_percent=goal.is_percent,
+    )
+
+
+def _period(text: str, fallback: Budget | None) -> str:
+    found = parse_budget(text) if text else None
+    return found.period if found is not None else (fallback.period if fallback is not None else "total")
+
+
+def trim_words(text: str, n: int) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
 def _geography_as_written(text: str, markets: list[str]) -> str:

@@ -51,6 +51,13 @@ CURRENCIES: dict[str, Currency] = {
     )
 }
 
+
+
+def currency_of(code: str) -> Currency:
+    """The currency for an ISO code: a known one with its symbol, else one written with its code."""
+    return CURRENCIES.get(code) or Currency(code, "")
+
+
 # Rough scale of local prices relative to USD, only so assumed budgets and media benchmarks are
 # sensible in currencies with very different unit values.
 _SCALE: dict[str, int] = {
@@ -66,6 +73,13 @@ _SCALE: dict[str, int] = {
     "PLN": 4,
     "AED": 4,
     "HKD": 8,
+    "KRW": 1300,
+    "NGN": 1500,
+    "IDR": 15000,
+    "PHP": 55,
+    "TRY": 30,
+    "SAR": 4,
+    "KES": 130,
 }
 
 _SYMBOLS: tuple[tuple[str, str], ...] = (

@@ -1,0 +1,106 @@
+"""Which kind of business a brief describes: by meaning, against the described kinds in business_types.yaml.
+
+Each sentence of the brief and each description are embedded with the product's own sentence model (the
+offline MiniLM the memory service uses); a kind's score is the mean of its descriptions' best matches among
+the brief's sentences. Without the model (it cannot load), no kind is guessed: the brief gets `general`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from services.generator.domain.readers.source import Source
+
+log = logging.getLogger(__name__)
+_DATA = Path(__file__).resolve().parent.parent / "business_types.yaml"
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class BusinessType:
+    key: str
+    label: str
+    plan: str  # the playbook family the composer writes from
+    describes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TypeReading:
+    type: BusinessType | None
+    score: float
+    evidence: str  # the brief's sentence closest to the chosen kind
+
+
+@functools.cache
+def business_types() -> tuple[BusinessType, ...]:
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return tuple(
+        BusinessType(t["key"], t["label"], t["plan"], tuple(t["describes"])) for t in raw["types"]
+    )
+
+
+def type_by_key(key: str) -> BusinessType | None:
+    return next((t for t in business_types() if t.key == key), None)
+
+
+@functools.cache
+def _default_embed() -> Embed | None:
+    try:
+        from services.memory.embeddings.minilm_onnx import MiniLMOnnxEmbedder
+
+        model = MiniLMOnnxEmbedder(threads=1)
+    except Exception as exc:  # pragma: no cover - the model ships with the product
+        log.warning("brief understanding runs without the sentence model: %s", exc)
+        return None
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(model.embed(list(texts)), dtype=np.float32)
+
+    return embed
+
+
+@functools.cache
+def _description_vectors(embed: Embed) -> tuple[np.ndarray, tuple[int, ...]]:
+    owners: list[int] = []
+    texts: list[str] = []
+    for i, t in enumerate(business_types()):
+        for d in t.describes:
+            texts.append(d)
+            owners.append(i)
+    return embed(texts), tuple(owners)
+
+
+# Below this, no description is close enough to say what the business is.
+MIN_SCORE = 0.25
+
+
+def read_business_type(source: Source, embed: Embed | None = None) -> TypeReading:
+    embed = embed or _default_embed()
+    sentences = [s.text for s in source.sentences if len(s.text.split()) >= 3][:60]
+    if embed is None or not sentences:
+        return TypeReading(None, 0.0, "")
+    vectors = embed(sentences)
+    desc, owners = _description_vectors(embed)
+    sims = desc @ vectors.T  # descriptions x sentences
+    types = business_types()
+    best_per_desc = sims.max(axis=1)
+    # Each kind: the mean of its descriptions' best sentence matches, plus the mean of its top-3 matches
+    # over all sentences (a brief mentions its business in more than one place).
+    scores = np.zeros(len(types), dtype=np.float32)
+    for i in range(len(types)):
+        rows = [j for j, o in enumerate(owners) if o == i]
+        top = np.sort(sims[rows].max(axis=0))[-3:]
+        scores[i] = 0.5 * float(best_per_desc[rows].mean()) + 0.5 * float(top.mean())
+    chosen = int(scores.argmax())
+    if scores[chosen] < MIN_SCORE:
+        return TypeReading(None, float(scores[chosen]), "")
+    rows = [j for j, o in enumerate(owners) if o == chosen]
+    evidence = sentences[int(sims[rows].max(axis=0).argmax())]
+    return TypeReading(types[chosen], float(scores[chosen]), evidence)

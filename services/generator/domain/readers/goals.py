@@ -1,0 +1,122 @@
+"""Objectives: the numbers a client wants to reach, with their metric and deadline, never the current ones.
+
+"Target 15,000 paying by 31 Dec 2026, and trial→paid conversion from 18% to 25%" gives 15,000 (paying, by
+31 Dec 2026) and 25% (trial→paid conversion). "D7 retention is 14%, want 20%" gives 20%, not 14%. A brief
+that states no goal gives none: nothing here invents a target.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.generator.domain.readers.source import Grounded, Source
+
+_CUE = re.compile(
+    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|need(?:s)?|wish|hoping|hope|would like|"
+    r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|boost|raise|achieve|deliver|sell|"
+    r"success(?: is| =| means)?|must|by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
+    r"meta|objetivo|cel|ziel)\b|→|->|=>",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.,/])(?:[€£$₹¥₩₦]|R\$|[A-Z]{3}\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    r"(\s?(?:%|x\b|k\b|K\b|M\b|m\b|mn\b|million|lakh|crore|mil\b|milhões|millones|bn\b|thousand|tys\.?))?",
+)
+_CURRENT = re.compile(
+    r"\b(now|currently|today|right now|at the moment|we have|we had|have|was|were|is|are|at|from|last year|"
+    r"this year|so far|peak|base(?:line)?|vs\.?|compared|of)\s*(?:about|around|roughly|approx\.?|~)?\s*$",
+    re.IGNORECASE,
+)
+_NOT_GOAL_AFTER = re.compile(
+    r"^\s*(?:years?|yrs?|y/o|yo\b|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am\b|pm\b|st\b|nd\b|"
+    r"rd\b|th\b|[-–]\s?\d|/\s?\d|km|kilos?|kg)",
+    re.IGNORECASE,
+)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_NEAR = re.compile(rf"^\s*{_MONTHS}|{_MONTHS}\s*$", re.IGNORECASE)
+_DEADLINE = re.compile(
+    rf"\b(?:by|before|until|till|in|within|for)\s+((?:the\s+)?(?:end of\s+)?(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?,?\s*(?:\d{{4}})?|"
+    r"(?:end of |the end of )?(?:q[1-4]|h[12]|fy)\s?'?\d{2,4}|(?:end of |the end of )?\d{4}|"
+    r"(?:the )?(?:end of (?:the )?)?(?:year|campaign|season|quarter)|\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE,
+)
+_METRIC_STOP = re.compile(r"[,.;:()!?\n]|\b(by|before|and|but|with|from|to|in|within|per|vs|which|that|we|so)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Goal:
+    metric: str
+    target: str  # as written, e.g. "12 lakh", "25%", "€900,000"
+    number: float
+    is_percent: bool
+    deadline: str
+    sentence: str
+
+
+def _value(digits: str, unit: str) -> float:
+    d = digits.replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", d):
+        d = d.replace(".", "")
+    elif re.fullmatch(r"\d+,\d{1,2}", d):
+        d = d.replace(",", ".")
+    value = float(d.replace(",", ""))
+    u = unit.strip().lower().rstrip(".")
+    return value * {"k": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "lakh": 1e5, "crore": 1e7, "bn": 1e9,
+                    "thousand": 1e3, "tys": 1e3, "milhões": 1e6, "millones": 1e6, "mil": 1e3}.get(u, 1)  # fmt: skip
+
+
+def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Goal]]:
+    """Targets in sentences that state a goal; `taken` are spans already read as something else (the budget,
+    prices), which are never targets."""
+    out: list[Grounded[Goal]] = []
+    for sentence in source.sentences:
+        text = sentence.text
+        cue = _CUE.search(text)
+        if sentence.field == "objectives":
+            cue = cue or re.match(r"", text)
+        if cue is None or not re.search(r"\d", text):
+            continue
+        candidates = []
+        for m in _NUMBER.finditer(text):
+            start = sentence.start + m.start()
+            if any(s <= start < e for s, e in taken):
+                continue
+            digits, unit = m.group(1), (m.group(2) or "")
+            after = text[m.end() :]
+            before = text[: m.start()]
+            if _NOT_GOAL_AFTER.match(after) or _DATE_NEAR.search(before[-8:]) or _DATE_NEAR.match(after[:6]):
+                continue
+            if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
+                continue
+            if re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", after[:1]) and not unit:
+                continue  # part of a name: "D7", "4Developers", "Q3"
+            if _CURRENT.search(before[-30:]) and not re.search(r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I):
+                continue
+            if re.search(r"\(\s*(?:we have|now|currently|today|was|from)\b[^)]*$", before, re.I):
+                continue
+            if m.start() < cue.start() and not re.search(r"\b(target|goal|objective|kpi)", text[m.end() : cue.end() + 1], re.I):
+                # A number before the cue word is the current value unless the cue names it as the target.
+                if re.search(r"\b(want|need|target|goal|→|->|to reach|get to)", text[cue.start() :], re.I):
+                    continue
+            candidates.append((m, digits, unit))
+        for m, digits, unit in candidates:
+            target = (m.group(0)).strip()
+            metric = _metric(text, m)
+            deadline_m = _DEADLINE.search(text, m.end())
+            deadline = deadline_m.group(0).strip() if deadline_m else ""
+            goal = Goal(metric, target, _value(digits, unit), "%" in unit, deadline, text)
+            out.append(Grounded(goal, source.span(sentence.start + m.start(), sentence.start + m.end())))
+    return out[:8]
+
+
+def _metric(text: str, m: re.Match[str]) -> str:
+    after = text[m.end() :]
+    stop = _METRIC_STOP.search(after)
+    words = (after[: stop.start()] if stop else after).strip()
+    if len(words.split()) >= 1 and not re.fullmatch(r"[\W\d]*", words):
+        return " ".join(words.split()[:6])
+    before = text[: m.start()]
+    before = re.split(r"[,.;:()!?\n]|\b(?:is|are|was|to|from|want|target|goal|of)\b", before, flags=re.I)
+    chunk = next((b.strip() for b in reversed(before) if b and b.strip()), "")
+    return " ".join(chunk.split()[-5:])

@@ -1,0 +1,167 @@
+"""Money in a brief: every amount with its currency, the budget (a correction in the text wins) and prices.
+
+Amounts are written in many ways: "€85,000", "PLN 300k", "₹40 lakh", "R$ 800 mil", "₩5,000,000", "3,000,000
+won", "¥4.2M", "$300K", "AED 1.8M", "120.000 euro". A "$" with no country takes the market's dollar (a
+Canadian brief's "$220,000" is CAD). The budget is the amount in a sentence about budget or spend; when the
+text corrects itself ("Jonas just corrected me, it's €85,000", "no wait, make it ₦5,000,000"), the amount
+after the correction wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.generator.domain.readers.source import Grounded, Source
+
+# Currency tokens written before or after a figure, and the ISO code each means. "$" is resolved later.
+_TOKENS: dict[str, str] = {
+    "us$": "USD", "usd": "USD", "a$": "AUD", "au$": "AUD", "aud": "AUD", "c$": "CAD", "ca$": "CAD", "cad": "CAD",
+    "nz$": "NZD", "nzd": "NZD", "s$": "SGD", "sgd": "SGD", "hk$": "HKD", "hkd": "HKD", "r$": "BRL", "brl": "BRL",
+    "mx$": "MXN", "mxn": "MXN", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
+    "₹": "INR", "inr": "INR", "rs": "INR", "rs.": "INR", "rupees": "INR", "¥": "JPY", "jpy": "JPY", "yen": "JPY",
+    "円": "JPY", "万円": "JPY", "₩": "KRW", "krw": "KRW", "won": "KRW", "₦": "NGN", "ngn": "NGN", "naira": "NGN",
+    "aed": "AED", "dirhams": "AED", "dirham": "AED", "dhs": "AED", "sar": "SAR", "riyals": "SAR", "pln": "PLN",
+    "zł": "PLN", "zl": "PLN", "złotych": "PLN", "chf": "CHF", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "zar": "ZAR",
+    "cny": "CNY", "rmb": "CNY", "kes": "KES", "try": "TRY", "₺": "TRY", "idr": "IDR", "php": "PHP", "₱": "PHP",
+    "$": "$", "dollars": "$", "pounds": "GBP", "reais": "BRL", "pesos": "$P",
+}  # fmt: skip
+_MULT: dict[str, float] = {
+    "k": 1e3, "thousand": 1e3, "tys": 1e3, "tys.": 1e3, "mil": 1e3, "grand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6,
+    "mio": 1e6, "mln": 1e6, "million": 1e6, "millones": 1e6, "milhões": 1e6, "milhão": 1e6, "millón": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7, "crores": 1e7,
+    "cr": 1e7, "万": 1e4, "억": 1e8, "만": 1e4,
+}  # fmt: skip
+_DOLLAR_OF = {"CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN"}
+_PESO_OF = {"MX": "MXN", "AR": "ARS", "CL": "CLP", "CO": "COP", "PH": "PHP"}
+
+_PRE = r"(?P<pre>US\$|A\$|AU\$|C\$|CA\$|NZ\$|S\$|HK\$|R\$|MX\$|[€£₹¥₩₦₺₱$]|(?:USD|EUR|GBP|INR|JPY|KRW|NGN|AED|SAR|PLN|CHF|SEK|NOK|DKK|ZAR|BRL|MXN|CAD|AUD|NZD|SGD|HKD|CNY|RMB|KES|IDR|PHP|Rs\.?)(?=[\s\d]))\s?"
+_NUM = r"(?P<num>\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+_SUF = r"(?:\s?(?P<mult>k|K|m|M|mn|mm|mio|mln|million|millones|milhões|milhão|bn|billion|lakhs?|lac|crores?|cr|thousand|tys\.?|mil|grand|万|억|만)(?![\w]))?"
+_POST = r"(?:\s?(?P<post>USD|EUR|GBP|INR|JPY|KRW|NGN|AED|SAR|PLN|CHF|SEK|NOK|DKK|ZAR|BRL|MXN|CAD|AUD|NZD|SGD|HKD|CNY|euros?|dollars|pounds|yen|won|naira|dirhams?|riyals|reais|pesos|rupees|zł|złotych|円|€)(?![\w]))?"
+_AMOUNT = re.compile(rf"(?<![\w.,]){_PRE}?{_NUM}{_SUF}{_POST}")
+_BUDGET = re.compile(
+    r"\b(budget\w*|spend\w*|invest\w*|media|working|presupuesto|orçamento|verba|budżet|grant|fund(?:ing|s)?|"
+    r"for you|fee|retainer|allocat\w*|total|ad money|marketing money)\b",
+    re.IGNORECASE,
+)
+_CORRECTION = re.compile(
+    r"\b(actually|correct\w*|confirm\w*|sorry|no\s*[\u2013\u2014,-]|no wait|wait|make it|make that|revised|update[d]?|instead|approved|"
+    r"honestly|scratch that|not \S+ but|change[ds]? to|now|final(?:ly)?|rather|in fact)\b",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    r"\b(price[ds]?|costs?|priced|per month|a month|/month|/mo|per year|a year|/year|subscription|plan|"
+    r"tickets?|fee|rrp|retail|sells? (?:at|for)|each|per|from|starts? at|bundle|pack|box|membership|"
+    r"tier|edition|at)\b|/",
+    re.IGNORECASE,
+)
+_NOT_OURS = re.compile(r"\b(competitor|rival|vs\.?|versus|compared?|cheaper than|undercut|charges?)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Money:
+    value: float
+    currency: str  # ISO code
+    text: str  # as written
+    start: int
+    end: int
+    explicit: bool  # a currency was written next to it
+
+
+def _number(digits: str) -> float:
+    d = digits.replace("\u00a0", " ")
+    if re.fullmatch(r"\d{1,3}(?:[ ]\d{3})+", d):
+        return float(d.replace(" ", ""))
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", d):  # 1.200.000 or 120.000,50
+        return float(d.replace(".", "").replace(",", "."))
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", d):
+        return float(d.replace(",", ""))
+    if re.fullmatch(r"\d+,\d{1,2}", d):  # 0,99 / 59,90
+        return float(d.replace(",", "."))
+    if re.fullmatch(r"\d{1,3},\d{3}", d):
+        return float(d.replace(",", ""))
+    return float(d.replace(",", ""))
+
+
+def find_money(source: Source, market: str = "", market_currency: str = "") -> list[Money]:
+    """Every amount with a currency written next to it (a symbol, a code or a word), in order."""
+    out: list[Money] = []
+    for m in _AMOUNT.finditer(source.text):
+        token = (m.group("pre") or m.group("post") or "").strip()
+        if not token:
+            continue
+        code = _TOKENS.get(token.lower(), _TOKENS.get(token.lower().rstrip("s"), token.upper()))
+        if code == "$":
+            code = _DOLLAR_OF.get(market, "USD")
+        elif code == "$P":
+            code = _PESO_OF.get(market, market_currency or "MXN")
+        value = _number(m.group("num"))
+        mult = m.group("mult") or ""
+        if mult in ("m", "M") and m.group("post") is None and not m.group("pre"):
+            continue  # "5 m" alone is a distance
+        factor = _MULT.get(mult, _MULT.get(mult.lower(), 1.0))
+        if mult == "mil" and code not in ("BRL", "MXN", "ARS", "CLP", "COP", "EUR"):
+            factor = 1e3
+        out.append(Money(value * factor, code, m.group(0).strip(), m.start(), m.end(), True))
+    return out
+
+
+def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
+    """The budget: an amount in a sentence about budget or spend; after a correction, the corrected one."""
+    candidates: list[tuple[Money, bool]] = []  # (amount, follows a correction in its sentence or after it)
+    corrected_from = None
+    for sentence in source.sentences:
+        in_sentence = [x for x in money if sentence.start <= x.start < sentence.end]
+        if not in_sentence:
+            continue
+        budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
+        if not budgetish:
+            continue
+        if _NOT_OURS.search(sentence.text) and not re.search(r"\bbudget", sentence.text, re.I):
+            continue
+        for x in in_sentence:
+            before = source.text[sentence.start : x.start]
+            after_fix = bool(_CORRECTION.search(before)) and len(candidates) + in_sentence.index(x) > 0
+            candidates.append((x, after_fix))
+            if after_fix and corrected_from is None:
+                corrected_from = len(candidates) - 1
+    if not candidates:
+        return None
+    if corrected_from is not None:
+        chosen = candidates[corrected_from][0]
+        # The last correction wins ("€70k ... no, €85k ... final: €90k").
+        fixes = [c for c, fix in candidates if fix]
+        chosen = fixes[-1] if fixes else chosen
+    else:
+        budget_field = [c for c, _ in candidates if any(
+            s.field == "budget" and s.start <= c.start < s.end for s in source.sentences)]  # fmt: skip
+        chosen = budget_field[0] if budget_field else max(
+            (c for c, _ in candidates[:3]), key=lambda c: c.value if _BUDGET_WORD(source, c) else 0)  # fmt: skip
+    return Grounded(chosen, source.span(chosen.start, chosen.end))
+
+
+def _BUDGET_WORD(source: Source, x: Money) -> bool:  # noqa: N802 - reads as a predicate in the call above
+    window = source.text[max(0, x.start - 60) : x.end + 40]
+    return bool(re.search(r"\bbudget|\bspend|\bmedia\b|presupuesto|orçamento|budżet", window, re.I))
+
+
+def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grounded[Money]]:
+    """What the client's own products cost: amounts in price sentences, never a rival's price."""
+    out: list[Grounded[Money]] = []
+    for sentence in source.sentences:
+        if _BUDGET.search(sentence.text) and re.search(r"\bbudget|\bspend", sentence.text, re.I):
+            continue
+        for x in money:
+            if not (sentence.start <= x.start < sentence.end) or x.start in skip:
+                continue
+            local = source.text[max(sentence.start, x.start - 50) : min(sentence.end, x.end + 30)]
+            if _NOT_OURS.search(local):
+                continue
+            if re.search(r"\b(revenue|turnover|gmv|sales of|raised|funding|valuation|target|goal|cac|cpa|"
+                         r"cost per|ltv|aov|basket|average|minimum|at least|over|under|below|above|"
+                         r"projects?|deals?|contracts?)\b", local, re.I):  # fmt: skip
+                continue
+            if _PRICE.search(local):
+                out.append(Grounded(x, source.span(x.start, x.end)))
+    return out

@@ -1,0 +1,102 @@
+"""Competitors: the names a brief compares the client with, wherever they are written.
+
+From a labelled line ("Competitors: Dream11 (also went free), My11Circle") each listed item; from prose,
+the proper names in a sentence that compares ("People compare us with Engel Natur, Disana and Hessnatur",
+"Oatly and Alpro dominate German shelves"). Never the brand itself, a place, a month or a channel.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.generator.domain.readers.source import Grounded, Source
+from services.generator.domain.vocabulary import vocabulary
+
+_LABEL = re.compile(
+    r"^\s*(?:main |key |our |the )?(?:competitors?|competition|competitive set|rivals?|alternatives|"
+    r"competitive landscape)\s*(?:are|is|include)?\s*[:\u2013\u2014-]\s*(.+)$",
+    re.IGNORECASE,
+)
+_CUE = re.compile(
+    r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|comparison|alternatives?|instead of|switch(?:ing|ed)? from|"
+    r"up against|dominat\w*|market leaders?|leaders?|players?|incumbents?|go(?:es)? up against|lose (?:to|deals to)|"
+    r"losing to|benchmark|bigger|cheaper than|undercut\w*|same street|like)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"(?<![\w'])((?:[A-Z0-9][\w'’.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
+    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'’.&+-]*|de|da|do|of|the|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
+)
+_COMMON = {
+    "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",
+    "competition", "competitor", "rivals", "main", "key", "big", "biggest", "very", "honestly", "plus", "then",
+    "most", "some", "many", "both", "all", "other", "others", "sorry", "ok", "note", "notes", "pls", "btw", "re",
+    "it", "this", "that", "these", "those", "there", "he", "she", "his", "her", "who", "what", "which", "when",
+    "where", "why", "how", "yes", "no", "not", "never", "budget", "audience", "target", "goal", "goals", "vs",
+    "ceo", "cmo", "cfo", "coo", "cto", "founder", "md", "hq", "b2b", "b2c", "smb", "smbs", "seo", "sem", "ppc",
+    "crm", "kpi", "kpis", "roas", "cac", "ltv", "aov", "mau", "dau", "gmv", "q1", "q2", "q3", "q4", "h1", "h2",
+    "fy", "eu", "uk", "us", "usa", "dtc", "d2c", "ugc", "ai", "app", "apps", "online", "offline", "ads", "ad",
+}  # fmt: skip
+_MONTHS = {m.lower() for m in (
+    "January February March April May June July August September October November December Jan Feb Mar Apr "
+    "Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())}  # fmt: skip
+
+
+def _excluded(source: Source) -> set[str]:
+    v = vocabulary()
+    out = {source.brand.casefold(), source.client.casefold()} | _COMMON | _MONTHS
+    for c in v.channels:
+        out.add(c.name.casefold())
+        out |= {a.casefold() for a in c.aliases}
+    for c in v.countries:
+        out.add(c.name.casefold())
+        out |= {a.casefold() for a in c.aliases}
+    for cities in v.cities.values():
+        out |= {c.casefold() for c in cities}
+    return out
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"\s+", " ", name).strip(" .,'’&-")
+    return re.sub(r"^(?:The|And|Also|Plus|Like|Or|But|Then|Honestly)\s+", "", name)
+
+
+def read_competitors(source: Source) -> list[Grounded[str]]:
+    excluded = _excluded(source)
+    brand_words = {w.casefold() for w in re.findall(r"\w+", source.brand)}
+    out: list[Grounded[str]] = []
+
+    def add(name: str, start: int) -> None:
+        name = _clean_name(name)
+        key = name.casefold()
+        if not name or len(name) < 2 or key in excluded or key in brand_words:
+            return
+        if all(w.casefold() in excluded for w in name.split()):
+            return
+        if any(g.value.casefold() == key for g in out):
+            return
+        span = source.ground(name)
+        out.append(Grounded(name, span or source.span(start, start + len(name))))
+
+    for sentence in source.sentences:
+        label = _LABEL.match(sentence.text) if sentence.field in ("", "competitors") else None
+        if label is None and sentence.field == "" and not _CUE.search(sentence.text):
+            continue
+        body = label.group(1) if label else sentence.text
+        offset = sentence.start + (label.start(1) if label else 0)
+        if label is None and not re.search(r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|alternatives?|"
+                                           r"dominat\w*|up against|lose|losing|incumbents?|players?)\b",
+                                           sentence.text, re.I):  # fmt: skip
+            # A weaker cue ("like", "bigger") needs a list of names after it.
+            if not re.search(r"\b(like|bigger|cheaper than|same street)\b", sentence.text, re.I):
+                continue
+        for m in _NAME.finditer(body):
+            start = offset + m.start()
+            # A capitalised word opening the sentence is a name only if it is not a common word.
+            if m.start() == 0 and label is None and m.group(1).split()[0].casefold() in _COMMON:
+                rest = m.group(1).split(" ", 1)
+                if len(rest) == 2:
+                    add(rest[1], start)
+                continue
+            add(m.group(1), start)
+    return out[:8]

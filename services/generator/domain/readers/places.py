@@ -1,0 +1,197 @@
+"""Markets, their currency and the languages of the creative, read with the CLDR data that Babel ships.
+
+Countries are found by their English names (every territory CLDR knows), the vocabulary's aliases and
+cities, the currency a brief counts in ("₩", "naira", "lakh"), and the country domain of a web address
+("shop.de"). The market is the country with the most evidence; its currency comes from CLDR. Languages of
+the creative are the ones the brief names where it talks about content, else the market's own language.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.languages import get_official_languages
+from babel.numbers import get_territory_currencies
+
+from services.generator.domain.readers.source import Grounded, Source
+from services.generator.domain.vocabulary import vocabulary
+
+# What counts in a currency points at its country (symbols and words that belong to one country only).
+_CURRENCY_COUNTRY: tuple[tuple[str, str], ...] = (
+    (r"₩|\bwon\b|\bKRW\b", "KR"), (r"₦|\bnaira\b|\bNGN\b", "NG"), (r"₹|\blakhs?\b|\bcrores?\b|\bINR\b|\bRs\.?\s?\d", "IN"),
+    (r"R\$|\breais\b|\bBRL\b", "BR"), (r"\bAED\b|\bdirhams?\b", "AE"), (r"\byen\b|\bJPY\b|円", "JP"),
+    (r"\bzł\b|\bPLN\b|\bzloty\b", "PL"), (r"\bMXN\b|\bMX\$|\bpesos mexicanos\b", "MX"), (r"\bCAD\b|\bC\$|\bCA\$", "CA"),
+    (r"\bAUD\b|\bA\$|\bAU\$", "AU"), (r"£|\bGBP\b", "GB"), (r"\bSAR\b|\briyals?\b", "SA"), (r"\bSEK\b", "SE"),
+    (r"\bZAR\b|\brand\b", "ZA"), (r"\bKES\b", "KE"), (r"\bTRY\b|₺", "TR"), (r"\bIDR\b|\brupiah\b", "ID"),
+)  # fmt: skip
+_TLD = re.compile(r"\b[\w-]+\.(?:co\.|com\.)?([a-z]{2})\b(?![.@\w])")
+_TLD_COUNTRY = {"uk": "GB"}
+_NOT_TLD = {"io", "ai", "co", "me", "tv", "ly", "fm", "to", "gg", "is", "it", "in", "am", "at", "be", "us", "so"}
+# Words that show a sentence is about the language of the client's content (not, say, the email's).
+_CONTENT = re.compile(
+    r"\b(content|creative|creatives|copy|ads?|advert\w*|posts?|campaign|materials?|languages?|spoken|speak\w*|"
+    r"subtitle\w*|translat\w*|versions?|assets?|comms|communicat\w*|messag\w*|newsletters?|website|site|app|"
+    r"videos?|audiences?|customers?|users?|families|parents|residents|people|speakers?|bilingual|multilingual)\b",
+    re.IGNORECASE,
+)
+_ONLY = re.compile(r"\b(only|exclusively|solely)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Places:
+    countries: tuple[Grounded[str], ...]  # ISO 3166 alpha-2 codes, the market first
+    cities: tuple[Grounded[str], ...]
+    currency: Grounded[str] | None  # the market's ISO 4217 code (inferred from the country)
+    languages: tuple[Grounded[str], ...]  # English names of the creative's languages
+
+
+@functools.cache
+def _country_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    names: dict[str, str] = {}
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO"):
+            names[name] = code
+    v = vocabulary()
+    for country in v.countries:
+        names[country.name] = country.code
+        for alias in country.aliases:
+            names[alias] = country.code
+    for name in ("UAE", "U.A.E.", "USA", "UK", "South Korea", "Korea", "Holland", "KSA", "the Emirates"):
+        names.setdefault(name, {"UAE": "AE", "U.A.E.": "AE", "USA": "US", "UK": "GB", "KSA": "SA",
+                                "the Emirates": "AE", "Korea": "KR", "South Korea": "KR", "Holland": "NL"}[name])  # fmt: skip
+    out = []
+    for name, code in sorted(names.items(), key=lambda x: -len(x[0])):
+        # Short aliases ("us", "uk") only in capitals, so the pronoun "us" is never the United States.
+        flags = 0 if len(name) <= 3 else re.IGNORECASE
+        if len(name) <= 3 and name.islower():
+            name = name.upper()
+        out.append((re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", flags), code))
+    return tuple(out)
+
+
+@functools.cache
+def _city_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
+    v = vocabulary()
+    out = []
+    for code, cities in v.cities.items():
+        for city in cities:
+            out.append((re.compile(r"(?<![\w])" + re.escape(city) + r"(?![\w])"), code, city))
+    return tuple(out)
+
+
+@functools.cache
+def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    names: dict[str, str] = {}
+    for code, name in Locale("en").languages.items():
+        if len(name) >= 4 and name[0].isupper():
+            names[name] = name
+    names["Pidgin"] = "Nigerian Pidgin"
+    names["Mandarin"] = "Chinese"
+    names["Cantonese"] = "Cantonese"
+    names["Farsi"] = "Persian"
+    out = []
+    for text, name in sorted(names.items(), key=lambda x: -len(x[0])):
+        out.append((re.compile(r"(?<![\w])" + re.escape(text) + r"(?![\w])"), name))
+    return tuple(out)
+
+
+def _language_name(code: str) -> str:
+    return str(Locale("en").languages.get(code, ""))
+
+
+def language_code(name: str) -> str:
+    """The ISO 639 code of a language's English name ("Hindi" -> "hi"), or "" when CLDR does not know it."""
+    for code, english in Locale("en").languages.items():
+        if english.casefold() == name.casefold():
+            return str(code).replace("_", "-")
+    return ""
+
+
+def market_language(country: str) -> str:
+    """The language most of a country's people read: the vocabulary's, else CLDR's first official one."""
+    v = vocabulary()
+    found = v.country_by_code.get(country)
+    if found is not None:
+        return found.language
+    official = get_official_languages(country, de_facto=True)
+    return _language_name(official[0]) if official else ""
+
+
+def country_currency(country: str) -> str:
+    found = vocabulary().country_by_code.get(country)
+    if found is not None:
+        return found.currency
+    currencies = get_territory_currencies(country, tender=True)
+    return currencies[0] if currencies else ""
+
+
+def country_name(code: str) -> str:
+    return str(Locale("en").territories.get(code, code))
+
+
+def read_places(source: Source) -> Places:
+    text = source.text
+    evidence: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    countries: dict[str, Grounded[str]] = {}
+    taken: list[tuple[int, int]] = []
+
+    def note(code: str, weight: int, start: int, end: int) -> None:
+        evidence[code] += weight
+        first.setdefault(code, start)
+        if code not in countries:
+            countries[code] = Grounded(code, source.span(start, end))
+
+    for pattern, code in _country_patterns():
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            note(code, 3, m.start(), m.end())
+    cities: list[Grounded[str]] = []
+    for pattern, code, city in _city_patterns():
+        for m in pattern.finditer(text):
+            note(code, 2, m.start(), m.end())
+            if all(c.value != city for c in cities):
+                cities.append(Grounded(city, source.span(m.start(), m.end())))
+    for pattern_text, code in _CURRENCY_COUNTRY:
+        for m in re.finditer(pattern_text, text):
+            note(code, 2, m.start(), m.end())
+    for m in _TLD.finditer(text):
+        tld = m.group(1).lower()
+        code = _TLD_COUNTRY.get(tld, tld.upper())
+        if tld not in _NOT_TLD and code in Locale("en").territories:
+            note(code, 2, m.start(), m.end())
+    ranked = sorted(evidence, key=lambda c: (-evidence[c], first[c]))
+    ordered = tuple(countries[c] for c in ranked if c in countries)
+    currency = Grounded(country_currency(ranked[0])) if ranked and country_currency(ranked[0]) else None
+    cities.sort(key=lambda c: c.span.start if c.span else 0)
+    return Places(ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""))
+
+
+def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:
+    named: list[Grounded[str]] = []
+    only = False
+    for sentence in source.sentences:
+        if not _CONTENT.search(sentence.text):
+            continue
+        hits = []
+        for pattern, name in _language_patterns():
+            for m in pattern.finditer(sentence.text):
+                if any(m.start() < e and s < m.end() for s, e, _ in hits):
+                    continue
+                hits.append((m.start(), m.end(), name))
+        for s, e, name in sorted(hits):
+            if all(g.value != name for g in named):
+                named.append(Grounded(name, source.span(sentence.start + s, sentence.start + e)))
+        if hits and _ONLY.search(sentence.text):
+            only = True
+    home = market_language(market) if market else ""
+    if home and not only and all(g.value != home for g in named):
+        # A market's own language stays unless the brief says the content is only in others.
+        return (Grounded(home), *named) if not named or home != "English" else (*named, Grounded(home))
+    return tuple(named)
