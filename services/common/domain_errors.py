@@ -44,6 +44,12 @@ class InvalidArgument(ServiceError):
         self.description = message
 
 
+class MalformedRequest(ServiceError):
+    """The request could not be read at all (not a valid message of its type); no one field to name."""
+
+    kind = ErrorKind.INVALID_ARGUMENT
+
+
 class NotFound(ServiceError):
     kind = ErrorKind.NOT_FOUND
 

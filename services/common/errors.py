@@ -2,7 +2,9 @@
 
 Handlers raise `ServiceError` subclasses (services/common/domain_errors.py); `GrpcErrorInterceptor` turns
 their neutral kinds into canonical codes with rich details (`google.rpc.BadRequest` naming the field). Unexpected exceptions become INTERNAL with an error id
-that points at the server log; no stack trace or secret ever reaches the caller.
+that points at the server log; no stack trace or secret ever reaches the caller. A request that does not
+parse (a `string` field that is not UTF-8) is INVALID_ARGUMENT naming the field, not gRPC's own INTERNAL
+(services/common/request_decoding.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from grpc_status import rpc_status
 from services.common.domain_errors import ErrorKind, InvalidArgument, ServiceError
 from services.common.logging import redact
 from services.common.observability.context import current_request_id
+from services.common.request_decoding import Undecodable, tolerant
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,8 @@ OnError = Callable[[BaseException], None]
 
 
 class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Wraps every unary and server-streaming handler so raised exceptions become proper statuses.
+    """Wraps every unary and server-streaming handler so raised exceptions become proper statuses, and a
+    request that does not parse is INVALID_ARGUMENT before the handler runs.
 
     `on_error` sees each exception first (the memory service uses it to flip health on a database outage).
     """
@@ -167,13 +171,13 @@ class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=tolerant(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         return handler
@@ -185,6 +189,8 @@ class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
 
     def _wrap_unary(self, behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            if isinstance(request, Undecodable):
+                abort(context, request.error)
             try:
                 return behaviour(request, context)
             except Exception as exc:
@@ -199,6 +205,8 @@ class GrpcErrorInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         self, behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]]
     ) -> Callable[..., Iterator[Any]]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            if isinstance(request, Undecodable):
+                abort(context, request.error)
             try:
                 yield from behaviour(request, context)
             except Exception as exc:
