@@ -6,9 +6,11 @@ matches the gRPC code, server streams are newline-delimited JSON, unknown paths 
 the wrong method is 405 (with `Allow`), and unknown query parameters are rejected.
 
 Hardening: slow senders are cut off (request headers, whole request, idle connections); request headers are
-bounded (431); a client's `grpc-timeout` must be well-formed (else 400, not a 500 from the service); the
-number of connections is bounded; and no error message longer than a bound reaches a client, whoever wrote
-it (a Lua filter cuts it), nor can an over-long upstream error turn into a 503.
+bounded (431); a client's `grpc-timeout` must be well-formed (else 400, not a 500 from the service); a path
+or query parameter that is not UTF-8 once percent-decoded is refused (400 naming it, not a 500 from a
+service that cannot parse the request); the number of connections is bounded; and no error message longer
+than a bound reaches a client, whoever wrote it (a Lua filter cuts it), nor can an over-long upstream error
+turn into a 503.
 """
 
 from __future__ import annotations
@@ -150,6 +152,188 @@ def method_not_allowed_routes(descriptor: Path) -> list[dict[str, Any]]:
             }
         )
     return routes
+
+
+def lua_pattern(template: str) -> tuple[str, list[str]]:
+    """A google.api.http path template as an anchored Lua pattern capturing each variable, and the
+    variables' names in capture order."""
+    verb = ""
+    last = template.rsplit("/", 1)[-1]
+    if ":" in last and "}" not in last.split(":", 1)[1]:
+        template, verb = template.rsplit(":", 1)
+    names: list[str] = []
+
+    def pattern(text: str) -> str:
+        parts: list[str] = []
+        for piece in re.split(r"(\{[^}]*\}|\*\*|\*)", text):
+            if not piece:
+                continue
+            if piece.startswith("{"):
+                name, _, inner = piece[1:-1].partition("=")
+                names.append(name)
+                parts.append("(" + (pattern(inner) if inner and inner != "*" else "[^/]+") + ")")
+            elif piece == "**":
+                parts.append(".+")
+            elif piece == "*":
+                parts.append("[^/]+")
+            else:
+                parts.append(_lua_literal(piece))
+        return "".join(parts)
+
+    return "^" + pattern(template) + (_lua_literal(":" + verb) if verb else "") + "$", names
+
+
+def _lua_literal(text: str) -> str:
+    """`text` matched literally in a Lua pattern (its magic characters escaped with %)."""
+    return re.sub(r"([\^$()%.\[\]*+\-?])", r"%\1", text)
+
+
+def _lua_string(text: str) -> str:
+    if not text.isascii():
+        raise ValueError(f"not ASCII: {text!r}")
+    return json.dumps(text)
+
+
+# Runs on every request before the transcoder. Percent-encoded bytes that are not UTF-8 in a path variable
+# or a query parameter would reach a protobuf `string` as they are, and the service could not even parse
+# the request (500): refuse them here, 400 naming the parameter (see `bad_parameter_reply`). A path that
+# matches no binding is left to the 404 and 405 routes.
+NOT_UTF8 = "is not valid UTF-8 once percent-decoded"
+_URL_UTF8_LUA = r"""
+local ROUTES = {
+{{ROUTES}}
+}
+local NAME_MAX = 64
+local WHY = "{{WHY}}"
+
+local function unescape(s)
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function valid_utf8(s)
+  -- RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF (what protobuf accepts)
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    if c < 0x80 then
+      i = i + 1
+    else
+      local need, low, high
+      if c >= 0xC2 and c <= 0xDF then need, low, high = 1, 0x80, 0xBF
+      elseif c == 0xE0 then need, low, high = 2, 0xA0, 0xBF
+      elseif c == 0xED then need, low, high = 2, 0x80, 0x9F
+      elseif c >= 0xE1 and c <= 0xEF then need, low, high = 2, 0x80, 0xBF
+      elseif c == 0xF0 then need, low, high = 3, 0x90, 0xBF
+      elseif c >= 0xF1 and c <= 0xF3 then need, low, high = 3, 0x80, 0xBF
+      elseif c == 0xF4 then need, low, high = 3, 0x80, 0x8F
+      else return false end
+      if i + need > n then return false end
+      local b = s:byte(i + 1)
+      if b < low or b > high then return false end
+      for j = i + 2, i + need do
+        b = s:byte(j)
+        if b < 0x80 or b > 0xBF then return false end
+      end
+      i = i + need + 1
+    end
+  end
+  return true
+end
+
+local function bounded(s)
+  -- at most NAME_MAX bytes of a valid UTF-8 name, never cut inside a character
+  if #s <= NAME_MAX then return s end
+  local cut = NAME_MAX
+  while cut > 0 and s:byte(cut + 1) >= 0x80 and s:byte(cut + 1) < 0xC0 do cut = cut - 1 end
+  return s:sub(1, cut)
+end
+
+local function refuse(handle, name)
+  -- local_reply_config shapes the reply (a BadRequest naming the parameter) when it sees this metadata
+  name = bounded(name)
+  handle:streamInfo():dynamicMetadata():set("aicmo", "bad_parameter", name)
+  handle:respond({[":status"] = "400"}, name .. ": " .. WHY)
+end
+
+function envoy_on_request(handle)
+  local headers = handle:headers()
+  local full = headers:get(":path") or ""
+  if not full:find("[%%\128-\255]") then return end
+  local method = headers:get(":method")
+  local path, query = full:match("^([^?]*)%??(.*)$")
+  for _, route in ipairs(ROUTES) do
+    if route[1] == method then
+      local values = {path:match(route[2])}
+      if #values > 0 then
+        for i, name in ipairs(route[3]) do
+          if not valid_utf8(unescape(values[i])) then return refuse(handle, name) end
+        end
+        for pair in query:gmatch("[^&]+") do
+          local key, value = pair:match("^([^=]*)=?(.*)$")
+          local name = unescape(key)
+          -- a key that is not UTF-8 itself is named as it was sent (non-ASCII bytes as "?")
+          if not valid_utf8(name) then return refuse(handle, (key:gsub("[\128-\255]", "?"))) end
+          if not valid_utf8(unescape(value)) then return refuse(handle, name) end
+        end
+        return
+      end
+    end
+  end
+end
+"""
+
+
+def url_utf8_lua(descriptor: Path) -> str:
+    """The request check above with the contract's bindings (literal paths first, as in the 405 routes)."""
+    bindings = sorted(set(http_bindings(descriptor)), key=lambda b: ("{" in b[1] or "*" in b[1], b[1], b[0]))
+    rows = []
+    for method, template in bindings:
+        pattern, names = lua_pattern(template)
+        quoted_names = ", ".join(map(_lua_string, names))
+        rows.append(f"  {{{_lua_string(method)}, {_lua_string(pattern)}, {{{quoted_names}}}}},")
+    return _URL_UTF8_LUA.replace("{{ROUTES}}", "\n".join(rows)).replace("{{WHY}}", NOT_UTF8)
+
+
+def bad_parameter_reply() -> dict[str, Any]:
+    """A local_reply_config mapper: the URL check's 400 in the shape of a service's INVALID_ARGUMENT (gRPC
+    code 3 and a google.rpc.BadRequest naming the parameter), so clients read it like any field error."""
+    return {
+        "filter": {
+            "metadata_filter": {
+                "matcher": {
+                    "filter": "aicmo",
+                    "path": [{"key": "bad_parameter"}],
+                    "value": {"present_match": True},
+                },
+                "match_if_key_not_found": False,
+            }
+        },
+        "body_format_override": {
+            "json_format": {
+                "code": 3,
+                "message": "%LOCAL_REPLY_BODY%",
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.BadRequest",
+                        "field_violations": [
+                            {"field": "%DYNAMIC_METADATA(aicmo:bad_parameter)%", "description": NOT_UTF8}
+                        ],
+                    }
+                ],
+            },
+            "content_type": "application/json",
+        },
+    }
+
+
+def url_utf8_filter(descriptor: Path) -> dict[str, Any]:
+    return {
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": url_utf8_lua(descriptor)},
+        },
+    }
 
 
 # Runs on every response, first in the chain, so it also sees the replies of the transcoder and of Envoy
@@ -388,10 +572,11 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
         # Replies Envoy makes itself (unknown path, unknown query parameter, body too large, upstream
         # down) are JSON too, shaped like the transcoded gRPC errors.
         "local_reply_config": {
+            "mappers": [bad_parameter_reply()],
             "body_format": {
                 "json_format": {"code": "%RESPONSE_CODE%", "message": "%LOCAL_REPLY_BODY%", "details": []},
                 "content_type": "application/json",
-            }
+            },
         },
         "route_config": {
             "name": "aicmo",
@@ -399,6 +584,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
         },
         "http_filters": [
             request_facts_filter(),
+            url_utf8_filter(descriptor),
             bound_errors_filter(settings.gateway_max_error_message_bytes),
             {
                 "name": "envoy.filters.http.grpc_json_transcoder",

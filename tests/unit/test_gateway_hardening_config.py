@@ -15,7 +15,10 @@ from gateway.envoy_config import (
     GRPC_TIMEOUT_PATTERN,
     build_config,
     http_bindings,
+    lua_pattern,
     template_regex,
+    url_utf8_filter,
+    url_utf8_lua,
     write_config,
 )
 from gateway.settings import GatewaySettings
@@ -48,6 +51,34 @@ def test_path_templates_become_anchored_regexes(template: str, matches: list[str
         assert regex.fullmatch(path), (template, path)
     for path in misses:
         assert not regex.fullmatch(path), (template, path)
+
+
+@pytest.mark.parametrize(
+    ("template", "pattern", "names"),
+    [
+        ("/api/learn/items/{id}/rating", "^/api/learn/items/([^/]+)/rating$", ["id"]),
+        ("/api/learn/items:batchRecord", "^/api/learn/items:batchRecord$", []),
+        ("/v1/{name=shelves/*}/books/{book}", "^/v1/(shelves/[^/]+)/books/([^/]+)$", ["name", "book"]),
+        ("/v1/{path=**}:run", "^/v1/(.+):run$", ["path"]),
+        ("/v1/a.b-c", "^/v1/a%.b%-c$", []),
+    ],
+)
+def test_path_templates_become_lua_patterns_naming_their_variables(
+    template: str, pattern: str, names: list[str]
+) -> None:
+    assert lua_pattern(template) == (pattern, names)
+
+
+@needs_descriptor
+def test_the_url_check_knows_every_binding_and_runs_before_the_transcoder(tmp_path: Path) -> None:
+    lua = url_utf8_lua(DESCRIPTOR)
+    for method, template in http_bindings(DESCRIPTOR):
+        assert f'{{"{method}", "{lua_pattern(template)[0]}", ' in lua, (method, template)
+    hcm = connection_manager(build_config(GatewaySettings(data_dir=tmp_path), DESCRIPTOR, tmp_path))
+    names = [f["name"] for f in hcm["http_filters"]]
+    check = hcm["http_filters"].index(url_utf8_filter(DESCRIPTOR))
+    assert check < names.index("envoy.filters.http.grpc_json_transcoder")
+    assert hcm["local_reply_config"]["mappers"][0]["body_format_override"]["json_format"]["code"] == 3
 
 
 def test_grpc_timeout_pattern_is_grpcs_syntax() -> None:
