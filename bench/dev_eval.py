@@ -33,6 +33,7 @@ from services.generator.composer.offline import Refinement, compose_section_with
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.packages import get_package
+from services.generator.domain.readers.places import country_name
 from services.generator.domain.understanding import UnderstoodBrief
 
 DEFAULT_BRIEFS = Path(__file__).resolve().parents[2] / "shared" / "briefs" / "dev.jsonl"
@@ -115,14 +116,7 @@ def _names_match(expected: Iterable[str], got: Iterable[str]) -> tuple[int, int]
 
 
 def _country_names(codes: Iterable[str]) -> list[str]:
-    import pycountry
-
-    out = []
-    for code in codes:
-        c = pycountry.countries.get(alpha_2=code)
-        if c is not None:
-            out += [getattr(c, k) for k in ("name", "common_name", "official_name") if hasattr(c, k)]
-    return out
+    return [country_name(code) for code in codes]
 
 
 def _verdict(found: int, total: int, got_any: bool) -> str:

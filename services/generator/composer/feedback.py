@@ -19,6 +19,7 @@ from services.generator.domain.brief_parser import _names, channel_mentions
 from services.generator.domain.dates import find_dates, first_year
 from services.generator.domain.money import Budget, parse_budget
 from services.generator.domain.understanding import BriefEvent, Competitor, UnderstoodBrief
+from services.generator.domain.readers.places import market_language
 from services.generator.domain.vocabulary import vocabulary
 
 _THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -299,7 +300,7 @@ def apply_to_brief(facts: UnderstoodBrief, emphasis: Emphasis) -> UnderstoodBrie
     for inst in emphasis.of("language"):
         language = inst.value
         code = vocabulary().language_by_name[language.casefold()].code
-        country = next((c for c in facts.countries if vocabulary().country_by_code[c].language == language), "")
+        country = next((c for c in facts.countries if market_language(c) == language), "")
         locale = f"{code}-{country or (facts.countries[0] if facts.countries else '')}".rstrip("-")
     tone = facts.tone
     for inst in emphasis.of("tone"):

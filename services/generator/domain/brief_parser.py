@@ -37,7 +37,7 @@ from services.generator.domain.understanding import (
 )
 from services.generator.domain.readers import read_brief
 from services.generator.domain.readers.goals import Goal
-from services.generator.domain.readers.places import country_currency, country_name, language_code
+from services.generator.domain.readers.places import country_currency, country_name, language_code, market_language
 from services.generator.domain.vocabulary import Vocabulary, vocabulary
 
 # ----- labels: how a brief names each fact (form metadata keys and headings in the text) -------------------
@@ -1249,29 +1249,34 @@ def understand(brief: Brief) -> UnderstoodBrief:
     # The grounded readers (services/generator/domain/readers): what the form does not give, they read from
     # the whole text, wherever it is written; every value they give points at the words it came from.
     reading = read_brief(brief, with_type=model_text == "")
-    if o_geo is not Origin.FORM and reading.places.countries:
+    if not countries and reading.places.countries:
         codes = [c.value for c in reading.places.countries]
-        countries = dedupe(codes[:1] + [c for c in countries if c in codes] + codes[1:3])
+        countries = codes[:3]
         markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
         geography = geography or _join(markets[:4])
         f.note("geography", Origin.TEXT)
     languages = [g.value for g in reading.places.languages]
-    if language and o_lang is Origin.FORM:
+    named = [g.value for g in reading.places.languages if g.span is not None]
+    if language:
         languages = dedupe([language, *languages])
-    elif languages:
-        language = languages[0]
-        f.note("language", Origin.TEXT if reading.places.languages[0].span else Origin.INFERRED)
+    elif named and o_lang is not Origin.FORM:
+        language = named[0]
+        f.note("language", Origin.TEXT)
     currency_code = country_currency(countries[0]) if countries else ""
     if o_budget is not Origin.FORM and reading.budget is not None:
         found = reading.budget.value
-        budget = Budget(amount=round(found.value), currency=currency_of(found.currency), period=_period(
-            reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
-        budget_text = found.text
-        f.origins["budget"] = Origin.TEXT
-    if o_obj is not Origin.FORM and reading.goals:
+        corrected = found.text != "" and (budget is None or (
+            round(found.value) != budget.amount and _corrects(reading.budget.span.text if reading.budget.span else "", prose_text, found.text)
+        ) or (budget.currency_assumed or budget.currency.code != found.currency))  # fmt: skip
+        if corrected:
+            budget = Budget(amount=round(found.value), currency=currency_of(found.currency), period=_period(
+                reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
+            budget_text = found.text
+            f.origins["budget"] = Origin.TEXT
+    if o_obj is not Origin.FORM and not objectives and reading.goals:
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
-    if o_comp is not Origin.FORM and reading.competitors:
+    if o_comp is not Origin.FORM and not competitors and reading.competitors:
         competitors = tuple(Competitor(g.value) for g in reading.competitors)
         f.origins["competitors"] = Origin.TEXT
     if not prices and reading.prices:
@@ -1284,9 +1289,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if model_text == "" and reading.business_type.type is not None:
         kind = reading.business_type.type
         business_type = kind.key
-        model = BusinessModel(kind.plan)
-        basis = f"read from the brief's meaning: “{trim_words(reading.business_type.evidence, 24)}”"
-        f.origins["business_model"] = Origin.INFERRED
+        # An industry the operator typed keeps its industry-led plan; a pasted brief gets the kind's plan.
+        if model is BusinessModel.GENERAL and not brief.industry.strip():
+            model = BusinessModel(kind.plan)
+            basis = f"read from the brief's meaning: “{trim_words(reading.business_type.evidence, 24)}”"
+            f.origins["business_model"] = Origin.INFERRED
 
     locale = _locale(language, countries, vocab)
     gaps = _gaps(
@@ -1345,6 +1352,14 @@ def _objective(goal: Goal, year: int | None) -> Objective:
     )
 
 
+def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:
+    """Whether the budget the readers found is a correction the text makes ("no wait, make it ₦5,000,000")."""
+    at = prose.find(amount_text)
+    before = prose[max(0, at - 120) : at] if at >= 0 else budget_words
+    return bool(re.search(r"\b(actually|correct\w*|confirm\w*|sorry|no wait|make it|make that|revised|instead|"
+                          r"approved|honestly|scratch that|no\s*[\u2013\u2014,-])", before, re.I))  # fmt: skip
+
+
 def _period(text: str, fallback: Budget | None) -> str:
     found = parse_budget(text) if text else None
     return found.period if found is not None else (fallback.period if fallback is not None else "total")
@@ -1380,7 +1395,7 @@ def _join(items: list[str]) -> str:
 
 def _currency_for(countries: list[str], vocab: Vocabulary) -> Currency | None:
     for code in countries:
-        currency = CURRENCIES.get(vocab.country_by_code[code].currency)
+        currency = CURRENCIES.get(country_currency(code))
         if currency is not None:
             return currency
     return None
@@ -1542,7 +1557,7 @@ def _gaps(
     if not competitors:
         gaps.append("competitors: none named")
     if not language and countries:
-        local = [vocab.country_by_code[c].language for c in countries]
+        local = [market_language(c) for c in countries if market_language(c)]
         if any(lang != "English" for lang in local):
             gaps.append(
                 f"language: not stated although the markets speak {_join(dedupe(local))}; creative is written in "

@@ -83,7 +83,11 @@ MIN_SCORE = 0.25
 
 def read_business_type(source: Source, embed: Embed | None = None) -> TypeReading:
     embed = embed or _default_embed()
-    sentences = [s.text for s in source.sentences if len(s.text.split()) >= 3][:60]
+    # Budget, timing and place say nothing about the kind of business.
+    sentences = [
+        s.text for s in source.sentences
+        if len(s.text.split()) >= 4 and s.field not in ("budget", "timeline", "geography")
+    ][:60]  # fmt: skip
     if embed is None or not sentences:
         return TypeReading(None, 0.0, "")
     vectors = embed(sentences)
