@@ -104,8 +104,10 @@ bench-floor:
 bench: setup bench-floor
 	$(PY) -m bench
 
-# Report quality of the offline composer on the labelled briefs in tests/data/briefs.yaml (figures, not a test).
+# Report quality of the offline composer: understanding and the flagship report on the labelled briefs written
+# outside the code (../shared/briefs/dev.jsonl), then the checks on tests/data/briefs.yaml (figures, not a test).
 eval: setup
+	$(PY) -m bench.dev_eval
 	$(PY) -m bench.quality
 
 reembed: setup

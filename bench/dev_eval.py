@@ -359,10 +359,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.show:
         print("\n4. Misses, brief by brief")
         for r in results:
-            wrong = [f"{k}={v}" for k, v in r.understanding.items() if v != "right"]
+            misread = [f"{k}={v}" for k, v in r.understanding.items() if v != "right"]
             print(f"   {r.id} ({r.model})")
-            if wrong:
-                print(f"      understanding: {', '.join(wrong)}")
+            if misread:
+                print(f"      understanding: {', '.join(misread)}")
             if r.missing_facts:
                 print(f"      facts missing: {r.missing_facts}")
             for v in r.violations:

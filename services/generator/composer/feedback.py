@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from services.generator.domain.brief_parser import _names, channel_mentions
 from services.generator.domain.dates import find_dates, first_year
 from services.generator.domain.money import Budget, parse_budget
-from services.generator.domain.understanding import BriefEvent, Competitor, UnderstoodBrief
 from services.generator.domain.readers.places import market_language
+from services.generator.domain.understanding import BriefEvent, Competitor, UnderstoodBrief
 from services.generator.domain.vocabulary import vocabulary
 
 _THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -20,7 +20,22 @@ from dataclasses import dataclass, field
 
 from services.generator.domain.brief import Brief
 from services.generator.domain.dates import find_dates, first_year
-from services.generator.domain.money import CURRENCIES, Budget, Currency, currency_of, find_amounts, parse_budget
+from services.generator.domain.money import (
+    CURRENCIES,
+    Budget,
+    Currency,
+    currency_of,
+    find_amounts,
+    parse_budget,
+)
+from services.generator.domain.readers import read_brief
+from services.generator.domain.readers.goals import Goal
+from services.generator.domain.readers.places import (
+    country_currency,
+    country_name,
+    language_code,
+    market_language,
+)
 from services.generator.domain.text import clean, dedupe, split_list
 from services.generator.domain.timeline import parse_timeline
 from services.generator.domain.understanding import (
@@ -35,9 +50,6 @@ from services.generator.domain.understanding import (
     Segment,
     UnderstoodBrief,
 )
-from services.generator.domain.readers import read_brief
-from services.generator.domain.readers.goals import Goal
-from services.generator.domain.readers.places import country_currency, country_name, language_code, market_language
 from services.generator.domain.vocabulary import Vocabulary, vocabulary
 
 # ----- labels: how a brief names each fact (form metadata keys and headings in the text) -------------------
@@ -1032,7 +1044,6 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # geography and markets
     geography, o = f.get("geography")
-    o_geo = o
     if geography:
         places = _places(geography, vocab, listed=True)
         markets = [w for w, _c in places] or [
@@ -1264,14 +1275,18 @@ def understand(brief: Brief) -> UnderstoodBrief:
         f.note("language", Origin.TEXT)
     currency_code = country_currency(countries[0]) if countries else ""
     if o_budget is not Origin.FORM and reading.budget is not None:
-        found = reading.budget.value
-        corrected = found.text != "" and (budget is None or (
-            round(found.value) != budget.amount and _corrects(reading.budget.span.text if reading.budget.span else "", prose_text, found.text)
-        ) or (budget.currency_assumed or budget.currency.code != found.currency))  # fmt: skip
+        read_budget_value = reading.budget.value
+        span_text = reading.budget.span.text if reading.budget.span else ""
+        corrected = (
+            budget is None
+            or (round(read_budget_value.value) != budget.amount and _corrects(span_text, prose_text, read_budget_value.text))
+            or budget.currency_assumed
+            or budget.currency.code != read_budget_value.currency
+        )
         if corrected:
-            budget = Budget(amount=round(found.value), currency=currency_of(found.currency), period=_period(
+            budget = Budget(amount=round(read_budget_value.value), currency=currency_of(read_budget_value.currency), period=_period(
                 reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
-            budget_text = found.text
+            budget_text = read_budget_value.text
             f.origins["budget"] = Origin.TEXT
     if o_obj is not Origin.FORM and not objectives and reading.goals:
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
@@ -1281,9 +1296,8 @@ def understand(brief: Brief) -> UnderstoodBrief:
         f.origins["competitors"] = Origin.TEXT
     if not prices and reading.prices:
         prices = [
-            Price(label="price", amount=p.value.value, currency=p.value.currency, kind=PriceKind.PRICE,
-                  text=p.value.text)  # fmt: skip
-            for p in reading.prices
+            Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
+            for g in reading.prices
         ]
     business_type = ""
     if model_text == "" and reading.business_type.type is not None:
@@ -1327,6 +1341,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         languages=tuple(languages),
         currency=currency_code,
         business_type=business_type,
+        statements=reading.statements() if brief.raw_brief_text.strip() else (),
         locale=locale,
         tone=clean(tone),
         offers=tuple(dedupe([clean(x) for x in offers])),

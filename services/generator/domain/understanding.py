@@ -147,6 +147,7 @@ class UnderstoodBrief:
     rules: Rules = field(default_factory=Rules)
     origins: tuple[tuple[str, Origin], ...] = ()  # (fact, where it came from)
     gaps: tuple[str, ...] = ()  # facts the brief does not give
+    statements: tuple[str, ...] = ()  # the brief's own sentences that carry its facts, verbatim
 
     def origin(self, fact: str) -> Origin | None:
         return next((o for f, o in self.origins if f == fact), None)

@@ -30,7 +30,7 @@ _CURRENT = re.compile(
 )
 _NOT_GOAL_AFTER = re.compile(
     r"^\s*(?:years?|yrs?|y/o|yo\b|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am\b|pm\b|st\b|nd\b|"
-    r"rd\b|th\b|[-–]\s?\d|/\s?\d|km|kilos?|kg)",
+    r"rd\b|th\b|[-\u2013]\s?\d|/\s?\d|km|kilos?|kg)",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -89,16 +89,19 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
                 continue
             if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
                 continue
-            if re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", after[:1]) and not unit:
+            if re.search(r"[A-Za-z]$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
                 continue  # part of a name: "D7", "4Developers", "Q3"
             if _CURRENT.search(before[-30:]) and not re.search(r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I):
                 continue
             if re.search(r"\(\s*(?:we have|now|currently|today|was|from)\b[^)]*$", before, re.I):
                 continue
-            if m.start() < cue.start() and not re.search(r"\b(target|goal|objective|kpi)", text[m.end() : cue.end() + 1], re.I):
-                # A number before the cue word is the current value unless the cue names it as the target.
-                if re.search(r"\b(want|need|target|goal|→|->|to reach|get to)", text[cue.start() :], re.I):
-                    continue
+            # A number before the cue word is the current value unless the cue names it as the target.
+            if (
+                m.start() < cue.start()
+                and not re.search(r"\b(target|goal|objective|kpi)", text[m.end() : cue.end() + 1], re.I)
+                and re.search(r"\b(want|need|target|goal|→|->|to reach|get to)", text[cue.start() :], re.I)
+            ):
+                continue
             candidates.append((m, digits, unit))
         for m, digits, unit in candidates:
             target = (m.group(0)).strip()
@@ -116,7 +119,6 @@ def _metric(text: str, m: re.Match[str]) -> str:
     words = (after[: stop.start()] if stop else after).strip()
     if len(words.split()) >= 1 and not re.fullmatch(r"[\W\d]*", words):
         return " ".join(words.split()[:6])
-    before = text[: m.start()]
-    before = re.split(r"[,.;:()!?\n]|\b(?:is|are|was|to|from|want|target|goal|of)\b", before, flags=re.I)
-    chunk = next((b.strip() for b in reversed(before) if b and b.strip()), "")
+    pieces = re.split(r"[,.;:()!?\n]|\b(?:is|are|was|to|from|want|target|goal|of)\b", text[: m.start()], flags=re.I)
+    chunk = next((b.strip() for b in reversed(pieces) if b and b.strip()), "")
     return " ".join(chunk.split()[-5:])

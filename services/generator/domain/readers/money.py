@@ -141,7 +141,7 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
     return Grounded(chosen, source.span(chosen.start, chosen.end))
 
 
-def _BUDGET_WORD(source: Source, x: Money) -> bool:  # noqa: N802 - reads as a predicate in the call above
+def _BUDGET_WORD(source: Source, x: Money) -> bool:
     window = source.text[max(0, x.start - 60) : x.end + 40]
     return bool(re.search(r"\bbudget|\bspend|\bmedia\b|presupuesto|orçamento|budżet", window, re.I))
 

@@ -24,8 +24,8 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(
-    r"(?<![\w'])((?:[A-Z0-9][\w'’.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
-    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'’.&+-]*|de|da|do|of|the|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
+    r"(?<![\w'])((?:[A-Z0-9][\w'\u2019.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
+    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|de|da|do|of|the|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
 )
 _COMMON = {
     "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",
@@ -35,11 +35,10 @@ _COMMON = {
     "where", "why", "how", "yes", "no", "not", "never", "budget", "audience", "target", "goal", "goals", "vs",
     "ceo", "cmo", "cfo", "coo", "cto", "founder", "md", "hq", "b2b", "b2c", "smb", "smbs", "seo", "sem", "ppc",
     "crm", "kpi", "kpis", "roas", "cac", "ltv", "aov", "mau", "dau", "gmv", "q1", "q2", "q3", "q4", "h1", "h2",
-    "fy", "eu", "uk", "us", "usa", "dtc", "d2c", "ugc", "ai", "app", "apps", "online", "offline", "ads", "ad",
+    "fy", "eu", "uk", "usa", "dtc", "d2c", "ugc", "ai", "app", "apps", "online", "offline", "ads", "ad",
 }  # fmt: skip
 _MONTHS = {m.lower() for m in (
-    "January February March April May June July August September October November December Jan Feb Mar Apr "
-    "Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())}  # fmt: skip
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])}  # fmt: skip
 
 
 def _excluded(source: Source) -> set[str]:
@@ -48,16 +47,16 @@ def _excluded(source: Source) -> set[str]:
     for c in v.channels:
         out.add(c.name.casefold())
         out |= {a.casefold() for a in c.aliases}
-    for c in v.countries:
-        out.add(c.name.casefold())
-        out |= {a.casefold() for a in c.aliases}
+    for country in v.countries:
+        out.add(country.name.casefold())
+        out |= {a.casefold() for a in country.aliases}
     for cities in v.cities.values():
         out |= {c.casefold() for c in cities}
     return out
 
 
 def _clean_name(name: str) -> str:
-    name = re.sub(r"\s+", " ", name).strip(" .,'’&-")
+    name = re.sub(r"\s+", " ", name).strip(" .,'\u2019&-")
     return re.sub(r"^(?:The|And|Also|Plus|Like|Or|But|Then|Honestly)\s+", "", name)
 
 
@@ -84,12 +83,12 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
             continue
         body = label.group(1) if label else sentence.text
         offset = sentence.start + (label.start(1) if label else 0)
-        if label is None and not re.search(r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|alternatives?|"
-                                           r"dominat\w*|up against|lose|losing|incumbents?|players?)\b",
-                                           sentence.text, re.I):  # fmt: skip
-            # A weaker cue ("like", "bigger") needs a list of names after it.
-            if not re.search(r"\b(like|bigger|cheaper than|same street)\b", sentence.text, re.I):
-                continue
+        strong = re.search(r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|alternatives?|dominat\w*|"
+                           r"up against|lose|losing|incumbents?|players?)\b", sentence.text, re.I)  # fmt: skip
+        # A weaker cue ("like", "bigger") needs a list of names after it.
+        weak = re.search(r"\b(like|bigger|cheaper than|same street)\b", sentence.text, re.I)
+        if label is None and not strong and not weak:
+            continue
         for m in _NAME.finditer(body):
             start = offset + m.start()
             # A capitalised word opening the sentence is a name only if it is not a common word.

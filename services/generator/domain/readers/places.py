@@ -86,7 +86,7 @@ def _city_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
 @functools.cache
 def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     names: dict[str, str] = {}
-    for code, name in Locale("en").languages.items():
+    for name in Locale("en").languages.values():
         if len(name) >= 4 and name[0].isupper():
             names[name] = name
     names["Pidgin"] = "Nigerian Pidgin"
@@ -179,7 +179,7 @@ def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:
     for sentence in source.sentences:
         if not _CONTENT.search(sentence.text):
             continue
-        hits = []
+        hits: list[tuple[int, int, str]] = []
         for pattern, name in _language_patterns():
             for m in pattern.finditer(sentence.text):
                 if any(m.start() < e and s < m.end() for s, e, _ in hits):

@@ -13,6 +13,18 @@ from services.generator.domain.readers.names import read_competitors
 from services.generator.domain.readers.places import Places, read_places
 from services.generator.domain.readers.source import Grounded, Source
 
+# A sentence that states a rule or a mandatory line, and one that names a date.
+_RULE = re.compile(
+    r"\b(never|don't|do not|must|mustn't|not allowed|no\s+\w+|only|always|mandatory|required|disclaimer|legal|"
+    r"lawyer|compliance|regulat\w*|approved|banned|avoid|can't|cannot)\b",
+    re.IGNORECASE,
+)
+_DATED = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b|\b\d{1,2}[./]\d{1,2}\.",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -23,6 +35,24 @@ class Reading:
     goals: tuple[Grounded[Goal], ...]
     competitors: tuple[Grounded[str], ...]
     business_type: TypeReading
+
+    def statements(self, limit: int = 14) -> tuple[str, ...]:
+        """The brief's own sentences that carry its facts (budget, goals, prices, rivals, places, rules), in
+        the order written: the strategist's recap of what the client said, quoted, never paraphrased."""
+        spans = [g.span for g in (self.budget, *self.prices, *self.goals, *self.competitors) if g and g.span]
+        spans += [g.span for g in (*self.places.cities, *self.places.languages) if g.span]
+        keep: list[str] = []
+        for sentence in self.source.sentences:
+            if sentence.field not in ("", "constraints") and not sentence.field.startswith("metadata"):
+                continue
+            carries = any(sentence.start <= sp.start < sentence.end for sp in spans)
+            rule = _RULE.search(sentence.text) is not None
+            dated = _DATED.search(sentence.text) is not None
+            if (carries or rule or dated) and 4 <= len(sentence.text.split()) <= 60:
+                text = sentence.text.strip(" -*•\t")
+                if text not in keep:
+                    keep.append(text)
+        return tuple(keep[:limit])
 
     @property
     def market(self) -> str:

@@ -1,0 +1,97 @@
+"""The grounded readers, each on its own, on briefs written for these tests (never the dev set's)."""
+
+from __future__ import annotations
+
+from services.generator.domain.brief import Brief
+from services.generator.domain.brief_parser import understand
+from services.generator.domain.readers import read_brief
+from services.generator.domain.readers.source import Source
+
+PASTED = Brief(
+    client_name="Fjordline Cycles AS",
+    brand_name="Fjordline",
+    raw_brief_text=(
+        "Hi team, notes from the call with Ingrid.\n"
+        "Fjordline rents e-bikes by the month to commuters in Oslo and Bergen, from NOK 499 a month.\n"
+        "Budget is NOK 400,000 for the spring – sorry, Ingrid corrected me: NOK 450,000.\n"
+        "We have 1,200 subscribers now and want 3,000 subscribers by 30 June 2027.\n"
+        "People compare us with Bolt Rent and Vélo Max, who are much cheaper at NOK 299 a month.\n"
+        "All ads in Norwegian and English. Never say 'free' anywhere, and no TikTok please."
+    ),
+)
+
+
+def test_every_value_points_at_the_words_it_came_from() -> None:
+    reading = read_brief(PASTED, with_type=False)
+    source = reading.source
+    for grounded in (reading.budget, *reading.goals, *reading.competitors, *reading.prices):
+        assert grounded is not None and grounded.span is not None
+        assert source.text[grounded.span.start : grounded.span.end] == grounded.span.text
+
+
+def test_a_value_nobody_wrote_is_refused() -> None:
+    source = Source(PASTED)
+    assert source.ground("NOK 450,000") is not None
+    assert source.ground("NOK 900,000") is None
+
+
+def test_the_corrected_budget_wins() -> None:
+    reading = read_brief(PASTED, with_type=False)
+    assert reading.budget is not None
+    assert (reading.budget.value.value, reading.budget.value.currency) == (450_000, "NOK")
+
+
+def test_the_target_not_the_current_figure() -> None:
+    reading = read_brief(PASTED, with_type=False)
+    numbers = [g.value.number for g in reading.goals]
+    assert 3000 in numbers and 1200 not in numbers
+
+
+def test_a_rivals_price_is_not_the_clients() -> None:
+    reading = read_brief(PASTED, with_type=False)
+    prices = [g.value.value for g in reading.prices]
+    assert 499 in prices and 299 not in prices
+
+
+def test_competitors_in_prose() -> None:
+    names = [g.value for g in read_brief(PASTED, with_type=False).competitors]
+    assert "Bolt Rent" in names and "Vélo Max" in names and "Fjordline" not in names
+
+
+def test_market_currency_and_languages() -> None:
+    places = read_brief(PASTED, with_type=False).places
+    assert places.countries[0].value == "NO"
+    assert places.currency is not None and places.currency.value == "NOK"
+    assert {g.value for g in places.languages} >= {"Norwegian", "English"}
+
+
+def test_a_market_outside_the_vocabulary_gets_its_own_currency_and_language() -> None:
+    brief = Brief(client_name="Seoul Bites", brand_name="Bites",
+                  raw_brief_text="Our snack bar chain sells in Busan and Daegu, South Korea. Budget ₩30,000,000.")  # fmt: skip
+    u = understand(brief)
+    assert u.countries[0] == "KR" and u.currency == "KRW"
+    assert u.budget is not None and u.budget.currency.code == "KRW" and u.budget.amount == 30_000_000
+    assert "Korean" in u.languages
+
+
+def test_no_goal_is_invented() -> None:
+    brief = Brief(client_name="Quiet Co", brand_name="Quiet",
+                  raw_brief_text="We run a small bakery in Leeds. Budget £8,000 over two months.")  # fmt: skip
+    assert understand(brief).objectives == ()
+
+
+def test_the_kind_of_business_is_read_by_meaning() -> None:
+    brief = Brief(
+        client_name="Harbour Hospice",
+        brand_name="Harbour Hospice",
+        raw_brief_text=(
+            "We are a local hospice charity. We need more people to become regular monthly donors and to "
+            "sign up for our sponsored walk in May; last year's appeal raised money from 900 supporters."
+        ),
+    )
+    assert understand(brief).business_type == "nonprofit_fundraising"
+
+
+def test_the_report_quotes_the_brief_it_was_given() -> None:
+    u = understand(PASTED)
+    assert any("NOK 450,000" in s for s in u.statements)
