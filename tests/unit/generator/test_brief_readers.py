@@ -13,7 +13,7 @@ PASTED = Brief(
     raw_brief_text=(
         "Hi team, notes from the call with Ingrid.\n"
         "Fjordline rents e-bikes by the month to commuters in Oslo and Bergen, from NOK 499 a month.\n"
-        "Budget is NOK 400,000 for the spring – sorry, Ingrid corrected me: NOK 450,000.\n"
+        "Budget is NOK 400,000 for the spring \u2013 sorry, Ingrid corrected me: NOK 450,000.\n"
         "We have 1,200 subscribers now and want 3,000 subscribers by 30 June 2027.\n"
         "People compare us with Bolt Rent and Vélo Max, who are much cheaper at NOK 299 a month.\n"
         "All ads in Norwegian and English. Never say 'free' anywhere, and no TikTok please."
