@@ -1304,7 +1304,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         kind = reading.business_type.type
         business_type = kind.key
         # An industry the operator typed keeps its industry-led plan; a pasted brief gets the kind's plan.
-        if model is BusinessModel.GENERAL and not brief.industry.strip():
+        if not industry:
             model = BusinessModel(kind.plan)
             basis = f"read from the brief's meaning: “{trim_words(reading.business_type.evidence, 24)}”"
             f.origins["business_model"] = Origin.INFERRED
