@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from services.generator.domain.brief import Brief
 from services.generator.domain.dates import find_dates, first_year
@@ -1299,6 +1299,8 @@ def understand(brief: Brief) -> UnderstoodBrief:
             Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
             for g in reading.prices
         ]
+    rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
+    wanted = [w for w in wanted if w not in rules.excluded_channels]
     business_type = ""
     if model_text == "" and reading.business_type.type is not None:
         kind = reading.business_type.type
@@ -1364,6 +1366,28 @@ def _objective(goal: Goal, year: int | None) -> Objective:
         deadline_date=dates[-1].end if dates else None,
         target_number=goal.number,
         target_is_percent=goal.is_percent,
+    )
+
+
+def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> Rules:
+    """The rules with what the readers found ruled out anywhere in the text: channels and formats it names
+    are excluded, any other phrase is a forbidden term (never one the brief mandates)."""
+    excluded, formats, forbidden = list(rules.excluded_channels), list(rules.excluded_formats), list(rules.forbidden_words)
+    mandated = {m.casefold() for m in rules.mandated_terms}
+    for phrase in phrases:
+        mentions = list(channel_mentions(phrase, vocab))
+        if phrase.casefold() in vocab.channel_groups:
+            continue  # "no paid social": the rules above read channel groups
+        if mentions:
+            for c in mentions:
+                (formats if c.is_format else excluded).append(c.name)
+        elif phrase.casefold() not in mandated and len(phrase.split()) <= 3:
+            forbidden.append(phrase)
+    return replace(
+        rules,
+        excluded_channels=tuple(dedupe(excluded)),
+        excluded_formats=tuple(dedupe(formats)),
+        forbidden_words=tuple(dedupe(forbidden)),
     )
 
 

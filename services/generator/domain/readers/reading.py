@@ -11,6 +11,7 @@ from services.generator.domain.readers.goals import Goal, read_goals
 from services.generator.domain.readers.money import Money, find_money, read_budget, read_prices
 from services.generator.domain.readers.names import read_competitors
 from services.generator.domain.readers.places import Places, read_places
+from services.generator.domain.readers.rules import RuledOut, read_ruled_out
 from services.generator.domain.readers.source import Grounded, Source
 
 # A sentence that states a rule or a mandatory line, and one that names a date.
@@ -35,6 +36,7 @@ class Reading:
     goals: tuple[Grounded[Goal], ...]
     competitors: tuple[Grounded[str], ...]
     business_type: TypeReading
+    ruled_out: RuledOut
 
     def statements(self, limit: int = 14) -> tuple[str, ...]:
         """The brief's own sentences that carry its facts (budget, goals, prices, rivals, places, rules), in
@@ -76,4 +78,6 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
     if names:
         rival = re.compile("|".join(names), re.IGNORECASE)
         prices = [p for p in prices if not rival.search(source.text[max(0, p.value.start - 40) : p.value.end + 10])]
-    return Reading(source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading)
+    return Reading(
+        source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading, read_ruled_out(source)
+    )
