@@ -1299,6 +1299,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
             Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
             for g in reading.prices
         ]
+    if not audience and reading.audience:
+        audience = "; ".join(g.value for g in reading.audience)
+        segments = _segments(audience)
+        f.note("audience", Origin.TEXT)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
     wanted = [w for w in wanted if w not in rules.excluded_channels]
     business_type = ""

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from services.generator.domain.brief import Brief
+from services.generator.domain.readers.audience import read_audience
 from services.generator.domain.readers.business_type import Embed, TypeReading, read_business_type
 from services.generator.domain.readers.goals import Goal, read_goals
 from services.generator.domain.readers.money import Money, find_money, read_budget, read_prices
@@ -37,11 +38,14 @@ class Reading:
     competitors: tuple[Grounded[str], ...]
     business_type: TypeReading
     ruled_out: RuledOut
+    audience: tuple[Grounded[str], ...]
 
     def statements(self, limit: int = 14) -> tuple[str, ...]:
         """The brief's own sentences that carry its facts (budget, goals, prices, rivals, places, rules), in
         the order written: the strategist's recap of what the client said, quoted, never paraphrased."""
-        spans = [g.span for g in (self.budget, *self.prices, *self.goals, *self.competitors) if g and g.span]
+        spans = [
+            g.span for g in (self.budget, *self.prices, *self.goals, *self.competitors, *self.audience) if g and g.span
+        ]
         spans += [g.span for g in (*self.places.cities, *self.places.languages) if g.span]
         keep: list[str] = []
         for sentence in self.source.sentences:
@@ -79,5 +83,6 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
         rival = re.compile("|".join(names), re.IGNORECASE)
         prices = [p for p in prices if not rival.search(source.text[max(0, p.value.start - 40) : p.value.end + 10])]
     return Reading(
-        source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading, read_ruled_out(source)
+        source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading, read_ruled_out(source),
+        tuple(read_audience(source)),
     )

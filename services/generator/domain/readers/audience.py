@@ -1,0 +1,66 @@
+"""The audience: who the client wants to reach, in the client's words.
+
+From a labelled line ("Audience: Hispanic families, …", "Target: working women 25–45 in Kita-ku", "Users:
+office workers 25–39") or prose that names people ("Most buyers are mums 28-38 in cities", "Parents decide,
+mostly mothers in their 40s"). Nothing is read when the brief does not say: the report then asks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.generator.domain.readers.source import Grounded, Source
+
+_LABEL = re.compile(
+    r"^\s*(?:target\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
+    r"users|customers|buyers|"
+    r"who(?: we(?:'re| are) (?:after|targeting))?|segments?|personas?|readers|members|guests|attendees|"
+    r"audience\s*/\s*\w+)\s*[:\u2013\u2014-]\s*(?P<rest>\D.+)$",
+    re.IGNORECASE,
+)
+_PEOPLE = (
+    r"(?:mums|moms|mothers|fathers|dads|parents|women|men|guys|girls|boys|families|households|students|pupils|"
+    r"learners|seniors|retirees|pensioners|owners|founders|managers|directors|executives|leaders|professionals|"
+    r"workers|employees|staff|commuters|travell?ers|tourists|guests|patients|donors|supporters|givers|volunteers|"
+    r"residents|citizens|developers|engineers|teachers|nurses|doctors|drivers|riders|gamers|fans|readers|"
+    r"subscribers|users|customers|buyers|shoppers|consumers|people|adults|teens|teenagers|millennials|"
+    r"gen z|grandparents|couples|singles|expats|migrants|newcomers|renters|homeowners|landlords|investors|"
+    r"brokers|agents|operators|specifiers|installers|contractors|tradespeople|freelancers|traders|merchants|"
+    r"sellers|artisans|entrepreneurs|smes?|smbs?|businesses|firms|companies|clinics|practices|schools|"
+    r"hospitals|councils|municipalities|utilities|accountants|lawyers|dentists|pharmacists|vets|athletes)"
+)
+_PROSE = re.compile(
+    rf"\b(?:(?:our|the|most|main|typical|core|key)\s+(?:target\s+)?(?:audience|customers?|buyers?|users?|clients?|"
+    rf"readers?|guests?|members?|patients?)\s+(?:is|are|=)|audience\s+(?:is|are)|we\s+(?:target|serve|want to reach|"
+    rf"sell to|are for)|aimed\s+at|(?:mostly|mainly|primarily|largely)\s+(?=[\w\s]*\b{_PEOPLE}\b)|"
+    rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose))",
+    re.IGNORECASE,
+)
+# "an app for small HVAC and plumbing contractors (2-20 techs)": who the product is for.
+_FOR = re.compile(rf"\bfor\s+((?:[\w'+&/-]+\s+){{0,6}}?{_PEOPLE}\b(?:\s*\([^)]{{1,40}}\))?)", re.IGNORECASE)
+_PEOPLE_RE = re.compile(rf"\b{_PEOPLE}\b", re.IGNORECASE)
+_AGES = re.compile(r"\b\d{2}\s?[-\u2013]\s?\d{2}\b|\b\d{2}\+|\bin their \d0s\b|\baged\b", re.IGNORECASE)
+
+
+def read_audience(source: Source) -> list[Grounded[str]]:
+    out: list[Grounded[str]] = []
+    for sentence in source.sentences:
+        if sentence.field not in ("", "audience") and not sentence.field.startswith("metadata"):
+            continue
+        m = _LABEL.match(sentence.text)
+        if m and _PEOPLE_RE.search(m.group("rest")) or (m and _AGES.search(m.group("rest"))):
+            rest = m.group("rest").strip()
+            start = sentence.start + m.start("rest")
+            out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
+            continue
+        p = _PROSE.search(sentence.text)
+        if p and (_PEOPLE_RE.search(sentence.text) and (_AGES.search(sentence.text) or p.group(0).strip())):
+            text = sentence.text.strip().rstrip(".")
+            out.append(Grounded(text, source.sentence_span(sentence)))
+            continue
+        f = _FOR.search(sentence.text)
+        if f and not out and re.search(r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I):
+            start = sentence.start + f.start(1)
+            out.append(Grounded(f.group(1), source.span(start, start + len(f.group(1)))))
+    # Keep the first few, the way a strategist would summarise who the brief is for.
+    return out[:3]
