@@ -1291,7 +1291,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if o_obj is not Origin.FORM and not objectives and reading.goals:
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
-    if o_comp is not Origin.FORM and not competitors and reading.competitors:
+    # The reader's list wins when it holds at least what the older rules found (it reads labelled lists in
+    # any language and names in prose after a comparison, without the sentence's commentary).
+    if o_comp is not Origin.FORM and len(reading.competitors) >= len(competitors) and reading.competitors:
         competitors = tuple(Competitor(g.value) for g in reading.competitors)
         f.origins["competitors"] = Origin.TEXT
     if not prices and reading.prices:

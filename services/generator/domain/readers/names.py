@@ -13,14 +13,18 @@ from services.generator.domain.readers.source import Grounded, Source
 from services.generator.domain.vocabulary import vocabulary
 
 _LABEL = re.compile(
-    r"^\s*(?:main |key |our |the )?(?:competitors?|competition|competitive set|rivals?|alternatives|"
-    r"competitive landscape)\s*(?:are|is|include)?\s*[:\u2013\u2014-]\s*(.+)$",
+    r"^\s*(?:main |key |our |the |direct )?(?:competitors?|competition|competitive set|rivals?|alternatives|comps?|"
+    r"competitive landscape|concorrentes|concorr\u00eancia|competencia|competidores|konkurencja|wettbewerber|"
+    r"wettbewerb|konkurrenz|konkurrenten|concurrenten|concurrentie|concurrence|concurrents)\b"
+    r"(?:\s+(?:in|for|on|at)\s+[^:\n]{1,30})?\s*(?:are|is|include)?\s*[:\u2013\u2014-]\s*(.+)$"
+    r"|^\s*(?:we|they)\s+compete\s+(?:with|against)\s+(.+)$",
     re.IGNORECASE,
 )
 _CUE = re.compile(
     r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|comparison|alternatives?|instead of|switch(?:ing|ed)? from|"
     r"up against|dominat\w*|market leaders?|leaders?|players?|incumbents?|go(?:es)? up against|lose (?:to|deals to)|"
-    r"losing to|benchmark|bigger|cheaper than|undercut\w*|same street|like)\b",
+    r"losing to|benchmark|bigger|cheaper than|undercut\w*|same street|(?:brands|apps|companies|chains|"
+    r"franchises|players|providers|firms|shops|stores) like)\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(
@@ -55,9 +59,36 @@ def _excluded(source: Source) -> set[str]:
     return out
 
 
+def _is_date_or_figure(name: str) -> bool:
+    """"31 December 2026", "650 EV", "Avg": a date, a figure with its unit or an abbreviation, not a rival."""
+    if re.match(r"^\d", name):
+        return True
+    return bool(re.fullmatch(r"(?:Avg|Approx|Ca|Est|Min|Max|Total|Per|Plus|Channels?\s+\w+|Please\s+\w+)", name))
+
+
 def _clean_name(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" .,'\u2019&-")
     return re.sub(r"^(?:The|And|Also|Plus|Like|Or|But|Then|Honestly)\s+", "", name)
+
+
+_CLAUSE = re.compile(r"\b(we|they|us|them|it|is|are|was|were|can|can't|cannot|don't|won't|will|would|have|has)\b", re.I)
+_MONTH_IN = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+
+def _listed(body: str) -> list[str]:
+    """Items of a labelled list, each as its name: "Dream11 (also went free), My11Circle, and honestly the
+    JioHotstar app" gives Dream11, My11Circle, JioHotstar; a lowercase item is kept short as written."""
+    out = []
+    body = re.split(r"\s[\u2013\u2014-]\s|:\s", body)[0]  # commentary after a dash is not a name
+    for raw in re.split(r"\s*(?:[,;]|\band\b|\bor\b|\be\b|\by\b|\bi\b|\bund\b|\ben\b|\bet\b)\s*", re.sub(r"\([^)]*\)", "", body)):
+        raw = re.sub(r"^(?:(?:also|plus|honestly|and|the|big|many|some|loads of|lots of|other|"
+                     r"(?:\w+\s+)?(?:brands|franchises|chains|apps|players) like)\s+)+", "", raw.strip(" .!?"), flags=re.I)  # fmt: skip
+        names = [m.group(1) for m in _NAME.finditer(raw)]
+        if names:
+            out.append(names[0])
+        elif raw and len(raw.split()) <= 5 and not _CLAUSE.search(raw):
+            out.append(raw)
+    return out
 
 
 def read_competitors(source: Source) -> list[Grounded[str]]:
@@ -72,6 +103,8 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
             return
         if all(w.casefold() in excluded for w in name.split()):
             return
+        if not re.search(r"[^\W\d_]{2}", name) or _is_date_or_figure(name):
+            return
         if any(g.value.casefold() == key for g in out):
             return
         span = source.ground(name)
@@ -81,15 +114,27 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
         label = _LABEL.match(sentence.text) if sentence.field in ("", "competitors") else None
         if label is None and sentence.field == "" and not _CUE.search(sentence.text):
             continue
-        body = label.group(1) if label else sentence.text
-        offset = sentence.start + (label.start(1) if label else 0)
+        group = (1 if label.group(1) is not None else 2) if label else 0
+        body = label.group(group) if label else sentence.text
+        offset = sentence.start + (label.start(group) if label else 0)
         strong = re.search(r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|alternatives?|dominat\w*|"
                            r"up against|lose|losing|incumbents?|players?)\b", sentence.text, re.I)  # fmt: skip
-        # A weaker cue ("like", "bigger") needs a list of names after it.
-        weak = re.search(r"\b(like|bigger|cheaper than|same street)\b", sentence.text, re.I)
+        # A weaker cue ("brands like", "bigger") needs a list of names after it.
+        weak = re.search(r"\b(bigger|cheaper than|same street|(?:brands|apps|companies|chains|franchises|"
+                         r"players|providers|firms|shops|stores) like)\b", sentence.text, re.I)  # fmt: skip
         if label is None and not strong and not weak:
             continue
+        if label is not None:
+            for item in _listed(body):
+                add(item, offset + max(0, body.find(item)))
+            continue
+        cue = _CUE.search(body)
+        after = cue.start() if cue else 0
         for m in _NAME.finditer(body):
+            if m.start() < after - 60:
+                continue
+            if re.fullmatch(r"[A-Z0-9]{1,4}", m.group(1)) or _MONTH_IN.search(m.group(1)):
+                continue  # an acronym in passing ("FX", "CPO") or a date is not a rival named in prose
             start = offset + m.start()
             # A capitalised word opening the sentence is a name only if it is not a common word.
             if m.start() == 0 and label is None and m.group(1).split()[0].casefold() in _COMMON:
