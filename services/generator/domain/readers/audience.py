@@ -1,7 +1,7 @@
 """The audience: who the client wants to reach, in the client's words.
 
-From a labelled line ("Audience: Hispanic families, …", "Target: working women 25–45 in Kita-ku", "Users:
-office workers 25–39") or prose that names people ("Most buyers are mums 28-38 in cities", "Parents decide,
+From a labelled line ("Audience: Hispanic families, …", "Target: working women 25-45 in Kita-ku", "Users:
+office workers 25-39") or prose that names people ("Most buyers are mums 28-38 in cities", "Parents decide,
 mostly mothers in their 40s"). Nothing is read when the brief does not say: the report then asks.
 """
 
@@ -48,7 +48,7 @@ def read_audience(source: Source) -> list[Grounded[str]]:
         if sentence.field not in ("", "audience") and not sentence.field.startswith("metadata"):
             continue
         m = _LABEL.match(sentence.text)
-        if m and _PEOPLE_RE.search(m.group("rest")) or (m and _AGES.search(m.group("rest"))):
+        if m and (_PEOPLE_RE.search(m.group("rest")) or _AGES.search(m.group("rest"))):
             rest = m.group("rest").strip()
             start = sentence.start + m.start("rest")
             out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
@@ -59,7 +59,8 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             out.append(Grounded(text, source.sentence_span(sentence)))
             continue
         f = _FOR.search(sentence.text)
-        if f and not out and re.search(r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I):
+        product_line = re.search(r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I)
+        if f and not out and product_line:
             start = sentence.start + f.start(1)
             out.append(Grounded(f.group(1), source.span(start, start + len(f.group(1)))))
     # Keep the first few, the way a strategist would summarise who the brief is for.

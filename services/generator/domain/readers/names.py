@@ -41,6 +41,7 @@ _COMMON = {
     "crm", "kpi", "kpis", "roas", "cac", "ltv", "aov", "mau", "dau", "gmv", "q1", "q2", "q3", "q4", "h1", "h2",
     "fy", "eu", "uk", "usa", "dtc", "d2c", "ugc", "ai", "app", "apps", "online", "offline", "ads", "ad",
 }  # fmt: skip
+_COMMON |= {"we're", "we\u2019re", "they're", "it's", "we've", "i'm", "we'll", "that's", "there's", "let's", "please"}
 _MONTHS = {m.lower() for m in (
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])}  # fmt: skip
 
