@@ -24,6 +24,7 @@ import shutil
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -138,8 +139,10 @@ class EmbeddedPostgres:
             "",
         ]
 
-    def spawn_postmaster(self) -> subprocess.Popen[bytes]:
-        """Starts the postmaster as a child of this process (call `prepare` first); its output goes to the log."""
+    def spawn_postmaster(self, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[bytes]:
+        """Starts the postmaster as a child of this process (call `prepare` first); its output goes to the log.
+        `preexec_fn` runs in the child after it took the service user's identity (the launcher arms a
+        parent-death signal there, which a change of identity would clear)."""
         user = self._service_user()
         with open(self.log_file, "ab") as out:
             return subprocess.Popen(
@@ -149,6 +152,7 @@ class EmbeddedPostgres:
                 stdin=subprocess.DEVNULL,
                 cwd=self.data_dir,
                 start_new_session=True,  # a Ctrl-C at the terminal must not reach Postgres directly
+                preexec_fn=preexec_fn,
                 **_identity_kwargs(user),
             )
 
