@@ -166,6 +166,7 @@ class LearningRepository:
         self.ef_search_filtered = int(ef_search_filtered)
         self._sql_cache: dict[tuple[Any, ...], str] = {}
         self._reads = PreparedReads(engine, "aicmo_search")
+        self._pending_reads = PreparedReads(engine, "aicmo_pending")
         self._insert_template = (
             "(%s::uuid, %s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s,"
             f" %s::vector({self.dimensions}), %s, %s, %s::uuid)"
@@ -542,13 +543,23 @@ class LearningRepository:
             keyword_weight=KEYWORD_WEIGHT,
         )
         scoped = bool(query.filters.for_client_id)
+        pending = bool(query.pending.ids)
+        if pending:
+            fresh = list(query.pending.similarity.items())
+            params.update(
+                pending_ids=[str(i) for i in query.pending.ids],
+                fresh_ids=[str(i) for i, _ in fresh],
+                fresh_similarity=[s for _, s in fresh],
+            )
         sizes = (query.vector_candidates, query.keyword_candidates, query.top_k)
-        key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes)
+        key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes, pending)
         sql = self._sql_cache.get(key)
         if sql is None:
             # The model and the row counts are written into the statement: a prepared statement's plan
             # then knows the partial index applies and how few rows each step wants.
-            sql = self._search_sql(where, scoped, keyword_sql).replace("%(model)s", _sql_literal(self.model))
+            sql = self._search_sql(where, scoped, keyword_sql, pending).replace(
+                "%(model)s", _sql_literal(self.model)
+            )
             for name, value in zip(("vector_candidates", "keyword_candidates", "top_k"), sizes, strict=True):
                 sql = sql.replace(f"%({name})s", str(int(value)))
             self._sql_cache[key] = sql
@@ -567,28 +578,57 @@ class LearningRepository:
     def _ef(self, where: Sequence[str]) -> int:
         return self.ef_search_filtered if where else self.ef_search
 
-    def _search_sql(self, where: Sequence[str], scoped: bool, keyword_sql: str) -> str:
+    def _search_sql(self, where: Sequence[str], scoped: bool, keyword_sql: str, pending: bool = False) -> str:
+        """The hybrid statement. With `pending`, the scope's items still waiting for their embedding
+        (%(pending_ids)s) are keyword candidates, and those embedded by this search (%(fresh_ids)s, with
+        their cosine %(fresh_similarity)s) meaning candidates too; one found by its words alone passes
+        min_similarity with similarity 0 (it has none yet). Within the statement's one snapshot an item is
+        either embedded or waiting, never both."""
         vec = f"embedding::vector({self.dimensions})"
         filters = "".join(f" AND {w}" for w in where)
         if scoped:
             filters += " AND (scope = 'agency' OR client_id = %(for_client_id)s)"
         adjusted = "CASE {0}rating WHEN 'gold' THEN %(gold)s::float8 WHEN 'weak' THEN -%(weak)s::float8 ELSE 0 END"
         ranks = "SELECT id, 1.0 AS w, r FROM meaning"
+        eligible = "l.embedding_model = %(model)s"
+        nearest = self._nearest_sql(where, scoped, "%(vector_candidates)s")
+        similarity = f"1 - (l.{vec} <=> (SELECT v FROM qv))"
+        fresh = fresh_join = ""
+        passes = f"{similarity} >= %(min_similarity)s"
+        if pending:
+            eligible = "(l.embedding_model = %(model)s OR l.id = ANY(%(pending_ids)s::text[]::uuid[]))"
+            fresh = (
+                " fresh AS MATERIALIZED ("
+                "  SELECT l.id, l.rating, f.similarity FROM unnest(%(fresh_ids)s::text[]::uuid[],"
+                "   %(fresh_similarity)s::float8[]) AS f(id, similarity)"
+                f"  JOIN learning_examples l ON l.id = f.id WHERE l.embedding IS NULL{filters}),"
+            )
+            nearest = f"({nearest}) UNION ALL (SELECT id, rating, similarity FROM fresh)"
+            fresh_join = " LEFT JOIN fresh fr ON fr.id = f.id"
+            similarity = f"coalesce({similarity}, fr.similarity, 0)"
+            passes = f"({similarity} >= %(min_similarity)s OR (l.embedding IS NULL AND fr.id IS NULL))"
         keyword = ""
         if keyword_sql:
             ranks += " UNION ALL SELECT id, %(keyword_weight)s * w, r FROM keyword"
-            keyword = "," + keyword_sql.replace("{filters}", filters)
+            # The scope's waiting items need not hold most of the query's evidence: their weight (the share
+            # they hold) ranks them, and they may have no meaning rank to be fused with.
+            waiting = " OR id = ANY(%(pending_ids)s::text[]::uuid[])" if pending else ""
+            keyword = "," + (
+                keyword_sql.replace("{eligible}", eligible)
+                .replace("{filters}", filters)
+                .replace("{waiting}", waiting)
+            )
         return (
-            f"WITH qv AS (SELECT %(q)s::vector({self.dimensions}) AS v),"
-            f" nearest AS MATERIALIZED ({self._nearest_sql(where, scoped, '%(vector_candidates)s')}),"
+            f"WITH qv AS (SELECT %(q)s::vector({self.dimensions}) AS v),{fresh}"
+            f" nearest AS MATERIALIZED ({nearest}),"
             " meaning AS ("
             f"  SELECT id, row_number() OVER (ORDER BY similarity + {adjusted.format('')} DESC, id) AS r"
             f"  FROM nearest){keyword},"
             f" fused AS (SELECT id, sum(w / (%(rrf_k)s + r)) AS relevance FROM ({ranks}) ranks GROUP BY id)"
-            f" SELECT {_ITEM_SQL}, 1 - (l.{vec} <=> (SELECT v FROM qv)) AS similarity, f.relevance"
-            " FROM fused f JOIN learning_examples l ON l.id = f.id"
-            f" WHERE 1 - (l.{vec} <=> (SELECT v FROM qv)) >= %(min_similarity)s"
-            f" ORDER BY f.relevance DESC, 1 - (l.{vec} <=> (SELECT v FROM qv)) + {adjusted.format('l.')} DESC"
+            f" SELECT {_ITEM_SQL}, {similarity} AS similarity, f.relevance"
+            f" FROM fused f JOIN learning_examples l ON l.id = f.id{fresh_join}"
+            f" WHERE {passes}"
+            f" ORDER BY f.relevance DESC, {similarity} + {adjusted.format('l.')} DESC"
             " LIMIT %(top_k)s"
         )
 
@@ -651,7 +691,7 @@ class LearningRepository:
                 "  SELECT l.id, 1.0 AS w,"
                 "   row_number() OVER (ORDER BY ts_rank(l.search_text, kwq.tsq) DESC, l.id) AS r"
                 "  FROM learning_examples l, kwq"
-                "  WHERE l.search_text @@ kwq.tsq AND l.embedding_model = %(model)s{filters}"
+                "  WHERE l.search_text @@ kwq.tsq AND {eligible}{filters}"
                 "  ORDER BY ts_rank(l.search_text, kwq.tsq) DESC, l.id LIMIT %(keyword_candidates)s)",
                 {"words": query},
             )
@@ -671,7 +711,7 @@ class LearningRepository:
             "  FROM terms, cutoff GROUP BY cutoff.cut),"
             " matched AS MATERIALIZED ("
             "  SELECT l.id, l.search_text, ts_rank(l.search_text, kwq.tsq) AS rank FROM learning_examples l, kwq"
-            "  WHERE l.search_text @@ kwq.tsq AND l.embedding_model = %(model)s{filters}),"
+            "  WHERE l.search_text @@ kwq.tsq AND {eligible}{filters}),"
             " scored AS MATERIALIZED ("
             "  SELECT m.id, m.rank, e.evidence, e.hits FROM matched m, LATERAL ("
             "   SELECT sum(t.idf) AS evidence, array_agg(t.n) AS hits FROM terms t WHERE m.search_text @@ t.q) e),"
@@ -680,7 +720,7 @@ class LearningRepository:
             "  OR t.n IN (SELECT unnest(hits) FROM scored)),"
             " keyword AS MATERIALIZED ("
             "  SELECT id, evidence / total AS w, row_number() OVER (ORDER BY evidence DESC, rank DESC, id) AS r"
-            "  FROM scored, present WHERE evidence >= %(min_coverage)s * total"
+            "  FROM scored, present WHERE evidence >= %(min_coverage)s * total{waiting}"
             "  ORDER BY evidence DESC, rank DESC, id LIMIT %(keyword_candidates)s)",
             {
                 "words": query,
@@ -717,6 +757,56 @@ class LearningRepository:
                 "  AND s.attname = 'search_text' AND e.lexeme IS NOT NULL"
             )
         return True
+
+    def pending_in_scope(
+        self, client_id: str, filters: SearchFilters, limit: int
+    ) -> list[tuple[uuid.UUID, str, str]]:
+        """The client's own items passing the filters that wait for their embedding, newest first."""
+        if not client_id or limit <= 0:
+            return []
+        where, params = self._filters(filters)
+        params.update(scope_client=client_id, limit=int(limit))
+        conditions = "".join(f" AND {w}" for w in where)
+        _, rows = self._pending_reads.rows(
+            "SELECT id, title, text FROM learning_examples WHERE embedding IS NULL"
+            f" AND client_id = %(scope_client)s{conditions} ORDER BY create_time DESC LIMIT %(limit)s",
+            params,
+        )
+        return [(r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(r[0]), r[1], r[2]) for r in rows]
+
+    def store_vectors(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> int:
+        """Stores vectors computed by a search for items still waiting; items a worker holds are skipped
+        (it stores the same vectors), never waited for."""
+        if not ids:
+            return 0
+        with self.engine.begin() as conn:
+            held = {
+                str(r[0])
+                for r in conn.exec_driver_sql(
+                    "SELECT id FROM learning_examples WHERE id = ANY(%(ids)s::uuid[]) AND embedding IS NULL"
+                    " FOR NO KEY UPDATE SKIP LOCKED",
+                    {"ids": [str(i) for i in ids]},
+                )
+            }
+            rows = [
+                (str(i), np.asarray(v, dtype=np.float32), self.model)
+                for i, v in zip(ids, vectors, strict=True)
+                if str(i) in held
+            ]
+            if not rows:
+                return 0
+            cursor = conn.connection.cursor()
+            try:
+                execute_values(
+                    cursor,
+                    "UPDATE learning_examples AS l SET embedding = v.embedding, embedding_model = v.model"
+                    " FROM (VALUES %s) AS v(id, embedding, model) WHERE l.id = v.id",
+                    rows,
+                    template=f"(%s::uuid, %s::vector({self.dimensions}), %s)",
+                )
+            finally:
+                cursor.close()
+        return len(rows)
 
     def nearest_ids(
         self, vector: np.ndarray[Any, Any], filters: SearchFilters, limit: int, *, exact: bool
@@ -788,13 +878,15 @@ class LearningRepository:
     def embed_pending(self, limit: int, embed: EmbedTexts) -> int:
         """Claims up to `limit` items waiting for their embedding (oldest first, failed ones last, skipping
         items another worker holds), embeds them and stores the vectors in the same transaction: a crash
-        leaves them waiting, a concurrent forget waits for this transaction and then deletes them."""
+        leaves them waiting, a concurrent forget waits for this transaction and then deletes them. The claim
+        is FOR NO KEY UPDATE (only the vector changes): a write that references a claimed item (an alias of
+        it, a section under it) takes its key-share lock without waiting for the model."""
         ids: list[Any] = []
         try:
             with self.engine.begin() as conn:
                 rows = conn.exec_driver_sql(
                     "SELECT id, title, text FROM learning_examples WHERE embedding IS NULL"
-                    " ORDER BY embed_attempts, create_time LIMIT %(limit)s FOR UPDATE SKIP LOCKED",
+                    " ORDER BY embed_attempts, create_time LIMIT %(limit)s FOR NO KEY UPDATE SKIP LOCKED",
                     {"limit": limit},
                 ).all()
                 if not rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
@@ -72,7 +74,14 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             section_id=request.section_id.strip(),
             for_client_id=request.for_client_id.strip(),
         )
-        hits = self._service.search(request.query, request.top_k, request.min_score, filters)
+        remaining = context.time_remaining()
+        hits = self._service.search(
+            request.query,
+            request.top_k,
+            request.min_score,
+            filters,
+            deadline=None if remaining is None else time.monotonic() + remaining,
+        )
         return pb.SearchItemsResponse(
             results=[
                 pb.SearchResult(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.observability import metrics
@@ -37,7 +41,13 @@ from services.memory.domain.model import (
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import FAKE_WARNING
 from services.memory.service_layer import page_tokens
-from services.memory.service_layer.ports import DISCARDED, Cursor, LearningStore, SearchQuery
+from services.memory.service_layer.ports import (
+    DISCARDED,
+    Cursor,
+    LearningStore,
+    PendingCandidates,
+    SearchQuery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,16 @@ log = logging.getLogger(__name__)
 VECTOR_CANDIDATES_MIN = 40
 KEYWORD_CANDIDATES_MIN = 40
 CANDIDATES_MAX = 200
+# Read-your-writes: a search in a client's scope also looks at that client's items still waiting for their
+# embedding (at most PENDING_MAX, newest first). They take part in the keyword ranking at no cost, and the
+# search embeds them itself (newest first, PENDING_CHUNK at a time) while the estimate of the next chunk fits
+# in PENDING_EMBED_SECONDS and in half the call's remaining deadline; then they rank by meaning too, and
+# their vectors are stored (the background embedder has less left to do). See README "Search".
+PENDING_MAX = 64
+PENDING_CHUNK = 4
+PENDING_EMBED_SECONDS = 0.25
+# The model reads at most 256 tokens (about 1,200 characters of English): longer texts cost no more.
+_MODEL_CHARS = 1200
 # A backlog whose oldest item waited longer than this is worth a warning in the summary.
 BACKLOG_WARN_SECONDS = 60.0
 
@@ -235,9 +255,20 @@ class LearningService:
         return self.repository.forgotten_clients()
 
     # -- reads ---------------------------------------------------------------------------------------
-    def search(self, query: str, top_k: int, min_score: float, filters: SearchFilters) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        top_k: int,
+        min_score: float,
+        filters: SearchFilters,
+        *,
+        deadline: float | None = None,
+    ) -> list[SearchHit]:
         """Hybrid search: items near the query by meaning (gold-rated ones up, weak ones down) fused with
-        items that share its distinctive words (a brand, a product line); only embedded items qualify."""
+        items that share its distinctive words (a brand, a product line). Scoped to a client (for_client_id
+        or client_id), the client's items still waiting for their embedding are candidates too
+        (read-your-writes); otherwise only embedded items qualify. `deadline` (time.monotonic()) bounds
+        the time spent embedding waiting items."""
         check_storable("query", query)
         for name in ("client_id", "industry", "package_key", "section_id", "for_client_id"):
             check_storable(name, getattr(filters, name))
@@ -252,7 +283,11 @@ class LearningService:
             raise InvalidArgument("min_score", "must be between -1 and 1")
         if self.embedder.is_fake:
             log.warning(FAKE_WARNING)
+        started = time.monotonic()
+        scope_client = filters.for_client_id or filters.client_id
+        waiting = self.repository.pending_in_scope(scope_client, filters, PENDING_MAX) if scope_client else []
         vector = self.embedder.embed([query])[0]
+        pending, fresh_ids, fresh_vectors = self._embed_waiting(waiting, vector, query, started, deadline)
         candidates = min(max(4 * k, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX)
         found = self.repository.search(
             SearchQuery(
@@ -263,14 +298,65 @@ class LearningService:
                 min_similarity=min_score,
                 vector_candidates=candidates,
                 keyword_candidates=min(max(4 * k, KEYWORD_CANDIDATES_MIN), CANDIDATES_MAX),
+                pending=pending,
             )
         )
+        if fresh_ids:
+            try:
+                self.repository.store_vectors(fresh_ids, fresh_vectors)
+            except Exception as exc:  # the background embedder stores them later anyway
+                log.warning("storing vectors computed during a search failed (%s)", type(exc).__name__)
         metrics.SEARCH_CANDIDATES.observe(candidates)
         metrics.SEARCH_RESULTS.observe(len(found))
         return [
             SearchHit(item=item, similarity=sim, score=ranking_score(sim, item.rating), relevance=relevance)
             for item, sim, relevance in found
         ]
+
+    def _embed_waiting(
+        self,
+        waiting: Sequence[tuple[uuid.UUID, str, str]],
+        query_vector: Any,
+        query: str,
+        started: float,
+        deadline: float | None,
+    ) -> tuple[PendingCandidates, list[uuid.UUID], Any]:
+        """Embeds the newest waiting items, PENDING_CHUNK at a time, while the next chunk's estimated time
+        (from the query's own embedding, then from the chunks done) fits the budget. Returns the candidates
+        and the ids and vectors computed."""
+        if not waiting:
+            return PendingCandidates(), [], None
+        now = time.monotonic()
+        budget_end = started + PENDING_EMBED_SECONDS
+        if deadline is not None:
+            budget_end = min(budget_end, now + (deadline - now) / 2)
+        spent = max(now - started, 1e-4)
+        chars = float(max(len(query), 100))  # a short query's time is mostly fixed cost: estimate high
+        ids: list[uuid.UUID] = []
+        vectors: list[Any] = []
+        for start in range(0, len(waiting), PENDING_CHUNK):
+            chunk = waiting[start : start + PENDING_CHUNK]
+            texts = [embedding_text(title, text) for _, title, text in chunk]
+            size = sum(min(len(t), _MODEL_CHARS) for t in texts)
+            now = time.monotonic()
+            if now + spent / chars * size > budget_end:
+                break
+            vectors.extend(self.embedder.embed(texts))
+            ids.extend(item_id for item_id, _, _ in chunk)
+            spent += time.monotonic() - now
+            chars += size
+        if not ids:
+            return PendingCandidates(ids=tuple(i for i, _, _ in waiting)), [], None
+        stacked = np.asarray(vectors, dtype=np.float32)
+        similarity = stacked @ np.asarray(query_vector, dtype=np.float32)
+        return (
+            PendingCandidates(
+                ids=tuple(i for i, _, _ in waiting),
+                similarity={i: float(s) for i, s in zip(ids, similarity, strict=True) if math.isfinite(s)},
+            ),
+            ids,
+            stacked,
+        )
 
     def summary(self) -> Summary:
         stats = self.repository.stats()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -44,6 +44,16 @@ class Cursor:
 
 
 @dataclass(frozen=True)
+class PendingCandidates:
+    """Items of the asking client's scope still waiting for their embedding, searched all the same
+    (read-your-writes): each takes part in the keyword ranking, and those embedded during this search
+    (`similarity`: their cosine with the query) in the meaning ranking too."""
+
+    ids: tuple[uuid.UUID, ...] = ()
+    similarity: Mapping[uuid.UUID, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     """One search: the query's vector and words, the filters, and how widely each ranking looks."""
 
@@ -55,6 +65,8 @@ class SearchQuery:
     # Nearest neighbours the vector index returns for fusion, and keyword matches likewise.
     vector_candidates: int
     keyword_candidates: int
+    # The scope's items not embedded yet (see PendingCandidates); empty: embedded items only.
+    pending: PendingCandidates = field(default_factory=PendingCandidates)
 
 
 class LearningStore(Protocol):
@@ -107,7 +119,20 @@ class LearningStore(Protocol):
     def get(self, item_id: uuid.UUID) -> StoredItem | None: ...
 
     def search(self, query: SearchQuery) -> list[tuple[StoredItem, float, float]]:
-        """The top_k embedded items by fused relevance: (item, cosine similarity, relevance)."""
+        """The top_k embedded items (and query.pending ones) by fused relevance: (item, cosine similarity,
+        relevance). A pending item found by its words alone has similarity 0 and passes min_similarity."""
+        ...
+
+    def pending_in_scope(
+        self, client_id: str, filters: SearchFilters, limit: int
+    ) -> list[tuple[uuid.UUID, str, str]]:
+        """The client's own items passing `filters` that still wait for their embedding, newest first, at
+        most `limit`: (id, title, text)."""
+        ...
+
+    def store_vectors(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> int:
+        """Stores vectors computed outside the queue for items still waiting, skipping any that a worker
+        holds (it stores its own); returns how many were stored."""
         ...
 
     def page(

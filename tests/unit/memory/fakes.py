@@ -171,11 +171,18 @@ class FakeStore:
         return row.item if row is not None else None
 
     def search(self, query: SearchQuery) -> list[tuple[StoredItem, float, float]]:
+        """Embedded items by similarity; pending ones embedded by the search (query.pending.similarity)
+        likewise; the other pending ones (matched by words in SQL) are left out here."""
         hits = []
-        for row in self.rows.values():
-            if row.vector is None or not _passes(row.item, query.filters):
+        for item_id, row in self.rows.items():
+            if not _passes(row.item, query.filters):
                 continue
-            similarity = float(np.dot(row.vector, query.vector))
+            if row.vector is not None:
+                similarity = float(np.dot(row.vector, query.vector))
+            elif item_id in query.pending.similarity and item_id in query.pending.ids:
+                similarity = query.pending.similarity[item_id]
+            else:
+                continue
             if similarity >= query.min_similarity:
                 hits.append((row.item, similarity, ranking_score(similarity, row.item.rating)))
         hits.sort(key=lambda h: h[2], reverse=True)
@@ -204,6 +211,30 @@ class FakeStore:
             if r.item.rating:
                 per_rating[r.item.rating] = per_rating.get(r.item.rating, 0) + 1
         return {"per_kind": per_kind, "per_rating": per_rating, "per_day": []}
+
+    def pending_in_scope(
+        self, client_id: str, filters: SearchFilters, limit: int
+    ) -> list[tuple[uuid.UUID, str, str]]:
+        waiting = sorted(
+            (
+                (i, r)
+                for i, r in self.rows.items()
+                if r.vector is None and r.item.client_id == client_id and _passes(r.item, filters)
+            ),
+            key=lambda p: p[1].item.create_time,
+            reverse=True,
+        )
+        return [(i, r.item.title, r.item.text) for i, r in waiting[:limit]]
+
+    def store_vectors(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> int:
+        stored = 0
+        for i, v in zip(ids, vectors, strict=True):
+            row = self.rows.get(i)
+            if row is not None and row.vector is None:
+                row.vector = v
+                row.item = replace(row.item, embedding_model=self.model)
+                stored += 1
+        return stored
 
     # -- the embedding queue -------------------------------------------------------------------------
     def embed_pending(self, limit: int, embed: EmbedTexts) -> int:
