@@ -1288,7 +1288,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
                 reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
             budget_text = read_budget_value.text
             f.origins["budget"] = Origin.TEXT
-    if o_obj is not Origin.FORM and not objectives and reading.goals:
+    if o_obj is not Origin.FORM and reading.goals and len(reading.goals) >= len(objectives):
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
     # The reader's list wins when it holds at least what the older rules found (it reads labelled lists in

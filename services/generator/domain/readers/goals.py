@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from services.generator.domain.readers.source import Grounded, Source
 
 _CUE = re.compile(
-    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|need(?:s)?|wish|hoping|hope|would like|"
-    r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|boost|raise|achieve|deliver|sell|"
-    r"success(?: is| =| means)?|must|by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
-    r"meta|objetivo|cel|ziel)\b|→|->|=>",
+    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|need(?:s)? to|wish|hoping|hope|would like|"
+    r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|lift|achieve|success(?: is| =| means)?|"
+    r"by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
+    r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen)\b|→|->|=>",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -36,7 +36,7 @@ _NOT_GOAL_AFTER = re.compile(
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_NEAR = re.compile(rf"^\s*{_MONTHS}|{_MONTHS}\s*$", re.IGNORECASE)
 _DEADLINE = re.compile(
-    rf"\b(?:by|before|until|till|in|within|for)\s+((?:the\s+)?(?:end of\s+)?(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}})?,?\s*(?:\d{{4}})?|"
+    rf"\b(?:by|before|until|till|in|within|for)\s+((?:the\s+)?(?:end of\s+)?(?:\d{{1,2}}\s+)?{_MONTHS}(?:\s+\d{{1,2}}(?!\d))?,?\s*(?:\d{{4}})?|"
     r"(?:end of |the end of )?(?:q[1-4]|h[12]|fy)\s?'?\d{2,4}|(?:end of |the end of )?\d{4}|"
     r"(?:the )?(?:end of (?:the )?)?(?:year|campaign|season|quarter)|\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
@@ -89,11 +89,18 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
                 continue
             if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
                 continue
+            if re.match(r"[.)](?:\s|$)", after) and not unit and re.fullmatch(r"\d{1,2}", digits) and int(digits) <= 20:
+                continue  # a list number: "Our goals are: 1. grow …", "2) …"
             if re.search(r"[A-Za-z]$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
                 continue  # part of a name: "D7", "4Developers", "Q3"
             if _CURRENT.search(before[-30:]) and not re.search(r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I):
                 continue
-            if re.search(r"\(\s*(?:we have|now|currently|today|was|from)\b[^)]*$", before, re.I):
+            if re.search(r"\(\s*(?:we have|we had|they have|they had|had|has|now|currently|today|was|from|vs|"
+                         r"compared|up from|down from)\b[^)]*$", before, re.I):  # fmt: skip
+                continue
+            price_like = re.search(r"\b(per|each|a month|a year|/\s?(?:month|mo|year|yr)|price[ds]?|costs?|pack|"
+                                   r"tickets?|from|fee|subscription|plan)\b", text[max(0, m.start() - 25) : m.end() + 25], re.I)
+            if price_like and re.match(r"[€£$₹¥₩₦]|R\$|[A-Z]{3}\s", m.group(0)):
                 continue
             # A number before the cue word is the current value unless the cue names it as the target.
             if (
@@ -113,12 +120,27 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
     return out[:8]
 
 
+_FILLER = re.compile(
+    r"\b(?:is|are|was|were|be|want|wants|wanted|we|our|us|they|i|target(?:ing)?|goal|aim|need|needs|to|from|by|"
+    r"of|at|now|currently|right now|about|around|approx|roughly|last year|this year|next year|today|so far|"
+    r"reach|get|hit|grow|increase|the|a|an|and|also|plus|min(?:imum)?|max(?:imum)?|under|over|above|below|"
+    r"without|going|less than|more than|at least)\b|[~≈]",
+    re.IGNORECASE,
+)
+
+
 def _metric(text: str, m: re.Match[str]) -> str:
+    """What the number measures: the words after it ("15,000 paying accounts"), else the phrase before it
+    in its clause or the clause before ("D7 retention is 14%, want 20%": D7 retention)."""
     after = text[m.end() :]
     stop = _METRIC_STOP.search(after)
-    words = (after[: stop.start()] if stop else after).strip()
-    if len(words.split()) >= 1 and not re.fullmatch(r"[\W\d]*", words):
-        return " ".join(words.split()[:6])
-    pieces = re.split(r"[,.;:()!?\n]|\b(?:is|are|was|to|from|want|target|goal|of)\b", text[: m.start()], flags=re.I)
-    chunk = next((b.strip() for b in reversed(pieces) if b and b.strip()), "")
-    return " ".join(chunk.split()[-5:])
+    words = [w for w in (after[: stop.start()] if stop else after).split() if not _FILLER.fullmatch(w)]
+    if words and re.search(r"[^\W\d_]{2}", " ".join(words)):
+        return " ".join(words[:6])
+    clauses = re.split(r"[,.;:()!?\n]|\s[\u2013\u2014-]\s", text[: m.start()])
+    for clause in reversed(clauses):
+        cleaned = _FILLER.sub(" ", clause)
+        tokens = [t for t in cleaned.split() if re.search(r"[^\W\d_]", t) and not re.fullmatch(r"[\W\d]+%?", t)]
+        if tokens:
+            return " ".join(tokens[-5:])
+    return ""
