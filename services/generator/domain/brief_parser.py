@@ -1161,6 +1161,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # events
     events_text, o = f.get("events")
+    o_events = o
     events = _events_from(events_text, year, listed=True) if events_text else []
     if not events:
         events = _events_from(prose_text, year, listed=False)
@@ -1305,6 +1306,23 @@ def understand(brief: Brief) -> UnderstoodBrief:
         audience = "; ".join(g.value for g in reading.audience)
         segments = _segments(audience)
         f.note("audience", Origin.TEXT)
+    # Moments the older rules missed join the events (each date once); a campaign start is the launch date.
+    known_days = {e.start for e in events if e.start is not None}
+    for g in reading.events:
+        moment = g.value
+        if moment.name == "Campaign start":
+            if launch is None:
+                launch = moment.start
+                f.note("launch_date", Origin.TEXT)
+            continue
+        said = (g.span.text if g.span else moment.name).casefold()
+        if any(said in e.name.casefold() or e.name.casefold() in said for e in events):
+            continue
+        if o_events is not Origin.FORM and moment.start not in known_days and "(" not in moment.name:
+            events = [*events, BriefEvent(name=moment.name, date_text=moment.date_text, start=moment.start,
+                                          end=moment.start)]  # fmt: skip
+            known_days.add(moment.start)
+            f.note("events", Origin.TEXT)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
     wanted = [w for w in wanted if w not in rules.excluded_channels]
     business_type = ""

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 
 from services.generator.domain.brief import Brief
+from services.generator.domain.dates import find_dates
 from services.generator.domain.readers.audience import read_audience
 from services.generator.domain.readers.business_type import Embed, TypeReading, read_business_type
+from services.generator.domain.readers.events import Moment, read_events, reference_year
 from services.generator.domain.readers.goals import Goal, read_goals
 from services.generator.domain.readers.money import Money, find_money, read_budget, read_prices
 from services.generator.domain.readers.names import read_competitors
@@ -39,6 +41,7 @@ class Reading:
     business_type: TypeReading
     ruled_out: RuledOut
     audience: tuple[Grounded[str], ...]
+    events: tuple[Grounded[Moment], ...]
 
     def statements(self, limit: int = 14) -> tuple[str, ...]:
         """The brief's own sentences that carry its facts (budget, goals, prices, rivals, places, rules), in
@@ -85,4 +88,11 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
     return Reading(
         source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading, read_ruled_out(source),
         tuple(read_audience(source)),
+        tuple(_events(source)),
     )
+
+
+def _events(source: Source) -> list[Grounded[Moment]]:
+    year = reference_year(source.text)
+    dated = [d.start for d in find_dates(source.text, year) if d.precision == "day" and (year is None or d.start.year >= year)]
+    return read_events(source, year, min(dated) if dated else None)

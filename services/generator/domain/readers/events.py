@@ -1,0 +1,121 @@
+"""Dated moments: events the brief dates ("Start 1 March", "Hannover Messe, 20-24 April") and marketing moments
+it names without a date ("Black Week", "Diwali", "Canada Day"), dated from moments.yaml for the brief's year.
+Deadlines ("by 31 May") are goals, not events."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from dateutil.easter import easter
+
+from services.generator.domain.dates import find_dates
+from services.generator.domain.readers.source import Grounded, Source
+
+_DATA = Path(__file__).resolve().parent.parent / "moments.yaml"
+_DEADLINE = re.compile(r"\b(by|before|until|till|no later than|deadline|due|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", re.I)
+_START = re.compile(r"\b(start(?:s|ing)?|kick(?:s|ing)?[- ]off|launch(?:es|ing)?|go(?:es)?[- ]live|opens?|opening|"
+                    r"begins?|from)\b", re.I)  # fmt: skip
+_FILLER = re.compile(r"^(?:(?:the|a|an|our|is|are|on|at|in|and|with|from|around|about|which|should|start|be|"
+                     r"it's|its|falls?|huge|big|biggest|key|dates?|main)\s+)+", re.I)  # fmt: skip
+
+
+_TRAILING = re.compile(r"(?i)is|are|on|at|in|falls?|starts?|opens?|begins?|ends?|runs?|from|the|a|of|for|"
+                       r"was|will|be|which|should|around|approx\.?|\(|\(the|first|early|late|mid")
+
+
+# Lines about money, goals or timing date the plan, not an event.
+_NOT_EVENTS = re.compile(r"^\s*(?:\W\s*)?(?:budget|spend|timeline|timing|dates|duration|objectives?|goals?|kpis?|"
+                         r"targets?|success)\b", re.I)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Moment:
+    name: str
+    start: datetime.date
+    date_text: str
+
+
+@functools.cache
+def _moments() -> tuple[tuple[re.Pattern[str], str, str, object], ...]:
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    out = []
+    for kind in ("fixed", "rules", "table"):
+        for m in raw[kind]:
+            names = [m["name"], *m.get("aliases", [])]
+            pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.I)
+            how = (m["month"], m["day"]) if kind == "fixed" else m.get("rule") or tuple(m["dates"])
+            out.append((pattern, m["name"], kind, how))
+    return tuple(out)
+
+
+def _date_of(kind: str, how: object, year: int) -> datetime.date | None:
+    if kind == "fixed":
+        month, day = how  # type: ignore[misc]
+        return datetime.date(year, month, day)
+    if kind == "table":
+        return next((datetime.date.fromisoformat(d) for d in how if d.startswith(str(year))), None)  # type: ignore[attr-defined]
+    if how in ("black_friday", "us_thanksgiving", "cyber_monday"):
+        first = datetime.date(year, 11, 1)
+        thursday = first + datetime.timedelta(days=(3 - first.weekday()) % 7 + 21)
+        return thursday + datetime.timedelta(days={"us_thanksgiving": 0, "black_friday": 1, "cyber_monday": 4}[how])  # type: ignore[index]
+    if how == "easter":
+        return easter(year)
+    return None
+
+
+def reference_year(text: str) -> int | None:
+    """The year a brief plans for: the one it names most (ties: the later), never the clock."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", text)]
+    if not years:
+        return None
+    return max(set(years), key=lambda y: (years.count(y), y))
+
+
+def read_events(source: Source, year: int | None, starts: datetime.date | None = None) -> list[Grounded[Moment]]:
+    """Dated events and named moments, each once, in the order the brief gives them. A moment that falls
+    before `starts` (the plan's first day) is taken in the following year."""
+    out: list[Grounded[Moment]] = []
+    seen: set[str] = set()
+
+    def add(name: str, day: datetime.date, text: str, start: int, end: int) -> None:
+        key = name.casefold()
+        if key in seen or not name:
+            return
+        seen.add(key)
+        out.append(Grounded(Moment(name, day, text), source.span(start, end)))
+
+    for sentence in source.sentences:
+        if sentence.field in ("budget", "objectives", "timeline") or _NOT_EVENTS.match(sentence.text):
+            continue
+        for d in find_dates(sentence.text, year):
+            if d.precision != "day" or _DEADLINE.search(sentence.text[: d.pos]):
+                continue
+            before = sentence.text[: d.pos]
+            clause = re.split(r"[.;!?]|\s[\u2013\u2014-]\s|,\s(?=[a-z])", before)[-1]
+            words = _FILLER.sub("", clause.strip(" ,:(\u2013-")).strip(" ,:(").split()[-6:]
+            while words and _TRAILING.fullmatch(words[-1]):
+                words.pop()
+            capital = next((i for i, w in enumerate(words) if w[:1].isupper()), None)
+            name = " ".join(words[capital:]).strip(" ,:(") if capital is not None else ""
+            if source.brand and source.brand.casefold() in name.casefold():
+                name = ""
+            if not name:
+                name = "Campaign start" if _START.search(before) else ""
+            if name:
+                add(name, d.start, d.text, sentence.start + d.pos, sentence.start + d.pos_end)
+    for pattern, name, kind, how in _moments():
+        m = pattern.search(source.text)
+        if m is None:
+            continue
+        y = year or datetime.date.today().year
+        day = _date_of(kind, how, y)
+        if day is not None and starts is not None and day < starts:
+            day = _date_of(kind, how, y + 1) or day
+        if day is not None:
+            add(name, day, day.strftime("%-d %B %Y"), m.start(), m.end())
+    return out
