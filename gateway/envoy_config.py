@@ -650,13 +650,84 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                             ]
                         }
                     ],
-                }
+                },
+                *([health_listener(settings)] if settings.gateway_health_port else []),
             ],
             "clusters": [
                 _cluster("generator", settings.generator_target),
                 _cluster("memory", settings.memory_target),
                 *([_cluster("otel_collector", f"{endpoint[0]}:{endpoint[1]}")] if endpoint else []),
+                *([admin_cluster(settings)] if settings.gateway_health_port else []),
             ],
+        },
+    }
+
+
+def health_listener(settings: GatewaySettings) -> dict[str, Any]:
+    """The probes' listener (AICMO_GATEWAY_HEALTH_PORT): GET /ready is passed to the admin's /ready, any
+    other request is a 404; outside the connection limit, so a busy gateway still answers its probes."""
+    return {
+        "name": "health",
+        "address": {
+            "socket_address": {"address": settings.bind_host, "port_value": settings.gateway_health_port}
+        },
+        "ignore_global_conn_limit": True,
+        "filter_chains": [
+            {
+                "filters": [
+                    {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.network."
+                            "http_connection_manager.v3.HttpConnectionManager",
+                            "stat_prefix": "health",
+                            "codec_type": "AUTO",
+                            "route_config": {
+                                "name": "health",
+                                "virtual_hosts": [
+                                    {
+                                        "name": "health",
+                                        "domains": ["*"],
+                                        "routes": [
+                                            {
+                                                "match": {
+                                                    "path": "/ready",
+                                                    "headers": [
+                                                        {"name": ":method", "string_match": {"exact": "GET"}}
+                                                    ],
+                                                },
+                                                "route": {"cluster": "envoy_admin", "timeout": "2s"},
+                                            },
+                                            {"match": {"prefix": "/"}, "direct_response": {"status": 404}},
+                                        ],
+                                    }
+                                ],
+                            },
+                            "http_filters": [
+                                {
+                                    "name": "envoy.filters.http.router",
+                                    "typed_config": {
+                                        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ]
+            }
+        ],
+    }
+
+
+def admin_cluster(settings: GatewaySettings) -> dict[str, Any]:
+    address = {"socket_address": {"address": "127.0.0.1", "port_value": settings.gateway_admin_port}}
+    return {
+        "name": "envoy_admin",
+        "type": "STATIC",
+        "connect_timeout": "1s",
+        "load_assignment": {
+            "cluster_name": "envoy_admin",
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": address}}]}],
         },
     }
 

@@ -15,6 +15,9 @@ class GatewaySettings(CommonSettings):
 
     gateway_port: int = ports.GATEWAY_HTTP
     gateway_admin_port: int = ports.GATEWAY_ADMIN
+    # A listener for probes (Kubernetes) that answers only GET /ready, from Envoy's admin /ready (200 once
+    # Envoy is live, 503 while it starts or drains); the admin itself stays on loopback. 0: none.
+    gateway_health_port: int = Field(default=0, ge=0)
     generator_target: str = ports.local(ports.GENERATOR_GRPC)
     memory_target: str = ports.local(ports.MEMORY_GRPC)
     # Request bodies above this get 413 (a refinement carries the previous draft, so it is generous).

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# A health service name that is SERVING from start to shutdown, whatever a service's own health says (memory
+# is NOT_SERVING while its database is away): a liveness probe asks this one (Kubernetes: grpc.service), so
+# it fails only when the process no longer answers (hung, deadlocked, out of threads).
+LIVENESS_SERVICE = "liveness"
 
 
 # After the grace period cancelled what was still running, handlers get this long to notice and return.
@@ -120,6 +124,7 @@ class GrpcApp:
         register(self.server)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.health.set(LIVENESS_SERVICE, SERVING)
         reflection.enable_server_reflection(
             [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )

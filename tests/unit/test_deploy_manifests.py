@@ -24,7 +24,7 @@ from pydantic_settings import BaseSettings
 from sqlalchemy import make_url
 
 from gateway.settings import GatewaySettings
-from services.common.server import DRAIN_SECONDS
+from services.common.server import DRAIN_SECONDS, LIVENESS_SERVICE
 from services.common.settings import CommonSettings
 from services.generator.settings import GeneratorSettings
 from services.launcher import StackSettings
@@ -404,16 +404,38 @@ def test_every_workload_selects_its_own_pods() -> None:
         assert selector.items() <= pod_labels(workload).items(), name
 
 
+PROBE_KINDS = ("startupProbe", "readinessProbe", "livenessProbe")
+
+
+def probes(container: Doc) -> dict[str, tuple[str, Doc]]:
+    """A container's probes: kind -> (handler, its settings)."""
+    found: dict[str, tuple[str, Doc]] = {}
+    for kind in PROBE_KINDS:
+        if kind in container:
+            handlers = {"grpc", "httpGet", "tcpSocket", "exec"} & container[kind].keys()
+            assert len(handlers) == 1, f"{container['name']} {kind}"
+            handler = handlers.pop()
+            found[kind] = (handler, container[kind][handler])
+    return found
+
+
 def test_every_workload_has_probes_on_ports_it_declares() -> None:
     for name in APP_SERVICES:
         container = main_container(name)
-        for kind in ("readinessProbe", "livenessProbe"):
-            probe = container[kind]
-            handlers = {"grpc", "httpGet", "tcpSocket", "exec"} & probe.keys()
-            assert len(handlers) == 1, f"{name} {kind}"
-            handler = probe[handlers.pop()]
-            if "port" in handler:
-                resolve_port(container, handler["port"])
+        found = probes(container)
+        assert {"readinessProbe", "livenessProbe"} <= found.keys(), name
+        for _, handler in found.values():
+            resolve_port(container, handler["port"])
+
+
+def test_no_probe_is_a_tcp_check() -> None:
+    """A hung process still accepts connections: every probe of every container asks the process itself,
+    over native gRPC health or HTTP."""
+    for workload in workloads().values():
+        spec = pod_spec(workload)
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            for kind, (handler, _) in probes(container).items():
+                assert handler in ("grpc", "httpGet"), f"{workload['metadata']['name']} {kind}: {handler}"
 
 
 def test_grpc_services_use_native_grpc_probes_on_their_port() -> None:
@@ -422,13 +444,14 @@ def test_grpc_services_use_native_grpc_probes_on_their_port() -> None:
         port = listen_port(name, k8s_env_values(container), container["command"])
         metrics = int(CommonSettings.model_fields[f"{name}_metrics_port"].default)
         assert container_ports(container) == {"grpc": port, "metrics": metrics}
-        assert container["readinessProbe"]["grpc"]["port"] == port
-    assert main_container("generator")["livenessProbe"]["grpc"]["port"] == 50051
-    # memory's gRPC health follows the database; its liveness only asks that the server still accepts
-    # connections (see memory.yaml), and a startup probe covers migrations and index builds.
-    memory = main_container("memory")
-    assert resolve_port(memory, memory["livenessProbe"]["tcpSocket"]["port"]) == 50052
-    assert "startupProbe" in memory
+        found = probes(container)
+        # Readiness: the server's overall health (memory's follows its database).
+        assert found["readinessProbe"] == ("grpc", {"port": port}), name
+        # Liveness (and memory's startup probe, which covers migrations and an index build): the health
+        # service that is SERVING whatever the database's state, so an outage never restarts a pod.
+        assert found["livenessProbe"] == ("grpc", {"port": port, "service": LIVENESS_SERVICE}), name
+    startup = probes(main_container("memory"))["startupProbe"]
+    assert startup == ("grpc", {"port": 50052, "service": LIVENESS_SERVICE})
 
 
 def test_http_probes() -> None:
@@ -437,11 +460,13 @@ def test_http_probes() -> None:
         assert ui[kind]["httpGet"]["path"] == "/_stcore/health"
         assert resolve_port(ui, ui[kind]["httpGet"]["port"]) == listen_port("ui", {}, ui["command"])
     gateway = main_container("gateway")
+    health_port = int(k8s_env_values(gateway)["AICMO_GATEWAY_HEALTH_PORT"])
     for kind in ("readinessProbe", "livenessProbe"):
-        # Never the aggregate /api/health: it fails whenever memory or Postgres is down.
-        assert gateway[kind].get("httpGet", {}).get("path") != "/api/health"
-        port = gateway[kind]["tcpSocket"]["port"]
-        assert resolve_port(gateway, port) == listen_port("gateway", k8s_env_values(gateway), [])
+        # Envoy's own readiness (admin /ready through the health listener), never the aggregate
+        # /api/health, which fails whenever memory or Postgres is down.
+        assert gateway[kind]["httpGet"]["path"] == "/ready"
+        assert resolve_port(gateway, gateway[kind]["httpGet"]["port"]) == health_port
+    assert health_port != listen_port("gateway", k8s_env_values(gateway), [])
 
 
 def test_every_workload_has_resource_requests_and_limits() -> None:
@@ -751,13 +776,18 @@ def headless_services(target: str) -> dict[str, bool]:
 
 
 def test_grpc_services_have_headless_services_for_client_side_balancing() -> None:
-    # generator-headless (the StatefulSet's, and Envoy's): ready pods only.
+    # generator-headless (the StatefulSet's, and Envoy's); memory-headless for the generator's gRPC
+    # round_robin, memory-ready for Envoy: ready pods only, every one.
     assert headless_services("generator") == {"generator-headless": False}
-    # memory-headless for gRPC round_robin, which only uses replicas it is connected to, so every pod
-    # (a replica without its database stays reachable and says so); memory-ready for Envoy, ready pods only.
-    assert headless_services("memory") == {"memory-headless": True, "memory-ready": False}
+    assert headless_services("memory") == {"memory-headless": False, "memory-ready": False}
     for name in ("generator-headless", "memory-headless", "memory-ready"):
         assert [port["name"] for port in of_kind("Service")[name]["spec"]["ports"]] == ["grpc"]
+
+
+def test_pods_that_are_not_ready_get_no_traffic() -> None:
+    """No Service publishes a pod that is not ready (hung, starting, without its database)."""
+    for name, service in of_kind("Service").items():
+        assert service["spec"].get("publishNotReadyAddresses", False) is False, name
 
 
 def test_the_ui_service_keeps_a_browser_on_one_pod() -> None:
@@ -997,3 +1027,69 @@ def test_secrets_come_from_the_secret_and_the_example_commits_no_value() -> None
     # memory must never fall back to an embedded Postgres inside a pod.
     memory_db = k8s_env(main_container("memory"))["AICMO_MEMORY_DB"]["valueFrom"]["secretKeyRef"]
     assert memory_db.get("optional", False) is False
+
+
+# --- operations documented against the manifests -------------------------------------------------------------
+
+# kubectl's names for the workload kinds (the short ones included).
+KUBECTL_KINDS = {
+    "deployment": "Deployment",
+    "deploy": "Deployment",
+    "statefulset": "StatefulSet",
+    "sts": "StatefulSet",
+}
+OPERATIONS_DOCS = (ROOT / "README.md", DEPLOY / "README.md", DEPLOY / "managed-postgres.md", SECRET_EXAMPLE)
+
+
+def rollout_commands(verb: str) -> list[tuple[str, list[str]]]:
+    """Every `kubectl rollout VERB ...` in the operations docs: (file name, its arguments)."""
+    found = []
+    for path in OPERATIONS_DOCS:
+        for line in path.read_text().splitlines():
+            for match in re.finditer(rf"kubectl rollout {verb}((?: +[\w./-]+)+)", line):
+                found.append((str(path.relative_to(ROOT)), match.group(1).split()))
+    return found
+
+
+def workloads_reading_the_secret(secret: str) -> set[str]:
+    """kind/name (lower case) of every workload whose containers take a value from `secret`."""
+    readers = set()
+    for kind in WORKLOAD_KINDS:
+        for name, workload in of_kind(kind).items():
+            spec = pod_spec(workload)
+            for container in [*spec.get("initContainers", []), *spec["containers"]]:
+                refs = [e.get("valueFrom", {}).get("secretKeyRef", {}) for e in container.get("env", [])]
+                refs += [e.get("secretRef", {}) for e in container.get("envFrom", [])]
+                if any(ref.get("name") == secret for ref in refs):
+                    readers.add(f"{kind.lower()}/{name}")
+    return readers
+
+
+def test_every_documented_rollout_names_workloads_by_their_actual_kind() -> None:
+    commands = rollout_commands("restart") + rollout_commands("status")
+    assert commands, "no rollout command documented"
+    for source, arguments in commands:
+        for argument in arguments:
+            kind, slash, name = argument.partition("/")
+            # `kubectl rollout restart deployment a b c` takes one kind for all: a StatefulSet among them fails.
+            assert slash, f"{source}: `{argument}` must be kind/name"
+            assert KUBECTL_KINDS.get(kind) in WORKLOAD_KINDS, f"{source}: unknown kind in `{argument}`"
+            assert name in of_kind(KUBECTL_KINDS[kind]), f"{source}: {name} is not a {KUBECTL_KINDS[kind]}"
+
+
+def test_the_secret_rotation_restarts_every_workload_that_reads_it() -> None:
+    (example,) = load_all(SECRET_EXAMPLE)
+    readers = workloads_reading_the_secret(example["metadata"]["name"])
+    assert readers == {"deployment/memory", "deployment/ui", "statefulset/generator"}
+    restarts = rollout_commands("restart")
+    assert {source for source, _ in restarts} >= {
+        "deploy/kubernetes/secret.example.yaml",
+        "deploy/README.md",
+    }, "documented where?"
+    for source, arguments in restarts:
+        named = {
+            f"{KUBECTL_KINDS[kind]}/{name}".lower() for kind, _, name in (a.partition("/") for a in arguments)
+        }
+        assert named == readers, (
+            f"{source}: `kubectl rollout restart {' '.join(arguments)}` must name {readers}"
+        )

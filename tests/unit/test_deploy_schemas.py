@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,16 +23,20 @@ from kubernetes_validate import utils as kubernetes_validate_utils
 
 from gateway.envoy_config import build_config, write_config
 from gateway.settings import GatewaySettings
+from tests.support import free_port, wait_until
 from tests.unit.test_deploy_manifests import (
     K8S,
     SECRET_EXAMPLE,
+    WORKLOAD_KINDS,
     Doc,
+    container_ports,
     headless_services,
     k8s_env_values,
     kustomization,
     listen_port,
     load_all,
     main_container,
+    probes,
     resources,
 )
 
@@ -150,7 +156,8 @@ def test_the_kubernetes_gateway_resolves_and_balances_over_every_replica(
 ) -> None:
     settings = kubernetes_gateway_settings(monkeypatch, tmp_path)
     found = clusters(build_config(settings, DESCRIPTOR, tmp_path))
-    assert set(found) == {"memory", "generator"}
+    assert set(found) == {"memory", "generator", "envoy_admin"}  # the admin: for the probes' listener
+    del found["envoy_admin"]
     for name, cluster in found.items():
         # STRICT_DNS: every address the name resolves to is a host; round robin over them (the default).
         assert cluster["type"] == "STRICT_DNS", name
@@ -169,8 +176,8 @@ def test_the_kubernetes_gateway_resolves_and_balances_over_every_replica(
     assert listener == int(main_container("gateway")["ports"][0]["containerPort"])
 
 
-def config_listener_port(config: dict[str, Any]) -> int:
-    (listener,) = config["static_resources"]["listeners"]
+def config_listener_port(config: dict[str, Any], name: str = "rest") -> int:
+    (listener,) = (found for found in config["static_resources"]["listeners"] if found["name"] == name)
     return int(listener["address"]["socket_address"]["port_value"])
 
 
@@ -187,3 +194,59 @@ def test_envoy_accepts_the_kubernetes_gateway_config(monkeypatch: pytest.MonkeyP
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "configuration" in (result.stdout + result.stderr).lower()
+
+
+def test_the_rendered_base_probes_processes_themselves_and_routes_to_ready_pods_only() -> None:
+    """As `kubectl kustomize` renders it: no probe is a TCP check, no Service publishes pods that are not
+    ready."""
+    objects = rendered()
+    for doc in objects:
+        if doc["kind"] in WORKLOAD_KINDS:
+            spec = doc["spec"]["template"]["spec"]
+            for container in [*spec.get("initContainers", []), *spec["containers"]]:
+                found = probes(container)
+                assert {"readinessProbe", "livenessProbe"} <= found.keys(), label(doc)
+                for kind, (handler, _) in found.items():
+                    assert handler in ("grpc", "httpGet"), f"{label(doc)} {kind}: {handler}"
+        if doc["kind"] == "Service":
+            assert doc["spec"].get("publishNotReadyAddresses", False) is False, label(doc)
+
+
+@needs_descriptor
+def test_the_gateway_health_listener_answers_ready_from_envoy_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Envoy run with the Kubernetes config (its ports moved to free ones, its upstreams unresolvable, as
+    before the services are up): GET /ready on the health port is Envoy's own 200; nothing else of the
+    admin is reachable there."""
+    settings = kubernetes_gateway_settings(monkeypatch, tmp_path)
+    assert settings.gateway_health_port == container_ports(main_container("gateway"))["health"]
+    settings = settings.model_copy(
+        update={"bind_host": "127.0.0.1", "gateway_port": free_port(), "gateway_admin_port": free_port(),
+                "gateway_health_port": free_port()}
+    )  # fmt: skip
+    config = write_config(settings, DESCRIPTOR)
+    envoy = subprocess.Popen(
+        [str(ENVOY), "-c", str(config), "--disable-hot-restart", "--log-level", "error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    health = f"http://127.0.0.1:{settings.gateway_health_port}"
+
+    def status(url: str, method: str = "GET") -> int:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as err:
+            return int(err.code)
+        except OSError:
+            return 0
+
+    try:
+        wait_until(lambda: status(f"{health}/ready") == 200, 60, interval=0.2, what="Envoy's /ready")
+        assert status(f"{health}/stats") == 404
+        assert status(f"{health}/quitquitquit", "POST") == 404
+        assert status(f"{health}/ready", "POST") == 404
+        assert envoy.poll() is None
+    finally:
+        envoy.terminate()
+        envoy.wait(30)
