@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from dateutil.easter import easter
 
 from services.generator.domain.dates import find_dates
 from services.generator.domain.readers.source import Grounded, Source
@@ -40,32 +39,62 @@ class Moment:
     date_text: str
 
 
+@dataclass(frozen=True)
+class _MomentRule:
+    pattern: re.Pattern[str]
+    name: str
+    fixed: tuple[int, int] | None = None  # (month, day)
+    rule: str = ""  # black_friday, cyber_monday, us_thanksgiving, easter
+    dates: tuple[datetime.date, ...] = ()  # published dates of a moving moment
+
+    def on(self, year: int) -> datetime.date | None:
+        if self.fixed is not None:
+            return datetime.date(year, *self.fixed)
+        if self.dates:
+            return next((d for d in self.dates if d.year == year), None)
+        if self.rule == "easter":
+            return _easter(year)
+        if self.rule in _AFTER_THANKSGIVING:
+            first = datetime.date(year, 11, 1)
+            thanksgiving = first + datetime.timedelta(days=(3 - first.weekday()) % 7 + 21)
+            return thanksgiving + datetime.timedelta(days=_AFTER_THANKSGIVING[self.rule])
+        return None
+
+
+_AFTER_THANKSGIVING = {"us_thanksgiving": 0, "black_friday": 1, "cyber_monday": 4}
+
+
+def _easter(year: int) -> datetime.date:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l_) // 433
+    month = (h + l_ - 7 * m + 90) // 25
+    return datetime.date(year, month, (h + l_ - 7 * m + 33 * month + 19) % 32)
+
+
 @functools.cache
-def _moments() -> tuple[tuple[re.Pattern[str], str, str, object], ...]:
+def _moments() -> tuple[_MomentRule, ...]:
     raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     out = []
     for kind in ("fixed", "rules", "table"):
         for m in raw[kind]:
-            names = [m["name"], *m.get("aliases", [])]
+            names = [str(m["name"]), *(str(a) for a in m.get("aliases", []))]
             pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.I)
-            how = (m["month"], m["day"]) if kind == "fixed" else m.get("rule") or tuple(m["dates"])
-            out.append((pattern, m["name"], kind, how))
+            out.append(
+                _MomentRule(
+                    pattern,
+                    str(m["name"]),
+                    fixed=(int(m["month"]), int(m["day"])) if kind == "fixed" else None,
+                    rule=str(m.get("rule", "")),
+                    dates=tuple(datetime.date.fromisoformat(d) for d in m.get("dates", [])),
+                )
+            )
     return tuple(out)
-
-
-def _date_of(kind: str, how: object, year: int) -> datetime.date | None:
-    if kind == "fixed":
-        month, day = how  # type: ignore[misc]
-        return datetime.date(year, month, day)
-    if kind == "table":
-        return next((datetime.date.fromisoformat(d) for d in how if d.startswith(str(year))), None)  # type: ignore[attr-defined]
-    if how in ("black_friday", "us_thanksgiving", "cyber_monday"):
-        first = datetime.date(year, 11, 1)
-        thursday = first + datetime.timedelta(days=(3 - first.weekday()) % 7 + 21)
-        return thursday + datetime.timedelta(days={"us_thanksgiving": 0, "black_friday": 1, "cyber_monday": 4}[how])  # type: ignore[index]
-    if how == "easter":
-        return easter(year)
-    return None
 
 
 def reference_year(text: str) -> int | None:
@@ -108,14 +137,15 @@ def read_events(source: Source, year: int | None, starts: datetime.date | None =
                 name = "Campaign start" if _START.search(before) else ""
             if name:
                 add(name, d.start, d.text, sentence.start + d.pos, sentence.start + d.pos_end)
-    for pattern, name, kind, how in _moments():
-        m = pattern.search(source.text)
+    if year is None:
+        return out  # an undated brief: a named moment cannot be placed in a year
+    for moment in _moments():
+        m = moment.pattern.search(source.text)
         if m is None:
             continue
-        y = year or datetime.date.today().year
-        day = _date_of(kind, how, y)
+        day = moment.on(year)
         if day is not None and starts is not None and day < starts:
-            day = _date_of(kind, how, y + 1) or day
+            day = moment.on(year + 1) or day
         if day is not None:
-            add(name, day, day.strftime("%-d %B %Y"), m.start(), m.end())
+            add(moment.name, day, f"{day.day} {day:%B %Y}", m.start(), m.end())
     return out
