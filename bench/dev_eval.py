@@ -31,7 +31,7 @@ from typing import Any
 
 from services.generator.composer.offline import Refinement, compose_section_with_notes, shown_section
 from services.generator.domain.brief import Brief
-from services.generator.domain.brief_parser import understand
+from services.generator.domain.brief_parser import channel_mentions, understand
 from services.generator.domain.packages import get_package
 from services.generator.domain.readers.places import country_name
 from services.generator.domain.understanding import UnderstoodBrief
@@ -178,13 +178,14 @@ def score_understanding(label: dict[str, Any], u: UnderstoodBrief) -> dict[str, 
 
 
 def _channel_match(expected: Sequence[str], got: Sequence[str]) -> tuple[int, int]:
-    """A labelled channel ("Instagram creators (parents only)") matches a catalogue name when one word of
-    the catalogue name (or the name itself) is in the label."""
-    have = [_fold(g) for g in got]
+    """A labelled channel is free text ("Instagram creators (parents only)", "Meta"); it matches when the
+    catalogue channel the same words name (through the vocabulary's aliases) was understood. A label that names
+    no catalogue channel (a radio station, a messaging app outside the catalogue) counts as missed."""
+    have = {g.casefold() for g in got}
     found = 0
-    for e in expected:
-        fe = _fold(e)
-        if any(h and (h in fe or fe in h or any(w in fe.split() for w in h.split() if len(w) > 3)) for h in have):
+    for label in expected:
+        names = {m.name.casefold() for m in channel_mentions(label) if not m.is_format}
+        if names and names & have:
             found += 1
     return found, len(expected)
 
@@ -235,6 +236,7 @@ class Scored:
     facts_found: int
     facts_total: int
     missing_facts: list[str]
+    facts_in_plan: int
     violations: list[str]
     wrong_world: list[str]
     asks_missing: bool | None  # None: the brief gives objectives and audience
@@ -265,6 +267,9 @@ def score(item: Labelled) -> Scored:
     low = report.casefold()
     facts = [f for f in row["facts"]]
     missing = [f for f in facts if f.casefold() not in low]
+    # The same, leaving out the overview's quotation of the brief: the facts the plan itself uses.
+    planned = re.sub(r"### The brief in the client's words\n.*?(?=\n### )", "", report, flags=re.S).casefold()
+    missing_in_plan = [f for f in facts if f.casefold() not in planned]
     silent = not row["objectives"] or not row["audience"]
     asks = bool(_ASKS.search(report)) if silent else None
     invented = None
@@ -277,6 +282,7 @@ def score(item: Labelled) -> Scored:
         facts_found=len(facts) - len(missing),
         facts_total=len(facts),
         missing_facts=missing,
+        facts_in_plan=len(facts) - len(missing_in_plan),
         violations=violations(report, row["forbidden"]),
         wrong_world=wrong_world(report, row["wrong_world"]),
         asks_missing=asks,
@@ -332,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     no_obj = [r for r in results if r.invented_targets is not None]
     silent = [r for r in results if r.asks_missing is not None]
     shares = shared_across_models(results)
-    print(f"   fact recall: {found}/{facts} = {_pct(found / max(1, facts))} (target >= 90%)")
+    in_plan = sum(r.facts_in_plan for r in results)
+    print(f"   fact recall: {found}/{facts} = {_pct(found / max(1, facts))} (target >= 90%); "
+          f"outside the quoted brief: {in_plan}/{facts} = {_pct(in_plan / max(1, facts))}")  # fmt: skip
     print(f"   rule violations: {n_viol} (target 0)")
     print(f"   wrong-world words: {n_ww} (target 0)")
     print(f"   invented targets on briefs without objectives: {sum(bool(r.invented_targets) for r in no_obj)}"

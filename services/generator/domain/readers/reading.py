@@ -30,6 +30,14 @@ _DATED = re.compile(
 )
 
 
+_FIGURE = re.compile(r"\d[\d,.]*\s?(?:%|k\b|m\b|lakh|crore|mil\b|million|x\b)?|[€£$₹¥₩₦]\s?\d")
+_CHANNELISH = re.compile(
+    r"\b(channels?|platforms?|ads?|radio|tv|blog|groups?|newsletter|email|sms|whatsapp|search|social|creators?|"
+    r"influencers?|events?|partners?|partnerships?|stores?|portal|app store|marketplace|website|site)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Reading:
     source: Source
@@ -43,25 +51,32 @@ class Reading:
     audience: tuple[Grounded[str], ...]
     events: tuple[Grounded[Moment], ...]
 
-    def statements(self, limit: int = 14) -> tuple[str, ...]:
-        """The brief's own sentences that carry its facts (budget, goals, prices, rivals, places, rules), in
-        the order written: the strategist's recap of what the client said, quoted, never paraphrased."""
+    def statements(self, limit: int = 20) -> tuple[str, ...]:
+        """The brief's own sentences that carry its facts, in the order written: the strategist's recap of what
+        the client said, quoted, never paraphrased. Sentences are ranked by what they carry (a value a reader
+        grounded, a rule, a figure, a date, a channel, the brand) and the best `limit` are kept."""
         spans = [
-            g.span for g in (self.budget, *self.prices, *self.goals, *self.competitors, *self.audience) if g and g.span
+            g.span
+            for g in (self.budget, *self.prices, *self.goals, *self.competitors, *self.audience, *self.events)
+            if g and g.span
         ]
         spans += [g.span for g in (*self.places.cities, *self.places.languages) if g.span]
-        keep: list[str] = []
-        for sentence in self.source.sentences:
+        brand = re.compile(r"\b" + re.escape(self.source.brand) + r"\b", re.I) if self.source.brand else None
+        scored: list[tuple[int, int, str]] = []
+        for n, sentence in enumerate(self.source.sentences):
             if sentence.field not in ("", "constraints") and not sentence.field.startswith("metadata"):
                 continue
-            carries = any(sentence.start <= sp.start < sentence.end for sp in spans)
-            rule = _RULE.search(sentence.text) is not None
-            dated = _DATED.search(sentence.text) is not None
-            if (carries or rule or dated) and 4 <= len(sentence.text.split()) <= 60:
-                text = sentence.text.strip(" -*•\t")
-                if text not in keep:
-                    keep.append(text)
-        return tuple(keep[:limit])
+            text = sentence.text.strip(" -*\u2022\t")
+            if not 4 <= len(text.split()) <= 60 or any(text == t for _, _, t in scored):
+                continue
+            score = 3 * any(sentence.start <= sp.start < sentence.end for sp in spans)
+            score += 2 * (_RULE.search(text) is not None) + 2 * (_DATED.search(text) is not None)
+            score += 2 * (_FIGURE.search(text) is not None) + (_CHANNELISH.search(text) is not None)
+            score += brand is not None and brand.search(text) is not None
+            if score >= 2:
+                scored.append((score, n, text))
+        best = sorted(scored, key=lambda x: (-x[0], x[1]))[:limit]
+        return tuple(t for _, _, t in sorted(best, key=lambda x: x[1]))
 
     @property
     def market(self) -> str:
