@@ -124,6 +124,6 @@ def compose_section_with_notes(
         notes = revision_notes(ctx, feedback, refinement.previous_draft, body)
     if ctx.stage == "final":
         body += "\n\n" + signoff_block(ctx)
-    body, changes = enforce(body, ctx.facts.rules)
+    body, changes = enforce(body, ctx.facts.rules, keep=ctx.facts.statements)
     notes += [f"**Brief rules:** {change}." for change in changes]
     return body, notes

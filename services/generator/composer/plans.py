@@ -105,7 +105,11 @@ def phases(ctx: Ctx) -> list[Phase]:
             "Double down and capture learning",
             "Scale winning ads and audiences, retargeting and retention push, learning log completed",
             "Strategy lead",
-            f"{fmt_int(ctx.est.conversions)} {ctx.conversion}{ctx.period_word} reached",
+            (
+                f"{fmt_int(ctx.est.conversions)} {ctx.conversion}{ctx.period_word} reached"
+                if ctx.objectives_given
+                else f"{cap(ctx.conversion)} against the target the client sets"
+            ),
         )
     )
     event = ctx.centrepiece
@@ -155,9 +159,11 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     f = ctx.funnel
     p = ctx.period_word
     rows = objective_rows(ctx)
+    # Without objectives in the brief a count is an estimate of what the budget buys, never a target.
+    count = (lambda n: f"{fmt_int(n)}{p}") if ctx.objectives_given else (lambda n: f"to agree (estimate ~{fmt_int(n)}{p})")
     rows += [
         ["Paid reach (impressions)", f"{fmt_int(f.impressions)}{p}", "Performance marketer", "Weekly", "Ad platform reporting"],
-        [cap(f.primary.name), f"{fmt_int(f.primary.count)}{p}", "Strategy lead", "Weekly", "Analytics + CRM"],
+        [cap(f.primary.name), count(f.primary.count), "Strategy lead", "Weekly", "Analytics + CRM"],
         ["Cost per " + f.primary.one, f"\u2264 {ctx.money(f.cpa)}", "Performance marketer", "Weekly", "Spend / attributed results"],
     ]
     if light:
@@ -168,7 +174,7 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
         return rows
     for stage in f.stages:
         if stage.key != f.primary.key:
-            rows.append([cap(stage.name), f"{fmt_int(stage.count)}{p}", "Strategy lead", "Weekly", "CRM"])
+            rows.append([cap(stage.name), count(stage.count), "Strategy lead", "Weekly", "CRM"])
     rows += [
         ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
         [

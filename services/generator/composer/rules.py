@@ -132,8 +132,20 @@ def _without_sentence(paragraph: str, pattern: re.Pattern[str]) -> str:
     return " ".join(kept)
 
 
-def enforce(markdown: str, rules: Rules) -> tuple[str, list[str]]:
-    """The text with every rule obeyed, and what had to change (for the operator's revision notes)."""
+def enforce(markdown: str, rules: Rules, keep: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """The text with every rule obeyed, and what had to change (for the operator's revision notes). Lines that
+    quote the brief (`keep`: the client's own sentences, each a list item) are left as the client wrote them;
+    the brief understanding only quotes a sentence that names a ruled-out word to state the rule."""
+    kept = {f"- {k}" for k in keep}
+    if kept and any(line in kept for line in markdown.split("\n")):
+        lines = markdown.split("\n")
+        protected = {i: line for i, line in enumerate(lines) if line in kept}
+        marker = "\u0000{}\u0000"
+        masked = "\n".join(marker.format(i) if i in protected else line for i, line in enumerate(lines))
+        text, changes = enforce(masked, rules)
+        for i, line in protected.items():
+            text = text.replace(marker.format(i), line)
+        return text, changes
     changes: list[str] = []
     text = markdown
     for bad, good in rules.replacements:

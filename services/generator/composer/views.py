@@ -7,10 +7,15 @@ templates' and the data files'.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from importlib import resources
 from dataclasses import dataclass
 
+import yaml
+
 from services.generator.composer.budget import allocate
+from services.generator.composer.render import compiled
 from services.generator.composer.context import Ctx, ObjectivePlan
 from services.generator.composer.text import (
     cap,
@@ -525,6 +530,19 @@ def decisions(plan: Ctx) -> list[str]:
     gaps = [g for g in plan.facts.gaps if g.startswith("language")]
     out += [f"Confirm the creative language: {g.split(': ', 1)[1]}." for g in gaps]
     return out
+
+
+@functools.cache
+def _questions() -> dict[str, str]:
+    text = resources.files("services.generator.composer").joinpath("data", "questions.yaml").read_text("utf-8")
+    loaded = yaml.safe_load(text)
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def client_questions(plan: Ctx) -> list[str]:
+    """One question for each fact the brief does not give (data/questions.yaml), in a fixed order."""
+    gaps = {g.split(":", 1)[0] for g in plan.facts.gaps}
+    return [compiled(q).render(plan=plan).strip() for key, q in _questions().items() if key in gaps]
 
 
 # ----- rows for the other packages' sections ----------------------------------------------------------------

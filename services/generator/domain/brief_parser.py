@@ -1367,7 +1367,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         languages=tuple(languages),
         currency=currency_code,
         business_type=business_type,
-        statements=reading.statements() if brief.raw_brief_text.strip() else (),
+        statements=tuple(s for s in reading.statements() if _quotable(s, rules, vocab)) if brief.raw_brief_text.strip() else (),
         locale=locale,
         tone=clean(tone),
         offers=tuple(dedupe([clean(x) for x in offers])),
@@ -1413,6 +1413,22 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
         excluded_formats=tuple(dedupe(formats)),
         forbidden_words=tuple(dedupe(forbidden)),
     )
+
+
+_STATES_A_RULE = re.compile(
+    r"\b(no|not|never|don['\u2019]?t|do not|must not|mustn['\u2019]?t|cannot|can['\u2019]?t|avoid|without|banned|"
+    r"prohibited|excluded|ruled out|stay away|nothing)\b",
+    re.IGNORECASE,
+)
+
+
+def _quotable(sentence: str, rules: Rules, vocab: Vocabulary) -> bool:
+    """A brief sentence the report may quote: one that names nothing the rules exclude, or states the rule."""
+    terms = [*rules.forbidden_words, *rules.excluded_formats]
+    for name in rules.excluded_channels:
+        terms += [name, *vocab.channel(name).aliases]
+    named = any(re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", sentence, re.I) for t in terms if t)
+    return not named or _STATES_A_RULE.search(sentence) is not None
 
 
 def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:

@@ -111,18 +111,23 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
     """The budget: an amount in a sentence about budget or spend; after a correction, the corrected one."""
     candidates: list[tuple[Money, bool]] = []  # (amount, follows a correction in its sentence or after it)
     corrected_from = None
-    for sentence in source.sentences:
+    last_budget = -10  # index of the last sentence about the budget
+    for n, sentence in enumerate(source.sentences):
         in_sentence = [x for x in money if sentence.start <= x.start < sentence.end]
         if not in_sentence:
             continue
         budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
-        if not budgetish:
+        # "We've got maybe $60k to spend. Actually let me correct that: $75k." The correction is about the
+        # budget even though its own sentence does not say so.
+        follows = n - last_budget <= 2 and _CORRECTION.search(sentence.text) is not None and candidates
+        if not budgetish and not follows:
             continue
+        last_budget = n
         if _NOT_OURS.search(sentence.text) and not re.search(r"\bbudget", sentence.text, re.I):
             continue
         for x in in_sentence:
             before = source.text[sentence.start : x.start]
-            after_fix = bool(_CORRECTION.search(before)) and len(candidates) + in_sentence.index(x) > 0
+            after_fix = (bool(_CORRECTION.search(before)) or bool(follows)) and len(candidates) + in_sentence.index(x) > 0
             candidates.append((x, after_fix))
             if after_fix and corrected_from is None:
                 corrected_from = len(candidates) - 1
