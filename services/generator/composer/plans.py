@@ -160,7 +160,10 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     p = ctx.period_word
     rows = objective_rows(ctx)
     # Without objectives in the brief a count is an estimate of what the budget buys, never a target.
-    count = (lambda n: f"{fmt_int(n)}{p}") if ctx.objectives_given else (lambda n: f"to agree (estimate ~{fmt_int(n)}{p})")
+
+    def count(n: int) -> str:
+        return f"{fmt_int(n)}{p}" if ctx.objectives_given else f"to agree (estimate ~{fmt_int(n)}{p})"
+
     rows += [
         ["Paid reach (impressions)", f"{fmt_int(f.impressions)}{p}", "Performance marketer", "Weekly", "Ad platform reporting"],
         [cap(f.primary.name), count(f.primary.count), "Strategy lead", "Weekly", "Analytics + CRM"],

@@ -142,10 +142,10 @@ def enforce(markdown: str, rules: Rules, keep: Iterable[str] = ()) -> tuple[str,
         protected = {i: line for i, line in enumerate(lines) if line in kept}
         marker = "\u0000{}\u0000"
         masked = "\n".join(marker.format(i) if i in protected else line for i, line in enumerate(lines))
-        text, changes = enforce(masked, rules)
+        text, made = enforce(masked, rules)
         for i, line in protected.items():
             text = text.replace(marker.format(i), line)
-        return text, changes
+        return text, made
     changes: list[str] = []
     text = markdown
     for bad, good in rules.replacements:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from importlib import resources
 from dataclasses import dataclass
+from importlib import resources
 
 import yaml
 
 from services.generator.composer.budget import allocate
-from services.generator.composer.render import compiled
 from services.generator.composer.context import Ctx, ObjectivePlan
+from services.generator.composer.render import compiled
 from services.generator.composer.text import (
     cap,
     fmt_date,
