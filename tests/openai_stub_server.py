@@ -22,12 +22,22 @@ class Behaviour:
     slow_markers: dict[str, float] = field(default_factory=dict)
     # Text appended to the answer for prompts containing the marker (e.g. a word the brief forbids).
     inject: dict[str, str] = field(default_factory=dict)
+    # The answer to a structured-output call (a request with response_format): a brief reading.
+    reading: dict[str, Any] = field(default_factory=lambda: dict(EMPTY_READING))
+    fail_reading: bool = False
+
+
+EMPTY_READING: dict[str, Any] = {
+    "product": None, "market": None, "audience": None, "budget": None, "objectives": [], "competitors": [],
+    "languages": [], "channels_ruled_out": [], "business_type": None,
+}  # fmt: skip
 
 
 class OpenAIStubServer:
     def __init__(self) -> None:
         self.behaviour = Behaviour()
         self.chat_requests: list[dict[str, Any]] = []
+        self.structured_requests: list[dict[str, Any]] = []
         self.embedding_requests: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
         self._lock = threading.Lock()
@@ -70,6 +80,9 @@ class OpenAIStubServer:
         self.httpd.server_close()
 
     def _chat(self, handler: Any, body: dict[str, Any]) -> None:
+        if "response_format" in body:
+            self._structured(handler, body)
+            return
         with self._lock:
             self.chat_requests.append(body)
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
@@ -101,6 +114,31 @@ class OpenAIStubServer:
                 "model": body.get("model", "test-model"),
                 "choices": [
                     {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+        )
+
+    def _structured(self, handler: Any, body: dict[str, Any]) -> None:
+        """A structured-output call: answers with `behaviour.reading` as the JSON content."""
+        with self._lock:
+            self.structured_requests.append(body)
+        if self.behaviour.fail_reading:
+            handler._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
+            return
+        handler._send(
+            200,
+            {
+                "id": "chatcmpl-reading",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "test-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": json.dumps(self.behaviour.reading)},
+                        "finish_reason": "stop",
+                    }
                 ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             },

@@ -15,6 +15,7 @@ from services.common.observability import metrics
 from services.common.server import GrpcApp
 from services.common.timeouts import generation_deadline
 from services.generator.adapters.llm import LlmWriter
+from services.generator.adapters.llm_understanding import LlmBriefReader
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
 from services.generator.entrypoints.grpc_servicer import GeneratorServicer
@@ -55,6 +56,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     if spool.pending():
         log.info("%d report(s) wait in the learning spool; delivering in the background", spool.pending())
     llm = None
+    reader = None
     if settings.openai_api_key is not None:
         register_secret(settings.openai_api_key.get_secret_value())
         # Every model-written section is checked against the brief's rules before it is accepted.
@@ -64,6 +66,12 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
                 model=settings.llm_model,
                 base_url=settings.openai_base_url,
             )
+        )
+        # The model reads pasted briefs too; what it reads is grounded in the brief's words before use.
+        reader = LlmBriefReader(
+            api_key=settings.openai_api_key.get_secret_value(),
+            model=settings.llm_model,
+            base_url=settings.openai_base_url,
         )
         log.info(
             "LLM path on: model %s%s",
@@ -76,11 +84,13 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
         memory=memory,
         spool=spool,
         llm=llm,
+        reader=reader,
         config=GenerationConfig(
             retrieval_budget=settings.retrieval_budget_ms / 1000,
             record_budget=settings.record_budget_ms / 1000,
             llm_section_timeout=settings.llm_section_timeout_seconds,
             llm_concurrency=settings.llm_concurrency,
+            understanding_timeout=settings.llm_understanding_timeout_seconds,
         ),
     )
     servicer = GeneratorServicer(

@@ -26,6 +26,8 @@ class GeneratorSettings(OpenAISettings):
     llm_model: str = "gpt-4o-mini"
     llm_section_timeout_seconds: float = Field(default=45.0, gt=0, le=300)
     llm_concurrency: int = Field(default=4, ge=1, le=32)
+    # How long a report waits for the model's reading of a pasted brief before reading it without the model.
+    llm_understanding_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     @property
     def spool_dir(self) -> Path:

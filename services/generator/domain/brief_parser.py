@@ -1289,13 +1289,15 @@ def understand(brief: Brief) -> UnderstoodBrief:
                 reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
             budget_text = read_budget_value.text
             f.origins["budget"] = Origin.TEXT
+    # The readers' goals (each in the client's words) win when they find at least as many.
     if o_obj is not Origin.FORM and reading.goals and len(reading.goals) >= len(objectives):
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
     # The reader's list wins when it holds at least what the older rules found (it reads labelled lists in
     # any language and names in prose after a comparison, without the sentence's commentary).
     if o_comp is not Origin.FORM and len(reading.competitors) >= len(competitors) and reading.competitors:
-        competitors = tuple(Competitor(g.value) for g in reading.competitors)
+        notes = {c.name.casefold(): c.note for c in competitors}
+        competitors = tuple(Competitor(g.value, notes.get(g.value.casefold(), "")) for g in reading.competitors)
         f.origins["competitors"] = Origin.TEXT
     if not prices and reading.prices:
         prices = [
@@ -1330,9 +1332,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
         kind = reading.business_type.type
         business_type = kind.key
         # An industry the operator typed keeps its industry-led plan; a pasted brief gets the kind's plan.
-        if not industry:
+        if not industry and BusinessModel(kind.plan) is not model:
             model = BusinessModel(kind.plan)
-            basis = f"read from the brief's meaning: “{trim_words(reading.business_type.evidence, 24)}”"
+            evidence = reading.business_type.evidence.lstrip("-*\u2022 ")
+            basis = f"read from the brief's meaning: \u201c{trim_words(evidence, 24)}\u201d"
             f.origins["business_model"] = Origin.INFERRED
 
     locale = _locale(language, countries, vocab)
@@ -1381,7 +1384,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
 def _objective(goal: Goal, year: int | None) -> Objective:
     """A goal the readers found, as the understood brief's objective (its deadline dated where it can be)."""
     dates = find_dates(goal.deadline, year) if goal.deadline else []
-    text = f"{goal.metric}: {goal.target}" + (f" {goal.deadline}" if goal.deadline else "")
+    text = _clause_of(goal.sentence, goal.target) or f"{goal.metric}: {goal.target}" + (
+        f" {goal.deadline}" if goal.deadline else ""
+    )
     return Objective(
         text=text,
         metric=goal.metric or "target",
@@ -1437,6 +1442,14 @@ def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:
     before = prose[max(0, at - 120) : at] if at >= 0 else budget_words
     return bool(re.search(r"\b(actually|correct\w*|confirm\w*|sorry|no wait|make it|make that|revised|instead|"
                           r"approved|honestly|scratch that|no\s*[\u2013\u2014,-])", before, re.I))  # fmt: skip
+
+
+def _clause_of(sentence: str, target: str) -> str:
+    """The client's own words for one goal: the clause of its sentence that holds the target."""
+    for clause in re.split(r";|,\s+(?:and\s+)?(?=[^,]*\d)|\s+and\s+(?=[^,]*\d)", sentence):
+        if target in clause and len(clause.split()) >= 3:
+            return clean(clause).rstrip(".")
+    return clean(sentence).rstrip(".") if len(sentence) <= 160 else ""
 
 
 def _period(text: str, fallback: Budget | None) -> str:

@@ -14,7 +14,6 @@ from services.common.domain_errors import InvalidArgument, NotFound, Unavailable
 from services.common.text_rules import check_storable
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool, Outcome, UnknownBatch
-from services.generator.domain.brief_parser import understand
 from services.generator.domain.packages import PACKAGES, Package
 from services.generator.entrypoints.convert import (
     batch_to_proto,
@@ -143,7 +142,8 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         if not request.HasField("client_brief"):
             raise InvalidArgument("client_brief", "is required")
         brief = brief_from_proto(request.client_brief)
-        return pb.UnderstandBriefResponse(understood_brief=understood_to_proto(understand(brief)))
+        understood, _notes = self._generator.understand(brief, self._deadline(context))
+        return pb.UnderstandBriefResponse(understood_brief=understood_to_proto(understood))
 
     def CheckHealth(
         self, request: pb.CheckHealthRequest, context: grpc.ServicerContext

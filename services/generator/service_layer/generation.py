@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
@@ -37,11 +37,15 @@ from services.generator.composer.offline import (
 )
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_codec import brief_from_dict, brief_to_dict
+from services.generator.domain.brief_parser import understand
 from services.generator.domain.packages import Package, SectionSpec, get_package
+from services.generator.domain.readers.model_reading import ground
 from services.generator.domain.understanding import UnderstoodBrief
 from services.generator.service_layer.ports import (
+    BriefReader,
     LearningQueue,
     MemoryPort,
+    ReaderFailed,
     RetrievalTooSlow,
     RetrievalUnavailable,
     SectionWriter,
@@ -161,6 +165,7 @@ class GenerationConfig:
     llm_section_timeout: float = 45.0
     llm_concurrency: int = 4
     retrieval_min_score: float = 0.3
+    understanding_timeout: float = 20.0
 
 
 Cancel = Callable[[], bool]
@@ -179,15 +184,48 @@ class ReportGenerator:
         memory: MemoryPort,
         spool: LearningQueue,
         llm: SectionWriter | None = None,
+        reader: BriefReader | None = None,
         config: GenerationConfig = GenerationConfig(),
     ) -> None:
         self._memory = memory
         self._spool = spool
         self._llm = llm
+        self._reader = reader
         self._config = config
         self._pool = (
             ThreadPoolExecutor(max_workers=config.llm_concurrency, thread_name_prefix="llm") if llm else None
         )
+
+    def read_brief(self, brief: Brief, deadline: float) -> tuple[Brief, list[str]]:
+        """The brief with what a language model read from its pasted text, each value grounded in the brief's
+        words (model_reading.ground), and what the operator should be told. Without a model, with no pasted
+        text, or when the model fails or is slow, the brief is returned as given and the deterministic
+        readers do the work."""
+        if self._reader is None or not brief.raw_brief_text.strip():
+            return brief, []
+        timeout = min(self._config.understanding_timeout, (deadline - time.monotonic()) / 3)
+        if timeout <= 0.5:
+            return brief, ["The brief was read without the language model: there was no time left for it."]
+        try:
+            answer = self._reader.read(brief, timeout=timeout)
+        except ReaderFailed as exc:
+            log.warning("the model could not read the brief (%s); reading it without the model", exc)
+            return brief, [f"The brief was read without the language model ({exc})."]
+        grounding = ground(brief, answer)
+        notes = []
+        if grounding.dropped:
+            log.info("dropped %d model-read value(s) not found in the brief", len(grounding.dropped))
+            notes.append(
+                "The language model read values that are not in the brief's words; they were not used: "
+                + "; ".join(grounding.dropped[:8])
+                + "."
+            )
+        return grounding.brief, notes
+
+    def understand(self, brief: Brief, deadline: float) -> tuple[UnderstoodBrief, list[str]]:
+        """The brief as every report would read it, with the operator's notes about the reading."""
+        read, notes = self.read_brief(brief, deadline)
+        return understand(read), notes
 
     def close(self) -> None:
         if self._pool is not None:
@@ -212,6 +250,12 @@ class ReportGenerator:
         timings: dict[str, float] = {"deadline_ms": round((deadline - t0) * 1000, 1)}
         warnings: list[str] = []
         yield Started(report_id=report_id, package=package)
+        # What is archived and learned is the brief as the operator gave it; the report is written from the
+        # brief with what the model read (grounded) added to the fields the operator left empty.
+        given = request
+        as_read, notes = self.read_brief(request.brief, deadline)
+        warnings += notes
+        request = replace(request, brief=as_read)
 
         examples: dict[str, list[Example]] = {}
         learning_detail = ""
@@ -241,7 +285,7 @@ class ReportGenerator:
         archive = ArchiveEntry(history_id=history_id, origin="generated", note=request.feedback[:500])
         t = time.monotonic()
         learning_state, record_detail = self._record(
-            request, report_id, sections, markdown, generation_mode, deadline, work_start, archive
+            given, report_id, sections, markdown, generation_mode, deadline, work_start, archive
         )
         timings["record_ms"] = _ms(t)
         if request.use_learning:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
@@ -29,6 +29,17 @@ class RetrievalUnavailable(Exception):
 
 class WriterFailed(RuntimeError):
     """The section writer (the language model) produced no usable section."""
+
+
+class ReaderFailed(RuntimeError):
+    """The brief reader (a language model) gave no usable reading."""
+
+
+class BriefReader(Protocol):
+    def read(self, brief: Brief, *, timeout: float) -> dict[str, Any]:
+        """The model's reading of the brief, shaped by domain/readers/model_reading.SCHEMA; raises
+        ReaderFailed. Nothing it says is used before it is grounded in the brief's words."""
+        ...
 
 
 class MemoryPort(Protocol):

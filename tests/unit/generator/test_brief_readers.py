@@ -95,3 +95,36 @@ def test_the_kind_of_business_is_read_by_meaning() -> None:
 def test_the_report_quotes_the_brief_it_was_given() -> None:
     u = understand(PASTED)
     assert any("NOK 450,000" in s for s in u.statements)
+
+
+def test_a_model_value_without_its_words_in_the_brief_is_dropped() -> None:
+    from services.generator.domain.readers.model_reading import ground
+
+    answer = {
+        "product": None, "market": None, "audience": None, "languages": [], "channels_ruled_out": [],
+        "budget": {"amount": "NOK 450,000", "quote": "Ingrid corrected me: NOK 450,000"},
+        "objectives": [{"target": "3,000", "metric": "subscribers", "quote": "want 3,000 subscribers by 30 June 2027"}],
+        "competitors": [
+            {"name": "Bolt Rent", "quote": "People compare us with Bolt Rent"},
+            {"name": "Citybike", "quote": "Citybike is the leader"},  # words that are not in the brief
+            {"name": "Vélo Max", "quote": "People compare us with Bolt Rent"},  # the name is not in its quote
+        ],
+        "business_type": "b2c_subscription",
+    }  # fmt: skip
+    grounding = ground(PASTED, answer)
+    assert "competitor: Citybike" in grounding.dropped and "competitor: Vélo Max" in grounding.dropped
+    assert grounding.brief.metadata["competitors"] == "Bolt Rent"
+    assert grounding.brief.budget == "Ingrid corrected me: NOK 450,000"
+    u = understand(grounding.brief)
+    assert u.budget is not None and u.budget.amount == 450_000
+    assert "Citybike" not in u.competitor_names
+
+
+def test_a_field_the_operator_typed_wins_over_the_model() -> None:
+    from dataclasses import replace
+
+    from services.generator.domain.readers.model_reading import ground
+
+    typed = replace(PASTED, budget="NOK 500,000")
+    answer = {"budget": {"amount": "NOK 450,000", "quote": "Ingrid corrected me: NOK 450,000"}}
+    assert ground(typed, answer).brief.budget == "NOK 500,000"

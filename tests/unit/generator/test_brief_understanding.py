@@ -17,7 +17,9 @@ from services.generator.domain.money import find_amounts, parse_budget
 from services.generator.domain.understanding import BusinessModel, Origin, PriceKind, UnderstoodBrief
 from services.generator.entrypoints.convert import understood_to_proto
 from services.generator.entrypoints.grpc_servicer import GeneratorServicer
+from services.generator.service_layer.generation import ReportGenerator
 from tests.labelled_briefs import LabelledBrief, by_id, labelled_briefs
+from tests.unit.generator.fakes import FakeMemory, FakeQueue
 
 BRIEFS = labelled_briefs()
 
@@ -185,9 +187,16 @@ class _Context:
     def abort(self, code: grpc.StatusCode, details: str) -> None:  # pragma: no cover - not reached
         raise AssertionError(details)
 
+    def time_remaining(self) -> float | None:
+        return None
+
 
 def _servicer() -> GeneratorServicer:
-    return GeneratorServicer.__new__(GeneratorServicer)  # UnderstandBrief uses no collaborator
+    """The servicer over the real use case with in-memory fakes of its ports (no language model)."""
+    servicer = GeneratorServicer.__new__(GeneratorServicer)
+    servicer._generator = ReportGenerator(memory=FakeMemory(), spool=FakeQueue())
+    servicer._default_deadline = 30.0
+    return servicer
 
 
 def test_understand_brief_rpc() -> None:
