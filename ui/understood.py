@@ -183,6 +183,26 @@ def price_words(price: gpb.BriefPrice) -> str:
     return f"{price.label}: {stated} ({detail})" if price.label else f"{stated} ({detail})"
 
 
+# The panel's label for each fact the brief understanding names in `sources`.
+_FACT_LABELS = {
+    "business_model": "Business model", "budget": "Budget", "geography": "Markets", "audience": "Audience",
+    "competitors": "Competitors", "events": "Dated events", "prices": "Prices and deal values",
+    "language": "Language of the creative", "objectives": "Objectives", "rules": "Rules",
+}  # fmt: skip
+
+
+def fact_words(u: gpb.UnderstoodBrief) -> dict[str, tuple[str, ...]]:
+    """Panel label -> the brief's sentences the fact was read from (only facts read from the brief text)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for s in u.sources:
+        label = _FACT_LABELS.get(s.fact)
+        if label and s.words:
+            out[label] = tuple(s.words)
+            if label == "Audience":
+                out["Audience segments"] = tuple(s.words)
+    return out
+
+
 def fact_rows(u: gpb.UnderstoodBrief) -> list[tuple[str, str, str]]:
     """(fact, what was understood, where it came from) for each fact the panel shows, in the order an
     operator checks a brief. The facts every plan leans on are always listed ("not stated" when empty)."""
@@ -473,10 +493,12 @@ def render_understood(u: gpb.UnderstoodBrief, *, key: str) -> None:
         "Each fact says where it came from: the form (a field you filled in, which always wins over the "
         "brief text), the brief text, or inferred from clues in the brief."
     )
-    lines = [
-        f"- **{label}:** {text}" + (f" · *{origin}*" if origin else "")
-        for label, text, origin in fact_rows(u)
-    ]
+    words = fact_words(u)
+    lines: list[str] = []
+    for label, text, origin in fact_rows(u):
+        lines.append(f"- **{label}:** {text}" + (f" · *{origin}*" if origin else ""))
+        # The brief's own words under each fact read from the text, so the operator can check the reading.
+        lines += [f"    - \u201c{w}\u201d" for w in words.get(label, ())]
     st.markdown("\n".join(lines))
     if u.HasField("budget") and u.budget.currency_assumed:
         st.warning(

@@ -36,6 +36,7 @@ from services.generator.domain.readers.places import (
     language_code,
     market_language,
 )
+from services.generator.domain.readers.source import Span
 from services.generator.domain.text import clean, dedupe, split_list
 from services.generator.domain.timeline import parse_timeline
 from services.generator.domain.understanding import (
@@ -1261,12 +1262,18 @@ def understand(brief: Brief) -> UnderstoodBrief:
     # The grounded readers (services/generator/domain/readers): what the form does not give, they read from
     # the whole text, wherever it is written; every value they give points at the words it came from.
     reading = read_brief(brief, with_type=model_text == "")
+    src = reading.source
+    evidence: dict[str, list[str]] = {}
+
+    def said(fact: str, *spans: Span | None) -> None:
+        evidence.setdefault(fact, []).extend(w for w in (src.sentence_of(s) for s in spans) if w)
     if not countries and reading.places.countries:
         codes = [c.value for c in reading.places.countries]
         countries = codes[:3]
         markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
         geography = geography or _join(markets[:4])
         f.note("geography", Origin.TEXT)
+        said("geography", reading.places.countries[0].span, *(c.span for c in reading.places.cities[:2]))
     languages = [g.value for g in reading.places.languages]
     named = [g.value for g in reading.places.languages if g.span is not None]
     if language:
@@ -1274,6 +1281,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
     elif named and o_lang is not Origin.FORM:
         language = named[0]
         f.note("language", Origin.TEXT)
+        said("language", *(g.span for g in reading.places.languages if g.span))
     currency_code = country_currency(countries[0]) if countries else ""
     if o_budget is not Origin.FORM and reading.budget is not None:
         read_budget_value = reading.budget.value
@@ -1289,25 +1297,31 @@ def understand(brief: Brief) -> UnderstoodBrief:
                 reading.budget.span.text if reading.budget.span else "", budget))  # fmt: skip
             budget_text = read_budget_value.text
             f.origins["budget"] = Origin.TEXT
+            said("budget", reading.budget.span)
     # The readers' goals (each in the client's words) win when they find at least as many.
     if o_obj is not Origin.FORM and reading.goals and len(reading.goals) >= len(objectives):
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
+        said("objectives", *(g.span for g in reading.goals))
     # The reader's list wins when it holds at least what the older rules found (it reads labelled lists in
     # any language and names in prose after a comparison, without the sentence's commentary).
     if o_comp is not Origin.FORM and len(reading.competitors) >= len(competitors) and reading.competitors:
         notes = {c.name.casefold(): c.note for c in competitors}
         competitors = tuple(Competitor(g.value, notes.get(g.value.casefold(), "")) for g in reading.competitors)
         f.origins["competitors"] = Origin.TEXT
+        said("competitors", *(g.span for g in reading.competitors))
     if not prices and reading.prices:
         prices = [
             Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
             for g in reading.prices
         ]
+        f.note("prices", Origin.TEXT)
+        said("prices", *(g.span for g in reading.prices))
     if not audience and reading.audience:
         audience = "; ".join(g.value for g in reading.audience)
         segments = _segments(audience)
         f.note("audience", Origin.TEXT)
+        said("audience", *(g.span for g in reading.audience))
     # Moments the older rules missed join the events (each date once); a campaign start is the launch date.
     known_days = {e.start for e in events if e.start is not None}
     for g in reading.events:
@@ -1317,15 +1331,18 @@ def understand(brief: Brief) -> UnderstoodBrief:
                 launch = moment.start
                 f.note("launch_date", Origin.TEXT)
             continue
-        said = (g.span.text if g.span else moment.name).casefold()
-        if any(said in e.name.casefold() or e.name.casefold() in said for e in events):
+        written = (g.span.text if g.span else moment.name).casefold()
+        if any(written in e.name.casefold() or e.name.casefold() in written for e in events):
             continue
         if o_events is not Origin.FORM and moment.start not in known_days and "(" not in moment.name:
             events = [*events, BriefEvent(name=moment.name, date_text=moment.date_text, start=moment.start,
                                           end=moment.start)]  # fmt: skip
             known_days.add(moment.start)
             f.note("events", Origin.TEXT)
+            said("events", g.span)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
+    if reading.ruled_out.sentences:
+        evidence.setdefault("rules", []).extend(reading.ruled_out.sentences)
     wanted = [w for w in wanted if w not in rules.excluded_channels]
     business_type = ""
     if model_text == "" and reading.business_type.type is not None:
@@ -1334,9 +1351,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
         # An industry the operator typed keeps its industry-led plan; a pasted brief gets the kind's plan.
         if not industry and BusinessModel(kind.plan) is not model:
             model = BusinessModel(kind.plan)
-            evidence = reading.business_type.evidence.lstrip("-*\u2022 ")
-            basis = f"read from the brief's meaning: \u201c{trim_words(evidence, 24)}\u201d"
+            clue = reading.business_type.evidence.lstrip("-*\u2022 ")
+            basis = f"read from the brief's meaning: \u201c{trim_words(clue, 24)}\u201d"
             f.origins["business_model"] = Origin.INFERRED
+            said("business_model", src.ground(reading.business_type.evidence))
 
     locale = _locale(language, countries, vocab)
     gaps = _gaps(
@@ -1370,6 +1388,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         languages=tuple(languages),
         currency=currency_code,
         business_type=business_type,
+        evidence=tuple((fact, tuple(dict.fromkeys(words))[:4]) for fact, words in evidence.items() if words),
         statements=tuple(s for s in reading.statements() if _quotable(s, rules, vocab)) if brief.raw_brief_text.strip() else (),
         locale=locale,
         tone=clean(tone),

@@ -148,6 +148,10 @@ class UnderstoodBrief:
     origins: tuple[tuple[str, Origin], ...] = ()  # (fact, where it came from)
     gaps: tuple[str, ...] = ()  # facts the brief does not give
     statements: tuple[str, ...] = ()  # the brief's own sentences that carry its facts, verbatim
+    evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (fact, the brief's sentences it was read from)
+
+    def words_for(self, fact: str) -> tuple[str, ...]:
+        return next((w for f, w in self.evidence if f == fact), ())
 
     def origin(self, fact: str) -> Origin | None:
         return next((o for f, o in self.origins if f == fact), None)

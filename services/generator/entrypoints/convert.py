@@ -283,7 +283,9 @@ def understood_to_proto(u: UnderstoodBrief) -> pb.UnderstoodBrief:
             claims_needing_review=list(u.rules.claims_needing_review),
             other_rules=list(u.rules.other),
         ),
-        sources=[pb.FactSource(fact=fact, origin=_ORIGIN[origin]) for fact, origin in u.origins],
+        sources=[
+            pb.FactSource(fact=fact, origin=_ORIGIN[origin], words=list(u.words_for(fact))) for fact, origin in u.origins
+        ],
         gaps=list(u.gaps),
     )
 

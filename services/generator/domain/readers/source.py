@@ -83,6 +83,12 @@ class Source:
     def sentence_span(self, sentence: Sentence) -> Span:
         return Span(sentence.start, sentence.end, sentence.text)
 
+    def sentence_of(self, span: Span | None) -> str:
+        """The sentence a span sits in (the words an operator checks a reading against)."""
+        if span is None:
+            return ""
+        return next((s.text for s in self.sentences if s.start <= span.start < s.end), span.text)
+
     def ground(self, words: str) -> Span | None:
         """The span of `words` in the brief (case and spacing ignored), or None: a value nobody wrote."""
         words = words.strip()
