@@ -24,6 +24,7 @@ from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.money import CURRENCIES, Budget, Currency, assumed_budget, format_amount
 from services.generator.domain.packages import Package, SectionSpec
+from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.timeline import Timeline, parse_timeline
 from services.generator.domain.understanding import (
     BriefEvent,
@@ -375,6 +376,11 @@ def _metadata(brief: Brief) -> tuple[tuple[str, str], ...]:
 def _profile(facts: UnderstoodBrief, brief: Brief) -> Industry:
     """The industry profile whose words best match the industry (weighted), product and other text."""
     cat = catalogue()
+    # The kind of business read from the brief decides the profile unless the industry it names matches one.
+    kind = type_by_key(facts.business_type) if facts.business_type else None
+    named = facts.industry.lower()
+    if kind is not None and kind.profile and not any(_match_pattern(i.key).search(named) for i in cat.industries[:-1]):
+        return cat.industry(kind.profile)
     best, best_score = cat.industries[-1], 0
     fields = (
         (facts.industry.lower(), 4),

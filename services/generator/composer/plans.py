@@ -19,6 +19,7 @@ from services.generator.composer.text import (
     table,
     trim,
 )
+from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.understanding import BriefEvent
 from services.generator.domain.vocabulary import vocabulary
 
@@ -178,16 +179,18 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     for stage in f.stages:
         if stage.key != f.primary.key:
             rows.append([cap(stage.name), count(stage.count), "Strategy lead", "Weekly", "CRM"])
-    rows += [
-        ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
-        [
-            "Return on spend",
-            f"\u2265 {f.roas:.1f}x ({ctx.playbook.funnel.value_label} {ctx.money(f.value)})",
-            "Strategy lead",
-            "Monthly",
-            "Revenue or pipeline / total budget",
-        ],
-    ]
+    rows.append(["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"])
+    kind = type_by_key(ctx.facts.business_type)
+    if kind is None or kind.commercial:
+        rows.append(
+            [
+                "Return on spend",
+                f"\u2265 {f.roas:.1f}x ({ctx.playbook.funnel.value_label} {ctx.money(f.value)})",
+                "Strategy lead",
+                "Monthly",
+                "Revenue or pipeline / total budget",
+            ]
+        )
     return rows
 
 

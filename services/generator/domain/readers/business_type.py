@@ -29,6 +29,8 @@ class BusinessType:
     label: str
     plan: str  # the playbook family the composer writes from
     describes: tuple[str, ...]
+    profile: str = ""  # the industry profile for briefs of this kind that name no industry
+    commercial: bool = True  # False: it sells nothing, so there is no revenue to return on spend
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,11 @@ class TypeReading:
 def business_types() -> tuple[BusinessType, ...]:
     raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     return tuple(
-        BusinessType(t["key"], t["label"], t["plan"], tuple(t["describes"])) for t in raw["types"]
+        BusinessType(
+            t["key"], t["label"], t["plan"], tuple(t["describes"]), str(t.get("profile") or ""),
+            bool(t.get("commercial", True)),
+        )
+        for t in raw["types"]
     )
 
 
