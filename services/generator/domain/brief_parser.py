@@ -1180,6 +1180,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # channels named, retail partners, offers, proof points, language
     channels_text, o = f.get("channels")
+    o_channels = o
     wanted = [
         c.name for c in channel_mentions(channels_text, vocab) if c.verdict != "drop" and not c.is_format
     ]
@@ -1341,6 +1342,23 @@ def understand(brief: Brief) -> UnderstoodBrief:
             f.note("events", Origin.TEXT)
             said("events", g.span)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
+    # Channels the client asks for anywhere in the text ("We'd love Pinterest and Meta", "they read Naver
+    # blog and KakaoTalk"), never one it tried and gave up on, one ruled out, or a rival's channel.
+    if o_channels is not Origin.FORM:
+        asked: list[str] = []
+        asked_in: list[Span] = []
+        for line in src.sentences:
+            if _TRIED.search(line.text) or not _ASKS_FOR.search(line.text):
+                continue
+            named = [c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format]
+            if named:
+                asked += named
+                asked_in.append(src.span(line.start, line.end))
+        more = [c for c in dedupe(asked) if c not in wanted]
+        if more:
+            wanted = dedupe([*wanted, *more])
+            f.note("channels", Origin.TEXT)
+            said("channels", *asked_in)
     if reading.ruled_out.sentences:
         evidence.setdefault("rules", []).extend(reading.ruled_out.sentences)
     wanted = [w for w in wanted if w not in rules.excluded_channels]
@@ -1439,6 +1457,18 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
     )
 
 
+# A sentence that asks for channels, and one about a channel the client tried and gave up on.
+_ASKS_FOR = re.compile(
+    r"\b(love|like|likes|liked|want|wants|would|ideas?|channels?|use|using|works?|working|do(?:es)? (?:very )?well|"
+    r"ok|okay|fine|focus|lead|push|test|try|keen|prefer|plan|should|could|maybe|through|thru|via|read|reads|watch|"
+    r"listen|mostly|on|include|add|definitely|definately|also|plus|and)\b",
+    re.IGNORECASE,
+)
+_TRIED = re.compile(
+    r"\b(tried|burned|burnt|wasted|didn['\u2019]?t work|did not work|zero result|no result|stopped|gave up|"
+    r"compet\w*|rivals?)\b",
+    re.IGNORECASE,
+)
 _STATES_A_RULE = re.compile(
     r"\b(no|not|never|don['\u2019]?t|do not|must not|mustn['\u2019]?t|cannot|can['\u2019]?t|avoid|without|banned|"
     r"prohibited|excluded|ruled out|stay away|nothing)\b",
