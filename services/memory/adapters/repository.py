@@ -15,6 +15,7 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -92,8 +93,39 @@ COMMON_SHARE = 0.001
 COMMON_ROWS = 50.0
 # Words in more than this share of the items carry no evidence at all.
 NOISE_SHARE = 0.5
-# A keyword match takes part in the fusion when it holds most (this share) of the query's evidence.
+# A keyword match took part in the fusion when it held most (this share) of the query's evidence (before
+# issue 20; RANKING below lowers it, the evidence being length-normalised now).
 MIN_COVERAGE = 0.6
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How the keyword ranking scores its matches and how the two rankings are fused (parameters of the
+    search statement; see LearningRepository.search and _keyword_sql)."""
+
+    rrf_k: float = RRF_K
+    # The keyword ranking's weight in the fusion (the meaning ranking's is 1).
+    keyword_weight: float = KEYWORD_WEIGHT
+    # BM25-style length normalisation of the keyword evidence (b = 0: none), relative to an item of
+    # `length_reference` distinct words: a long text holds more of any query's words by its length alone.
+    length_k1: float = 1.2
+    length_b: float = 0.0
+    length_reference: float = 60.0
+    # A keyword match takes part in the fusion when it holds this share of the query's evidence.
+    min_coverage: float = MIN_COVERAGE
+
+
+# Before issue 20: evidence not normalised by length, keyword weight 1, coverage 0.6. A long generated
+# section holds most of any marketing query's words and passed the coverage gate where a two-sentence example
+# did not, so it came first in the keyword ranking and, fused at full weight, often first overall.
+LEGACY_RANKING = Ranking()
+# Chosen with `make bench` (bench/realistic_memory.py and the brand corpus at 2k; before -> after, one run,
+# recall@1 / recall@5): realistic memory 0.684 / 0.941 -> 0.846 / 0.956 (exact cosine alone: 0.794 /
+# 0.949); brand corpus 0.575 / 0.930 -> 0.610 / 0.955. Keyword weights 0.25-0.5 and coverage 0-0.3 were
+# within a query or two of each other on both; weight 0.75-1 lost 4-7 points of recall@1 on realistic memory.
+# A match's weight stays the share of the query's evidence it holds: weighting by the length-normalised
+# evidence instead lost 5-9 points of recall@1 on realistic memory and 3 on the brand corpus.
+RANKING = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3)
 # Keep the lexeme statistics this fresh: ANALYZE runs when this share of the table changed since the last.
 _STATS_CHANGED_SHARE = 0.1
 _STATS_LOCK = 7_413_221_908  # its own key: sharing the index build's made a refresh skip that build
@@ -165,6 +197,7 @@ class LearningRepository:
         self.ef_search = int(ef_search)
         self.ef_search_filtered = int(ef_search_filtered)
         self._sql_cache: dict[tuple[Any, ...], str] = {}
+        self.ranking = RANKING
         self._reads = PreparedReads(engine, "aicmo_search")
         self._pending_reads = PreparedReads(engine, "aicmo_pending")
         self._insert_template = (
@@ -539,8 +572,12 @@ class LearningRepository:
             min_similarity=query.min_similarity,
             gold=GOLD_BOOST,
             weak=WEAK_PENALTY,
-            rrf_k=RRF_K,
-            keyword_weight=KEYWORD_WEIGHT,
+            rrf_k=self.ranking.rrf_k,
+            keyword_weight=self.ranking.keyword_weight,
+            len_k1=self.ranking.length_k1,
+            len_b=self.ranking.length_b,
+            len_ref=self.ranking.length_reference,
+            min_coverage=self.ranking.min_coverage,
         )
         scoped = bool(query.filters.for_client_id)
         pending = bool(query.pending.ids)
@@ -550,6 +587,7 @@ class LearningRepository:
                 pending_ids=[str(i) for i in query.pending.ids],
                 fresh_ids=[str(i) for i, _ in fresh],
                 fresh_similarity=[s for _, s in fresh],
+                unembedded_ids=[str(i) for i in query.pending.ids if i not in query.pending.similarity],
             )
         sizes = (query.vector_candidates, query.keyword_candidates, query.top_k)
         key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes, pending)
@@ -609,7 +647,15 @@ class LearningRepository:
             passes = f"({similarity} >= %(min_similarity)s OR (l.embedding IS NULL AND fr.id IS NULL))"
         keyword = ""
         if keyword_sql:
-            ranks += " UNION ALL SELECT id, %(keyword_weight)s * w, r FROM keyword"
+            # A waiting item not embedded by this search has no meaning rank to be fused with: its keyword
+            # rank counts in full (weight 1, whatever share of the words it holds), as the only ranking it
+            # is in, so the client's own fresh work competes with the library's embedded items.
+            weight = (
+                "CASE WHEN id = ANY(%(unembedded_ids)s::text[]::uuid[]) THEN 1.0 ELSE %(keyword_weight)s * w END"
+                if pending
+                else "%(keyword_weight)s * w"
+            )
+            ranks += f" UNION ALL SELECT id, {weight}, r FROM keyword"
             # The scope's waiting items need not hold most of the query's evidence: their weight (the share
             # they hold) ranks them, and they may have no meaning rank to be fused with.
             waiting = " OR id = ANY(%(pending_ids)s::text[]::uuid[])" if pending else ""
@@ -682,8 +728,11 @@ class LearningRepository:
         than NOISE_SHARE of the items out), each weighted by rarity: idf = ln(1 + 1/share of items holding
         it), from learning_lexeme_stats. Its weight in the fusion is that evidence over the query's total:
         one incidental word barely moves a result, a brand and product line count fully, and among one
-        brand's items the common words ("instagram", "referral") still tell them apart. A query written with
-        search syntax ("phrase", -word, or) is taken as written by websearch_to_tsquery, weight 1."""
+        brand's items the common words ("instagram", "referral") still tell them apart. Matches are ranked by
+        that evidence normalised by length as BM25 is (Ranking.length_b): a 600-word section holds more of
+        any query's common words by its length alone, and must not outrank a two-sentence example for it;
+        those holding less than Ranking.min_coverage of the evidence stay out. A query written with search
+        syntax ("phrase", -word, or) is taken as written by websearch_to_tsquery, weight 1."""
         if _SEARCH_SYNTAX.search(query):
             return (
                 " kwq AS (SELECT websearch_to_tsquery('english', %(words)s) AS tsq),"
@@ -713,22 +762,26 @@ class LearningRepository:
             "  SELECT l.id, l.search_text, ts_rank(l.search_text, kwq.tsq) AS rank FROM learning_examples l, kwq"
             "  WHERE l.search_text @@ kwq.tsq AND {eligible}{filters}),"
             " scored AS MATERIALIZED ("
-            "  SELECT m.id, m.rank, e.evidence, e.hits FROM matched m, LATERAL ("
+            "  SELECT m.id, m.rank, e.evidence, e.hits,"
+            # The evidence, length-normalised as BM25 does for a word found once: (k1 + 1) /
+            # (1 + k1 (1 - b + b * lexemes / reference lexemes)); b = 0 leaves it as it is.
+            "   e.evidence * (1 + %(len_k1)s) / (1 + %(len_k1)s * (1 - %(len_b)s"
+            "    + %(len_b)s * length(m.search_text) / %(len_ref)s)) AS fair"
+            "  FROM matched m, LATERAL ("
             "   SELECT sum(t.idf) AS evidence, array_agg(t.n) AS hits FROM terms t WHERE m.search_text @@ t.q) e),"
             # The query's total evidence counts only words some item holds (a paraphrase's own words do not).
             " present AS (SELECT sum(t.idf) AS total FROM terms t, cutoff WHERE t.share > cutoff.cut"
             "  OR t.n IN (SELECT unnest(hits) FROM scored)),"
             " keyword AS MATERIALIZED ("
-            "  SELECT id, evidence / total AS w, row_number() OVER (ORDER BY evidence DESC, rank DESC, id) AS r"
+            "  SELECT id, evidence / total AS w, row_number() OVER (ORDER BY fair DESC, rank DESC, id) AS r"
             "  FROM scored, present WHERE evidence >= %(min_coverage)s * total{waiting}"
-            "  ORDER BY evidence DESC, rank DESC, id LIMIT %(keyword_candidates)s)",
+            "  ORDER BY fair DESC, rank DESC, id LIMIT %(keyword_candidates)s)",
             {
                 "words": query,
                 "rare_share": RARE_SHARE,
                 "common_share": COMMON_SHARE,
                 "common_rows": COMMON_ROWS,
                 "noise_share": NOISE_SHARE,
-                "min_coverage": MIN_COVERAGE,
             },
         )
 

@@ -65,8 +65,8 @@ CANDIDATES_MAX = 200
 PENDING_MAX = 64
 PENDING_CHUNK = 4
 PENDING_EMBED_SECONDS = 0.25
-# The model reads at most 256 tokens (about 1,200 characters of English): longer texts cost no more.
-_MODEL_CHARS = 1200
+# The local model reads at most 128 word pieces (about 600 characters of English): longer texts cost no more.
+_MODEL_CHARS = 600
 # A backlog whose oldest item waited longer than this is worth a warning in the summary.
 BACKLOG_WARN_SECONDS = 60.0
 

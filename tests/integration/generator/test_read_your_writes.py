@@ -21,6 +21,17 @@ from tests.integration.memory.slow_embedder import GatedWorkerEmbedder, gated
 
 pytestmark = pytest.mark.integration
 
+LIBRARY_TOPICS = [
+    "a referral programme", "a win-back email flow", "a holiday gift box", "an Instagram giveaway",
+    "a loyalty tier scheme", "a barista video series", "a tasting event", "a podcast sponsorship",
+    "a local press push", "a first-order discount", "a subscription pause option", "a bundle offer",
+    "a creator seeding plan", "a cafe partnership", "an office coffee trial", "a brewing workshop",
+    "a review request flow", "a seasonal blend launch", "a sampling stand", "a newsletter relaunch",
+    "a price test", "a gift card push", "a community group", "a retargeting plan", "a landing page test",
+    "a cost per acquisition target", "a channel budget split", "a persona study", "a launch calendar",
+    "a post-campaign review",
+]  # fmt: skip
+
 
 @pytest.fixture
 def stuck_stack(
@@ -54,6 +65,22 @@ def test_the_second_of_two_reports_learns_from_the_first_at_once(
     stuck_stack: tuple[pb_grpc.GeneratorServiceStub, mpb_grpc.MemoryServiceStub, GatedWorkerEmbedder],
 ) -> None:
     generator, memory, embedder = stuck_stack
+    # An agency library the report's search also sees (embedded, so it fills the meaning ranking).
+    library = [
+        f"Agency playbook {n}: {topic} for a coffee subscription brand, with a weekly review of results."
+        for n, topic in enumerate(LIBRARY_TOPICS)
+    ]
+    memory.BatchRecordItems(
+        mpb.BatchRecordItemsRequest(
+            requests=[
+                mpb.RecordItemRequest(
+                    item=mpb.LearningItem(kind="uploaded_example", text=t, scope=mpb.SCOPE_AGENCY)
+                )
+                for t in library
+            ]
+        ),
+        timeout=T,
+    )
     first = generator.GenerateReport(generate_request(), timeout=T)
     assert first.learning_status == "recorded"
     first_ids = {s.learned_item_id for s in first.sections}
@@ -65,11 +92,13 @@ def test_the_second_of_two_reports_learns_from_the_first_at_once(
     )
     second = generator.GenerateReport(generate_request(client_brief=follow_up), timeout=T)  # no wait
     assert second.retrieval_state == pb.RETRIEVAL_STATE_DONE
-    used = {lf.item_id for s in second.sections for lf in s.learned_from}
-    assert used, "the second report learned nothing from the first"
-    assert used <= first_ids
-    informed = [s.id for s in second.sections if s.learned_from]
+    informed = [s.id for s in second.sections if any(lf.item_id in first_ids for lf in s.learned_from)]
     assert len(informed) >= 10, f"only {informed} drew on the first report"
-    assert all(lf.source == pb.LEARNING_SOURCE_SAME_CLIENT for s in second.sections for lf in s.learned_from)
+    assert all(
+        lf.source == pb.LEARNING_SOURCE_SAME_CLIENT
+        for s in second.sections
+        for lf in s.learned_from
+        if lf.item_id in first_ids
+    )
     # The first report's items were still waiting for the (stuck) background embedder meanwhile.
     assert memory.GetSummary(mpb.GetSummaryRequest(), timeout=T).embedding_backlog > 0
