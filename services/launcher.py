@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import ctypes
 import fcntl
 import json
 import logging
@@ -123,24 +122,17 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode}"
 
 
-_PR_SET_PDEATHSIG = 1
-# Looked up before any fork: the child runs only this call between fork and exec.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+PARENT_DEATH = ROOT / "services" / "common" / "parent_death.py"
 
 
-def die_with_launcher(sig: signal.Signals) -> Callable[[], None]:
-    """A preexec_fn: the child gets `sig` when the launcher dies, however it dies (Linux's parent-death
-    signal; it survives exec, as `python -m gateway` execs Envoy). It must be armed by the thread that keeps
-    running (the launcher starts and restarts children from its main thread only)."""
-    launcher = os.getpid()
-
-    def arm() -> None:
-        if _prctl is not None:
-            _prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-        if os.getppid() != launcher:  # the launcher died before the signal was armed
-            os._exit(1)
-
-    return arm
+def dies_with_launcher(
+    argv: list[str], sig: signal.Signals, identity: tuple[int, int] | None = None
+) -> list[str]:
+    """`argv` run so that it gets `sig` when the launcher dies, however it dies (Linux's parent-death signal,
+    armed by services/common/parent_death.py, which then execs `argv`: the pid stays, the signal survives
+    exec, e.g. `python -m gateway` exec'ing Envoy). With `identity` (uid, gid) it runs as that user."""
+    ids = [str(n) for n in identity] if identity is not None else []
+    return [sys.executable, str(PARENT_DEATH), str(os.getpid()), str(int(sig)), *ids, "--", *argv]
 
 
 def is_stopped(pid: int | None) -> bool:
@@ -219,13 +211,12 @@ class ProcessChild(Child):
         with self.log_path.open("ab") as out:
             # Own session: a Ctrl-C at the terminal reaches only the launcher, which stops children in order.
             self.proc = subprocess.Popen(
-                self.argv,
+                dies_with_launcher(self.argv, signal.SIGTERM),
                 cwd=ROOT,
                 env={**self.env, LAUNCHED_AS_ENV: self.name},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=die_with_launcher(signal.SIGTERM),
             )
 
     def alive(self) -> bool:
@@ -345,7 +336,9 @@ class PostgresChild(Child):
                 self.server.pgdata, leftover,
             )  # fmt: skip
             stop_leftover_postmaster(self.server, leftover)
-        self.proc = self.server.spawn_postmaster(preexec_fn=die_with_launcher(signal.SIGINT))
+        self.proc = self.server.spawn_postmaster(
+            lambda command, identity: dies_with_launcher(command, signal.SIGINT, identity)
+        )
 
     def pid(self) -> int | None:
         return None if self.proc is None else self.proc.pid

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -276,7 +277,10 @@ def test_a_slow_probe_holds_up_no_other_child(tmp_path: Path) -> None:
 def test_one_launcher_per_data_directory(tmp_path: Path) -> None:
     first, _ = make_stack(tmp_path)
     second = Stack(StackSettings(data_dir=tmp_path))
-    with pytest.raises(StartupError, match=rf"another launcher \(pid {os.getpid()}\) is running on {tmp_path}"):
+    with pytest.raises(
+        StartupError,
+        match=rf"another launcher \(pid {os.getpid()}\) is running on {re.escape(str(tmp_path))}",
+    ):
         second.lock_data_dir()
     second.write_state()  # refused: never overwrites the running launcher's state
     assert json.loads((tmp_path / "launcher.json").read_text())["pid"] == os.getpid()

@@ -139,21 +139,29 @@ class EmbeddedPostgres:
             "",
         ]
 
-    def spawn_postmaster(self, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[bytes]:
+    def spawn_postmaster(
+        self, wrapper: Callable[[list[str], tuple[int, int] | None], list[str]] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Starts the postmaster as a child of this process (call `prepare` first); its output goes to the log.
-        `preexec_fn` runs in the child after it took the service user's identity (the launcher arms a
-        parent-death signal there, which a change of identity would clear)."""
+
+        `wrapper(command, identity)` may return the command to run instead, one that takes the service
+        user's identity (uid, gid; None when not root) itself and then execs `command` (the launcher's
+        parent-death wrapper, which must arm its signal after the change of identity)."""
         user = self._service_user()
+        command = self.postmaster_command()
+        identity = _identity_kwargs(user)
+        if wrapper is not None:
+            command = wrapper(command, None if user is None else (user.uid, user.gid))
+            identity = _identity_kwargs(None)
         with open(self.log_file, "ab") as out:
             return subprocess.Popen(
-                self.postmaster_command(),
+                command,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 cwd=self.data_dir,
                 start_new_session=True,  # a Ctrl-C at the terminal must not reach Postgres directly
-                preexec_fn=preexec_fn,
-                **_identity_kwargs(user),
+                **identity,
             )
 
     def postmaster_pid(self) -> int | None:
