@@ -1,7 +1,8 @@
 """The one launcher for local runs (`make run`): the embedded Postgres, the memory service, the generator, the
 Envoy REST gateway and the Streamlit UI, each its own process.
 
-It waits until each is healthy before starting the next, prints the URLs and writes every log under
+It waits until each is healthy before starting the next (and runs the migrations, `python -m services.memory
+migrate`, as a step of their own before memory starts), prints the URLs and writes every log under
 $AICMO_DATA_DIR/logs. Then it supervises: a child that exits (a crash, a kill -9, an OOM kill) is logged
 with its exit code or signal and started again after an exponential backoff while the others keep serving;
 a child that needs more than AICMO_RESTART_LIMIT restarts within AICMO_RESTART_WINDOW_SECONDS is given up
@@ -482,6 +483,7 @@ class Stack:
         # is tied to.
         self._probes = ThreadPoolExecutor(max_workers=6, thread_name_prefix="watchdog")
         self._lock: IO[str] | None = None
+        self._env: dict[str, str] = {}
 
     @property
     def stop_requested(self) -> bool:
@@ -510,7 +512,10 @@ class Stack:
             "AICMO_GENERATOR_TARGET": f"127.0.0.1:{s.generator_port}",
             "AICMO_GATEWAY_URL": f"http://127.0.0.1:{s.gateway_port}",
             LAUNCHED_FOR_ENV: str(s.data_dir),
+            # Migrations are a step of their own (run_migrations); memory only checks the schema.
+            "AICMO_MIGRATE_ON_START": "false",
         }
+        self._env = env
         t = s.watchdog_probe_timeout_seconds
         memory, generator = f"127.0.0.1:{s.memory_port}", f"127.0.0.1:{s.generator_port}"
         health = f"http://127.0.0.1:{s.gateway_port}/api/health"
@@ -672,6 +677,8 @@ class Stack:
                     stop_leftover_postmaster(child.server, leftover)
         self.check_ports(children)
         for child in children:
+            if child.name == "memory":
+                self.run_migrations()
             log.info("starting %s (log: %s)", child.name, child.log_path)
             try:
                 child.start()
@@ -682,6 +689,32 @@ class Stack:
             self.write_state()
             self._wait_ready(child)
             log.info("%s is ready (pid %s)", child.name, child.pid())
+
+    def run_migrations(self) -> None:
+        """`python -m services.memory migrate` before memory starts (online-safe: see database.migrate);
+        restarts of memory later need none."""
+        log_path = self.settings.data_dir / "logs" / "migrate.log"
+        log.info("migrating the learning tables (log: %s)", log_path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as out:
+            proc = subprocess.Popen(
+                dies_with_launcher([sys.executable, "-m", "services.memory", "migrate"], signal.SIGTERM),
+                cwd=ROOT,
+                env={**self._env, LAUNCHED_AS_ENV: "migrate"},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        while proc.poll() is None:
+            if self.stop_requested:
+                proc.terminate()
+                proc.wait()
+                raise StartupError("interrupted")
+            time.sleep(0.2)
+        if proc.returncode != 0:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
+            raise StartupError(f"the migrations {describe_exit(proc.returncode)}. Last log lines:\n{tail}")
+        log.info("the learning tables are up to date")
 
     def _wait_ready(self, child: Child) -> None:
         deadline = time.monotonic() + self.settings.startup_timeout_seconds

@@ -1,4 +1,4 @@
-"""`python -m services.memory [serve|reembed|import PATH|prepare-model|db start|db stop|db status]`."""
+"""`python -m services.memory [serve|migrate|reembed|import PATH|prepare-model|db start|db stop|db status]`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.memory", description="AICMO memory service")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="serve aicmo.memory.v1.MemoryService over gRPC (default)")
+    sub.add_parser(
+        "migrate",
+        help="bring the learning tables to this version's schema, safely while older replicas serve; "
+        "then exit (make run and the Kubernetes init container run it before the service starts)",
+    )
     sub.add_parser("reembed", help="re-embed every stored item with the configured embedding model")
     bulk = sub.add_parser(
         "import", help="bulk-load learning items from JSONL files or Markdown folders (see bulk_import.py)"
@@ -50,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(MemorySettings, "memory service")
     configure_logging(settings.log_level, settings.log_format, service="memory")
     try:
+        if args.command == "migrate":
+            return _migrate(settings)
         if args.command == "reembed":
             return _reembed(settings)
         if args.command == "import":
@@ -98,6 +105,13 @@ def _serve(settings: MemorySettings) -> int:
     runtime.app.serve_forever()
     shutdown_tracing()
     exit_process(0)
+    return 0
+
+
+def _migrate(settings: MemorySettings) -> int:
+    from services.memory.bootstrap import open_storage
+
+    open_storage(settings, migrate_schema=True).close()
     return 0
 
 

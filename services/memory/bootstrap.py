@@ -27,6 +27,7 @@ from services.memory.adapters.database import (
     is_permanent,
     migrate,
     redact_url,
+    schema_behind,
     startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
@@ -69,8 +70,11 @@ class Storage:
             self.embedded.stop()
 
 
-def open_storage(settings: MemorySettings, *, wait_seconds: float | None = None) -> Storage:
-    """Connects to AICMO_MEMORY_DB, or starts the embedded Postgres; checks pgvector; migrates."""
+def open_storage(
+    settings: MemorySettings, *, wait_seconds: float | None = None, migrate_schema: bool | None = None
+) -> Storage:
+    """Connects to AICMO_MEMORY_DB, or starts the embedded Postgres; checks pgvector; migrates (unless
+    AICMO_MIGRATE_ON_START=false, or migrate_schema=False: then waits until the schema is current)."""
     embedded: EmbeddedPostgres | None = None
     started = False
     url = settings.sqlalchemy_url
@@ -96,7 +100,14 @@ def open_storage(settings: MemorySettings, *, wait_seconds: float | None = None)
     try:
         _wait_for_database(engine, label, settings.db_wait_seconds if wait_seconds is None else wait_seconds)
         check_pgvector(engine, label)
-        migrate(engine)
+        if settings.migrate_on_start if migrate_schema is None else migrate_schema:
+            migrate(
+                engine,
+                lock_timeout_ms=settings.migration_lock_timeout_ms,
+                wait_seconds=settings.migration_wait_seconds,
+            )
+        else:
+            _wait_for_schema(engine, settings.db_wait_seconds if wait_seconds is None else wait_seconds)
     except BaseException:
         storage.close()
         raise
@@ -110,6 +121,20 @@ def _password_of(url: str) -> str | None:
         return make_url(url).password
     except Exception:
         return None
+
+
+def _wait_for_schema(engine: Engine, wait_seconds: float) -> None:
+    """Waits for a migration run as a step of its own (by make run's launcher, a Kubernetes init
+    container) to bring the schema to this version's head."""
+    deadline = time.monotonic() + wait_seconds
+    logged = False
+    while (behind := schema_behind(engine)) is not None:
+        if time.monotonic() >= deadline:
+            raise StorageError(behind)
+        if not logged:
+            log.info("waiting for the migrations: %s", behind)
+            logged = True
+        time.sleep(1.0)
 
 
 def _wait_for_database(engine: Engine, label: str, wait_seconds: float) -> None:

@@ -47,6 +47,14 @@ class MemorySettings(OpenAISettings):
     db_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
     # How long a start waits for an unreachable database (errors waiting cannot fix end the start at once).
     db_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    # Migrations. A start migrates by itself unless told not to: `make run` and Kubernetes migrate first, as
+    # a step of their own (`python -m services.memory migrate`), and the service then only checks that the
+    # schema is current (waiting up to db_wait_seconds for a migration in progress).
+    migrate_on_start: bool = True
+    # A migration statement waits this long for a lock (writes queue behind a waiting DDL), then that
+    # migration rolls back and is tried again after a pause, for up to migration_wait_seconds in all.
+    migration_lock_timeout_ms: int = Field(default=500, ge=10, le=60_000)
+    migration_wait_seconds: float = Field(default=600.0, gt=0)
 
     @field_validator("memory_db")
     @classmethod

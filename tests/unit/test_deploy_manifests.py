@@ -482,7 +482,7 @@ def test_every_workload_is_locked_down() -> None:
     for name, workload in workloads().items():
         spec = pod_spec(workload)
         pod_security = spec.get("securityContext", {})
-        for container in spec["containers"]:
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
             security = container["securityContext"]
             assert security.get("runAsNonRoot", pod_security.get("runAsNonRoot")) is True, name
             assert security["allowPrivilegeEscalation"] is False, name
@@ -1093,3 +1093,19 @@ def test_the_secret_rotation_restarts_every_workload_that_reads_it() -> None:
         assert named == readers, (
             f"{source}: `kubectl rollout restart {' '.join(arguments)}` must name {readers}"
         )
+
+
+def test_memory_migrates_in_an_init_container_and_the_service_only_checks() -> None:
+    spec = pod_spec(workloads()["memory"])
+    (init,) = spec["initContainers"]
+    main = main_container("memory")
+    assert init["command"] == [*COMMANDS["memory"], "migrate"]
+    assert init["image"] == main["image"]
+    assert k8s_env(init)["AICMO_MEMORY_DB"] == k8s_env(main)["AICMO_MEMORY_DB"]
+    for variable in k8s_env(init):
+        assert variable in ACCEPTED_ENV["memory"], variable
+    assert {"requests", "limits"} <= init["resources"].keys()
+    assert {m["mountPath"] for m in init["volumeMounts"]} == {"/tmp"}
+    assert k8s_env_values(main)["AICMO_MIGRATE_ON_START"] == "false"
+    for name in ("generator", "gateway", "ui"):
+        assert "initContainers" not in pod_spec(workloads()[name]), name

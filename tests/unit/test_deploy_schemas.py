@@ -203,10 +203,10 @@ def test_the_rendered_base_probes_processes_themselves_and_routes_to_ready_pods_
     for doc in objects:
         if doc["kind"] in WORKLOAD_KINDS:
             spec = doc["spec"]["template"]["spec"]
+            for container in spec["containers"]:
+                assert {"readinessProbe", "livenessProbe"} <= probes(container).keys(), label(doc)
             for container in [*spec.get("initContainers", []), *spec["containers"]]:
-                found = probes(container)
-                assert {"readinessProbe", "livenessProbe"} <= found.keys(), label(doc)
-                for kind, (handler, _) in found.items():
+                for kind, (handler, _) in probes(container).items():
                     assert handler in ("grpc", "httpGet"), f"{label(doc)} {kind}: {handler}"
         if doc["kind"] == "Service":
             assert doc["spec"].get("publishNotReadyAddresses", False) is False, label(doc)

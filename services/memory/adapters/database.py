@@ -1,26 +1,32 @@
-"""Connecting to Postgres: the engine, password redaction, the pgvector check and migrations."""
+"""Connecting to Postgres: the engine, password redaction, the pgvector check and online-safe migrations."""
 
 from __future__ import annotations
 
 import logging
+import os
+import random
+import socket
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from alembic import command
 from alembic.config import Config
-from psycopg2.extensions import register_adapter
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, register_adapter
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import NullPool
 
 from services.common.observability import metrics, tracing
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-# Any constant works; it serialises migrations when several memory replicas start at once.
-_MIGRATION_LOCK = 7_413_221_906
 
 
 class StorageError(RuntimeError):
@@ -129,24 +135,212 @@ def check_pgvector(engine: Engine, target: str, extension: str = "vector") -> No
         )
 
 
-def migrate(engine: Engine) -> None:
-    """Applies every pending migration (idempotent; safe with concurrent starters)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
-        conn.commit()
+# -- migrations ------------------------------------------------------------------------------------------------
+# One migrator at a time, by a row with a lease rather than a session advisory lock: a transaction pooler
+# (PgBouncer, Neon's -pooler endpoint) hands each transaction to any server connection, so a session lock
+# would be taken and released on different ones, or held by a connection the migrator no longer uses.
+MIGRATION_LOCK_TABLE = "aicmo_migration_lock"
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class MigrationLock:
+    """A lease on the one row of aicmo_migration_lock: taken when free or expired, renewed by a thread while
+    held, deleted on release. A migrator that dies frees it when its lease runs out. Every statement is a
+    transaction of its own, so it works behind a transaction pooler."""
+
+    def __init__(self, engine: Engine, *, lease_seconds: float = 60.0, wait_seconds: float = 600.0) -> None:
+        self.engine = engine
+        self.lease_seconds = lease_seconds
+        self.wait_seconds = wait_seconds
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self.lost = False
+
+    def __enter__(self) -> MigrationLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+    def _create_table(self) -> None:
         try:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            conn.commit()
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        f"CREATE TABLE IF NOT EXISTS {MIGRATION_LOCK_TABLE} ("
+                        "id smallint PRIMARY KEY CHECK (id = 1), holder text NOT NULL, "
+                        "expires_at timestamptz NOT NULL)"
+                    )
+                )
+        except IntegrityError:
+            pass  # created at the same moment by another migrator
+
+    def acquire(self) -> None:
+        self._create_table()
+        deadline = time.monotonic() + self.wait_seconds
+        waiting_logged = False
+        while True:
+            with self.engine.begin() as conn:
+                taken = conn.execute(
+                    text(
+                        f"INSERT INTO {MIGRATION_LOCK_TABLE} AS l (id, holder, expires_at) "
+                        "VALUES (1, :holder, now() + make_interval(secs => :lease)) "
+                        "ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
+                        "WHERE l.expires_at < now() RETURNING holder"
+                    ),
+                    {"holder": self.holder, "lease": self.lease_seconds},
+                ).first()
+                other = (
+                    None
+                    if taken
+                    else conn.execute(text(f"SELECT holder FROM {MIGRATION_LOCK_TABLE}")).first()
+                )
+            if taken:
+                break
+            if time.monotonic() >= deadline:
+                raise StorageError(
+                    f"another migrator ({other[0] if other else '?'}) held the migration lock for more than "
+                    f"{self.wait_seconds:.0f}s"
+                )
+            if not waiting_logged:
+                log.info("waiting for another migrator (%s) to finish", other[0] if other else "?")
+                waiting_logged = True
+            time.sleep(1.0)
+        self._stop.clear()
+        self._renewer = threading.Thread(target=self._renew, name="migration-lock", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.lease_seconds / 3):
+            try:
+                with self.engine.begin() as conn:
+                    renewed = conn.execute(
+                        text(
+                            f"UPDATE {MIGRATION_LOCK_TABLE} SET expires_at = now() + make_interval(secs => :lease) "
+                            "WHERE holder = :holder"
+                        ),
+                        {"holder": self.holder, "lease": self.lease_seconds},
+                    ).rowcount
+            except DBAPIError as exc:
+                log.warning("could not renew the migration lock: %s", startup_hint(exc))
+                continue
+            if not renewed:
+                self.lost = True
+                log.error("the migration lock was taken over (this migrator's lease had run out)")
+                return
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(10)
+            self._renewer = None
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text(f"DELETE FROM {MIGRATION_LOCK_TABLE} WHERE holder = :holder"),
+                    {"holder": self.holder},
+                )
         except DBAPIError as exc:
-            conn.rollback()  # so the real error is reported, not "current transaction is aborted"
-            raise StorageError(f"cannot prepare the learning tables: {startup_hint(exc)}") from None
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
-            conn.commit()
+            log.warning(
+                "could not release the migration lock (its lease runs out by itself): %s", startup_hint(exc)
+            )
+
+
+def _alembic_config(script_location: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    return config
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return str(getattr(getattr(exc, "orig", None), "pgcode", "") or "") == LOCK_NOT_AVAILABLE
+
+
+def migrate(
+    engine: Engine,
+    *,
+    lock_timeout_ms: int = 500,
+    statement_timeout_ms: int = 30_000,
+    wait_seconds: float = 600.0,
+    lease_seconds: float = 60.0,
+    script_location: Path = MIGRATIONS,
+) -> None:
+    """Applies every pending migration, safely while the service serves (idempotent; one migrator at a time).
+
+    - Every migration transaction starts with SET LOCAL lock_timeout (and statement_timeout): a DDL statement
+      that would wait for a lock (behind a long transaction, with every write on the table queued behind
+      it) gives up after `lock_timeout_ms`; that migration rolls back and is tried again after a pause, for
+      up to `wait_seconds`. Writes are never blocked much longer than the lock timeout.
+    - Index builds and backfills run outside a transaction, concurrently and in batches
+      (services/memory/migrations/online.py), where the session has no statement timeout.
+    - The lock is a leased row (MigrationLock), which works behind a transaction pooler.
+    Connections of their own (no pool), without the service's 30 s session statement timeout."""
+    url = engine.url
+    config = _alembic_config(script_location)
+    migrator = create_engine(
+        url, poolclass=NullPool, connect_args={"connect_timeout": 10, "application_name": "aicmo-migrate"}
+    )
+    try:
+        with MigrationLock(migrator, lease_seconds=lease_seconds, wait_seconds=wait_seconds):
+            _upgrade(migrator, config, lock_timeout_ms, statement_timeout_ms, wait_seconds)
+    finally:
+        migrator.dispose()
     log.info("database schema is up to date")
+
+
+def _upgrade(
+    engine: Engine, config: Config, lock_timeout_ms: int, statement_timeout_ms: int, wait: float
+) -> None:
+    deadline = time.monotonic() + wait
+    attempt = 0
+
+    def per_transaction(_conn: Any, cursor: Any, *_: Any) -> None:
+        raw = cursor.connection
+        if not raw.autocommit and raw.info.transaction_status == TRANSACTION_STATUS_IDLE:
+            cursor.execute(
+                f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}; "
+                f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}"
+            )
+
+    while True:
+        with engine.connect() as conn:
+            event.listen(conn, "before_cursor_execute", per_transaction)
+            try:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                conn.commit()
+                return
+            except DBAPIError as exc:
+                conn.rollback()  # so the real error is reported, not "current transaction is aborted"
+                if not _is_lock_timeout(exc) or time.monotonic() >= deadline:
+                    raise StorageError(f"cannot prepare the learning tables: {startup_hint(exc)}") from None
+                attempt += 1
+                pause = min(0.25 * 2**attempt, 10.0) * random.uniform(0.5, 1.0)
+                log.warning(
+                    "a migration waited %d ms for a lock (a long transaction on the table?) and was rolled back "
+                    "so as not to hold up writes; trying again in %.1fs (attempt %d)",
+                    lock_timeout_ms, pause, attempt,
+                )  # fmt: skip
+                time.sleep(pause)
+
+
+def schema_behind(engine: Engine, script_location: Path = MIGRATIONS) -> str | None:
+    """None when the database's schema is this code's head, or a revision this code does not know (newer:
+    migrations are expand/contract, so older code keeps working on it); else what to do."""
+    script = ScriptDirectory.from_config(_alembic_config(script_location))
+    head = script.get_current_head()
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
+    if head in current or current - known:
+        return None
+    found = ", ".join(sorted(current)) or "none"
+    return (
+        f"the learning tables are at migration {found} and this version needs {head}: run "
+        "`python -m services.memory migrate` (make run and the Kubernetes init container do)"
+    )
 
 
 # What to do about the errors a start can meet, by SQLSTATE (None: retrying may help).
@@ -177,7 +371,10 @@ def _diagnose(exc: BaseException) -> tuple[str, bool]:
     if "no pg_hba.conf entry" in lowered:
         return f"{_PERMANENT['28000']} ({first_line})", ssl_required
     if ssl_required or ("ssl" in lowered and "unsupported" in lowered):
-        return f"the server requires SSL: add ?sslmode=require to AICMO_MEMORY_DB ({first_line})", ssl_required
+        return (
+            f"the server requires SSL: add ?sslmode=require to AICMO_MEMORY_DB ({first_line})",
+            ssl_required,
+        )
     return first_line, False
 
 
