@@ -1045,6 +1045,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # geography and markets
     geography, o = f.get("geography")
+    geography_typed = o is Origin.FORM
     if geography:
         places = _places(geography, vocab, listed=True)
         markets = [w for w, _c in places] or [
@@ -1275,6 +1276,12 @@ def understand(brief: Brief) -> UnderstoodBrief:
         geography = geography or _join(markets[:4])
         f.note("geography", Origin.TEXT)
         said("geography", reading.places.countries[0].span, *(c.span for c in reading.places.cities[:2]))
+    elif countries and reading.places.countries and not geography_typed:
+        # The country the whole text points at (its currency, its name) leads over one city name that happens
+        # to match ("London, Ontario" in a Canadian brief); the places named stay as written.
+        top = reading.places.money_country
+        if top and top != countries[0]:
+            countries = dedupe([top, *countries])
     languages = [g.value for g in reading.places.languages]
     named = [g.value for g in reading.places.languages if g.span is not None]
     if language:
@@ -1311,7 +1318,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         competitors = tuple(Competitor(g.value, notes.get(g.value.casefold(), "")) for g in reading.competitors)
         f.origins["competitors"] = Origin.TEXT
         said("competitors", *(g.span for g in reading.competitors))
-    if not prices and reading.prices:
+    if reading.prices and len(reading.prices) > len(prices):
         prices = [
             Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
             for g in reading.prices

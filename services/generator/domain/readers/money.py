@@ -39,7 +39,7 @@ _PRE = r"(?P<pre>US\$|A\$|AU\$|C\$|CA\$|NZ\$|S\$|HK\$|R\$|MX\$|[€£₹¥₩₦
 _NUM = r"(?P<num>\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
 _SUF = r"(?:\s?(?P<mult>k|K|m|M|mn|mm|mio|mln|million|millones|milhões|milhão|bn|billion|lakhs?|lac|crores?|cr|thousand|tys\.?|mil|grand|万|억|만)(?![\w]))?"
 _POST = r"(?:\s?(?P<post>USD|EUR|GBP|INR|JPY|KRW|NGN|AED|SAR|PLN|CHF|SEK|NOK|DKK|ZAR|BRL|MXN|CAD|AUD|NZD|SGD|HKD|CNY|euros?|dollars|pounds|yen|won|naira|dirhams?|riyals|reais|pesos|rupees|zł|złotych|円|€)(?![\w]))?"
-_AMOUNT = re.compile(rf"(?<![\w.,]){_PRE}?{_NUM}{_SUF}{_POST}")
+_AMOUNT = re.compile(rf"(?<![\w.,])(?:{_PRE})?{_NUM}{_SUF}{_POST}")
 _BUDGET = re.compile(
     r"\b(budget\w*|spend\w*|invest\w*|media|working|presupuesto|orçamento|verba|budżet|grant|fund(?:ing|s)?|"
     r"for you|fee|retainer|allocat\w*|total|ad money|marketing money)\b",

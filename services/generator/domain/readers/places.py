@@ -47,6 +47,7 @@ class Places:
     cities: tuple[Grounded[str], ...]
     currency: Grounded[str] | None  # the market's ISO 4217 code (inferred from the country)
     languages: tuple[Grounded[str], ...]  # English names of the creative's languages
+    money_country: str = ""  # the country whose currency the brief counts in, when only one is
 
 
 @functools.cache
@@ -155,12 +156,14 @@ def read_places(source: Source) -> Places:
     cities: list[Grounded[str]] = []
     for pattern, code, city in _city_patterns():
         for m in pattern.finditer(text):
-            note(code, 2, m.start(), m.end())
+            note(code, 1, m.start(), m.end())  # a city name can be in several countries (London, Ontario)
             if all(c.value != city for c in cities):
                 cities.append(Grounded(city, source.span(m.start(), m.end())))
+    counted: Counter[str] = Counter()
     for pattern_text, code in _CURRENCY_COUNTRY:
         for m in re.finditer(pattern_text, text):
-            note(code, 2, m.start(), m.end())
+            note(code, 4, m.start(), m.end())  # a brief counts its money in its market's currency
+            counted[code] += 1
     for m in _TLD.finditer(text):
         tld = m.group(1).lower()
         code = _TLD_COUNTRY.get(tld, tld.upper())
@@ -170,7 +173,8 @@ def read_places(source: Source) -> Places:
     ordered = tuple(countries[c] for c in ranked if c in countries)
     currency = Grounded(country_currency(ranked[0])) if ranked and country_currency(ranked[0]) else None
     cities.sort(key=lambda c: c.span.start if c.span else 0)
-    return Places(ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""))
+    money_country = next(iter(counted)) if len(counted) == 1 else ""
+    return Places(ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""), money_country)
 
 
 def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:
