@@ -170,11 +170,15 @@ class Query:
 class LabelledCorpus:
     """`size` snippets over brands that each belong to a client; `queries(n)` picks n targets."""
 
-    def __init__(self, size: int, seed: int, *, brand_offset: int = 0, agency_share: float = 0.05) -> None:
+    def __init__(
+        self, size: int, seed: int, *, brand_offset: int = 0, agency_share: float = 0.05, per_brand: int = 20
+    ) -> None:
+        """`per_brand`: snippets per brand on average (20; the hard corpus of the index check uses 200: some
+        67 near neighbours per brand and product line)."""
         self.rng = random.Random(seed)
         names = _brand_names(seed)
         lines_per_brand = 3
-        brands = max(10, size // 20)
+        brands = max(10, size // per_brand)
         self.snippets: list[Snippet] = []
         line_names = _line_names(seed)
         for i in range(size):

@@ -36,16 +36,22 @@ import psycopg2
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from pgvector.psycopg2 import register_vector
 
-from bench import Benchmark
+from bench import Benchmark, hard_index, realistic_memory
 from bench.labelled_corpus import LabelledCorpus, Snippet
 from bench.memory_env import F32, ROOT, SEARCH_DEADLINE, Env, environment
 from bench.report import Progress, ResultTable, load_average, percentile_ms, warn
 from bench.synthetic import SyntheticVectors, _text_array, _vector, copy_buffer
 from bench.torch_floor import FloorUnavailable, TorchFloor
 from services.common.logging import configure_logging
-from services.memory.adapters.repository import LearningRepository, agency_index_name, vector_index_name
+from services.memory.adapters.repository import (
+    LEGACY_RANKING,
+    RANKING,
+    LearningRepository,
+    agency_index_name,
+    vector_index_name,
+)
 from services.memory.domain.model import SearchFilters, embedding_text
-from services.memory.service_layer.learning import CANDIDATES_MAX, VECTOR_CANDIDATES_MIN
+from services.memory.service_layer.learning import CANDIDATES_MAX, PENDING_MAX, VECTOR_CANDIDATES_MIN
 from services.memory.service_layer.ports import SearchQuery
 
 CACHE = ROOT / "var" / "bench-cache"
@@ -253,6 +259,7 @@ class FloorFigures:
 @dataclass
 class SearchFigures:
     hybrid: Quality
+    hybrid_before: Quality  # the same gRPC search with the ranking before issue 20 (not timed)
     vector: Quality
     exact_vector: Quality
     hybrid_s: list[float]
@@ -272,7 +279,14 @@ def measure_search(
         for floor in floors:
             floor.search(q.text)
     figures = SearchFigures(
-        Quality([]), Quality([]), Quality([]), [], {f.label: FloorFigures(Quality([]), []) for f in floors}, 0.0, {}
+        Quality([]),
+        Quality([]),
+        Quality([]),
+        Quality([]),
+        [],
+        {f.label: FloorFigures(Quality([]), []) for f in floors},
+        0.0,
+        {},
     )
     overlaps = []
     for n, q in enumerate(queries):
@@ -295,7 +309,16 @@ def measure_search(
         shift = n % len(calls)  # each system goes first, second, ... equally often
         for call in calls[shift:] + calls[:shift]:
             call()
-        # Not timed: the vector half alone, exact vector search, and the index's overlap with exact.
+        # Not timed: the ranking before issue 20, the vector half alone, exact vector search, and the
+        # index's overlap with exact.
+        repo.ranking = LEGACY_RANKING
+        try:
+            before = env.stub.SearchItems(
+                pb.SearchItemsRequest(query=q.text, top_k=TOP_K, min_score=-1), timeout=SEARCH_DEADLINE
+            )
+        finally:
+            repo.ranking = RANKING
+        figures.hybrid_before.ranks.append(rank_of(q.target, [index_of(r.item.id) for r in before.results]))
         vector = env.embedder.embed([q.text])[0]
         vector_only = repo.search(
             SearchQuery(vector, q.text, SearchFilters(), TOP_K, -1.0, service_candidates, 0)
@@ -386,12 +409,15 @@ def measure_ingest(
     env: Env, plan: Plan, floors: Sequence[AnyFloor], table: ResultTable, progress: Progress
 ) -> None:
     fresh = LabelledCorpus(
-        plan.singles * 2 + plan.reports * 18 + plan.batches * plan.batch_size * (2 + len(floors)), plan.seed + 7
+        plan.singles * 2 + plan.reports * (18 + 19) + plan.batches * plan.batch_size * (2 + len(floors)),
+        plan.seed + 7,
     )
     pool = iter(fresh.snippets)
 
     def take(n: int) -> list[Snippet]:
         return [next(pool) for _ in range(n)]
+
+    measure_read_your_writes(env, plan, take, table, progress)
 
     # Single RecordItem, acknowledged on commit and (the default) once embedded.
     modes: list[tuple[int, str]] = [(pb.ACKNOWLEDGE_COMMITTED, "committed"), (pb.ACKNOWLEDGE_EMBEDDED, "embedded")]
@@ -478,6 +504,64 @@ def measure_ingest(
     )
 
 
+def measure_read_your_writes(
+    env: Env, plan: Plan, take: Callable[[int], list[Snippet]], table: ResultTable, progress: Progress
+) -> None:
+    """What read-your-writes costs a client-scoped search (the background embedder running as usual): with
+    nothing of the client's waiting, right after one item acknowledged on commit (the search embeds it),
+    and right after an 18-section report acknowledged on commit (the search embeds what fits its budget and
+    finds the rest by keyword); and whether the item written is the first hit, the report's last section
+    among the hits."""
+    quiet: list[float] = []
+    check: list[float] = []
+    one: list[float] = []
+    report: list[float] = []
+    first = found = 0
+    for n in range(plan.reports):
+        client = f"ryw-client-{n}"
+        item = take(1)[0]
+
+        def search(query: str, top_k: int = TOP_K, client: str = client) -> tuple[float, list[str]]:
+            started = time.perf_counter()
+            response = env.stub.SearchItems(
+                pb.SearchItemsRequest(query=query, for_client_id=client, top_k=top_k, min_score=-1),
+                timeout=SEARCH_DEADLINE,
+            )
+            return time.perf_counter() - started, [r.item.id for r in response.results]
+
+        quiet.append(search(item.text)[0])
+        started = time.perf_counter()  # the read a scoped search adds when nothing waits
+        env.repository.pending_in_scope(client, SearchFilters(for_client_id=client), PENDING_MAX)
+        check.append(time.perf_counter() - started)
+        request = report_request([item], pb.ACKNOWLEDGE_COMMITTED).requests[0]
+        request.item.client_id = client
+        written = env.stub.RecordItem(request, timeout=WRITE_DEADLINE).item.id
+        took, ids = search(item.text)
+        one.append(took)
+        first += bool(ids) and ids[0] == written
+        batch = report_request(take(18), pb.ACKNOWLEDGE_COMMITTED)
+        for r in batch.requests:
+            r.item.client_id = client
+        last = env.stub.BatchRecordItems(batch, timeout=WRITE_DEADLINE).results[-1].item
+        took, ids = search(last.title, 20)
+        report.append(took)
+        found += last.id in ids
+        wait_embedded(env)
+    progress(
+        f"  read-your-writes, scoped search p50: nothing waiting {percentile_ms(quiet, 50):.1f} ms (of which "
+        f"the read of waiting items {percentile_ms(check, 50):.2f} ms), after one "
+        f"write {percentile_ms(one, 50):.1f} ms (first {first}/{plan.reports}), after an 18-section report "
+        f"{percentile_ms(report, 50):.1f} ms (found {found}/{plan.reports})"
+    )
+    table.info("read-your-writes: written item first, at once", f"{first}/{plan.reports}")
+    table.info("  ... report's last section found, at once", f"{found}/{plan.reports}")
+    table.info("  ... what a scoped search adds when nothing waits, p50", f"{percentile_ms(check, 50):.2f} ms")
+    table.info(
+        "  ... scoped search p50: nothing waiting / 1 waiting / 18 waiting",
+        f"{percentile_ms(quiet, 50):.1f} / {percentile_ms(one, 50):.1f} / {percentile_ms(report, 50):.1f} ms",
+    )
+
+
 # -- the run ------------------------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     plan = plan_from(args)
@@ -526,6 +610,12 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
         f"PostgreSQL {versions[0]}, pgvector {versions[1]}; ef_search {env.settings.hnsw_ef_search}, "
         f"embedding threads {env.settings.embedding_threads or 'one per core'}"
     )
+    # First, on the empty database: the realistic memory (generated reports, uploads, ratings; see
+    # bench/realistic_memory.py), ranking before and after issue 20; then it makes room for the corpus.
+    realistic = realistic_memory.evaluate(env, progress)
+    realistic_memory.report(realistic, table, progress)
+    env.sql("TRUNCATE learning_item_aliases, learning_examples")
+    env.sql("DELETE FROM learning_lexeme_stats")
     env.sql("CREATE TABLE floor_items (id integer PRIMARY KEY, title text, text text, embedding vector(384))")
     real = LabelledCorpus(plan.sizes[0], plan.seed)
     vectors = corpus_vectors(env, real.snippets, progress)
@@ -562,6 +652,8 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
             ratio = percentile_ms(by_size[large].hybrid_s, 50) / percentile_ms(by_size[small].hybrid_s, 50)
             table.at_most(f"search p50 {large:,} / {small:,}", ratio, TARGET_SCALE_RATIO, ".2f", "x")
         measure_ingest(env, plan, floors, table, progress)
+        # Last: it replaces the table with the hard corpus (near neighbours) and checks the index on it.
+        hard_index.measure(env, plan.sizes[0], plan.queries, plan.seed + 20, table, progress)
     finally:
         for floor in floors:
             floor.close()
@@ -586,6 +678,7 @@ def _table_search(table: ResultTable, size: int, f: SearchFigures) -> None:
     if size == 10_000:
         table.at_least(f"recall@5 hybrid at {n}", f.hybrid.recall(5), TARGET_RECALL5, ".3f")
     table.info(f"recall@1/5/10 / MRR at {n}: hybrid (gRPC)", f.hybrid.line())
+    table.info("  ... hybrid, ranking before issue 20", f.hybrid_before.line())
     table.info("  ... vector only (our index, same candidates)", f.vector.line())
     table.info("  ... exact vector search", f.exact_vector.line())
     for label, floor in f.floors.items():
