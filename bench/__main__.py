@@ -31,6 +31,7 @@ AREAS: dict[str, Callable[[], Benchmark]] = {
     "memory": _load("bench.memory_bench"),
     "stack": _load("bench.stack_bench"),
     "observability": _load("bench.observability_bench"),
+    "operations": _load("bench.operations_bench"),
     "brief": _load("bench.brief_bench"),
 }
 
