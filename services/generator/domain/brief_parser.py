@@ -492,6 +492,8 @@ _RELATIVE_DEADLINE = re.compile(
 def parse_objective(text: str, default_year: int | None = None) -> Objective:
     """One objective: its target, deadline and metric, each as written."""
     text = clean(text).rstrip(".")
+    # "Direct bookings 18% → 35%": an arrow reads as "from … to …".
+    text = re.sub(r"(\S+)\s*(?:→|->|=>)\s*(\S+)", r"from \1 to \2", text)
     deadline = ""
     deadline_date = None
     deadline_span: tuple[int, int] | None = None

@@ -23,7 +23,8 @@ def split_list(text: str) -> list[str]:
     raw = re.split(r"[\n;•]+|(?:^|\s)\d+[.)]\s", text)
     items = [clean(r).rstrip(".") for r in raw]
     if len(items) <= 1 and text.count(",") >= 2 and len(text) < 300:
-        pieces = [clean(r).rstrip(".") for r in text.split(",")]
+        # A comma inside a number ("2,000 reviews") separates nothing.
+        pieces = [clean(r).rstrip(".") for r in re.split(r",(?!\d{3}\b)", text)]
         if all(len(p.split()) >= 2 for p in pieces):  # "grow sales, awareness, and loyalty" stays whole
             items = pieces
     return [i for i in items if i]

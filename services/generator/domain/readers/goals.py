@@ -25,7 +25,7 @@ _NUMBER = re.compile(
 )
 _CURRENT = re.compile(
     r"\b(now|currently|today|right now|at the moment|we have|we had|have|was|were|is|are|at|from|last year|"
-    r"this year|so far|peak|base(?:line)?|vs\.?|compared|of)\s*(?:about|around|roughly|approx\.?|~)?\s*$",
+    r"this year|so far|peak|base(?:line)?|vs\.?|compared)\s*(?:about|around|roughly|approx\.?|~)?\s*$",
     re.IGNORECASE,
 )
 _NOT_GOAL_AFTER = re.compile(
@@ -98,8 +98,11 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
             if re.search(r"\(\s*(?:we have|we had|they have|they had|had|has|now|currently|today|was|from|vs|"
                          r"compared|up from|down from)\b[^)]*$", before, re.I):  # fmt: skip
                 continue
-            price_like = re.search(r"\b(per|each|a month|a year|/\s?(?:month|mo|year|yr)|price[ds]?|costs?|pack|"
-                                   r"tickets?|from|fee|subscription|plan)\b", text[max(0, m.start() - 25) : m.end() + 25], re.I)
+            if before.count("(") > before.count(")") and not re.search(r"\b(target|goal|want)", before[before.rfind("(") :], re.I):
+                continue  # an aside in brackets ("(EOI + 10% booking)") is not a goal
+            price_like = re.search(r"\b(per (?:month|year|unit|item|night|person|class|lesson)|each|a month|a year|"
+                                   r"/\s?(?:month|mo|year|yr)|price[ds]?|costs? (?!per)|pack|tickets?|fee|subscription|"
+                                   r"plan)\b", text[max(0, m.start() - 25) : m.end() + 25], re.I)  # fmt: skip
             if price_like and re.match(r"[€£$₹¥₩₦]|R\$|[A-Z]{3}\s", m.group(0)):
                 continue
             # A number before the cue word is the current value unless the cue names it as the target.
