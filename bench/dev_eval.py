@@ -94,7 +94,9 @@ class Labelled:
 
 
 def load(path: Path) -> list[Labelled]:
-    return [Labelled(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        Labelled(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 # ----- understanding --------------------------------------------------------------------------------------
@@ -129,7 +131,9 @@ def _verdict(found: int, total: int, got_any: bool) -> str:
 
 def score_understanding(label: dict[str, Any], u: UnderstoodBrief) -> dict[str, str]:
     out: dict[str, str] = {}
-    out["business_model"] = "right" if (u.business_type or u.business_model.value) == label["business_model"] else "wrong"
+    out["business_model"] = (
+        "right" if (u.business_type or u.business_model.value) == label["business_model"] else "wrong"
+    )
     market = _fold(label["market"])
     got_markets = [_fold(c) for c in (*_country_names(u.countries), *u.markets)]
     out["market"] = (
@@ -345,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   wrong-world words: {n_ww} (target 0)")
     print(f"   invented targets on briefs without objectives: {sum(bool(r.invented_targets) for r in no_obj)}"
           f"/{len(no_obj)} (target 0)")  # fmt: skip
-    print(f"   asks when objectives or audience are missing: {sum(bool(r.asks_missing) for r in silent)}/{len(silent)}")
+    print(
+        f"   asks when objectives or audience are missing: {sum(bool(r.asks_missing) for r in silent)}/{len(silent)}"
+    )
     print(f"   sentences shared with briefs of other business models: mean {_pct(statistics.mean(shares))}, "
           f"max {_pct(max(shares))} (target <= 15%)")  # fmt: skip
     print(f"   understanding p50 {statistics.median(r.understand_ms for r in results):.1f} ms; "
@@ -355,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     by_model: dict[str, list[tuple[Scored, float]]] = defaultdict(list)
     for r, s in zip(results, shares, strict=True):
         by_model[r.model].append((r, s))
-    print(f"   {'business model':<30} {'n':>2} {'underst.':>8} {'facts':>7} {'viol':>4} {'wrong-w':>7} {'shared':>7}")
+    print(
+        f"   {'business model':<30} {'n':>2} {'underst.':>8} {'facts':>7} {'viol':>4} {'wrong-w':>7} {'shared':>7}"
+    )
     for model in sorted(by_model):
         rows = by_model[model]
         und = sum(list(r.understanding.values()).count("right") for r, _ in rows) / (len(FIELDS) * len(rows))

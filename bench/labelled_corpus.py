@@ -123,11 +123,53 @@ KINDS = (
     ("retention_plan", "retention play"),
 )
 _B1 = (
-    "Vel", "Quor", "Lum", "Zen", "Brix", "Tark", "Oly", "Sav", "Kest", "Mir", "Dal", "Fen", "Gor", "Hal",
-    "Jun", "Pax", "Rue", "Sol", "Tem", "Ulv", "Vex", "Wyn", "Yar", "Cor", "Dex", "Ember", "Fal", "Griv",
+    "Vel",
+    "Quor",
+    "Lum",
+    "Zen",
+    "Brix",
+    "Tark",
+    "Oly",
+    "Sav",
+    "Kest",
+    "Mir",
+    "Dal",
+    "Fen",
+    "Gor",
+    "Hal",
+    "Jun",
+    "Pax",
+    "Rue",
+    "Sol",
+    "Tem",
+    "Ulv",
+    "Vex",
+    "Wyn",
+    "Yar",
+    "Cor",
+    "Dex",
+    "Ember",
+    "Fal",
+    "Griv",
 )
 _B2 = ("a", "o", "i", "e", "u", "ya", "io")
-_B3 = ("rix", "via", "bel", "nta", "que", "dor", "mium", "nova", "lex", "ra", "no", "ette", "ton", "lis", "ly")
+_B3 = (
+    "rix",
+    "via",
+    "bel",
+    "nta",
+    "que",
+    "dor",
+    "mium",
+    "nova",
+    "lex",
+    "ra",
+    "no",
+    "ette",
+    "ton",
+    "lis",
+    "ly",
+)
 _L1 = ("Quen", "Aur", "Nim", "Sol", "Tid", "Quar", "Hal", "Verv", "Drif", "Atl", "Cob", "Sab", "Jun", "Ony")
 _L2 = ("a", "e", "i", "o")
 _L3 = ("line", "ra", "mar", "vell", "sto", "rune", "dia", "wick", "ford", "tine", "lume", "cast")

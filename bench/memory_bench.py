@@ -86,7 +86,9 @@ QUICK = Plan(sizes=(10_000,), queries=200, filtered_queries=60, singles=30, repo
 
 
 def add_arguments(group: argparse._ArgumentGroup) -> None:
-    group.add_argument("--sizes", help="corpus sizes, comma-separated (default 10000,100000; the first is real)")
+    group.add_argument(
+        "--sizes", help="corpus sizes, comma-separated (default 10000,100000; the first is real)"
+    )
     group.add_argument("--queries", type=int, help="labelled queries per size (default 200)")
     group.add_argument("--seed", type=int, help="seed of the corpus and queries")
 
@@ -94,7 +96,9 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
 def plan_from(args: argparse.Namespace) -> Plan:
     plan = QUICK if getattr(args, "quick", False) else Plan()
     if getattr(args, "sizes", None):
-        plan = replace(plan, sizes=tuple(sorted({int(v.replace("_", "")) for v in args.sizes.split(",") if v})))
+        plan = replace(
+            plan, sizes=tuple(sorted({int(v.replace("_", "")) for v in args.sizes.split(",") if v}))
+        )
     if getattr(args, "queries", None):
         plan = replace(plan, queries=args.queries)
     if getattr(args, "seed", None) is not None:
@@ -167,7 +171,8 @@ def copy_rows(env: Env, snippets: Sequence[Snippet], vectors: F32, first: int, s
                 f"COPY learning_examples ({_COLUMNS}) FROM STDIN WITH (FORMAT binary)", copy_buffer(ours)
             )
             cur.copy_expert(
-                "COPY floor_items (id, title, text, embedding) FROM STDIN WITH (FORMAT binary)", copy_buffer(floor)
+                "COPY floor_items (id, title, text, embedding) FROM STDIN WITH (FORMAT binary)",
+                copy_buffer(floor),
             )
 
 
@@ -275,7 +280,9 @@ def measure_search(
     repo = env.repository
     service_candidates = min(max(4 * TOP_K, VECTOR_CANDIDATES_MIN), CANDIDATES_MAX)
     for q in queries[:10]:  # warm-up of every path
-        env.stub.SearchItems(pb.SearchItemsRequest(query=q.text, top_k=TOP_K, min_score=-1), timeout=SEARCH_DEADLINE)
+        env.stub.SearchItems(
+            pb.SearchItemsRequest(query=q.text, top_k=TOP_K, min_score=-1), timeout=SEARCH_DEADLINE
+        )
         for floor in floors:
             floor.search(q.text)
     figures = SearchFigures(
@@ -330,7 +337,8 @@ def measure_search(
         overlaps.append(len(set(exact) & set(ann)) / len(exact))
     figures.overlap = float(np.mean(overlaps))
     floor_lines = "; ".join(
-        f"{label} p50 {percentile_ms(f.seconds, 50):.1f} ms, {f.quality.line()}" for label, f in figures.floors.items()
+        f"{label} p50 {percentile_ms(f.seconds, 50):.1f} ms, {f.quality.line()}"
+        for label, f in figures.floors.items()
     )
     progress(
         f"  {len(queries)} queries at {size:,}: hybrid p50 {percentile_ms(figures.hybrid_s, 50):.1f} ms, "
@@ -420,7 +428,10 @@ def measure_ingest(
     measure_read_your_writes(env, plan, take, table, progress)
 
     # Single RecordItem, acknowledged on commit and (the default) once embedded.
-    modes: list[tuple[int, str]] = [(pb.ACKNOWLEDGE_COMMITTED, "committed"), (pb.ACKNOWLEDGE_EMBEDDED, "embedded")]
+    modes: list[tuple[int, str]] = [
+        (pb.ACKNOWLEDGE_COMMITTED, "committed"),
+        (pb.ACKNOWLEDGE_EMBEDDED, "embedded"),
+    ]
     for mode, label in modes:
         latencies = []
         for s in take(plan.singles):
@@ -437,7 +448,9 @@ def measure_ingest(
     for _ in range(plan.reports):
         sections = take(18)
         started = time.perf_counter()
-        response = env.stub.BatchRecordItems(report_request(sections, pb.ACKNOWLEDGE_COMMITTED), timeout=WRITE_DEADLINE)
+        response = env.stub.BatchRecordItems(
+            report_request(sections, pb.ACKNOWLEDGE_COMMITTED), timeout=WRITE_DEADLINE
+        )
         acks.append(time.perf_counter() - started)
         last = response.results[-1].item
         while True:  # searchable = found by a search scoped to its client
@@ -453,7 +466,9 @@ def measure_ingest(
         wait_embedded(env)
         searchable.append(time.perf_counter() - started)
     ack_p50 = percentile_ms(acks, 50)
-    table.at_most("18-section report acknowledged (committed) p50", ack_p50, TARGET_REPORT_ACK_MS, ".1f", "ms")
+    table.at_most(
+        "18-section report acknowledged (committed) p50", ack_p50, TARGET_REPORT_ACK_MS, ".1f", "ms"
+    )
     table.at_most(
         "  ... until all of it is searchable, p50 (max)",
         percentile_ms(searchable, 50) / 1000,
@@ -490,7 +505,10 @@ def measure_ingest(
         + ", ".join(f"{label} {rate:.0f}" for label, rate in rates.items())
         + " items/s"
     )
-    table.info(f"batch ingest x{plan.batch_size}, ~{words:.0f} words, ack embedded", f"{rates['embedded']:.0f} items/s")
+    table.info(
+        f"batch ingest x{plan.batch_size}, ~{words:.0f} words, ack embedded",
+        f"{rates['embedded']:.0f} items/s",
+    )
     table.info("  ... ack committed, until embedded", f"{rates['committed']:.0f} items/s")
     for floor in floors:
         table.info(f"  ... {floor.label} (executemany)", f"{rates[floor.label]:.0f} items/s")
@@ -555,7 +573,9 @@ def measure_read_your_writes(
     )
     table.info("read-your-writes: written item first, at once", f"{first}/{plan.reports}")
     table.info("  ... report's last section found, at once", f"{found}/{plan.reports}")
-    table.info("  ... what a scoped search adds when nothing waits, p50", f"{percentile_ms(check, 50):.2f} ms")
+    table.info(
+        "  ... what a scoped search adds when nothing waits, p50", f"{percentile_ms(check, 50):.2f} ms"
+    )
     table.info(
         "  ... scoped search p50: nothing waiting / 1 waiting / 18 waiting",
         f"{percentile_ms(quiet, 50):.1f} / {percentile_ms(one, 50):.1f} / {percentile_ms(report, 50):.1f} ms",
@@ -637,12 +657,16 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
                 loaded = len(real.snippets)
             elif size > loaded:
                 synth = synth or SyntheticVectors(vectors, seed=plan.seed)
-                filler = LabelledCorpus(size - loaded, plan.seed + size, brand_offset=len(real.snippets) // 20 + 1)
+                filler = LabelledCorpus(
+                    size - loaded, plan.seed + size, brand_offset=len(real.snippets) // 20 + 1
+                )
                 anchors = _same_facts(real.snippets, filler.snippets, plan.seed)
                 synthetic = synth.around(anchors)
                 copy_rows(env, filler.snippets, synthetic, loaded, "bench-synthetic")
                 loaded = size
-                progress(f"+{len(filler.snippets):,} synthetic rows (other brands; vectors near same-fact snippets)")
+                progress(
+                    f"+{len(filler.snippets):,} synthetic rows (other brands; vectors near same-fact snippets)"
+                )
             build_indexes(env, progress)
             figures = measure_search(env, real, plan, size, floors, progress)
             by_size[size] = figures

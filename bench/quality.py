@@ -104,7 +104,9 @@ def structure(markdown: str) -> list[str]:
     """Headings and table header rows: the report's skeleton, reported apart from its content."""
     lines = markdown.splitlines()
     out = [_norm(x) for x in lines if x.startswith("#")]
-    out += [_norm(lines[i]) for i in range(len(lines) - 1) if re.fullmatch(r"\|[-|: ]+\|", lines[i + 1].strip())]
+    out += [
+        _norm(lines[i]) for i in range(len(lines) - 1) if re.fullmatch(r"\|[-|: ]+\|", lines[i + 1].strip())
+    ]
     return out
 
 
@@ -180,14 +182,21 @@ def fact_check(labelled: LabelledBrief) -> FactCheck:
     for event in e["events"]:
         u = understand(labelled.form)
         found = next((x for x in u.events if x.name == event["name"]), None)
-        dated = found is not None and found.start is not None and (
-            found.date_text in text or fmt_date(found.start) in text
+        dated = (
+            found is not None
+            and found.start is not None
+            and (found.date_text in text or fmt_date(found.start) in text)
         )
         check(f"event {event['name']} with its date", event["name"] in text and dated)
     for o in e["objectives"]:
-        check(f"objective target {o['target']} {o['deadline']}", o["target"] in text and o["deadline"] in text)
+        check(
+            f"objective target {o['target']} {o['deadline']}", o["target"] in text and o["deadline"] in text
+        )
     for p in e["prices"]:
-        check(f"price {_money(float(p['amount']), p['currency'])}", _money(float(p["amount"]), p["currency"]) in text)
+        check(
+            f"price {_money(float(p['amount']), p['currency'])}",
+            _money(float(p["amount"]), p["currency"]) in text,
+        )
     b = e["budget"]
     check(f"budget {_money(b['amount'], b['currency'])}", _money(b["amount"], b["currency"]) in text)
     for partner in e["retail_partners"]:
@@ -281,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         same_reports += same_report
         if not ok:
             print(f"   {labelled.id}: facts differ: {', '.join(differing)}")
-    print(f"   same key facts: {equal}/{len(briefs)}; byte-identical flagship report: {same_reports}/{len(briefs)}")
+    print(
+        f"   same key facts: {equal}/{len(briefs)}; byte-identical flagship report: {same_reports}/{len(briefs)}"
+    )
 
     refine_results = refine_figures()
     if refine_results:
@@ -355,9 +366,13 @@ def refine_figures() -> list[str]:
                 verified += 1
             else:
                 failures.append(f"{brief_id}: {inst.kind} {inst.value}")
-        dropped = Rules(excluded_channels=emphasis.values("drop"), excluded_formats=emphasis.values("drop_format"))
+        dropped = Rules(
+            excluded_channels=emphasis.values("drop"), excluded_formats=emphasis.values("drop_format")
+        )
         mentions += len(violations(refined.markdown, dropped))
-        pasted += sum(1 for part in split_instructions(feedback) if len(part) > 15 and part in refined.markdown)
+        pasted += sum(
+            1 for part in split_instructions(feedback) if len(part) > 15 and part in refined.markdown
+        )
     lines = [
         f"cases: {len(REFINE_CASES)}; instructions in the feedback: {total}",
         f"reported as applied: {reported}; verified in the refined report: {verified}/{reported} = "

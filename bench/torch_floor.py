@@ -74,7 +74,9 @@ class TorchFloor:
         ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
         line = self._proc.stdout.readline() if ready else ""
         if not line:
-            raise FloorUnavailable(f"the torch floor's worker gave no answer within {timeout:.0f} s (exit {self._proc.poll()})")
+            raise FloorUnavailable(
+                f"the torch floor's worker gave no answer within {timeout:.0f} s (exit {self._proc.poll()})"
+            )
         answer: dict[str, Any] = json.loads(line)
         if "error" in answer:
             raise FloorUnavailable(str(answer["error"]))

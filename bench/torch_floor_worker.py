@@ -30,8 +30,12 @@ def main() -> int:
     conn.autocommit = True
     register_vector(conn)
     model.encode(["warm-up"])
-    ready = {"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
-             "max_seq_length": model.max_seq_length}
+    ready = {
+        "ready": True,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "max_seq_length": model.max_seq_length,
+    }
     print(json.dumps(ready), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
@@ -39,7 +43,9 @@ def main() -> int:
         if op == "search":
             vector = model.encode([request["query"]])[0]
             with conn.cursor() as cur:
-                cur.execute("SELECT id FROM floor_items ORDER BY embedding <=> %s LIMIT %s", (vector, request["k"]))
+                cur.execute(
+                    "SELECT id FROM floor_items ORDER BY embedding <=> %s LIMIT %s", (vector, request["k"])
+                )
                 answer: dict[str, object] = {"ids": [row[0] for row in cur.fetchall()]}
         elif op == "ingest":
             texts = request["texts"]

@@ -29,9 +29,7 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
         return 2
     token = settings.api_token.get_secret_value() if settings.api_token else None
     memory = MemoryClient(settings.memory_target, token=token)
-    spool = LearningSpool(
-        settings.spool_dir, memory.deliver
-    )
+    spool = LearningSpool(settings.spool_dir, memory.deliver)
     try:
         if args[0] == "list":
             for b in spool.list():

@@ -103,7 +103,9 @@ def test_unstorable_text_in_urls_is_a_400(running_stack: StackProcess, path: str
         ("POST", "/api/aicmo/learning_queue/a%00b/replay"),
     ],
 )
-def test_unstorable_text_in_path_parameters_is_a_400(running_stack: StackProcess, method: str, path: str) -> None:
+def test_unstorable_text_in_path_parameters_is_a_400(
+    running_stack: StackProcess, method: str, path: str
+) -> None:
     if method == "DELETE":
         response = running_stack.delete(path)
     else:

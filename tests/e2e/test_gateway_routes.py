@@ -49,7 +49,9 @@ def test_generate_report_json_names(running_stack: StackProcess) -> None:
     assert report["sections"][0]["written_by"] == "GENERATION_MODE_OFFLINE"
     final = running_stack.post("/api/aicmo/generate_report", generate_body(report_stage="REPORT_STAGE_FINAL"))
     assert final.status == 200 and "Sign-off" in final.json()["report_markdown"]
-    legacy = running_stack.post("/api/aicmo/generate_report", generate_body(stage="final", use_learning=False))
+    legacy = running_stack.post(
+        "/api/aicmo/generate_report", generate_body(stage="final", use_learning=False)
+    )
     assert legacy.status == 200 and "Sign-off" in legacy.json()["report_markdown"]
     assert isinstance(report["timings"]["total_ms"], float | int)
     # The route's 120 s reached the generator as its deadline (minus the gateway's 2 s margin, capped at
@@ -110,7 +112,9 @@ def test_learning_routes(running_stack: StackProcess) -> None:
     weak = running_stack.post(f"/api/learn/items/{item['id']}/rating", {"verdict": "RATING_WEAK"})
     assert weak.json()["item"]["rating"] == "weak" and weak.json()["rated_count"] == 1
     cleared = running_stack.post(f"/api/learn/items/{item['id']}/rating", {})
-    assert cleared.json()["item"]["verdict"] == "RATING_UNSPECIFIED" and cleared.json()["item"]["rating"] == ""
+    assert (
+        cleared.json()["item"]["verdict"] == "RATING_UNSPECIFIED" and cleared.json()["item"]["rating"] == ""
+    )
 
     deleted = running_stack.delete(f"/api/learn/items/{item['id']}")
     assert deleted.status == 200 and deleted.json()["id"] == item["id"]

@@ -37,7 +37,11 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         with self._lock:
             for resource_spans in request.resource_spans:
                 service = next(
-                    (a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"),
+                    (
+                        a.value.string_value
+                        for a in resource_spans.resource.attributes
+                        if a.key == "service.name"
+                    ),
                     "",
                 )
                 for scope in resource_spans.scope_spans:
@@ -101,7 +105,9 @@ def test_metrics_move_for_the_methods_called_with_their_status(traced_stack: Sta
     generate = {"grpc_service": "aicmo.generator.v1.GeneratorService", "grpc_method": "GenerateReport"}
     search = {"grpc_service": "aicmo.memory.v1.MemoryService", "grpc_method": "SearchItems"}
     before_ok = sample(scrape(generator_port), "grpc_server_handled_total", **generate, grpc_code="OK")
-    before_bad = sample(scrape(memory_port), "grpc_server_handled_total", **search, grpc_code="INVALID_ARGUMENT")
+    before_bad = sample(
+        scrape(memory_port), "grpc_server_handled_total", **search, grpc_code="INVALID_ARGUMENT"
+    )
 
     assert traced_stack.post("/api/aicmo/generate_report", BODY).status == 200
     assert traced_stack.post("/api/learn/search", {"query": "loyalty"}).status == 200
@@ -115,7 +121,9 @@ def test_metrics_move_for_the_methods_called_with_their_status(traced_stack: Sta
     assert sample(generator, "aicmo_generation_stage_seconds_count", stage="total") >= 1
     assert "aicmo_spool_queued" in generator
     assert sample(memory, "grpc_server_handled_total", **search, grpc_code="OK") >= 2
-    assert sample(memory, "grpc_server_handled_total", **search, grpc_code="INVALID_ARGUMENT") == before_bad + 1
+    assert (
+        sample(memory, "grpc_server_handled_total", **search, grpc_code="INVALID_ARGUMENT") == before_bad + 1
+    )
     assert sample(memory, "grpc_server_handling_seconds_bucket", **search) >= 1
     assert sample(memory, "aicmo_embedding_seconds_count") >= 1
     assert sample(memory, "aicmo_embedding_batch_size_count") >= 1
@@ -155,11 +163,17 @@ def test_a_request_id_follows_the_request_into_logs_and_errors(traced_stack: Sta
 
     wait_until(lambda: logged_by("generator") and logged_by("memory"), 30, what="the request id in both logs")
     for name in ("generator", "memory"):
-        lines = [json.loads(line) for line in (logs / f"{name}.log").read_text().splitlines() if request_id in line]
+        lines = [
+            json.loads(line) for line in (logs / f"{name}.log").read_text().splitlines() if request_id in line
+        ]
         assert lines and all(line["request_id"] == request_id for line in lines)
 
     def access() -> list[dict[str, object]]:
-        return [json.loads(line) for line in (logs / "gateway-access.log").read_text().splitlines() if line.strip()]
+        return [
+            json.loads(line)
+            for line in (logs / "gateway-access.log").read_text().splitlines()
+            if line.strip()
+        ]
 
     wait_until(lambda: any(a["request_id"] == request_id for a in access()), 30, what="the access log line")
     mine = [a for a in access() if a["request_id"] == request_id]
@@ -167,7 +181,9 @@ def test_a_request_id_follows_the_request_into_logs_and_errors(traced_stack: Sta
     assert mine[0]["status"] == 200 and "authorization" not in json.dumps(access()).lower()
 
     error_id = f"req-{uuid.uuid4().hex[:12]}"
-    bad = traced_stack.post("/api/learn/search", {"query": "x", "top_k": 99}, headers={"x-request-id": error_id})
+    bad = traced_stack.post(
+        "/api/learn/search", {"query": "x", "top_k": 99}, headers={"x-request-id": error_id}
+    )
     assert bad.status == 400
     infos = [d for d in bad.json()["details"] if d["@type"].endswith("RequestInfo")]
     assert infos and infos[0]["request_id"] == error_id

@@ -72,7 +72,10 @@ def test_each_fact_read_from_the_text_shows_the_words_it_came_from(
     lines = facts(at).splitlines()
     competitors = next(i for i, line in enumerate(lines) if line.startswith("- **Competitors:**"))
     # The sentence of the brief the competitors were read from sits right under the fact.
-    assert lines[competitors + 1].strip() == "- \u201cWe compete with Blue Bottle (premium, app-led) and Tchibo.\u201d"
+    assert (
+        lines[competitors + 1].strip()
+        == "- \u201cWe compete with Blue Bottle (premium, app-led) and Tchibo.\u201d"
+    )
 
 
 def test_check_the_brief_shows_each_fact_where_it_came_from_and_the_gaps(

@@ -47,7 +47,9 @@ def test_the_pod_monitor_selects_pods_with_a_metrics_port() -> None:
     assert monitor["kind"] == "PodMonitor"
     selected = set(monitor["spec"]["selector"]["matchExpressions"][0]["values"])
     for app in selected:
-        docs = [d for d in yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / f"{app}.yaml").read_text()) if d]
+        docs = [
+            d for d in yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / f"{app}.yaml").read_text()) if d
+        ]
         workload = next(d for d in docs if d["kind"] in ("Deployment", "StatefulSet"))
         template = workload["spec"]["template"]
         assert template["metadata"]["labels"]["app"] == app

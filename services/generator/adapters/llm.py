@@ -104,7 +104,11 @@ def build_prompt(
             ]
             lines.append(ex.text[:2500])
     if refinement.stage == "refine" and refinement.feedback:
-        lines += ["", "## Operator feedback to address in this revision (act on it; never quote it)", refinement.feedback]
+        lines += [
+            "",
+            "## Operator feedback to address in this revision (act on it; never quote it)",
+            refinement.feedback,
+        ]
         if refinement.previous_draft:
             lines += ["", "## Previous draft of this section", refinement.previous_draft[:4000]]
     if refinement.stage == "final":

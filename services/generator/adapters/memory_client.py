@@ -59,7 +59,9 @@ class MemoryClient:
             ],
         )
         # Every call carries the request id (and, when tracing is on, the trace context) and is measured.
-        self._channel = tracing.traced_channel(grpc.intercept_channel(self._raw_channel, ClientObservability()))
+        self._channel = tracing.traced_channel(
+            grpc.intercept_channel(self._raw_channel, ClientObservability())
+        )
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.

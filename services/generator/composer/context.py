@@ -166,7 +166,9 @@ class Ctx:
     launch: datetime.date | None
     start: datetime.date | None
     start_reason: str  # "launch", "timeline", "event", ""
-    calendar_from: datetime.date | None  # day 1 of the day-by-day plan (the start, or the run-up to a centrepiece)
+    calendar_from: (
+        datetime.date | None
+    )  # day 1 of the day-by-day plan (the start, or the run-up to a centrepiece)
     metadata: tuple[tuple[str, str], ...]
     emphasis: Emphasis
     lines: tuple[BudgetLine, ...]
@@ -379,7 +381,11 @@ def _profile(facts: UnderstoodBrief, brief: Brief) -> Industry:
     # The kind of business read from the brief decides the profile unless the industry it names matches one.
     kind = type_by_key(facts.business_type) if facts.business_type else None
     named = facts.industry.lower()
-    if kind is not None and kind.profile and not any(_match_pattern(i.key).search(named) for i in cat.industries[:-1]):
+    if (
+        kind is not None
+        and kind.profile
+        and not any(_match_pattern(i.key).search(named) for i in cat.industries[:-1])
+    ):
         return cat.industry(kind.profile)
     best, best_score = cat.industries[-1], 0
     fields = (
@@ -764,7 +770,9 @@ def _build(
     timeline = parse_timeline(briefed.timeline)
     # The plan as briefed, then the feedback's changes applied to the brief itself, so every section (and
     # the rules check) sees them: a channel the operator drops is ruled out like one the brief excludes.
-    briefed_budget = briefed.budget or assumed_budget(nice(profile.working_budget * timeline.weeks / 12), briefed.geography)
+    briefed_budget = briefed.budget or assumed_budget(
+        nice(profile.working_budget * timeline.weeks / 12), briefed.geography
+    )
     base = _budget_lines(
         briefed_budget.amount,
         _follow(_weights(briefed, profile, playbook, Emphasis()), briefed, Emphasis(), split),
@@ -835,7 +843,9 @@ def _build(
         industry_given=bool(industry_raw),
         geo=_with_article(facts.geography) or "its core market",
         geo_given=bool(facts.geography),
-        audience=join_and([lower_first(s.name) for s in facts.segments]) if facts.segments else (facts.audience or profile.audience),
+        audience=join_and([lower_first(s.name) for s in facts.segments])
+        if facts.segments
+        else (facts.audience or profile.audience),
         audience_given=bool(facts.audience),
         objectives=objectives or profile.objectives,
         objectives_given=bool(objectives),

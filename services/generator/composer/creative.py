@@ -117,7 +117,9 @@ def creative_lines(
         cta=_fmt(bank.ctas[model.value], names, True),
         headlines={
             **{k: _fmt(v, names, True) for k, v in bank.headlines.items()},
-            "retail": _fmt(bank.retail_line if names.get("retailer") else bank.headlines["offer"], names, True),
+            "retail": _fmt(
+                bank.retail_line if names.get("retailer") else bank.headlines["offer"], names, True
+            ),
         },
         note=f"All lines in {language} ({locale}); the English in brackets is a gloss for review, not copy.",
         localised=True,

@@ -41,7 +41,9 @@ _THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "budget",
-        re.compile(r"\b(explain|justify|break down|breakdown|show)\b.*\b(budget|spend|costs?|roi|roas)\b", re.I),
+        re.compile(
+            r"\b(explain|justify|break down|breakdown|show)\b.*\b(budget|spend|costs?|roi|roas)\b", re.I
+        ),
     ),
     ("numbers", re.compile(r"\b(kpis?|metrics?|numbers|measurable|quantif\w*|benchmarks?)\b", re.I)),
     (
@@ -50,7 +52,9 @@ _THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "audience",
-        re.compile(r"\b(audience|segments?|personas?|demographic\w*|gen ?z|millennials?|younger|older)\b", re.I),
+        re.compile(
+            r"\b(audience|segments?|personas?|demographic\w*|gen ?z|millennials?|younger|older)\b", re.I
+        ),
     ),
     (
         "creative",
@@ -58,8 +62,14 @@ _THEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 TONES: dict[str, tuple[re.Pattern[str], str]] = {
-    "more formal": (re.compile(r"\b(formal|professional|corporate|serious)\b", re.I), "precise, measured and professional"),
-    "more playful": (re.compile(r"\b(playful|fun|funny|witty|humou?r\w*|cheeky|lighter)\b", re.I), "light, witty and warm"),
+    "more formal": (
+        re.compile(r"\b(formal|professional|corporate|serious)\b", re.I),
+        "precise, measured and professional",
+    ),
+    "more playful": (
+        re.compile(r"\b(playful|fun|funny|witty|humou?r\w*|cheeky|lighter)\b", re.I),
+        "light, witty and warm",
+    ),
     "bolder": (
         re.compile(r"\b(bold|bolder|punchy|punchier|edgy|edgier|provocative|stronger)\b", re.I),
         "direct, confident and provocative",
@@ -78,7 +88,9 @@ _VERBS = (
     "put|shift|move|increase|boost|reduce|lower|base|measure|count|set|change|switch|write|translate|keep|shorten|"
     "expand|lead|avoid|exclude|replace|double|halve|give|swap|target|no|less|more|go|compete|show|explain|tone"
 )
-_SPLIT = re.compile(rf"[\n;]+|(?<=[.!?])\s+|,\s*(?:and\s+|then\s+)?(?=(?:{_VERBS})\b)|\s+and\s+(?=(?:{_VERBS})\b)", re.I)
+_SPLIT = re.compile(
+    rf"[\n;]+|(?<=[.!?])\s+|,\s*(?:and\s+|then\s+)?(?=(?:{_VERBS})\b)|\s+and\s+(?=(?:{_VERBS})\b)", re.I
+)
 _CENTRE = (
     re.compile(
         r"\b(?:make|have|use|turn)\s+(?P<name>.+?)\s+(?:the\s+|our\s+)?(?:centrepiece|centerpiece|centre piece|"
@@ -100,9 +112,14 @@ _BASIS = re.compile(
     r"|\btargets?\b.*?\b(?:on|in terms of|as|around)\s+(?P<what2>.+)$",
     re.I,
 )
-_PER_PERIOD = re.compile(r"\b(?:monthly|weekly|quarterly)\s+targets?\b|\btargets?\s+(?:per|each|a)\s+(?:month|week|quarter)\b", re.I)
+_PER_PERIOD = re.compile(
+    r"\b(?:monthly|weekly|quarterly)\s+targets?\b|\btargets?\s+(?:per|each|a)\s+(?:month|week|quarter)\b",
+    re.I,
+)
 _BUDGET = re.compile(r"\bbudget\b", re.I)
-_BUDGET_CHANGE = re.compile(r"\b(lean|leaner|smaller|bigger|larger|cut|increase|reduce|lower|raise|double|halve|trim)\b", re.I)
+_BUDGET_CHANGE = re.compile(
+    r"\b(lean|leaner|smaller|bigger|larger|cut|increase|reduce|lower|raise|double|halve|trim)\b", re.I
+)
 _LANGUAGE = re.compile(r"\b(?:in|into)\s+(?P<lang>[A-Z][a-z]+)\b")
 
 
@@ -164,7 +181,9 @@ def split_instructions(feedback: str) -> list[str]:
     return [p.strip(" ,.") for p in _SPLIT.split(feedback) if p and p.strip(" ,.")]
 
 
-def read_feedback(feedback: str, facts: UnderstoodBrief, metric_words: dict[str, tuple[str, ...]], mix: tuple[str, ...]) -> Emphasis:
+def read_feedback(
+    feedback: str, facts: UnderstoodBrief, metric_words: dict[str, tuple[str, ...]], mix: tuple[str, ...]
+) -> Emphasis:
     """The feedback as instructions for this brief (`metric_words` maps funnel stages to the words that name
     them; `mix` is the channel mix before the feedback)."""
     text = feedback.strip()
@@ -196,7 +215,11 @@ def read_feedback(feedback: str, facts: UnderstoodBrief, metric_words: dict[str,
 
 
 def _read(
-    part: str, facts: UnderstoodBrief, metric_words: dict[str, tuple[str, ...]], mix: tuple[str, ...], year: int | None
+    part: str,
+    facts: UnderstoodBrief,
+    metric_words: dict[str, tuple[str, ...]],
+    mix: tuple[str, ...],
+    year: int | None,
 ) -> list[Instruction] | Unapplied:
     out: list[Instruction] = []
     # An event to centre the plan on.
@@ -220,14 +243,25 @@ def _read(
     if m:
         what = (m.group("what") or m.group("what2") or "").lower()
         words = sorted(((w, k) for k, ws in metric_words.items() for w in ws), key=lambda wk: -len(wk[0]))
-        stage = next((k for w, k in words if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", what)), "")
+        stage = next(
+            (k for w, k in words if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", what)), ""
+        )
         if stage and stage not in ("units", "value"):
             return [Instruction("basis", stage, part)]
-        return Unapplied(part, "the targets can be counted on a funnel stage this plan tracks; name one (for example leads, bookings or orders)")
+        return Unapplied(
+            part,
+            "the targets can be counted on a funnel stage this plan tracks; name one (for example leads, bookings or orders)",
+        )
     # The creative's language.
     m = _LANGUAGE.search(part)
-    if m and m.group("lang").casefold() in vocabulary().language_by_name and re.search(
-        r"\b(creative|copy|ads?|write|written|translate|language|lines|everything|headlines?|campaign)\b", part, re.I
+    if (
+        m
+        and m.group("lang").casefold() in vocabulary().language_by_name
+        and re.search(
+            r"\b(creative|copy|ads?|write|written|translate|language|lines|everything|headlines?|campaign)\b",
+            part,
+            re.I,
+        )
     ):
         return [Instruction("language", vocabulary().language_by_name[m.group("lang").casefold()].name, part)]
     # Tone.
@@ -242,7 +276,9 @@ def _read(
         if budget is not None and budget.amount >= 100:
             return [Instruction("budget", budget.total_text, part, budget=budget)]
         if _BUDGET_CHANGE.search(part):
-            return Unapplied(part, "the budget is the client's figure; give the new total to re-plan against it")
+            return Unapplied(
+                part, "the budget is the client's figure; give the new total to re-plan against it"
+            )
     # Channels and formats.
     for mention in channel_mentions(part):
         if mention.is_format:
@@ -266,15 +302,25 @@ def _centre(part: str, raw: str, facts: UnderstoodBrief, year: int | None) -> li
     name = raw[: dates[0].pos].strip(" ,(-") if dates else raw
     name = re.sub(r"\s*\($", "", name).strip()
     known = next(
-        (e for e in facts.events if e.name.casefold() in name.casefold() or name.casefold() in e.name.casefold()),
+        (
+            e
+            for e in facts.events
+            if e.name.casefold() in name.casefold() or name.casefold() in e.name.casefold()
+        ),
         None,
     )
     if known is not None:
         return [Instruction("centre", known.name, part, event=known)]
     if dates:
         d = dates[0]
-        return [Instruction("centre", name, part, event=BriefEvent(name=name, date_text=d.text, start=d.start, end=d.end))]
-    return Unapplied(part, f"{name} has no date in the brief or the feedback; add its dates to centre the calendar on it")
+        return [
+            Instruction(
+                "centre", name, part, event=BriefEvent(name=name, date_text=d.text, start=d.start, end=d.end)
+            )
+        ]
+    return Unapplied(
+        part, f"{name} has no date in the brief or the feedback; add its dates to centre the calendar on it"
+    )
 
 
 def apply_to_brief(facts: UnderstoodBrief, emphasis: Emphasis) -> UnderstoodBrief:
@@ -289,7 +335,10 @@ def apply_to_brief(facts: UnderstoodBrief, emphasis: Emphasis) -> UnderstoodBrie
     rules = replace(rules, excluded_channels=dropped, excluded_formats=formats)
     competitors = facts.competitors
     for inst in emphasis.of("against"):
-        named = [Competitor(n, next((c.note for c in facts.competitors if c.name.casefold() == n.casefold()), "")) for n in inst.names]
+        named = [
+            Competitor(n, next((c.note for c in facts.competitors if c.name.casefold() == n.casefold()), ""))
+            for n in inst.names
+        ]
         rest = [c for c in competitors if c.name.casefold() not in {n.casefold() for n in inst.names}]
         competitors = tuple(named + rest)
     events = facts.events
@@ -322,4 +371,12 @@ def apply_to_brief(facts: UnderstoodBrief, emphasis: Emphasis) -> UnderstoodBrie
     )
 
 
-__all__ = ["TONES", "Emphasis", "Instruction", "Unapplied", "apply_to_brief", "read_feedback", "split_instructions"]
+__all__ = [
+    "TONES",
+    "Emphasis",
+    "Instruction",
+    "Unapplied",
+    "apply_to_brief",
+    "read_feedback",
+    "split_instructions",
+]

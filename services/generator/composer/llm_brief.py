@@ -41,7 +41,10 @@ def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinemen
         ("Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"),
         ("Markets", join_and(list(f.markets))),
         ("Audience", plan.audience),
-        ("Segments", "; ".join(f"{s.name}: {s.description}" if s.description else s.name for s in f.segments)),
+        (
+            "Segments",
+            "; ".join(f"{s.name}: {s.description}" if s.description else s.name for s in f.segments),
+        ),
         ("Budget", plan.budget_phrase),
         ("Timeline", f.timeline or plan.timeline.label),
         ("Launch date", fmt_date(plan.launch) if plan.launch else ""),
@@ -70,11 +73,14 @@ def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinemen
         lines.append("- Use these terms exactly: " + ", ".join(f'"{t}"' for t in rules.mandated_terms))
     lines += [f"- {c}" for c in (*rules.claims_needing_review, *rules.other)]
     if plan.language:
-        lines.append(f"- Write every line of creative (headlines, taglines, calls to action) in {plan.language}")
+        lines.append(
+            f"- Write every line of creative (headlines, taglines, calls to action) in {plan.language}"
+        )
     lines.append("- Never name where an example came from, or any score or rating")
     lines += ["", "## The plan (the section must agree with these numbers)"]
     lines.append(
-        "- Budget split: " + "; ".join(f"{line.name} {line.pct}% ({plan.money(line.amount)})" for line in plan.lines)
+        "- Budget split: "
+        + "; ".join(f"{line.name} {line.pct}% ({plan.money(line.amount)})" for line in plan.lines)
     )
     funnel = plan.funnel
     lines.append(
@@ -86,7 +92,10 @@ def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinemen
         lines.append(f"- Centrepiece: {plan.centrepiece.name} ({plan.centrepiece.date_text})")
     applied = applied_lines(plan)
     if applied:
-        lines += ["", "## Changes the operator asked for (already in the plan; reflect them, never quote them)"]
+        lines += [
+            "",
+            "## Changes the operator asked for (already in the plan; reflect them, never quote them)",
+        ]
         lines += [f"- {re.sub(r'[*]', '', line)}" for line in applied]
     unapplied = unapplied_lines(plan)
     if unapplied:

@@ -140,7 +140,15 @@ def objective_rows(ctx: Ctx) -> list[list[str]]:
         if not o.target:
             continue
         target = o.target + (f" {o.deadline}" if o.deadline else "")
-        rows.append([cap(o.metric), target, ctx.client_lead, "Weekly" if plan.stage else "Monthly", _source(ctx, plan)])
+        rows.append(
+            [
+                cap(o.metric),
+                target,
+                ctx.client_lead,
+                "Weekly" if plan.stage else "Monthly",
+                _source(ctx, plan),
+            ]
+        )
     return rows
 
 
@@ -166,20 +174,40 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
         return f"{fmt_int(n)}{p}" if ctx.objectives_given else f"to agree (estimate ~{fmt_int(n)}{p})"
 
     rows += [
-        ["Paid reach (impressions)", f"{fmt_int(f.impressions)}{p}", "Performance marketer", "Weekly", "Ad platform reporting"],
+        [
+            "Paid reach (impressions)",
+            f"{fmt_int(f.impressions)}{p}",
+            "Performance marketer",
+            "Weekly",
+            "Ad platform reporting",
+        ],
         [cap(f.primary.name), count(f.primary.count), "Strategy lead", "Weekly", "Analytics + CRM"],
-        ["Cost per " + f.primary.one, f"\u2264 {ctx.money(f.cpa)}", "Performance marketer", "Weekly", "Spend / attributed results"],
+        [
+            "Cost per " + f.primary.one,
+            f"\u2264 {ctx.money(f.cpa)}",
+            "Performance marketer",
+            "Weekly",
+            "Spend / attributed results",
+        ],
     ]
     if light:
         rows += [
-            ["Engagement rate (organic)", "\u2265 3.5% per post", "Social lead", "Weekly", "Native analytics"],
+            [
+                "Engagement rate (organic)",
+                "\u2265 3.5% per post",
+                "Social lead",
+                "Weekly",
+                "Native analytics",
+            ],
             ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
         ]
         return rows
     for stage in f.stages:
         if stage.key != f.primary.key:
             rows.append([cap(stage.name), count(stage.count), "Strategy lead", "Weekly", "CRM"])
-    rows.append(["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"])
+    rows.append(
+        ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"]
+    )
     kind = type_by_key(ctx.facts.business_type)
     if kind is None or kind.commercial:
         rows.append(

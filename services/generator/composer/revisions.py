@@ -73,16 +73,24 @@ def applied_lines(ctx: Ctx, section_id: str = "") -> list[str]:
                 else f"**{inst.value} ruled out:** it was not in the plan and is not mentioned anywhere in the report."
             )
         elif inst.kind == "drop_format":
-            out.append(f"**{inst.value} ruled out:** no {inst.value} in any format list, calendar or creative.")
+            out.append(
+                f"**{inst.value} ruled out:** no {inst.value} in any format list, calendar or creative."
+            )
         elif inst.kind in ("add", "boost", "reduce") and new is not None:
-            change = f"{old.pct}% \u2192 {new.pct}% ({ctx.money(old.amount)} \u2192 {ctx.money(new.amount)})" if old else (
-                f"added at {new.pct}% ({ctx.money(new.amount)})"
+            change = (
+                f"{old.pct}% \u2192 {new.pct}% ({ctx.money(old.amount)} \u2192 {ctx.money(new.amount)})"
+                if old
+                else (f"added at {new.pct}% ({ctx.money(new.amount)})")
             )
             label = {"add": "Added", "boost": "More", "reduce": "Less"}[inst.kind]
             out.append(f"**{label} {inst.value}:** {change} of the budget.")
         elif inst.kind == "centre" and ctx.centrepiece is not None:
             when = f" ({ctx.centrepiece.date_text})" if ctx.centrepiece.date_text else ""
-            start = f"; the calendar starts {fmt_date(ctx.start)}" if ctx.start and ctx.start_reason == "event" else ""
+            start = (
+                f"; the calendar starts {fmt_date(ctx.start)}"
+                if ctx.start and ctx.start_reason == "event"
+                else ""
+            )
             out.append(
                 f"**Centrepiece: {ctx.centrepiece.name}{when}.** The idea, calendar and roadmap are built around it{start}."
             )
@@ -97,14 +105,18 @@ def applied_lines(ctx: Ctx, section_id: str = "") -> list[str]:
                 f"that stage ({fmt_int(ctx.funnel.primary.count)}{ctx.period_word} at \u2264 {ctx.money(ctx.funnel.cpa)} each)."
             )
         elif inst.kind == "tone":
-            out.append(f"**Tone {inst.value}:** {ctx.tone} in the messaging framework and every creative line.")
+            out.append(
+                f"**Tone {inst.value}:** {ctx.tone} in the messaging framework and every creative line."
+            )
         elif inst.kind == "language":
             out.append(
                 f"**Creative in {ctx.language} ({ctx.locale}):** taglines, headlines, calls to action and subject "
                 "lines, with English glosses."
             )
         elif inst.kind == "budget":
-            out.append(f"**Budget re-planned at {ctx.budget.total_text}:** every split and target is recalculated.")
+            out.append(
+                f"**Budget re-planned at {ctx.budget.total_text}:** every split and target is recalculated."
+            )
     return list(dict.fromkeys(out))
 
 

@@ -111,8 +111,14 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
 
 
 _PERCENT_SOURCES = (
-    (("awareness", "aware", "recall", "consideration"), "a brand-tracking survey (n=500) before launch and at the deadline"),
-    (("occupancy", "utilisation", "utilization", "capacity", "slots"), "booking-system utilisation, reported weekly"),
+    (
+        ("awareness", "aware", "recall", "consideration"),
+        "a brand-tracking survey (n=500) before launch and at the deadline",
+    ),
+    (
+        ("occupancy", "utilisation", "utilization", "capacity", "slots"),
+        "booking-system utilisation, reported weekly",
+    ),
     (("churn", "cancellation", "cancellations", "retention"), "monthly cohort reports"),
     (("conversion", "rate", "win rate"), "stage conversion in the CRM, reported weekly"),
     (("share", "penetration"), "retail panel data, monthly"),
@@ -254,7 +260,15 @@ def personas(plan: Ctx) -> list[PersonaCard]:
             brief_seg = plan.facts.segments[min(i, len(plan.facts.segments) - 1)]
             role = _singular(brief_seg.name)
             card = PersonaCard(
-                name, role, persona.age, seg.name, seg.need, persona.pain, hangouts, convinced, brief_seg.description
+                name,
+                role,
+                persona.age,
+                seg.name,
+                seg.need,
+                persona.pain,
+                hangouts,
+                convinced,
+                brief_seg.description,
             )
         else:
             card = PersonaCard(
@@ -382,7 +396,12 @@ def influencer_rows(plan: Ctx, pot: int) -> list[list[str]]:
 
 
 def calendar_start_note(plan: Ctx) -> str:
-    if plan.calendar_from and plan.start and plan.calendar_from != plan.start and plan.centrepiece is not None:
+    if (
+        plan.calendar_from
+        and plan.start
+        and plan.calendar_from != plan.start
+        and plan.centrepiece is not None
+    ):
         return (
             f"Day 1 is {fmt_date(plan.calendar_from)}: the thirty days run up to and through "
             f"{plan.centrepiece.name}, the centrepiece; the programme itself starts {fmt_date(plan.start)}."
@@ -534,7 +553,9 @@ def decisions(plan: Ctx) -> list[str]:
 
 @functools.cache
 def _questions() -> dict[str, str]:
-    text = resources.files("services.generator.composer").joinpath("data", "questions.yaml").read_text("utf-8")
+    text = (
+        resources.files("services.generator.composer").joinpath("data", "questions.yaml").read_text("utf-8")
+    )
     loaded = yaml.safe_load(text)
     return {str(k): str(v) for k, v in loaded.items()}
 

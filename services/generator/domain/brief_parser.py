@@ -208,7 +208,9 @@ def _split_text(text: str) -> _Text:
     return out
 
 
-_ABBREVIATION = re.compile(r"(?:\b(?:co|ltd|inc|corp|st|dr|mr|mrs|ms|no|approx|vs|etc|e\.g|i\.e)\.|\b[A-Z]\.)$", re.I)
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:co|ltd|inc|corp|st|dr|mr|mrs|ms|no|approx|vs|etc|e\.g|i\.e)\.|\b[A-Z]\.)$", re.I
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -280,8 +282,14 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
     last: tuple[int, str] | None = None  # end and verdict of the previous mention
     for start, end, label, is_format, written in hits:
         before = text[max(0, start - 60) : start]
-        clause = re.split(r"[,.;:!?\n(]|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before)[-1]
-        if last is not None and last[1] == "drop" and re.fullmatch(r"\s*(?:,|or|and|nor|/|&)?\s*", text[last[0] : start]):
+        clause = re.split(
+            r"[,.;:!?\n(]|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before
+        )[-1]
+        if (
+            last is not None
+            and last[1] == "drop"
+            and re.fullmatch(r"\s*(?:,|or|and|nor|/|&)?\s*", text[last[0] : start])
+        ):
             verdict = "drop"  # "no TikTok or Reels", "remove TikTok/Reels"
         elif _NEGATE.search(clause):
             verdict = "drop"
@@ -1271,6 +1279,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     def said(fact: str, *spans: Span | None) -> None:
         evidence.setdefault(fact, []).extend(w for w in (src.sentence_of(s) for s in spans) if w)
+
     if not countries and reading.places.countries:
         codes = [c.value for c in reading.places.countries]
         countries = codes[:3]
@@ -1298,7 +1307,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
         span_text = reading.budget.span.text if reading.budget.span else ""
         corrected = (
             budget is None
-            or (round(read_budget_value.value) != budget.amount and _corrects(span_text, prose_text, read_budget_value.text))
+            or (
+                round(read_budget_value.value) != budget.amount
+                and _corrects(span_text, prose_text, read_budget_value.text)
+            )
             or budget.currency_assumed
             or budget.currency.code != read_budget_value.currency
         )
@@ -1317,12 +1329,20 @@ def understand(brief: Brief) -> UnderstoodBrief:
     # any language and names in prose after a comparison, without the sentence's commentary).
     if o_comp is not Origin.FORM and len(reading.competitors) >= len(competitors) and reading.competitors:
         notes = {c.name.casefold(): c.note for c in competitors}
-        competitors = tuple(Competitor(g.value, notes.get(g.value.casefold(), "")) for g in reading.competitors)
+        competitors = tuple(
+            Competitor(g.value, notes.get(g.value.casefold(), "")) for g in reading.competitors
+        )
         f.origins["competitors"] = Origin.TEXT
         said("competitors", *(g.span for g in reading.competitors))
     if reading.prices and len(reading.prices) > len(prices):
         prices = [
-            Price(label="price", amount=g.value.value, currency=g.value.currency, kind=PriceKind.PRICE, text=g.value.text)
+            Price(
+                label="price",
+                amount=g.value.value,
+                currency=g.value.currency,
+                kind=PriceKind.PRICE,
+                text=g.value.text,
+            )
             for g in reading.prices
         ]
         f.note("prices", Origin.TEXT)
@@ -1359,7 +1379,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         for line in src.sentences:
             if _TRIED.search(line.text) or not _ASKS_FOR.search(line.text):
                 continue
-            named = [c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format]
+            named = [
+                c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format
+            ]
             if named:
                 asked += named
                 asked_in.append(src.span(line.start, line.end))
@@ -1416,7 +1438,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         currency=currency_code,
         business_type=business_type,
         evidence=tuple((fact, tuple(dict.fromkeys(words))[:4]) for fact, words in evidence.items() if words),
-        statements=tuple(s for s in reading.statements() if _quotable(s, rules, vocab)) if brief.raw_brief_text.strip() else (),
+        statements=tuple(s for s in reading.statements() if _quotable(s, rules, vocab))
+        if brief.raw_brief_text.strip()
+        else (),
         locale=locale,
         tone=clean(tone),
         offers=tuple(dedupe([clean(x) for x in offers])),
@@ -1447,7 +1471,11 @@ def _objective(goal: Goal, year: int | None) -> Objective:
 def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> Rules:
     """The rules with what the readers found ruled out anywhere in the text: channels and formats it names
     are excluded, any other phrase is a forbidden term (never one the brief mandates)."""
-    excluded, formats, forbidden = list(rules.excluded_channels), list(rules.excluded_formats), list(rules.forbidden_words)
+    excluded, formats, forbidden = (
+        list(rules.excluded_channels),
+        list(rules.excluded_formats),
+        list(rules.forbidden_words),
+    )
     mandated = {m.casefold() for m in rules.mandated_terms}
     for phrase in phrases:
         mentions = list(channel_mentions(phrase, vocab))
@@ -1607,9 +1635,13 @@ def _product_from_prose(prose: list[str], brand: str, client: str = "") -> str:
 
 
 def _without_trailing_place(text: str) -> str:
-    """"gyms with coached classes in Dublin" -> "gyms with coached classes": where it is sold is the markets."""
+    """ "gyms with coached classes in Dublin" -> "gyms with coached classes": where it is sold is the markets."""
     for _name, _code, pattern in vocabulary().places:
-        m = re.search(r"\s+(?:in|across|throughout|for)\s+(?:the\s+)?" + pattern.pattern + r"(?:\s+and\s+\S+)?\s*$", text, pattern.flags)
+        m = re.search(
+            r"\s+(?:in|across|throughout|for)\s+(?:the\s+)?" + pattern.pattern + r"(?:\s+and\s+\S+)?\s*$",
+            text,
+            pattern.flags,
+        )
         if m:
             return text[: m.start()]
     return text

@@ -52,7 +52,6 @@ CURRENCIES: dict[str, Currency] = {
 }
 
 
-
 def currency_of(code: str) -> Currency:
     """The currency for an ISO code: a known one with its symbol, else one written with its code."""
     return CURRENCIES.get(code) or Currency(code, "")

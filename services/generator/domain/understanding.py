@@ -119,7 +119,9 @@ class UnderstoodBrief:
     product: str = ""
     industry: str = ""
     business_model: BusinessModel = BusinessModel.GENERAL
-    business_type: str = ""  # the kind of business (services/generator/domain/business_types.yaml), "" if unclear
+    business_type: str = (
+        ""  # the kind of business (services/generator/domain/business_types.yaml), "" if unclear
+    )
     business_model_basis: str = ""  # why: "stated", or the clues ("ACV, SQLs, CISOs")
     geography: str = ""  # as written
     markets: tuple[str, ...] = ()  # the places named: "Leeds", "Manchester", "Germany"

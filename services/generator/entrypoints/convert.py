@@ -211,7 +211,11 @@ _PRICE_KIND = {
     PriceKind.CUSTOMER_VALUE: pb.PRICE_KIND_CUSTOMER_VALUE,
     PriceKind.ORDER_VALUE: pb.PRICE_KIND_ORDER_VALUE,
 }
-_ORIGIN = {Origin.FORM: pb.FACT_ORIGIN_FORM, Origin.TEXT: pb.FACT_ORIGIN_TEXT, Origin.INFERRED: pb.FACT_ORIGIN_INFERRED}
+_ORIGIN = {
+    Origin.FORM: pb.FACT_ORIGIN_FORM,
+    Origin.TEXT: pb.FACT_ORIGIN_TEXT,
+    Origin.INFERRED: pb.FACT_ORIGIN_INFERRED,
+}
 
 
 def _iso(day: dt.date | None) -> str:
@@ -244,7 +248,11 @@ def understood_to_proto(u: UnderstoodBrief) -> pb.UnderstoodBrief:
         segments=[pb.AudienceSegment(name=s.name, description=s.description) for s in u.segments],
         objectives=[
             pb.UnderstoodObjective(
-                as_stated=o.text, metric=o.metric, target=o.target, deadline=o.deadline, deadline_date=_iso(o.deadline_date)
+                as_stated=o.text,
+                metric=o.metric,
+                target=o.target,
+                deadline=o.deadline,
+                deadline_date=_iso(o.deadline_date),
             )
             for o in u.objectives
         ],
@@ -254,7 +262,13 @@ def understood_to_proto(u: UnderstoodBrief) -> pb.UnderstoodBrief:
         launch_date=_iso(u.launch_date),
         competitors=[pb.NamedCompetitor(name=c.name, note=c.note) for c in u.competitors],
         events=[
-            pb.BriefEvent(name=e.name, date_text=e.date_text, start_date=_iso(e.start), end_date=_iso(e.end), note=e.note)
+            pb.BriefEvent(
+                name=e.name,
+                date_text=e.date_text,
+                start_date=_iso(e.start),
+                end_date=_iso(e.end),
+                note=e.note,
+            )
             for e in u.events
         ],
         prices=[
@@ -284,7 +298,8 @@ def understood_to_proto(u: UnderstoodBrief) -> pb.UnderstoodBrief:
             other_rules=list(u.rules.other),
         ),
         sources=[
-            pb.FactSource(fact=fact, origin=_ORIGIN[origin], words=list(u.words_for(fact))) for fact, origin in u.origins
+            pb.FactSource(fact=fact, origin=_ORIGIN[origin], words=list(u.words_for(fact)))
+            for fact, origin in u.origins
         ],
         gaps=list(u.gaps),
     )

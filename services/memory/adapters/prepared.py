@@ -82,7 +82,9 @@ class PreparedReads:
             try:
                 with tracing.sql_span("SELECT", self.prefix):
                     settings = dict(session or {})
-                    settings["plan_cache_mode"] = "force_generic_plan" if generic_plan else "force_custom_plan"
+                    settings["plan_cache_mode"] = (
+                        "force_generic_plan" if generic_plan else "force_custom_plan"
+                    )
                     # SET LOCAL in the statement's own message: one round trip, and the settings end with
                     # it (nothing lingers on the connection, nor on a pooler's shared server connection).
                     prefix = "".join(f"SET LOCAL {name} = {value}; " for name, value in settings.items())

@@ -186,7 +186,13 @@ class LearningRepository:
     """Reads and writes learning items whose vectors come from `model` (`dimensions` long)."""
 
     def __init__(
-        self, engine: Engine, *, model: str, dimensions: int, ef_search: int = 40, ef_search_filtered: int = 100
+        self,
+        engine: Engine,
+        *,
+        model: str,
+        dimensions: int,
+        ef_search: int = 40,
+        ef_search_filtered: int = 100,
     ) -> None:
         """`ef_search`: HNSW search breadth for plain and client-scoped searches; `ef_search_filtered`: for
         searches filtered by kind, industry, client, package or section (the index's iterative scan skips
@@ -418,7 +424,12 @@ class LearningRepository:
                 try:
                     with tracing.sql_span("INSERT", "learning_examples"):
                         returned = execute_values(
-                            cursor, _INSERT_SQL, rows, template=self._insert_template, page_size=len(rows), fetch=True
+                            cursor,
+                            _INSERT_SQL,
+                            rows,
+                            template=self._insert_template,
+                            page_size=len(rows),
+                            fetch=True,
                         )
                     columns = [c[0] for c in cursor.description]
                 finally:
@@ -605,7 +616,10 @@ class LearningRepository:
         # words); a filter or a client's scope is planned for its values (a client with few items is read
         # through client_id, one with very many through the vector index).
         columns, rows = self._reads.rows(
-            sql, params, generic_plan=not where and not scoped, session={"hnsw.ef_search": str(self._ef(where))}
+            sql,
+            params,
+            generic_plan=not where and not scoped,
+            session={"hnsw.ef_search": str(self._ef(where))},
         )
         found = []
         for row in rows:
@@ -626,7 +640,9 @@ class LearningRepository:
         filters = "".join(f" AND {w}" for w in where)
         if scoped:
             filters += " AND (scope = 'agency' OR client_id = %(for_client_id)s)"
-        adjusted = "CASE {0}rating WHEN 'gold' THEN %(gold)s::float8 WHEN 'weak' THEN -%(weak)s::float8 ELSE 0 END"
+        adjusted = (
+            "CASE {0}rating WHEN 'gold' THEN %(gold)s::float8 WHEN 'weak' THEN -%(weak)s::float8 ELSE 0 END"
+        )
         ranks = "SELECT id, 1.0 AS w, r FROM meaning"
         eligible = "l.embedding_model = %(model)s"
         nearest = self._nearest_sql(where, scoped, "%(vector_candidates)s")

@@ -48,7 +48,9 @@ class MiniLMOnnxEmbedder:
     dimensions = DIMENSIONS
     is_fake = False
 
-    def __init__(self, threads: int = 0, precision: Precision = "int8", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, threads: int = 0, precision: Precision = "int8", cache_dir: Path | None = None
+    ) -> None:
         """`threads`: intra-op threads for one model run (AICMO_EMBEDDING_THREADS; 0 = one per core).
         `precision` (AICMO_EMBEDDING_PRECISION): "int8" prepares (once, into `cache_dir`) and runs the
         int8-weight model; if that cannot be prepared, the full-precision model runs and a warning says why."""
@@ -94,7 +96,9 @@ class MiniLMOnnxEmbedder:
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self.embed(["warm-up"])  # the first run allocates and optimises: pay it at start, not on a request
-        log.info("embedding model %s loaded (onnx, %s weights, %d dims)", MODEL_NAME, self.precision, DIMENSIONS)
+        log.info(
+            "embedding model %s loaded (onnx, %s weights, %d dims)", MODEL_NAME, self.precision, DIMENSIONS
+        )
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:

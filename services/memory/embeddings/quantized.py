@@ -66,7 +66,9 @@ def quantized_model(source: Path, cache_dir: Path, name: str) -> Path:
     with _locked(cache_dir):
         if target.exists():  # another process prepared it while this one waited
             return target
-        log.info("preparing the int8 embedding model in %s (once per model and onnxruntime version)", cache_dir)
+        log.info(
+            "preparing the int8 embedding model in %s (once per model and onnxruntime version)", cache_dir
+        )
         with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".prepare-") as work:
             folded = Path(work) / "folded.onnx"
             quantized = Path(work) / "quantized.onnx"
@@ -116,4 +118,7 @@ class _QuietQuantizer(logging.Filter):
     advice to 'pre-process' that is for image models. Neither is ours to act on; its real warnings pass."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING and "pre-processing before quantization" not in record.getMessage()
+        return (
+            record.levelno >= logging.WARNING
+            and "pre-processing before quantization" not in record.getMessage()
+        )

@@ -99,9 +99,7 @@ def outcome_to_proto(outcome: RecordOutcome) -> pb.RecordItemResponse:
         item = pb.LearningItem(id=str(outcome.requested_id) if outcome.requested_id else "")
     else:
         item = item_to_proto(outcome.item)
-    return pb.RecordItemResponse(
-        item=item, created=outcome.created, result=_RESULT_TO_PROTO[outcome.result]
-    )
+    return pb.RecordItemResponse(item=item, created=outcome.created, result=_RESULT_TO_PROTO[outcome.result])
 
 
 def item_to_proto(item: StoredItem) -> pb.LearningItem:

@@ -447,7 +447,10 @@ def _encode_token(cursor: Cursor, filter_key: str) -> str:
 def _decode_token(token: str, filter_key: str) -> Cursor:
     cursor, same_filter = page_tokens.decode(
         token,
-        lambda p: (Cursor(create_time=dt.datetime.fromisoformat(p["t"]), id=uuid.UUID(p["i"])), p["f"] == filter_key),
+        lambda p: (
+            Cursor(create_time=dt.datetime.fromisoformat(p["t"]), id=uuid.UUID(p["i"])),
+            p["f"] == filter_key,
+        ),
     )
     if not same_filter:
         raise InvalidArgument("page_token", "was issued for a different kind/client_id filter")

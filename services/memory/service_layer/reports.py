@@ -67,7 +67,15 @@ class ReportArchive:
 
 def validate_version(version: StoredVersion, prefix: str = "report_version.") -> StoredVersion:
     """Checks a version from the generator; errors name the field."""
-    for name in ("client_id", "client_name", "brand_name", "package_key", "package_label", "note", "markdown"):
+    for name in (
+        "client_id",
+        "client_name",
+        "brand_name",
+        "package_key",
+        "package_label",
+        "note",
+        "markdown",
+    ):
         check_storable(f"{prefix}{name}", getattr(version, name))
     if not version.client_id.strip():
         raise InvalidArgument(f"{prefix}client_id", "is required")

@@ -135,12 +135,16 @@ def test_agency_library_examples_shape_any_clients_report(stack: Stack) -> None:
 def test_sharing_a_clients_item_with_the_agency_makes_it_available_to_others(stack: Stack) -> None:
     stack.generator.GenerateReport(generate_request(client_brief=VAULTLINE), timeout=T)
     sections = stack.memory.ListItems(
-        mpb.ListItemsRequest(kind="report_section", client_id=client_key(VAULTLINE.client_name), page_size=50),
+        mpb.ListItemsRequest(
+            kind="report_section", client_id=client_key(VAULTLINE.client_name), page_size=50
+        ),
         timeout=T,
     ).items
     overview = next(i for i in sections if i.section_id == "overview")
     assert overview.scope == mpb.SCOPE_CLIENT
-    shared = stack.memory.SetItemScope(mpb.SetItemScopeRequest(id=overview.id, scope=mpb.SCOPE_AGENCY), timeout=T)
+    shared = stack.memory.SetItemScope(
+        mpb.SetItemScopeRequest(id=overview.id, scope=mpb.SCOPE_AGENCY), timeout=T
+    )
     assert shared.item.scope == mpb.SCOPE_AGENCY
     embedded(stack)
     aegis = stack.generator.GenerateReport(generate_request(client_brief=AEGIS), timeout=T)

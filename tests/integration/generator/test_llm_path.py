@@ -123,7 +123,9 @@ def test_the_model_reads_a_pasted_brief_and_only_grounded_values_are_used(
         "channels_ruled_out": [],
         "business_type": "b2c_retail_fmcg",
     }  # fmt: skip
-    stack = make_stack(openai_api_key="sk-test", openai_base_url=openai_server.base_url, llm_model="test-model")
+    stack = make_stack(
+        openai_api_key="sk-test", openai_base_url=openai_server.base_url, llm_model="test-model"
+    )
     pasted = brief(
         client_name="Kettlewood Bakes BV", brand_name="Kettlewood", product_service="", industry="", geography="",
         audience="", objectives="", budget="", timeline="", constraints="", raw_brief_text=PASTED,
@@ -146,7 +148,9 @@ def test_a_failing_reader_leaves_the_deterministic_reading(
     make_stack: StackFactory, openai_server: OpenAIStubServer
 ) -> None:
     openai_server.behaviour.fail_reading = True
-    stack = make_stack(openai_api_key="sk-test", openai_base_url=openai_server.base_url, llm_model="test-model")
+    stack = make_stack(
+        openai_api_key="sk-test", openai_base_url=openai_server.base_url, llm_model="test-model"
+    )
     pasted = brief(budget="", raw_brief_text=PASTED)
     report = stack.generator.GenerateReport(generate_request(client_brief=pasted), timeout=T)
     assert report.sections and openai_server.structured_requests

@@ -49,11 +49,14 @@ def test_a_report_keeps_its_versions(stack: Stack) -> None:
     assert next(s for s in edited.sections if s.id == "overview").markdown == edited_text
     assert next(s for s in edited.sections if s.id == "overview").written_by == pb.GENERATION_MODE_OPERATOR
     # The edit carries the regenerated section forward.
-    assert next(s for s in edited.sections if s.id == "hashtag_strategy").markdown == next(
-        s for s in redone.sections if s.id == "hashtag_strategy"
-    ).markdown
+    assert (
+        next(s for s in edited.sections if s.id == "hashtag_strategy").markdown
+        == next(s for s in redone.sections if s.id == "hashtag_strategy").markdown
+    )
 
-    versions = reports.ListReportVersions(rpb.ListReportVersionsRequest(history_id=draft.history_id), timeout=T)
+    versions = reports.ListReportVersions(
+        rpb.ListReportVersionsRequest(history_id=draft.history_id), timeout=T
+    )
     assert [(v.version, v.stage, v.origin) for v in versions.versions] == [
         (1, rpb.VERSION_STAGE_DRAFT, rpb.VERSION_ORIGIN_GENERATED),
         (2, rpb.VERSION_STAGE_REFINE, rpb.VERSION_ORIGIN_GENERATED),
@@ -63,14 +66,17 @@ def test_a_report_keeps_its_versions(stack: Stack) -> None:
     assert all(not v.markdown for v in versions.versions)  # the list carries no text
     assert [s.section_id for s in versions.versions[3].sections if s.changed] == ["overview"]
 
-    second = reports.GetReportVersion(rpb.GetReportVersionRequest(history_id=draft.history_id, version=2), timeout=T)
+    second = reports.GetReportVersion(
+        rpb.GetReportVersionRequest(history_id=draft.history_id, version=2), timeout=T
+    )
     assert second.version.markdown == refined.report_markdown
     latest = reports.GetReportVersion(rpb.GetReportVersionRequest(history_id=draft.history_id), timeout=T)
     assert latest.version.version == 4 and edited_text in latest.version.markdown
 
     # The operator's text is what is learned for that section now.
     learned = stack.memory.GetItem(
-        mpb.GetItemRequest(id=next(s for s in edited.sections if s.id == "overview").learned_item_id), timeout=T
+        mpb.GetItemRequest(id=next(s for s in edited.sections if s.id == "overview").learned_item_id),
+        timeout=T,
     ).item
     assert learned.text == edited_text
 
@@ -90,7 +96,9 @@ def test_a_report_written_with_learning_off_still_joins_its_history(stack: Stack
     )
     assert report.learning_state == pb.LEARNING_STATE_OFF
     assert stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T).total_items == 0
-    got = archive(stack).GetReportVersion(rpb.GetReportVersionRequest(history_id=report.history_id), timeout=T)
+    got = archive(stack).GetReportVersion(
+        rpb.GetReportVersionRequest(history_id=report.history_id), timeout=T
+    )
     assert got.version.markdown == report.report_markdown
     assert all(not s.learned_item_id for s in got.version.sections)
 
@@ -98,12 +106,15 @@ def test_a_report_written_with_learning_off_still_joins_its_history(stack: Stack
 def test_reports_are_listed_per_client_a_page_at_a_time(stack: Stack) -> None:
     for name in ("Alpha Foods", "Beta Foods", "Alpha Foods"):
         stack.generator.GenerateReport(
-            generate_request("quick_social_basic", client_brief=brief(client_name=name, brand_name=name)), timeout=T
+            generate_request("quick_social_basic", client_brief=brief(client_name=name, brand_name=name)),
+            timeout=T,
         )
     reports = archive(stack)
     first = reports.ListReports(rpb.ListReportsRequest(page_size=2), timeout=T)
     assert len(first.reports) == 2 and first.next_page_token
-    rest = reports.ListReports(rpb.ListReportsRequest(page_size=2, page_token=first.next_page_token), timeout=T)
+    rest = reports.ListReports(
+        rpb.ListReportsRequest(page_size=2, page_token=first.next_page_token), timeout=T
+    )
     assert len(rest.reports) == 1
     alpha = reports.ListReports(rpb.ListReportsRequest(client_id="alpha-foods"), timeout=T)
     assert len(alpha.reports) == 2 and {r.client_name for r in alpha.reports} == {"Alpha Foods"}
@@ -113,7 +124,10 @@ def test_reports_are_listed_per_client_a_page_at_a_time(stack: Stack) -> None:
     ("request_", "field"),
     [
         (pb.RegenerateSectionRequest(history_id="nope", section_id="overview"), "history_id"),
-        (pb.RegenerateSectionRequest(history_id="00000000-0000-4000-8000-000000000000", section_id=""), "section_id"),
+        (
+            pb.RegenerateSectionRequest(history_id="00000000-0000-4000-8000-000000000000", section_id=""),
+            "section_id",
+        ),
     ],
 )
 def test_bad_rework_requests(stack: Stack, request_: pb.RegenerateSectionRequest, field: str) -> None:

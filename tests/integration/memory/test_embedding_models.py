@@ -104,7 +104,9 @@ def test_openai_embeddings_through_the_real_sdk(database_url: str, data_dir: Pat
         with grpc.insecure_channel(f"127.0.0.1:{runtime.app.port}") as channel:
             stub = pb_grpc.MemoryServiceStub(channel)
             text = "Podcast sponsorship plan for a craft brewery"
-            stub.RecordItem(pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text)), timeout=T)
+            stub.RecordItem(
+                pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text)), timeout=T
+            )
             hits = stub.SearchItems(pb.SearchItemsRequest(query=text), timeout=T)
             assert hits.embedding_model == "openai/text-embedding-3-small"
             assert hits.results[0].item.text == text and hits.results[0].similarity > 0.99

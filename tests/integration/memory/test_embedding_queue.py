@@ -60,7 +60,9 @@ def _found(stub: pb_grpc.MemoryServiceStub, query: str, item_id: str, **kw: Any)
 
 def test_acknowledged_on_commit_then_searchable_by_itself(memory: MemoryHarness) -> None:
     response = memory.stub.BatchRecordItems(
-        pb.BatchRecordItemsRequest(requests=[_committed(f"Section {i}: referral push for Zentrixa") for i in range(18)]),
+        pb.BatchRecordItemsRequest(
+            requests=[_committed(f"Section {i}: referral push for Zentrixa") for i in range(18)]
+        ),
         timeout=T,
     )
     assert response.created_count == 18
@@ -68,7 +70,9 @@ def test_acknowledged_on_commit_then_searchable_by_itself(memory: MemoryHarness)
     last = response.results[-1].item
     # Durable at once: listed and fetched even before its embedding exists.
     assert memory.stub.GetItem(pb.GetItemRequest(id=last.id), timeout=T).item.text == last.text
-    wait_until(lambda: _found(memory.stub, last.text, last.id), WAIT, what="the recorded items to be searchable")
+    wait_until(
+        lambda: _found(memory.stub, last.text, last.id), WAIT, what="the recorded items to be searchable"
+    )
     wait_until(lambda: _summary(memory.stub).embedding_backlog == 0, WAIT, what="the backlog to drain")
     got = memory.stub.GetItem(pb.GetItemRequest(id=last.id), timeout=T).item
     assert got.embedding_model == "fake-hash-384"
@@ -76,7 +80,8 @@ def test_acknowledged_on_commit_then_searchable_by_itself(memory: MemoryHarness)
 
 def test_the_default_still_waits_for_the_embedding(memory: MemoryHarness) -> None:
     created = memory.stub.RecordItem(
-        pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text="searchable at once")), timeout=T
+        pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text="searchable at once")),
+        timeout=T,
     )
     assert created.item.embedding_model == "fake-hash-384"
     assert _found(memory.stub, "searchable at once", created.item.id)
@@ -89,7 +94,12 @@ def test_queue_survives_a_stop_and_is_shared_by_replicas(database_url: str, data
         with grpc.insecure_channel(f"127.0.0.1:{writer.app.port}") as channel:
             stub = pb_grpc.MemoryServiceStub(channel)
             requests = [_committed(f"queued item {i} about loyalty") for i in range(40)]
-            ids = [r.item.id for r in stub.BatchRecordItems(pb.BatchRecordItemsRequest(requests=requests), timeout=T).results]
+            ids = [
+                r.item.id
+                for r in stub.BatchRecordItems(
+                    pb.BatchRecordItemsRequest(requests=requests), timeout=T
+                ).results
+            ]
             summary = _summary(stub)
             assert summary.embedding_backlog == 40 and summary.total_items == 40
             assert not _found(stub, "queued item 0 about loyalty", ids[0])
@@ -101,7 +111,9 @@ def test_queue_survives_a_stop_and_is_shared_by_replicas(database_url: str, data
     storage = open_storage(settings)
     try:
         service = build_service(settings, storage)
-        workers = [EmbeddingWorker(service.repository, service.embedder.embed, batch_size=4) for _ in range(2)]
+        workers = [
+            EmbeddingWorker(service.repository, service.embedder.embed, batch_size=4) for _ in range(2)
+        ]
         counts: list[int] = []
         threads = [threading.Thread(target=lambda w=w: counts.append(w.drain())) for w in workers]
         for t in threads:
@@ -128,7 +140,9 @@ def test_forgetting_a_client_removes_what_waits_for_its_embedding(database_url: 
         with grpc.insecure_channel(f"127.0.0.1:{runtime.app.port}") as channel:
             stub = pb_grpc.MemoryServiceStub(channel)
             stub.BatchRecordItems(
-                pb.BatchRecordItemsRequest(requests=[_committed("gone soon", "gone"), _committed("stays", "kept")]),
+                pb.BatchRecordItemsRequest(
+                    requests=[_committed("gone soon", "gone"), _committed("stays", "kept")]
+                ),
                 timeout=T,
             )
             forgot = stub.ForgetClient(pb.ForgetClientRequest(client_id="gone"), timeout=T)
@@ -146,7 +160,9 @@ def test_bulk_import_of_jsonl_and_markdown(database_url: str, data_dir: Path, tm
         {"text": "Agency playbook: trade show follow-up in 48 hours", "scope": "agency"},
         {"kind": "Bad Kind", "text": "rejected"},
     ]
-    (folder / "items.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8")
+    (folder / "items.jsonl").write_text(
+        "\n".join(json.dumps(x) for x in lines) + "\nnot json\n", encoding="utf-8"
+    )
     (folder / "playbook.md").write_text("# Launch checklist\n\nTease, launch, follow up.\n", encoding="utf-8")
     settings = MemorySettings(memory_db=database_url, data_dir=data_dir, fake_embeddings=True)  # type: ignore[arg-type]
     storage = open_storage(settings)
@@ -186,9 +202,13 @@ def test_hybrid_search_finds_brand_names_and_paraphrases(real_memory: MemoryHarn
     ids = dict(zip(texts, (r.item.id for r in response.results), strict=True))
 
     def top(query: str) -> str:
-        hits = real_memory.stub.SearchItems(pb.SearchItemsRequest(query=query, top_k=3, min_score=-1), timeout=30)
+        hits = real_memory.stub.SearchItems(
+            pb.SearchItemsRequest(query=query, top_k=3, min_score=-1), timeout=30
+        )
         return str(hits.results[0].item.id)
 
     assert top("Quorvexa") == ids["brand"]  # a made-up name: found by keyword
-    assert top("christmas presents from a cafe that roasts beans") == ids["para"]  # no shared word: by meaning
+    assert (
+        top("christmas presents from a cafe that roasts beans") == ids["para"]
+    )  # no shared word: by meaning
     assert top('"bundle discounts"') == ids["noise3"]  # search syntax: an exact phrase

@@ -24,7 +24,8 @@ TEXTS = {
 def _record(memory: MemoryHarness) -> None:
     for text, client in TEXTS.items():
         memory.stub.RecordItem(
-            pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text, client_id=client)), timeout=T
+            pb.RecordItemRequest(item=pb.LearningItem(kind="report_section", text=text, client_id=client)),
+            timeout=T,
         )
 
 

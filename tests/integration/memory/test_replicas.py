@@ -56,16 +56,24 @@ def test_two_replicas_starting_on_a_filled_table_without_the_index_both_serve_wi
         )
         repository = runtimes[0].service.repository
         wait_until(
-            lambda: repository.vector_indexes()  # type: ignore[attr-defined]
-            == {vector_index_name(model): True, agency_index_name(model): True},
+            lambda: (
+                repository.vector_indexes()  # type: ignore[attr-defined]
+                == {vector_index_name(model): True, agency_index_name(model): True}
+            ),
             120,
             what="both search indexes, built once and valid",
         )
         with engine.connect() as conn:
-            names = conn.execute(
-                text("SELECT indexname FROM pg_indexes WHERE tablename = 'learning_examples' AND indexname LIKE :p"),
-                {"p": "ix_learning_%hnsw%"},
-            ).scalars().all()
+            names = (
+                conn.execute(
+                    text(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'learning_examples' AND indexname LIKE :p"
+                    ),
+                    {"p": "ix_learning_%hnsw%"},
+                )
+                .scalars()
+                .all()
+            )
         assert sorted(names) == sorted({vector_index_name(model), agency_index_name(model)})
     finally:
         for runtime in runtimes:

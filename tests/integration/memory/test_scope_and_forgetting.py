@@ -37,10 +37,14 @@ def test_scope_defaults_and_scoped_search(memory: MemoryHarness) -> None:
         pb.SearchItemsRequest(query="loyalty programme", for_client_id="c1", top_k=10), timeout=T
     )
     assert {r.item.id for r in found.results} == {own.item.id, library.item.id}
-    everything = memory.stub.SearchItems(pb.SearchItemsRequest(query="loyalty programme", top_k=10), timeout=T)
+    everything = memory.stub.SearchItems(
+        pb.SearchItemsRequest(query="loyalty programme", top_k=10), timeout=T
+    )
     assert other.item.id in {r.item.id for r in everything.results}  # curation still sees everything
 
-    shared = memory.stub.SetItemScope(pb.SetItemScopeRequest(id=other.item.id, scope=pb.SCOPE_AGENCY), timeout=T)
+    shared = memory.stub.SetItemScope(
+        pb.SetItemScopeRequest(id=other.item.id, scope=pb.SCOPE_AGENCY), timeout=T
+    )
     assert shared.item.scope == pb.SCOPE_AGENCY
     found = memory.stub.SearchItems(
         pb.SearchItemsRequest(query="loyalty programme", for_client_id="c1", top_k=10), timeout=T

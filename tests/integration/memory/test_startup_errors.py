@@ -27,7 +27,12 @@ def start(url: str, data_dir: Path, **extra: str) -> tuple[int, str]:
         "AICMO_LOG_FORMAT": "text",
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "services.memory"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "services.memory"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -38,7 +43,9 @@ def refused(output: str) -> list[str]:
 
 def test_a_database_that_does_not_exist(embedded_pg: object, data_dir: Path) -> None:
     host, port = embedded_pg.host, embedded_pg.port  # type: ignore[attr-defined]
-    code, output = start(f"postgresql+psycopg2://aicmo@{host}:{port}/no_such_db_{uuid.uuid4().hex[:6]}", data_dir)
+    code, output = start(
+        f"postgresql+psycopg2://aicmo@{host}:{port}/no_such_db_{uuid.uuid4().hex[:6]}", data_dir
+    )
     assert code == 2 and "Traceback" not in output
     (line,) = refused(output)
     assert "does not exist" in line and "AICMO_MEMORY_DB" in line
@@ -78,7 +85,9 @@ def test_a_role_without_rights_on_the_schema(embedded_pg: object, data_dir: Path
 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg2://nobody:secret-pass@127.0.0.1:1/x"])
-def test_a_server_that_is_not_there_is_waited_for_then_named_without_the_password(url: str, data_dir: Path) -> None:
+def test_a_server_that_is_not_there_is_waited_for_then_named_without_the_password(
+    url: str, data_dir: Path
+) -> None:
     code, output = start(url, data_dir, AICMO_DB_WAIT_SECONDS="2")
     assert code == 2 and "Traceback" not in output and "secret-pass" not in output
     assert refused(output)

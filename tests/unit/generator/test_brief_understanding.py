@@ -61,7 +61,12 @@ def test_objectives_keep_metric_target_and_deadline_as_stated() -> None:
     o = parse_objective("Lift demo-to-opportunity conversion from 22% to 30% by 31 December 2026")
     assert (o.target, o.metric, o.target_is_percent) == ("30%", "demo-to-opportunity conversion", True)
     o = parse_objective("Grow Instagram to 10k followers within 12 weeks")
-    assert (o.metric, o.target, o.deadline, o.target_number) == ("Instagram followers", "10k", "within 12 weeks", 10_000)
+    assert (o.metric, o.target, o.deadline, o.target_number) == (
+        "Instagram followers",
+        "10k",
+        "within 12 weeks",
+        10_000,
+    )
     o = parse_objective("Keep first-90-day cancellations under 15% by end of Q1 2027")
     assert (o.target, o.deadline, o.deadline_date) == ("15%", "by end of Q1 2027", datetime.date(2027, 3, 31))
     o = parse_objective("Build awareness with priority accounts")
@@ -93,7 +98,10 @@ def test_rules_are_read_from_plain_sentences() -> None:
         ("no paid social on TikTok", {"TikTok": "drop"}),
         ("More TikTok, no influencers", {"TikTok": "boost", "Influencers & creators": "drop"}),
         ("remove TikTok/Reels", {"TikTok": "drop", "Reels": "drop"}),
-        ("Put more budget into Instagram and drop Facebook entirely", {"Instagram": "boost", "Facebook": "drop"}),
+        (
+            "Put more budget into Instagram and drop Facebook entirely",
+            {"Instagram": "boost", "Facebook": "drop"},
+        ),
         ("less LinkedIn", {"LinkedIn": "reduce"}),
         ("no paid social", {"Instagram": "drop", "LinkedIn": "drop", "TikTok": "drop"}),
     ],
@@ -105,7 +113,9 @@ def test_channel_mentions_are_judged_by_their_clause(text: str, verdicts: dict[s
 
 
 def test_dates_and_amounts_as_briefs_write_them() -> None:
-    spans = find_dates("RSA Conference (28 April - 1 May 2026), Infosecurity Europe 2-4 June 2026, by Q3 2026")
+    spans = find_dates(
+        "RSA Conference (28 April - 1 May 2026), Infosecurity Europe 2-4 June 2026, by Q3 2026"
+    )
     assert [(d.start, d.end) for d in spans] == [
         (datetime.date(2026, 4, 28), datetime.date(2026, 5, 1)),
         (datetime.date(2026, 6, 2), datetime.date(2026, 6, 4)),

@@ -65,7 +65,9 @@ def test_every_brief_fact_is_used(labelled: LabelledBrief, reports: dict[str, st
 
 
 @pytest.mark.parametrize("labelled", BRIEFS, ids=[b.id for b in BRIEFS])
-def test_no_rule_is_broken_and_every_tactic_fits_the_model(labelled: LabelledBrief, reports: dict[str, str]) -> None:
+def test_no_rule_is_broken_and_every_tactic_fits_the_model(
+    labelled: LabelledBrief, reports: dict[str, str]
+) -> None:
     text = reports[labelled.id]
     u = understand(labelled.form)
     assert violations(text, u.rules) == []
@@ -85,7 +87,9 @@ def test_excluded_channels_get_no_budget(labelled: LabelledBrief) -> None:
 
 def test_the_centrepiece_event_sits_on_its_dates_in_the_calendar() -> None:
     brief = by_id("oat-drink-germany").form
-    calendar = compose_section(next(s for s in FLAGSHIP.sections if s.id == "detailed_30_day_calendar"), brief, FLAGSHIP)
+    calendar = compose_section(
+        next(s for s in FLAGSHIP.sections if s.id == "detailed_30_day_calendar"), brief, FLAGSHIP
+    )
     festival = next(line for line in calendar.splitlines() if "Sat 12 Sep 2026" in line)
     assert "Berlin launch festival day 1" in festival
     assert "| Events & experiential |" in festival
@@ -106,7 +110,9 @@ def test_objectives_drive_the_mix() -> None:
     base = Brief(client_name="C", brand_name="B", industry="B2B SaaS", budget="$100,000")
     with_sqls = Brief(**{**base.__dict__, "objectives": "Generate 200 SQLs by 30 June 2026"})
     share = {line.name: line.pct for line in build_context(base, FLAGSHIP, FLAGSHIP.sections[0]).channels}
-    boosted = {line.name: line.pct for line in build_context(with_sqls, FLAGSHIP, FLAGSHIP.sections[0]).channels}
+    boosted = {
+        line.name: line.pct for line in build_context(with_sqls, FLAGSHIP, FLAGSHIP.sections[0]).channels
+    }
     assert boosted["LinkedIn"] > share["LinkedIn"]
 
 
@@ -158,7 +164,9 @@ def test_enforce_rewords_banned_words_and_removes_excluded_channels() -> None:
 
 
 def test_objective_violations_name_what_is_missing() -> None:
-    o = understand(Brief(client_name="C", brand_name="B", objectives="Generate 400 SQLs by 31 March 2027")).objectives
+    o = understand(
+        Brief(client_name="C", brand_name="B", objectives="Generate 400 SQLs by 31 March 2027")
+    ).objectives
     assert objective_violations("We will deliver 770 demo requests.", o)
     assert objective_violations("400 SQLs by 31 March 2027 as briefed.", o) == []
 
@@ -179,7 +187,9 @@ def _raw_catalogue() -> dict[str, Any]:
         "channels": {c["name"]: c for c in channels["channels"]},
         "kind_actions": channels["kind_actions"],
         "industries": industries["industries"],
-        "playbooks": {p["key"]: {**p, "copydeck": load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]},
+        "playbooks": {
+            p["key"]: {**p, "copydeck": load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]
+        },
         "objective_channels": playbooks["objective_channels"],
     }
 

@@ -35,7 +35,9 @@ CASES: dict[str, Brief] = {
 def report(brief: Brief) -> str:
     parts = [f"# {brief.brand_name} — {FLAGSHIP.label}"]
     for spec in FLAGSHIP.sections:
-        parts.append(f"## {shown_section(spec, brief, FLAGSHIP).title}\n\n{compose_section(spec, brief, FLAGSHIP)}")
+        parts.append(
+            f"## {shown_section(spec, brief, FLAGSHIP).title}\n\n{compose_section(spec, brief, FLAGSHIP)}"
+        )
     return "\n\n".join(parts) + "\n"
 
 

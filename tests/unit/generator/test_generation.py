@@ -46,7 +46,10 @@ def run(generator: ReportGenerator, request: GenerationRequest | None = None, *,
 def make(memory: FakeMemory | None = None, queue: FakeQueue | None = None, writer: FakeWriter | None = None,
          **config: Any) -> ReportGenerator:  # fmt: skip
     return ReportGenerator(
-        memory=memory or FakeMemory(), spool=queue or FakeQueue(), llm=writer, config=GenerationConfig(**config)
+        memory=memory or FakeMemory(),
+        spool=queue or FakeQueue(),
+        llm=writer,
+        config=GenerationConfig(**config),
     )
 
 
@@ -74,7 +77,9 @@ def test_memory_not_taking_the_batch_leaves_it_queued() -> None:
     ("failure", "state"),
     [(TOO_SLOW, RetrievalState.SKIPPED_SLOW), (UNAVAILABLE, RetrievalState.SKIPPED_UNAVAILABLE)],
 )
-def test_retrieval_failures_degrade_to_a_report_without_learning(failure: Exception, state: RetrievalState) -> None:
+def test_retrieval_failures_degrade_to_a_report_without_learning(
+    failure: Exception, state: RetrievalState
+) -> None:
     report = run(make(FakeMemory(failure=failure)))
     assert report.retrieval_state is state and report.learning_detail
     assert len(report.sections) == len(QUICK.sections) and not any(s.learned_from for s in report.sections)
@@ -104,7 +109,9 @@ def test_retrieval_asks_for_the_clients_scope() -> None:
 
 def test_another_clients_item_is_never_used_even_if_memory_returned_it() -> None:
     memory = FakeMemory(scope_in_query=False)  # a memory that forgot to scope
-    memory.add("Rival Co's secret launch plan with #RivalHashtag.", client_id="rival-co", section_id="overview")
+    memory.add(
+        "Rival Co's secret launch plan with #RivalHashtag.", client_id="rival-co", section_id="overview"
+    )
     own = memory.add("Northwind's tasting nights drove first orders in Seattle.", client_id=OWN,
                      section_id="overview")  # fmt: skip
     library = memory.add("A library playbook for coffee subscriptions with sampling events.",
@@ -205,10 +212,14 @@ def test_an_operator_edit_is_the_next_version_and_is_what_gets_learned() -> None
     assert overview.markdown == text and overview.mode == "operator" and text in edited.markdown
     learned = queue.delivered[-1].requests
     section_item = next(r for r in learned if r.item.section_id == "overview")
-    assert section_item.item.text == text and section_item.item_id == learned_item_id(edited.report_id, "overview")
+    assert section_item.item.text == text and section_item.item_id == learned_item_id(
+        edited.report_id, "overview"
+    )
     latest = memory.versions[first.history_id][-1]
     assert latest.origin == rpb.VERSION_ORIGIN_SECTION_EDITED and latest.note == "client's wording"
-    assert next(s for s in latest.sections if s.section_id == "overview").author == rpb.SECTION_AUTHOR_OPERATOR
+    assert (
+        next(s for s in latest.sections if s.section_id == "overview").author == rpb.SECTION_AUTHOR_OPERATOR
+    )
 
 
 def test_reworking_an_unknown_section_or_report_is_refused() -> None:

@@ -59,7 +59,9 @@ def test_the_prompt_carries_the_understood_brief_rules_plan_and_examples() -> No
         "Search first, maps second, then social.",
     ):
         assert expected in prompt, expected
-    refined = build_prompt(spec("channel_plan"), DENTAL, FLAGSHIP, [], Refinement("refine", "Drop Facebook. Make it pop."))
+    refined = build_prompt(
+        spec("channel_plan"), DENTAL, FLAGSHIP, [], Refinement("refine", "Drop Facebook. Make it pop.")
+    )
     assert "- Dropped Facebook:" in refined
     assert "Make it pop" in refined and "(do not act on it)" in refined
     assert "Facebook" in refined.split("## Rules")[1].split("##")[0]  # now a channel never to mention
@@ -83,7 +85,9 @@ def test_a_section_that_pastes_the_feedback_is_refused() -> None:
     feedback = "Please lead with the weekend availability message everywhere."
     writer = RuleCheckedWriter(ScriptedWriter({"channel_plan": f"As you said: {feedback}"}))
     with pytest.raises(BrokeBriefRule, match="feedback"):
-        writer.write_section(spec("channel_plan"), DENTAL, FLAGSHIP, (), Refinement("refine", feedback), timeout=5)
+        writer.write_section(
+            spec("channel_plan"), DENTAL, FLAGSHIP, (), Refinement("refine", feedback), timeout=5
+        )
 
 
 def test_objectives_as_stated_pass_the_check() -> None:
@@ -97,7 +101,9 @@ def test_objectives_as_stated_pass_the_check() -> None:
 
 
 def test_a_broken_section_falls_back_to_the_offline_composer_with_a_warning() -> None:
-    writer = RuleCheckedWriter(ScriptedWriter({"hashtag_strategy": "Use #CheapSmiles and post on TikTok daily."}))
+    writer = RuleCheckedWriter(
+        ScriptedWriter({"hashtag_strategy": "Use #CheapSmiles and post on TikTok daily."})
+    )
     generator = ReportGenerator(memory=FakeMemory(), spool=FakeQueue(), llm=writer)
     events = list(generator.generate(GenerationRequest(brief=DENTAL, package=QUICK, use_learning=False),
                                      time.monotonic() + 30))  # fmt: skip

@@ -394,7 +394,9 @@ WEAK = Example(
 
 
 LEARNED_HEADINGS = ("### Proven approach", "### What already works for")
-PROVENANCE = re.compile(r"similarity|rated (gold|weak)|past work|retrieved|Beanery Co \u2014 Channel Plan", re.I)
+PROVENANCE = re.compile(
+    r"similarity|rated (gold|weak)|past work|retrieved|Beanery Co \u2014 Channel Plan", re.I
+)
 
 
 def learned_part(body: str) -> str:
@@ -542,7 +544,9 @@ def test_shorter_feedback_gives_a_shorter_section() -> None:
         "persona_cards", refinement=Refinement("refine", "Too long, make it shorter please.", draft)
     )
     assert len(shorter.split()) < len(draft.split())
-    notes = compose_with_notes("persona_cards", Refinement("refine", "Too long, make it shorter please.", draft))[1]
+    notes = compose_with_notes(
+        "persona_cards", Refinement("refine", "Too long, make it shorter please.", draft)
+    )[1]
     assert any("**Shorter:**" in n for n in notes)
 
 
@@ -554,13 +558,17 @@ def test_more_detail_feedback_adds_detail() -> None:
 
 
 def test_tone_feedback_changes_the_tone_of_voice() -> None:
-    body, notes = compose_with_notes("messaging_framework", Refinement("refine", "Make the tone more playful."))
+    body, notes = compose_with_notes(
+        "messaging_framework", Refinement("refine", "Make the tone more playful.")
+    )
     assert any(n.startswith("**Tone more playful:**") for n in notes)
     assert "Light, witty and warm." in body
 
 
 def test_feedback_the_plan_cannot_act_on_is_reported_as_not_applied() -> None:
-    body, notes = compose_with_notes("overview", Refinement("refine", "The client prefers the word partners."))
+    body, notes = compose_with_notes(
+        "overview", Refinement("refine", "The client prefers the word partners.")
+    )
     assert "The client prefers the word partners." not in body
     assert any(n.startswith("**Not applied:**") and "partners" in n for n in notes)
 

@@ -56,7 +56,9 @@ def test_the_issue_feedback_changes_the_plan_and_nothing_is_pasted() -> None:
     assert "Revisions" not in text
     outcome = report_outcome(IDENTITY, FLAGSHIP, Refinement("refine", ISSUE_FEEDBACK))
     assert any(line.startswith("**Positioned against Wiz and Orca:**") for line in outcome.applied)
-    assert any(line.startswith("**Centrepiece: Infosecurity Europe (2-4 June 2026).**") for line in outcome.applied)
+    assert any(
+        line.startswith("**Centrepiece: Infosecurity Europe (2-4 June 2026).**") for line in outcome.applied
+    )
     assert outcome.unapplied == ()
     assert violations(text, outcome.understood.rules) == []
 
@@ -65,7 +67,9 @@ def test_instructions_the_plan_cannot_apply_are_reported_with_the_reason() -> No
     outcome = report_outcome(
         IDENTITY,
         FLAGSHIP,
-        Refinement("refine", "Make it pop; make the budget leaner; centre everything on Black Hat; tweak the tone"),
+        Refinement(
+            "refine", "Make it pop; make the budget leaner; centre everything on Black Hat; tweak the tone"
+        ),
     )
     assert outcome.applied == ()
     reasons = " ".join(outcome.unapplied)

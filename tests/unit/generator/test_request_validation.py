@@ -59,7 +59,10 @@ def test_nul_in_metadata_names_the_metadata() -> None:
 def test_unknown_package_lists_the_valid_keys() -> None:
     with pytest.raises(InvalidArgument) as err:
         generation_request(request("premium_pack"))
-    assert "strategy_campaign_standard" in err.value.description and "quick_social_basic" in err.value.description
+    assert (
+        "strategy_campaign_standard" in err.value.description
+        and "quick_social_basic" in err.value.description
+    )
 
 
 def test_streaming_validation_names_the_wrapped_field() -> None:

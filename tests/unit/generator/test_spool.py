@@ -38,7 +38,9 @@ class Memory:
 
 def batch(client: str) -> mpb.BatchRecordItemsRequest:
     return mpb.BatchRecordItemsRequest(
-        requests=[mpb.RecordItemRequest(item=mpb.LearningItem(kind="report_section", text="t", client_id=client))]
+        requests=[
+            mpb.RecordItemRequest(item=mpb.LearningItem(kind="report_section", text="t", client_id=client))
+        ]
     )
 
 
@@ -58,7 +60,9 @@ def test_delivered_batches_leave_the_queue(spool: LearningSpool, memory: Memory)
     assert spool.pending() == 0 and memory.received == ["a"]
 
 
-def test_a_rejected_batch_is_set_aside_and_the_next_one_still_delivers(spool: LearningSpool, memory: Memory) -> None:
+def test_a_rejected_batch_is_set_aside_and_the_next_one_still_delivers(
+    spool: LearningSpool, memory: Memory
+) -> None:
     memory.answers["poison"] = grpc.StatusCode.INVALID_ARGUMENT
     poison = spool.enqueue(batch("poison"), "r1")
     good = spool.enqueue(batch("good"), "r2")

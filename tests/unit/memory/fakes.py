@@ -84,7 +84,9 @@ class FakeStore:
             found.append(row.item if row is not None else None)
         return found
 
-    def insert_new(self, items: Sequence[NewItem], vectors: Sequence[Vector | None]) -> list[StoredItem | str | None]:
+    def insert_new(
+        self, items: Sequence[NewItem], vectors: Sequence[Vector | None]
+    ) -> list[StoredItem | str | None]:
         out: list[StoredItem | str | None] = []
         forgotten = self.forget_times([i.client_id for i in items])
         for item, vector in zip(items, vectors, strict=True):
@@ -158,7 +160,10 @@ class FakeStore:
             del self.rows[i]
         before = self.forgotten.get(client_id)
         self.forgotten[client_id] = ForgottenClient(
-            client_id, when, len(gone) + (before.deleted_count if before else 0), before.discarded_count if before else 0
+            client_id,
+            when,
+            len(gone) + (before.deleted_count if before else 0),
+            before.discarded_count if before else 0,
         )
         return when, gone
 
@@ -188,7 +193,9 @@ class FakeStore:
         hits.sort(key=lambda h: h[2], reverse=True)
         return hits[: query.top_k]
 
-    def page(self, *, kind: str, client_id: str, size: int, after: Cursor | None) -> tuple[list[StoredItem], int]:
+    def page(
+        self, *, kind: str, client_id: str, size: int, after: Cursor | None
+    ) -> tuple[list[StoredItem], int]:
         items = sorted(
             (
                 r.item
@@ -239,7 +246,8 @@ class FakeStore:
     # -- the embedding queue -------------------------------------------------------------------------
     def embed_pending(self, limit: int, embed: EmbedTexts) -> int:
         pending = sorted(
-            (r for r in self.rows.values() if r.vector is None), key=lambda r: (r.attempts, r.item.create_time)
+            (r for r in self.rows.values() if r.vector is None),
+            key=lambda r: (r.attempts, r.item.create_time),
         )[:limit]
         if not pending:
             return 0

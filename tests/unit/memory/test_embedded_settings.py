@@ -13,7 +13,9 @@ from services.memory.adapters.embedded_postgres import shared_buffers_mb
     ("memory_mb", "expected"),
     [(512, 128), (4096, 512), (8192, 1024), (24 * 1024, 2048), (256 * 1024, 2048)],
 )
-def test_an_eighth_of_memory_within_bounds(monkeypatch: pytest.MonkeyPatch, memory_mb: int, expected: int) -> None:
+def test_an_eighth_of_memory_within_bounds(
+    monkeypatch: pytest.MonkeyPatch, memory_mb: int, expected: int
+) -> None:
     values = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": memory_mb * 2**20 // 4096}
     monkeypatch.setattr(os, "sysconf", lambda name: values[name])
     assert shared_buffers_mb() == expected

@@ -109,15 +109,23 @@ def test_record_is_idempotent_by_key_and_by_content(service: LearningService, st
     assert dup.result is RecordResult.EXISTING and dup.item == first.item
     assert other_client.result is RecordResult.CREATED
     in_batch = service.record([item("twice in a batch")] * 3)
-    assert [o.result for o in in_batch] == [RecordResult.CREATED, RecordResult.EXISTING, RecordResult.EXISTING]
+    assert [o.result for o in in_batch] == [
+        RecordResult.CREATED,
+        RecordResult.EXISTING,
+        RecordResult.EXISTING,
+    ]
     assert len(store.rows) == 3
 
 
-def test_default_acknowledgement_embeds_before_storing(service: LearningService, embedder: CountingEmbedder) -> None:
+def test_default_acknowledgement_embeds_before_storing(
+    service: LearningService, embedder: CountingEmbedder
+) -> None:
     outcome = service.record([item("Espresso launch with reels")])[0]
     assert outcome.item is not None and outcome.item.embedding_model == FakeHashEmbedder.model_name
     assert embedder.calls == [1]
-    assert [h.item.id for h in service.search("espresso launch reels", 3, 0.0, SearchFilters())] == [outcome.item.id]
+    assert [h.item.id for h in service.search("espresso launch reels", 3, 0.0, SearchFilters())] == [
+        outcome.item.id
+    ]
 
 
 def test_acknowledged_on_commit_the_model_is_not_waited_for(
@@ -160,7 +168,9 @@ def test_a_failing_embedding_goes_to_the_back_and_is_counted(
     service.record([item("second", acknowledge=Acknowledge.COMMITTED)])
     embedder.fail = False
     assert service.embed_queued(1) == 1
-    assert [r.item.text for r in store.rows.values() if r.vector is None] == ["first"]  # the new one went first
+    assert [r.item.text for r in store.rows.values() if r.vector is None] == [
+        "first"
+    ]  # the new one went first
 
 
 def test_an_old_backlog_is_a_warning_in_the_summary(service: LearningService, store: FakeStore) -> None:
@@ -175,7 +185,9 @@ def test_scoped_search_never_returns_another_clients_items(service: LearningServ
     other = service.record([item("loyalty programme for pet food buyers", client="c2")])[0].item
     library = service.record([item("loyalty programme playbook", client="")])[0].item
     assert own and other and library and library.scope is Scope.AGENCY
-    found = {h.item.id for h in service.search("loyalty programme", 10, -1.0, SearchFilters(for_client_id="c1"))}
+    found = {
+        h.item.id for h in service.search("loyalty programme", 10, -1.0, SearchFilters(for_client_id="c1"))
+    }
     assert found == {own.id, library.id}
 
 
@@ -194,7 +206,10 @@ def test_writes_of_work_started_before_a_forget_are_discarded(service: LearningS
     assert len(forgot.deleted_ids) == 1
     before = forgot.forget_time - dt.timedelta(seconds=5)
     late = service.record(
-        [item("late", client="gone", work_start_time=before), item("fine", client="kept", work_start_time=before)]
+        [
+            item("late", client="gone", work_start_time=before),
+            item("fine", client="kept", work_start_time=before),
+        ]
     )
     assert [o.result for o in late] == [RecordResult.DISCARDED_CLIENT_FORGOTTEN, RecordResult.CREATED]
     assert service.forgotten_clients()[0].discarded_count == 1

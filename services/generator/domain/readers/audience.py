@@ -59,7 +59,9 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             out.append(Grounded(text, source.sentence_span(sentence)))
             continue
         f = _FOR.search(sentence.text)
-        product_line = re.search(r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I)
+        product_line = re.search(
+            r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I
+        )
         if f and not out and product_line:
             start = sentence.start + f.start(1)
             out.append(Grounded(f.group(1), source.span(start, start + len(f.group(1)))))

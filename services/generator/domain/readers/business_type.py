@@ -45,7 +45,11 @@ def business_types() -> tuple[BusinessType, ...]:
     raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     return tuple(
         BusinessType(
-            t["key"], t["label"], t["plan"], tuple(t["describes"]), str(t.get("profile") or ""),
+            t["key"],
+            t["label"],
+            t["plan"],
+            tuple(t["describes"]),
+            str(t.get("profile") or ""),
             bool(t.get("commercial", True)),
         )
         for t in raw["types"]

@@ -16,15 +16,19 @@ from services.generator.domain.dates import find_dates
 from services.generator.domain.readers.source import Grounded, Source
 
 _DATA = Path(__file__).resolve().parent.parent / "moments.yaml"
-_DEADLINE = re.compile(r"\b(by|before|until|till|no later than|deadline|due|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", re.I)
+_DEADLINE = re.compile(
+    r"\b(by|before|until|till|no later than|deadline|due|through)\s+(?:the\s+)?(?:end\s+of\s+)?$", re.I
+)
 _START = re.compile(r"\b(start(?:s|ing)?|kick(?:s|ing)?[- ]off|launch(?:es|ing)?|go(?:es)?[- ]live|opens?|opening|"
                     r"begins?|from)\b", re.I)  # fmt: skip
 _FILLER = re.compile(r"^(?:(?:the|a|an|our|is|are|on|at|in|and|with|from|around|about|which|should|start|be|"
                      r"it's|its|falls?|huge|big|biggest|key|dates?|main)\s+)+", re.I)  # fmt: skip
 
 
-_TRAILING = re.compile(r"(?i)is|are|on|at|in|falls?|starts?|opens?|begins?|ends?|runs?|from|the|a|of|for|"
-                       r"was|will|be|which|should|around|approx\.?|\(|\(the|first|early|late|mid")
+_TRAILING = re.compile(
+    r"(?i)is|are|on|at|in|falls?|starts?|opens?|begins?|ends?|runs?|from|the|a|of|for|"
+    r"was|will|be|which|should|around|approx\.?|\(|\(the|first|early|late|mid"
+)
 
 
 # Lines about money, goals or timing date the plan, not an event.
@@ -105,7 +109,9 @@ def reference_year(text: str) -> int | None:
     return max(set(years), key=lambda y: (years.count(y), y))
 
 
-def read_events(source: Source, year: int | None, starts: datetime.date | None = None) -> list[Grounded[Moment]]:
+def read_events(
+    source: Source, year: int | None, starts: datetime.date | None = None
+) -> list[Grounded[Moment]]:
     """Dated events and named moments, each once, in the order the brief gives them. A moment that falls
     before `starts` (the plan's first day) is taken in the following year."""
     out: list[Grounded[Moment]] = []

@@ -41,7 +41,9 @@ _DEADLINE = re.compile(
     r"(?:the )?(?:end of (?:the )?)?(?:year|campaign|season|quarter)|\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
 )
-_METRIC_STOP = re.compile(r"[,.;:()!?\n]|\b(by|before|and|but|with|from|to|in|within|per|vs|which|that|we|so)\b", re.I)
+_METRIC_STOP = re.compile(
+    r"[,.;:()!?\n]|\b(by|before|and|but|with|from|to|in|within|per|vs|which|that|we|so)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -89,16 +91,25 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
                 continue
             if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
                 continue
-            if re.match(r"[.)](?:\s|$)", after) and not unit and re.fullmatch(r"\d{1,2}", digits) and int(digits) <= 20:
+            if (
+                re.match(r"[.)](?:\s|$)", after)
+                and not unit
+                and re.fullmatch(r"\d{1,2}", digits)
+                and int(digits) <= 20
+            ):
                 continue  # a list number: "Our goals are: 1. grow …", "2) …"
             if re.search(r"[A-Za-z]$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
                 continue  # part of a name: "D7", "4Developers", "Q3"
-            if _CURRENT.search(before[-30:]) and not re.search(r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I):
+            if _CURRENT.search(before[-30:]) and not re.search(
+                r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I
+            ):
                 continue
             if re.search(r"\(\s*(?:we have|we had|they have|they had|had|has|now|currently|today|was|from|vs|"
                          r"compared|up from|down from)\b[^)]*$", before, re.I):  # fmt: skip
                 continue
-            if before.count("(") > before.count(")") and not re.search(r"\b(target|goal|want)", before[before.rfind("(") :], re.I):
+            if before.count("(") > before.count(")") and not re.search(
+                r"\b(target|goal|want)", before[before.rfind("(") :], re.I
+            ):
                 continue  # an aside in brackets ("(EOI + 10% booking)") is not a goal
             price_like = re.search(r"\b(per (?:month|year|unit|item|night|person|class|lesson)|each|a month|a year|"
                                    r"/\s?(?:month|mo|year|yr)|price[ds]?|costs? (?!per)|pack|tickets?|fee|subscription|"
@@ -143,7 +154,9 @@ def _metric(text: str, m: re.Match[str]) -> str:
     clauses = re.split(r"[,.;:()!?\n]|\s[\u2013\u2014-]\s", text[: m.start()])
     for clause in reversed(clauses):
         cleaned = _FILLER.sub(" ", clause)
-        tokens = [t for t in cleaned.split() if re.search(r"[^\W\d_]", t) and not re.fullmatch(r"[\W\d]+%?", t)]
+        tokens = [
+            t for t in cleaned.split() if re.search(r"[^\W\d_]", t) and not re.fullmatch(r"[\W\d]+%?", t)
+        ]
         if tokens:
             return " ".join(tokens[-5:])
     return ""

@@ -36,17 +36,31 @@ SCHEMA: dict[str, Any] = {
         "market": {"anyOf": [_item(_TEXT), {"type": "null"}]},
         "audience": {"anyOf": [_item(_TEXT), {"type": "null"}]},
         "budget": {
-            "anyOf": [_item({"amount": {"type": "string", "description": "as written, the corrected figure"}}),
-                      {"type": "null"}],
+            "anyOf": [
+                _item({"amount": {"type": "string", "description": "as written, the corrected figure"}}),
+                {"type": "null"},
+            ],
         },
-        "objectives": {"type": "array", "items": _item({"target": {"type": "string"}, "metric": {"type": "string"}})},
+        "objectives": {
+            "type": "array",
+            "items": _item({"target": {"type": "string"}, "metric": {"type": "string"}}),
+        },
         "competitors": {"type": "array", "items": _item({"name": {"type": "string"}})},
         "languages": {"type": "array", "items": _item({"name": {"type": "string"}})},
         "channels_ruled_out": {"type": "array", "items": _item({"name": {"type": "string"}})},
         "business_type": {"type": ["string", "null"], "description": "one of the listed kinds, or null"},
     },
-    "required": ["product", "market", "audience", "budget", "objectives", "competitors", "languages",
-                 "channels_ruled_out", "business_type"],
+    "required": [
+        "product",
+        "market",
+        "audience",
+        "budget",
+        "objectives",
+        "competitors",
+        "languages",
+        "channels_ruled_out",
+        "business_type",
+    ],
     "additionalProperties": False,
 }
 

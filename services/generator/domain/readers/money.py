@@ -56,7 +56,9 @@ _PRICE = re.compile(
     r"tier|edition|at)\b|/",
     re.IGNORECASE,
 )
-_NOT_OURS = re.compile(r"\b(competitor|rival|vs\.?|versus|compared?|cheaper than|undercut|charges?)\b", re.IGNORECASE)
+_NOT_OURS = re.compile(
+    r"\b(competitor|rival|vs\.?|versus|compared?|cheaper than|undercut|charges?)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,9 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
             continue
         for x in in_sentence:
             before = source.text[sentence.start : x.start]
-            after_fix = (bool(_CORRECTION.search(before)) or bool(follows)) and len(candidates) + in_sentence.index(x) > 0
+            after_fix = (bool(_CORRECTION.search(before)) or bool(follows)) and len(
+                candidates
+            ) + in_sentence.index(x) > 0
             candidates.append((x, after_fix))
             if after_fix and corrected_from is None:
                 corrected_from = len(candidates) - 1

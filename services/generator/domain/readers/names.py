@@ -41,7 +41,19 @@ _COMMON = {
     "crm", "kpi", "kpis", "roas", "cac", "ltv", "aov", "mau", "dau", "gmv", "q1", "q2", "q3", "q4", "h1", "h2",
     "fy", "eu", "uk", "usa", "dtc", "d2c", "ugc", "ai", "app", "apps", "online", "offline", "ads", "ad",
 }  # fmt: skip
-_COMMON |= {"we're", "we\u2019re", "they're", "it's", "we've", "i'm", "we'll", "that's", "there's", "let's", "please"}
+_COMMON |= {
+    "we're",
+    "we\u2019re",
+    "they're",
+    "it's",
+    "we've",
+    "i'm",
+    "we'll",
+    "that's",
+    "there's",
+    "let's",
+    "please",
+}
 _MONTHS = {m.lower() for m in (
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])}  # fmt: skip
 
@@ -61,10 +73,12 @@ def _excluded(source: Source) -> set[str]:
 
 
 def _is_date_or_figure(name: str) -> bool:
-    """"31 December 2026", "650 EV", "Avg": a date, a figure with its unit or an abbreviation, not a rival."""
+    """ "31 December 2026", "650 EV", "Avg": a date, a figure with its unit or an abbreviation, not a rival."""
     if re.match(r"^\d", name):
         return True
-    return bool(re.fullmatch(r"(?:Avg|Approx|Ca|Est|Min|Max|Total|Per|Plus|Channels?\s+\w+|Please\s+\w+)", name))
+    return bool(
+        re.fullmatch(r"(?:Avg|Approx|Ca|Est|Min|Max|Total|Per|Plus|Channels?\s+\w+|Please\s+\w+)", name)
+    )
 
 
 def _clean_name(name: str) -> str:
@@ -72,8 +86,12 @@ def _clean_name(name: str) -> str:
     return re.sub(r"^(?:The|And|Also|Plus|Like|Or|But|Then|Honestly)\s+", "", name)
 
 
-_CLAUSE = re.compile(r"\b(we|they|us|them|it|is|are|was|were|can|can't|cannot|don't|won't|will|would|have|has)\b", re.I)
-_MONTH_IN = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
+_CLAUSE = re.compile(
+    r"\b(we|they|us|them|it|is|are|was|were|can|can't|cannot|don't|won't|will|would|have|has)\b", re.I
+)
+_MONTH_IN = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 
 
 def _listed(body: str) -> list[str]:
@@ -81,7 +99,10 @@ def _listed(body: str) -> list[str]:
     JioHotstar app" gives Dream11, My11Circle, JioHotstar; a lowercase item is kept short as written."""
     out = []
     body = re.split(r"\s[\u2013\u2014-]\s|:\s", body)[0]  # commentary after a dash is not a name
-    for raw in re.split(r"\s*(?:[,;]|\band\b|\bor\b|\be\b|\by\b|\bi\b|\bund\b|\ben\b|\bet\b)\s*", re.sub(r"\([^)]*\)", "", body)):
+    for raw in re.split(
+        r"\s*(?:[,;]|\band\b|\bor\b|\be\b|\by\b|\bi\b|\bund\b|\ben\b|\bet\b)\s*",
+        re.sub(r"\([^)]*\)", "", body),
+    ):
         raw = re.sub(r"^(?:(?:also|plus|honestly|and|the|big|many|some|loads of|lots of|other|"
                      r"(?:\w+\s+)?(?:brands|franchises|chains|apps|players) like)\s+)+", "", raw.strip(" .!?"), flags=re.I)  # fmt: skip
         names = [m.group(1) for m in _NAME.finditer(raw)]

@@ -30,7 +30,25 @@ _CURRENCY_COUNTRY: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 _TLD = re.compile(r"\b[\w-]+\.(?:co\.|com\.)?([a-z]{2})\b(?![.@\w])")
 _TLD_COUNTRY = {"uk": "GB"}
-_NOT_TLD = {"io", "ai", "co", "me", "tv", "ly", "fm", "to", "gg", "is", "it", "in", "am", "at", "be", "us", "so"}
+_NOT_TLD = {
+    "io",
+    "ai",
+    "co",
+    "me",
+    "tv",
+    "ly",
+    "fm",
+    "to",
+    "gg",
+    "is",
+    "it",
+    "in",
+    "am",
+    "at",
+    "be",
+    "us",
+    "so",
+}
 # Words that show a sentence is about the language of the client's content (not, say, the email's).
 _CONTENT = re.compile(
     r"\b(content|creative|creatives|copy|ads?|advert\w*|posts?|campaign|materials?|languages?|spoken|speak\w*|"
@@ -174,7 +192,9 @@ def read_places(source: Source) -> Places:
     currency = Grounded(country_currency(ranked[0])) if ranked and country_currency(ranked[0]) else None
     cities.sort(key=lambda c: c.span.start if c.span else 0)
     money_country = next(iter(counted)) if len(counted) == 1 else ""
-    return Places(ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""), money_country)
+    return Places(
+        ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""), money_country
+    )
 
 
 def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:

@@ -99,9 +99,18 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
     names = [re.escape(c.value) for c in competitors]
     if names:
         rival = re.compile("|".join(names), re.IGNORECASE)
-        prices = [p for p in prices if not rival.search(source.text[max(0, p.value.start - 40) : p.value.end + 10])]
+        prices = [
+            p for p in prices if not rival.search(source.text[max(0, p.value.start - 40) : p.value.end + 10])
+        ]
     return Reading(
-        source, places, budget, tuple(prices), tuple(goals), tuple(competitors), type_reading, read_ruled_out(source),
+        source,
+        places,
+        budget,
+        tuple(prices),
+        tuple(goals),
+        tuple(competitors),
+        type_reading,
+        read_ruled_out(source),
         tuple(read_audience(source)),
         tuple(_events(source)),
     )
@@ -109,5 +118,9 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
 
 def _events(source: Source) -> list[Grounded[Moment]]:
     year = reference_year(source.text)
-    dated = [d.start for d in find_dates(source.text, year) if d.precision == "day" and (year is None or d.start.year >= year)]
+    dated = [
+        d.start
+        for d in find_dates(source.text, year)
+        if d.precision == "day" and (year is None or d.start.year >= year)
+    ]
     return read_events(source, year, min(dated) if dated else None)

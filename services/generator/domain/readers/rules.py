@@ -84,7 +84,11 @@ def read_ruled_out(source: Source) -> RuledOut:
             if m is None:
                 break
             rest = m.group("rest")
-            if re.match(r"(?:call|describe|refer to|name)\b", m.group(0).split()[1] if len(m.group(0).split()) > 1 else "", re.I):
+            if re.match(
+                r"(?:call|describe|refer to|name)\b",
+                m.group(0).split()[1] if len(m.group(0).split()) > 1 else "",
+                re.I,
+            ):
                 pos = m.end()
                 continue  # "never call the coffee 'addictive'": the quoted word is the term, not the coffee
             stop = _STOP.search(rest)
