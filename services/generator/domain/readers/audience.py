@@ -27,6 +27,8 @@ _PEOPLE = (
     r"gen z|grandparents|couples|singles|expats|migrants|newcomers|renters|homeowners|landlords|investors|"
     r"brokers|agents|operators|specifiers|installers|contractors|tradespeople|freelancers|traders|merchants|"
     r"sellers|artisans|entrepreneurs|smes?|smbs?|businesses|firms|companies|clinics|practices|schools|"
+    r"tenants|occupiers|owner-occupiers|intenders|households|travellers|visitors|attendees|delegates|sponsors|"
+    r"technicians|electricians|plumbers|traders|"
     r"hospitals|councils|municipalities|utilities|accountants|lawyers|dentists|pharmacists|vets|athletes)"
 )
 _PROSE = re.compile(
@@ -37,7 +39,10 @@ _PROSE = re.compile(
     re.IGNORECASE,
 )
 # "an app for small HVAC and plumbing contractors (2-20 techs)": who the product is for.
-_FOR = re.compile(rf"\bfor\s+((?:[\w'+&/-]+\s+){{0,6}}?{_PEOPLE}\b(?:\s*\([^)]{{1,40}}\))?)", re.IGNORECASE)
+_FOR = re.compile(
+    rf"\b(?:for|connects|serves|helps)\s+((?:(?:[\w'+&/-]+|\([^)]{{1,30}}\))\s+){{0,7}}?{_PEOPLE}\b(?:\s*\([^)]{{1,40}}\))?)",
+    re.IGNORECASE,
+)
 _PEOPLE_RE = re.compile(rf"\b{_PEOPLE}\b", re.IGNORECASE)
 _AGES = re.compile(r"\b\d{2}\s?[-\u2013]\s?\d{2}\b|\b\d{2}\+|\bin their \d0s\b|\baged\b", re.IGNORECASE)
 
@@ -60,7 +65,10 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             continue
         f = _FOR.search(sentence.text)
         product_line = re.search(
-            r"\b(app|platform|software|tool|service|product|made|built|designed)\b", sentence.text, re.I
+            r"\b(app|platform|software|tool|service|product|made|built|designed|offers?|subsidy|scheme|programme|"
+            r"program|conference|course|connects|bookkeeping|invoicing)\b|=",
+            sentence.text,
+            re.I,
         )
         if f and not out and product_line:
             start = sentence.start + f.start(1)
