@@ -1182,6 +1182,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     # prices
     prices_text, o = f.get("prices")
+    o_prices = o
     skip = [budget_text] + [obj.target for obj in objectives]
     prices = _prices_from(prices_text, listed=True, skip=skip) if prices_text else []
     if not prices:
@@ -1334,7 +1335,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
         )
         f.origins["competitors"] = Origin.TEXT
         said("competitors", *(g.span for g in reading.competitors))
-    if reading.prices and len(reading.prices) > len(prices):
+    if o_prices is not Origin.FORM and reading.prices and len(reading.prices) > len(prices):
         prices = [
             Price(
                 label="price",
