@@ -220,6 +220,7 @@ BUSINESS_MODEL_WORDS = {
     gpb.BUSINESS_MODEL_DTC_ECOMMERCE: "direct-to-consumer online store",
     gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "direct-to-consumer subscription",
     gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "a considered consumer purchase (education, finance, travel)",
+    gpb.BUSINESS_MODEL_NONPROFIT: "charity fundraising (donors, regular givers, appeals)",
 }
 # What a correction writes into the brief's `business_model` field for each model: words the generator reads
 # as that model.
@@ -231,6 +232,7 @@ BUSINESS_MODEL_NAMES = {
     gpb.BUSINESS_MODEL_DTC_ECOMMERCE: "DTC ecommerce",
     gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "DTC subscription",
     gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "consumer services",
+    gpb.BUSINESS_MODEL_NONPROFIT: "charity fundraising",
 }
 FACT_ORIGIN_WORDS = {
     gpb.FACT_ORIGIN_FORM: "from the form",

@@ -944,6 +944,8 @@ _MODEL_NAMES: dict[str, BusinessModel] = {
     "dtc subscription": BusinessModel.DTC_SUBSCRIPTION, "subscription": BusinessModel.DTC_SUBSCRIPTION,
     "d2c subscription": BusinessModel.DTC_SUBSCRIPTION,
     "consumer services": BusinessModel.CONSUMER_SERVICES, "considered consumer purchase": BusinessModel.CONSUMER_SERVICES,
+    "nonprofit": BusinessModel.NONPROFIT, "non-profit": BusinessModel.NONPROFIT, "charity": BusinessModel.NONPROFIT,
+    "fundraising": BusinessModel.NONPROFIT, "charity fundraising": BusinessModel.NONPROFIT,
 }  # fmt: skip
 
 
@@ -1335,6 +1337,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
         )
         f.origins["competitors"] = Origin.TEXT
         said("competitors", *(g.span for g in reading.competitors))
+    if o_prices is not Origin.FORM:
+        # What it costs to run the organisation, or what it earns, is no price a customer pays.
+        prices = [
+            p for p in prices if not (p.text and _NOT_A_PRICE.search(src.sentence_of(src.ground(p.text))))
+        ]
     if o_prices is not Origin.FORM and reading.prices and len(reading.prices) > len(prices):
         prices = [
             Price(
@@ -1342,6 +1349,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
                 amount=g.value.value,
                 currency=g.value.currency,
                 kind=PriceKind.PRICE,
+                period=_price_period(src.text[g.value.end : g.value.end + 24]),
                 text=g.value.text,
             )
             for g in reading.prices
@@ -1398,8 +1406,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if model_text == "" and reading.business_type.type is not None:
         kind = reading.business_type.type
         business_type = kind.key
-        # An industry the operator typed keeps its industry-led plan; a pasted brief gets the kind's plan.
-        if not industry and BusinessModel(kind.plan) is not model:
+        # A brief that names an industry keeps its industry-led plan, unless its kind is one no industry
+        # profile covers (a charity, a council, a marketplace: `profile: general`); a pasted brief gets the
+        # kind's plan.
+        if (not industry or kind.profile == "general") and BusinessModel(kind.plan) is not model:
             model = BusinessModel(kind.plan)
             clue = reading.business_type.evidence.lstrip("-*\u2022 ")
             basis = f"read from the brief's meaning: \u201c{trim_words(clue, 24)}\u201d"
@@ -1495,6 +1505,22 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
     )
 
 
+def _price_period(after: str) -> str:
+    """The period a price is for, from the words right after it ("€24 a month", "$79/mo")."""
+    if re.match(
+        r"\s*(?:a|per|/|each)\s*(?:month|mo|mth)\b|\s*monthly\b|\s*(?:\w+\s+)?(?:a|per|/)\s*month\b",
+        after,
+        re.I,
+    ):
+        return "month"
+    if re.match(r"\s*(?:a|per|/|each)\s*(?:year|yr|annum)\b|\s*(?:yearly|annually)\b", after, re.I):
+        return "year"
+    return ""
+
+
+_NOT_A_PRICE = re.compile(
+    r"\b(to run|running costs?|operating|income|overheads?|turnover|revenue|raised|funding|valuation)\b", re.I
+)
 # A sentence that asks for channels, and one about a channel the client tried and gave up on.
 _ASKS_FOR = re.compile(
     r"\b(love|like|likes|liked|want|wants|would|ideas?|channels?|use|using|works?|working|do(?:es)? (?:very )?well|"

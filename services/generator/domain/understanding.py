@@ -26,6 +26,7 @@ class BusinessModel(enum.Enum):
     DTC_ECOMMERCE = "dtc_ecommerce"
     DTC_SUBSCRIPTION = "dtc_subscription"
     CONSUMER_SERVICES = "consumer_services"
+    NONPROFIT = "nonprofit"
 
 
 class Origin(enum.Enum):

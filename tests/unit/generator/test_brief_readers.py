@@ -128,3 +128,27 @@ def test_a_field_the_operator_typed_wins_over_the_model() -> None:
     typed = replace(PASTED, budget="NOK 500,000")
     answer = {"budget": {"amount": "NOK 450,000", "quote": "Ingrid corrected me: NOK 450,000"}}
     assert ground(typed, answer).brief.budget == "NOK 500,000"
+
+
+def test_a_charity_gets_a_fundraising_plan_not_a_shop_or_a_clinic() -> None:
+    from services.generator.composer.offline import compose_section
+    from services.generator.domain.packages import get_package
+    from services.generator.domain.understanding import BusinessModel
+
+    brief = Brief(
+        client_name="Millbrook Community Pantry",
+        brand_name="Millbrook Pantry",
+        industry="Charity",
+        raw_brief_text=(
+            "We are a volunteer-run charity that gives emergency food parcels to families in Millbrook. "
+            "We need more people to donate every month: we have 300 monthly donors and want 600 by 30 June 2027. "
+            "Our sponsored walk on 12 May 2027 is our biggest fundraising day. Budget is £15,000."
+        ),
+    )
+    u = understand(brief)
+    assert u.business_type == "nonprofit_fundraising" and u.business_model is BusinessModel.NONPROFIT
+    flagship = get_package("strategy_campaign_standard")
+    report = "\n".join(compose_section(spec, brief, flagship) for spec in flagship.sections).lower()
+    assert "regular givers" in report and "donors" in report
+    for wrong in ("add to cart", "checkout", "free trial", "unboxing", "booked appointments", "first order"):
+        assert wrong not in report, wrong

@@ -169,7 +169,7 @@ def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grou
                 continue
             if re.search(r"\b(revenue|turnover|gmv|sales of|raised|funding|valuation|target|goal|cac|cpa|"
                          r"cost per|ltv|aov|basket|average|minimum|at least|over|under|below|above|"
-                         r"projects?|deals?|contracts?)\b", local, re.I):  # fmt: skip
+                         r"projects?|deals?|contracts?|to run|running costs?|operat\w+|income|overheads?)\b", local, re.I):  # fmt: skip
                 continue
             if _PRICE.search(local):
                 out.append(Grounded(x, source.span(x.start, x.end)))
