@@ -221,6 +221,7 @@ BUSINESS_MODEL_WORDS = {
     gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "direct-to-consumer subscription",
     gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "a considered consumer purchase (education, finance, travel)",
     gpb.BUSINESS_MODEL_NONPROFIT: "charity fundraising (donors, regular givers, appeals)",
+    gpb.BUSINESS_MODEL_PUBLIC_SECTOR: "a public service (residents, take-up, applications)",
 }
 # What a correction writes into the brief's `business_model` field for each model: words the generator reads
 # as that model.
@@ -233,6 +234,7 @@ BUSINESS_MODEL_NAMES = {
     gpb.BUSINESS_MODEL_DTC_SUBSCRIPTION: "DTC subscription",
     gpb.BUSINESS_MODEL_CONSUMER_SERVICES: "consumer services",
     gpb.BUSINESS_MODEL_NONPROFIT: "charity fundraising",
+    gpb.BUSINESS_MODEL_PUBLIC_SECTOR: "public service",
 }
 FACT_ORIGIN_WORDS = {
     gpb.FACT_ORIGIN_FORM: "from the form",

@@ -946,6 +946,8 @@ _MODEL_NAMES: dict[str, BusinessModel] = {
     "consumer services": BusinessModel.CONSUMER_SERVICES, "considered consumer purchase": BusinessModel.CONSUMER_SERVICES,
     "nonprofit": BusinessModel.NONPROFIT, "non-profit": BusinessModel.NONPROFIT, "charity": BusinessModel.NONPROFIT,
     "fundraising": BusinessModel.NONPROFIT, "charity fundraising": BusinessModel.NONPROFIT,
+    "public sector": BusinessModel.PUBLIC_SECTOR, "public service": BusinessModel.PUBLIC_SECTOR,
+    "government": BusinessModel.PUBLIC_SECTOR, "municipality": BusinessModel.PUBLIC_SECTOR,
 }  # fmt: skip
 
 

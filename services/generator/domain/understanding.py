@@ -27,6 +27,7 @@ class BusinessModel(enum.Enum):
     DTC_SUBSCRIPTION = "dtc_subscription"
     CONSUMER_SERVICES = "consumer_services"
     NONPROFIT = "nonprofit"
+    PUBLIC_SECTOR = "public_sector"
 
 
 class Origin(enum.Enum):

@@ -152,3 +152,26 @@ def test_a_charity_gets_a_fundraising_plan_not_a_shop_or_a_clinic() -> None:
     assert "regular givers" in report and "donors" in report
     for wrong in ("add to cart", "checkout", "free trial", "unboxing", "booked appointments", "first order"):
         assert wrong not in report, wrong
+
+
+def test_a_council_scheme_gets_a_public_service_plan() -> None:
+    from services.generator.composer.offline import compose_section
+    from services.generator.domain.packages import get_package
+    from services.generator.domain.understanding import BusinessModel
+
+    brief = Brief(
+        client_name="Harwick District Council",
+        brand_name="Warm Homes Harwick",
+        raw_brief_text=(
+            "The council offers residents a free home insulation grant. Many households who qualify never apply. "
+            "We want 1,200 completed applications by 31 March 2027. Information evenings at the library and "
+            "local radio work well here. Budget £40,000."
+        ),
+    )
+    u = understand(brief)
+    assert u.business_type == "public_sector" and u.business_model is BusinessModel.PUBLIC_SECTOR
+    flagship = get_package("strategy_campaign_standard")
+    report = "\n".join(compose_section(spec, brief, flagship) for spec in flagship.sections).lower()
+    assert "completed applications" in report and "residents" in report
+    for wrong in ("return on spend", "add to cart", "discount code", "shoppers", "buy now"):
+        assert wrong not in report, wrong
