@@ -135,7 +135,7 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
 
 
 _FILLER = re.compile(
-    r"\b(?:is|are|was|were|be|want|wants|wanted|we|our|us|they|i|target(?:ing)?|goal|aim|need|needs|to|from|by|"
+    r"\b(?:is|are|was|were|be|have|has|had|want|wants|wanted|we|our|us|they|i|target(?:ing)?|goal|aim|need|needs|to|from|by|"
     r"of|at|now|currently|right now|about|around|approx|roughly|last year|this year|next year|today|so far|"
     r"reach|get|hit|grow|increase|the|a|an|and|also|plus|min(?:imum)?|max(?:imum)?|under|over|above|below|"
     r"without|going|less than|more than|at least)\b|[~≈]",
