@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from google.api import annotations_pb2
+
 from gateway.settings import GatewaySettings
 from services.common.timeouts import gateway_deadline
 
@@ -79,14 +81,10 @@ def _direct_error(status: int, message: str) -> dict[str, Any]:
     return {"status": status, "body": {"inline_string": message}}
 
 
-def http_bindings(descriptor: Path) -> list[tuple[str, str]]:
-    """(METHOD, path template) of every `google.api.http` binding in the descriptor set."""
-    from google.api import annotations_pb2
-    from google.protobuf import descriptor_pb2
-
-    files = descriptor_pb2.FileDescriptorSet()
-    files.ParseFromString(descriptor.read_bytes())
-    found: list[tuple[str, str]] = []
+def http_rules(files: Any) -> list[tuple[str, str, str, str]]:
+    """(METHOD, path template, body field, request type name) of every `google.api.http` binding in a
+    parsed FileDescriptorSet (parsed after this module is imported, so the http option is known)."""
+    found: list[tuple[str, str, str, str]] = []
     for file in files.file:
         for service in file.service:
             for method in service.method:
@@ -96,10 +94,22 @@ def http_bindings(descriptor: Path) -> list[tuple[str, str]]:
                 for binding in (rule, *rule.additional_bindings):
                     kind = binding.WhichOneof("pattern")
                     if kind in HTTP_METHODS:
-                        found.append((kind.upper(), getattr(binding, kind)))
+                        verb, template = kind.upper(), getattr(binding, kind)
                     elif kind == "custom":
-                        found.append((binding.custom.kind.upper(), binding.custom.path))
+                        verb, template = binding.custom.kind.upper(), binding.custom.path
+                    else:
+                        continue
+                    found.append((verb, template, binding.body, method.input_type))
     return found
+
+
+def http_bindings(descriptor: Path) -> list[tuple[str, str]]:
+    """(METHOD, path template) of every `google.api.http` binding in the descriptor set."""
+    from google.protobuf import descriptor_pb2
+
+    files = descriptor_pb2.FileDescriptorSet()
+    files.ParseFromString(descriptor.read_bytes())
+    return [(verb, template) for verb, template, _body, _request in http_rules(files)]
 
 
 def template_regex(template: str) -> str:

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
-from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
-from gateway.envoy_config import HTTP_METHODS
+from gateway.envoy_config import http_rules
 from gateway.settings import GatewaySettings
 from tests.e2e.stack import HttpResponse, StackProcess, http
 
@@ -85,27 +84,9 @@ def _leaf_fields(message: descriptor_pb2.DescriptorProto, prefix: str, depth: in
     return names
 
 
-def _routes() -> list[Route]:
-    found = []
-    for file in FILES.file:
-        for service in file.service:
-            for method in service.method:
-                if not method.options.HasExtension(annotations_pb2.http):
-                    continue
-                rule = method.options.Extensions[annotations_pb2.http]
-                for binding in (rule, *rule.additional_bindings):
-                    kind = binding.WhichOneof("pattern")
-                    if kind in HTTP_METHODS:
-                        verb, template = kind.upper(), getattr(binding, kind)
-                    elif kind == "custom":
-                        verb, template = binding.custom.kind.upper(), binding.custom.path
-                    else:
-                        continue
-                    found.append(Route(verb, template, binding.body, MESSAGES[method.input_type]))
-    return found
-
-
-ROUTES = _routes()
+ROUTES = [
+    Route(verb, template, body, MESSAGES[request]) for verb, template, body, request in http_rules(FILES)
+]
 PATH_CASES = [(r, p) for r in ROUTES for p in r.path_params]
 QUERY_CASES = [(r, q) for r in ROUTES for q in r.query_params]
 
