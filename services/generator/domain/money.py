@@ -119,7 +119,7 @@ _NUMBER = re.compile(
     r"\d{3}(?!\d))+|\d+(?:[.,]\d+)?)\s*(k|thousand|grand|m|mn|mm|mio|million|b|bn|billion|lakhs?|lacs?|crores?|cr)?(?![a-z])",
     re.IGNORECASE,
 )
-_MULTIPLIERS = {
+MULTIPLIERS = {
     "k": 1_000,
     "thousand": 1_000,
     "grand": 1_000,
@@ -138,6 +138,18 @@ _MULTIPLIERS = {
     "crore": 10_000_000,
     "crores": 10_000_000,
     "cr": 10_000_000,
+    # Words the brief readers also meet: "PLN 350 tys.", "R$ 800 mil", "2 milhões", "₩5만".
+    "mln": 1_000_000,
+    "millones": 1_000_000,
+    "milhões": 1_000_000,
+    "milhão": 1_000_000,
+    "millón": 1_000_000,
+    "tys": 1_000,
+    "tys.": 1_000,
+    "mil": 1_000,
+    "万": 10_000,
+    "억": 100_000_000,
+    "만": 10_000,
 }
 _NOT_MONEY_AFTER = re.compile(
     r"\s*(?:%|x\b|days?|weeks?|wks?|months?|mos?\b|years?|yrs?|quarters?|hours?|people|staff|stores?|locations?|markets?|countries|posts?|st\b|nd\b|rd\b|th\b)",
@@ -240,8 +252,12 @@ def _currency_in(text: str) -> Currency | None:
     return None
 
 
-def _to_number(digits: str) -> float:
-    d = digits.replace(" ", "")
+def to_number(digits: str) -> float:
+    """A figure as written, in any of the usual notations: "1,200,000", "1.200.000", "12 000", "0,99",
+    "120.000,50", "4.2"."""
+    d = digits.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", d):  # 120.000,50: dots for thousands, a decimal comma
+        return float(d.replace(".", "").replace(",", "."))
     if re.fullmatch(r"\d{1,3}(?:[,.]\d{3})+(?:\.\d+)?", d):
         last_sep = max(d.rfind(","), d.rfind("."))
         # "1.200.000" and "1,200,000.50": thousands separators; a trailing ".dd" is decimals.
@@ -265,7 +281,7 @@ def parse_budget(text: str, geography: str = "", default_currency: Currency | No
         before = text[max(0, m.start() - 1) : m.start()]
         if before.lower() in ("q", "h"):
             continue  # Q3, H2
-        found.append((m.start(), m.end(), _to_number(m.group(1)), (m.group(2) or "").lower()))
+        found.append((m.start(), m.end(), to_number(m.group(1)), (m.group(2) or "").lower()))
     if not found:
         return None
     low = text.lower()
@@ -298,7 +314,7 @@ def parse_budget(text: str, geography: str = "", default_currency: Currency | No
         lower = found[chosen - 1]
         value, suffix = lower[2], lower[3] or suffix
         note = "the brief gives a range; we plan against its lower end"
-    amount = round(value * _MULTIPLIERS.get(suffix, 1))
+    amount = round(value * MULTIPLIERS.get(suffix, 1))
     currency = _currency_in(text)
     assumed = currency is None
     if currency is None:
@@ -371,7 +387,7 @@ def find_amounts(text: str) -> list[Amount]:
             currency = _currency_of(m.group("cur"))
             if currency is None:
                 continue
-            value = _to_number(m.group("num")) * _MULTIPLIERS.get((m.group("suf") or "").lower(), 1)
+            value = to_number(m.group("num")) * MULTIPLIERS.get((m.group("suf") or "").lower(), 1)
             taken.append((m.start(), m.end()))
             found.append(Amount(value, currency, m.start(), m.end(), m.group(0).strip()))
     return sorted(found, key=lambda a: a.start)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.generator.domain.money import MULTIPLIERS, to_number
 from services.generator.domain.readers.source import Grounded, Source
 
 _CUE = re.compile(
@@ -57,15 +58,7 @@ class Goal:
 
 
 def _value(digits: str, unit: str) -> float:
-    d = digits.replace("\u00a0", "")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", d):
-        d = d.replace(".", "")
-    elif re.fullmatch(r"\d+,\d{1,2}", d):
-        d = d.replace(",", ".")
-    value = float(d.replace(",", ""))
-    u = unit.strip().lower().rstrip(".")
-    return value * {"k": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "lakh": 1e5, "crore": 1e7, "bn": 1e9,
-                    "thousand": 1e3, "tys": 1e3, "milhões": 1e6, "millones": 1e6, "mil": 1e3}.get(u, 1)  # fmt: skip
+    return to_number(digits) * MULTIPLIERS.get(unit.strip().lower(), 1)
 
 
 def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Goal]]:

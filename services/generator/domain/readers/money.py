@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from services.generator.domain.money import MULTIPLIERS, to_number
 from services.generator.domain.readers.source import Grounded, Source
 
 # Currency tokens written before or after a figure, and the ISO code each means. "$" is resolved later.
@@ -25,12 +26,6 @@ _TOKENS: dict[str, str] = {
     "zł": "PLN", "zl": "PLN", "złotych": "PLN", "chf": "CHF", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "zar": "ZAR",
     "cny": "CNY", "rmb": "CNY", "kes": "KES", "try": "TRY", "₺": "TRY", "idr": "IDR", "php": "PHP", "₱": "PHP",
     "$": "$", "dollars": "$", "pounds": "GBP", "reais": "BRL", "pesos": "$P",
-}  # fmt: skip
-_MULT: dict[str, float] = {
-    "k": 1e3, "thousand": 1e3, "tys": 1e3, "tys.": 1e3, "mil": 1e3, "grand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6,
-    "mio": 1e6, "mln": 1e6, "million": 1e6, "millones": 1e6, "milhões": 1e6, "milhão": 1e6, "millón": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7, "crores": 1e7,
-    "cr": 1e7, "万": 1e4, "억": 1e8, "만": 1e4,
 }  # fmt: skip
 _DOLLAR_OF = {"CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN"}
 _PESO_OF = {"MX": "MXN", "AR": "ARS", "CL": "CLP", "CO": "COP", "PH": "PHP"}
@@ -71,21 +66,6 @@ class Money:
     explicit: bool  # a currency was written next to it
 
 
-def _number(digits: str) -> float:
-    d = digits.replace("\u00a0", " ")
-    if re.fullmatch(r"\d{1,3}(?:[ ]\d{3})+", d):
-        return float(d.replace(" ", ""))
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", d):  # 1.200.000 or 120.000,50
-        return float(d.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", d):
-        return float(d.replace(",", ""))
-    if re.fullmatch(r"\d+,\d{1,2}", d):  # 0,99 / 59,90
-        return float(d.replace(",", "."))
-    if re.fullmatch(r"\d{1,3},\d{3}", d):
-        return float(d.replace(",", ""))
-    return float(d.replace(",", ""))
-
-
 def find_money(source: Source, market: str = "", market_currency: str = "") -> list[Money]:
     """Every amount with a currency written next to it (a symbol, a code or a word), in order."""
     out: list[Money] = []
@@ -98,13 +78,11 @@ def find_money(source: Source, market: str = "", market_currency: str = "") -> l
             code = _DOLLAR_OF.get(market, "USD")
         elif code == "$P":
             code = _PESO_OF.get(market, market_currency or "MXN")
-        value = _number(m.group("num"))
+        value = to_number(m.group("num"))
         mult = m.group("mult") or ""
         if mult in ("m", "M") and m.group("post") is None and not m.group("pre"):
             continue  # "5 m" alone is a distance
-        factor = _MULT.get(mult, _MULT.get(mult.lower(), 1.0))
-        if mult == "mil" and code not in ("BRL", "MXN", "ARS", "CLP", "COP", "EUR"):
-            factor = 1e3
+        factor = MULTIPLIERS.get(mult, MULTIPLIERS.get(mult.lower(), 1))
         out.append(Money(value * factor, code, m.group(0).strip(), m.start(), m.end(), True))
     return out
 
@@ -146,11 +124,11 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
         budget_field = [c for c, _ in candidates if any(
             s.field == "budget" and s.start <= c.start < s.end for s in source.sentences)]  # fmt: skip
         chosen = budget_field[0] if budget_field else max(
-            (c for c, _ in candidates[:3]), key=lambda c: c.value if _BUDGET_WORD(source, c) else 0)  # fmt: skip
+            (c for c, _ in candidates[:3]), key=lambda c: c.value if _near_budget_word(source, c) else 0)  # fmt: skip
     return Grounded(chosen, source.span(chosen.start, chosen.end))
 
 
-def _BUDGET_WORD(source: Source, x: Money) -> bool:
+def _near_budget_word(source: Source, x: Money) -> bool:
     window = source.text[max(0, x.start - 60) : x.end + 40]
     return bool(re.search(r"\bbudget|\bspend|\bmedia\b|presupuesto|orçamento|budżet", window, re.I))
 
