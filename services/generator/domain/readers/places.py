@@ -59,6 +59,12 @@ _CONTENT = re.compile(
 _ONLY = re.compile(r"\b(only|exclusively|solely)\b", re.IGNORECASE)
 
 
+@functools.cache
+def _english() -> Locale:
+    """CLDR's English names of territories and languages (loaded once)."""
+    return Locale("en")
+
+
 @dataclass(frozen=True)
 class Places:
     countries: tuple[Grounded[str], ...]  # ISO 3166 alpha-2 codes, the market first
@@ -71,7 +77,7 @@ class Places:
 @functools.cache
 def _country_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     names: dict[str, str] = {}
-    for code, name in Locale("en").territories.items():
+    for code, name in _english().territories.items():
         if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO"):
             names[name] = code
     v = vocabulary()
@@ -105,7 +111,7 @@ def _city_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
 @functools.cache
 def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     names: dict[str, str] = {}
-    for name in Locale("en").languages.values():
+    for name in _english().languages.values():
         if len(name) >= 4 and name[0].isupper():
             names[name] = name
     names["Pidgin"] = "Nigerian Pidgin"
@@ -119,15 +125,19 @@ def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def _language_name(code: str) -> str:
-    return str(Locale("en").languages.get(code, ""))
+    return str(_english().languages.get(code, ""))
+
+
+@functools.cache
+def _language_codes() -> dict[str, str]:
+    return {
+        str(english).casefold(): str(code).replace("_", "-") for code, english in _english().languages.items()
+    }
 
 
 def language_code(name: str) -> str:
     """The ISO 639 code of a language's English name ("Hindi" -> "hi"), or "" when CLDR does not know it."""
-    for code, english in Locale("en").languages.items():
-        if english.casefold() == name.casefold():
-            return str(code).replace("_", "-")
-    return ""
+    return _language_codes().get(name.casefold(), "")
 
 
 def market_language(country: str) -> str:
@@ -149,7 +159,7 @@ def country_currency(country: str) -> str:
 
 
 def country_name(code: str) -> str:
-    return str(Locale("en").territories.get(code, code))
+    return str(_english().territories.get(code, code))
 
 
 def read_places(source: Source) -> Places:
@@ -185,7 +195,7 @@ def read_places(source: Source) -> Places:
     for m in _TLD.finditer(text):
         tld = m.group(1).lower()
         code = _TLD_COUNTRY.get(tld, tld.upper())
-        if tld not in _NOT_TLD and code in Locale("en").territories:
+        if tld not in _NOT_TLD and code in _english().territories:
             note(code, 2, m.start(), m.end())
     ranked = sorted(evidence, key=lambda c: (-evidence[c], first[c]))
     ordered = tuple(countries[c] for c in ranked if c in countries)
