@@ -130,9 +130,10 @@ def _language_name(code: str) -> str:
 
 @functools.cache
 def _language_codes() -> dict[str, str]:
-    return {
-        str(english).casefold(): str(code).replace("_", "-") for code, english in _english().languages.items()
-    }
+    codes: dict[str, str] = {}
+    for code, english in _english().languages.items():
+        codes.setdefault(str(english).casefold(), str(code).replace("_", "-"))  # the first code, as before
+    return codes
 
 
 def language_code(name: str) -> str:
