@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.generator.composer.offline import Refinement, compose_section_with_notes, shown_section
+from bench import quality
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import channel_mentions, understand
 from services.generator.domain.packages import get_package
@@ -198,11 +198,8 @@ def _channel_match(expected: Sequence[str], got: Sequence[str]) -> tuple[int, in
 
 
 def write_report(brief: Brief) -> str:
-    parts = []
-    for spec in FLAGSHIP.sections:
-        body, _notes = compose_section_with_notes(spec, brief, FLAGSHIP, (), Refinement())
-        parts.append(f"## {shown_section(spec, brief, FLAGSHIP).title}\n\n{body}")
-    return "\n\n".join(parts)
+    """The flagship report's markdown, as `make eval`'s other part writes it (bench/quality.py)."""
+    return quality.write_report(brief).markdown
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

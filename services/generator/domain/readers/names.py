@@ -7,6 +7,7 @@ the proper names in a sentence that compares ("People compare us with Engel Natu
 
 from __future__ import annotations
 
+import functools
 import re
 
 from services.generator.domain.readers.source import Grounded, Source
@@ -59,8 +60,14 @@ _MONTHS = {m.lower() for m in (
 
 
 def _excluded(source: Source) -> set[str]:
+    return {source.brand.casefold(), source.client.casefold()} | _known_words()
+
+
+@functools.cache
+def _known_words() -> frozenset[str]:
+    """Words that are never a competitor: common words, months, and the vocabulary's channels and places."""
     v = vocabulary()
-    out = {source.brand.casefold(), source.client.casefold()} | _COMMON | _MONTHS
+    out = set(_COMMON | _MONTHS)
     for c in v.channels:
         out.add(c.name.casefold())
         out |= {a.casefold() for a in c.aliases}
@@ -69,7 +76,7 @@ def _excluded(source: Source) -> set[str]:
         out |= {a.casefold() for a in country.aliases}
     for cities in v.cities.values():
         out |= {c.casefold() for c in cities}
-    return out
+    return frozenset(out)
 
 
 def _is_date_or_figure(name: str) -> bool:
