@@ -32,12 +32,10 @@ from typing import Any
 from bench import quality
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import channel_mentions, understand
-from services.generator.domain.packages import get_package
 from services.generator.domain.readers.places import country_name
 from services.generator.domain.understanding import UnderstoodBrief
 
 DEFAULT_BRIEFS = Path(__file__).resolve().parents[2] / "shared" / "briefs" / "dev.jsonl"
-FLAGSHIP = get_package("strategy_campaign_standard")
 FIELDS = (
     "business_model", "market", "language", "currency", "budget", "objectives", "audience", "competitors",
     "events", "prices", "channels_requested", "channels_forbidden",
