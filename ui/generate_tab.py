@@ -1054,17 +1054,28 @@ def _regenerate_section(
             st.session_state[K_REWORK_MSG] = (section.id, level, text, exc.detail)
             return
     number = _new_version_words(client, new)
-    how = f" with your instruction “{short_text(instruction, 80)}”" if instruction else ""
-    _show_new_report(
-        new,
-        (
-            section.id,
-            "success",
-            f"Wrote “{section.title}” again{how}: this is {number} of the report. The other sections are "
-            "unchanged.",
-            "",
-        ),
-    )
+    _show_new_report(new, (section.id, *_instruction_outcome(section.title, instruction, number, new), ""))
+
+
+def _instruction_outcome(
+    title: str, instruction: str, number: str, new: gpb.GenerateReportResponse
+) -> tuple[str, str]:
+    """The level and words of what a rewrite with an instruction did: success only for what was applied;
+    what could not be applied is said, with the reason, and an instruction that changed nothing is too."""
+    written = f"Wrote “{title}” again: this is {number} of the report. The other sections are unchanged."
+    if not instruction:
+        return "success", written
+    applied = "".join(f"\n- Applied: {line}" for line in new.refine_applied)
+    refused = "".join(f"\n- Not applied: {line}" for line in new.refine_unapplied)
+    if new.refine_unapplied:
+        return "warning", f"{written}{applied}{refused}"
+    if not new.refine_applied:
+        return (
+            "warning",
+            f"{written}\n- Your instruction “{short_text(instruction, 80)}” was not read as a change to the plan; "
+            "the section was written again as it stands.",
+        )
+    return "success", f"{written}{applied}"
 
 
 def _save_section_edit(

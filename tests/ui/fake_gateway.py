@@ -144,6 +144,16 @@ _APPLIED_WORDS = {
 }
 
 
+def outcome_lines(feedback: str, facts: UnderstoodBrief) -> tuple[list[str], list[str]]:
+    """refine_applied and refine_unapplied for feedback or an instruction, as the generator words them."""
+    if not feedback.strip():
+        return [], []
+    emphasis = read_feedback(feedback, facts, {}, ())
+    applied = [applied_line(i) for i in emphasis.instructions]
+    applied += [f"**{theme.capitalize()}:** every section." for theme in emphasis.themes]
+    return applied, [f"“{u.text}”: {u.reason}." for u in emphasis.unapplied]
+
+
 def applied_line(instruction: Instruction) -> str:
     template = _APPLIED_WORDS.get(instruction.kind, instruction.kind.capitalize() + ": {}")
     return f"**{template.format(instruction.value)}:** as the feedback asked (“{instruction.text}”)."
@@ -484,13 +494,7 @@ class FakeGateway:
         if not brief.brand_name:
             raise invalid("client_brief.brand_name", "is required")
         facts, understood = self.understood(brief)
-        applied: list[str] = []
-        unapplied: list[str] = []
-        if request.feedback.strip():
-            emphasis = read_feedback(request.feedback, facts, {}, ())
-            applied = [applied_line(i) for i in emphasis.instructions]
-            applied += [f"**{theme.capitalize()}:** every section." for theme in emphasis.themes]
-            unapplied = [f"“{u.text}”: {u.reason}." for u in emphasis.unapplied]
+        applied, unapplied = outcome_lines(request.feedback, facts)
         report_id = request.report_id or str(uuid.uuid4())
         brand, client_id = brief.brand_name, client_key(brief.client_name)
         stage = _STAGES.get(request.report_stage) or request.stage or "draft"
@@ -740,8 +744,11 @@ class FakeGateway:
         writers = {s.written_by for s in sections}
         mode = writers.pop() if len(writers) == 1 else gpb.GENERATION_MODE_MIXED
         report_id = str(uuid.uuid4())
+        applied, unapplied = outcome_lines(instruction, self.understood(brief)[0])
         report = gpb.GenerateReportResponse(
             report_id=report_id,
+            refine_applied=applied,
+            refine_unapplied=unapplied,
             package_key=package.key,
             package_label=package.label,
             sections=sections,

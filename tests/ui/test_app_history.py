@@ -129,12 +129,16 @@ def test_regenerate_one_section_with_an_instruction(
     # The other sections are as they were.
     assert f"## Overview\n\n{draft.sections[0].markdown}" in shown
     assert f"## Final Summary\n\n{draft.sections[2].markdown}" in shown
-    said = alerts(at, "success")
+    # "Focus on …" reads as centring the plan on an event, and no event of that name has a date: the app
+    # says the section was written again and that the instruction was not applied, never a plain success.
+    said = alerts(at, "warning")
     assert any(
-        "Wrote “Audience Segments” again with your instruction “Focus on night-shift nurses”: this is version 2 "
-        "of the report. The other sections are unchanged." in s
+        "Wrote “Audience Segments” again: this is version 2 of the report. The other sections are unchanged."
+        in s
+        and "Not applied:" in s
         for s in said
     ), said
+    assert not any("Wrote “Audience Segments” again" in s for s in alerts(at, "success"))
     assert version_caption(at).startswith(
         "Version 2 of this report · Section “Audience Segments” written again."
     )

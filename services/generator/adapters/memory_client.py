@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+from aicmo.memory.v1 import playbook_pb2 as ppb
+from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -15,6 +17,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.common.domain_errors import NotFound
 from services.common.observability import tracing
 from services.common.observability.interceptors import ClientObservability
+from services.generator.domain.client_playbook import ClientPlaybook
+from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
 
 # Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
@@ -64,6 +68,7 @@ class MemoryClient:
         )
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
+        self._playbook = ppb_grpc.PlaybookServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -81,6 +86,22 @@ class MemoryClient:
                 raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
         return list(response.results)
+
+    def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
+        """The MemoryPort's playbook: the client's active entries and the agency-wide ones."""
+        try:
+            response: ppb.ListPlaybookEntriesResponse = self._playbook.ListPlaybookEntries(
+                ppb.ListPlaybookEntriesRequest(client_id=client_id, include_agency=True),
+                timeout=timeout,
+                metadata=self._metadata,
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
+            raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
+        entries = [e for e in map(entry_from_proto, response.entries) if e is not None]
+        return ClientPlaybook.of_entries(entries)
 
     def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
         """The MemoryPort's archived version; NOT_FOUND becomes NotFound, other failures Retrieval*."""

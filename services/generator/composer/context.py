@@ -16,7 +16,13 @@ from fractions import Fraction
 
 from services.generator.composer.budget import allocate
 from services.generator.composer.catalogue import ChannelCopy, Industry, Playbook, PlaybookCopy, catalogue
-from services.generator.composer.feedback import Emphasis, apply_to_brief, read_feedback
+from services.generator.composer.feedback import (
+    Emphasis,
+    Instruction,
+    Unapplied,
+    apply_to_brief,
+    read_feedback,
+)
 from services.generator.composer.models import LearnedSplit, Refinement
 from services.generator.composer.text import clean, join_and, lower_first, nice, no_parens, trim
 from services.generator.composer.timeline import calendar_start
@@ -500,6 +506,94 @@ def _follow(
     return [(cat.channels[n], w) for n, w in kept]
 
 
+def _steer(
+    weights: list[tuple[ChannelCopy, Fraction]], facts: UnderstoodBrief, emphasis: Emphasis
+) -> list[tuple[ChannelCopy, Fraction]]:
+    """The operator's explicit orders on the mix, after everything else (the learned split included): a
+    channel given a share of the whole budget gets it, and a channel named the lead gets the largest share.
+    Channels the brief rules out are never added (the feedback reader already refused those)."""
+    shares = {i.value: i.share for i in emphasis.of("share") if i.share is not None}
+    leads = emphasis.values("lead")
+    if not shares and not leads:
+        return weights
+    cat = catalogue()
+    excluded = set(facts.rules.excluded_channels)
+    current: dict[str, Fraction] = {c.name: w for c, w in weights}
+    for name in [*shares, *leads]:
+        if name not in current and name in cat.channels and name not in excluded:
+            current[name] = min(current.values(), default=Fraction(1))
+    if len(current) > MAX_CHANNELS:  # make room: the smallest channel nobody asked for goes
+        asked = {*shares, *leads, *facts.channels}
+        spare = sorted((w, n) for n, w in current.items() if n not in asked)
+        for _w, n in spare[: len(current) - MAX_CHANNELS]:
+            del current[n]
+    channel_part = Fraction(CHANNEL_SHARE, 100)
+    fixed = {n: s / channel_part for n, s in shares.items() if n in current}  # share of the channel points
+    if sum(fixed.values(), Fraction(0)) < 1:
+        rest = sum((w for n, w in current.items() if n not in fixed), Fraction(0))
+        left = 1 - sum(fixed.values(), Fraction(0))
+        if rest > 0:
+            for n, share in fixed.items():
+                current[n] = share * rest / left
+    for name in leads:
+        if name in current:
+            others = max((w for n, w in current.items() if n != name), default=Fraction(0))
+            if current[name] <= others and name not in fixed:
+                current[name] = others * Fraction(5, 4)
+    order = list(current)
+    kept = sorted(current.items(), key=lambda kv: (-kv[1], order.index(kv[0])))
+    return [(cat.channels[n], w) for n, w in kept if w > 0]
+
+
+def _honest(emphasis: Emphasis, base: tuple[BudgetLine, ...], lines: tuple[BudgetLine, ...]) -> Emphasis:
+    """The feedback with every channel instruction checked against the plan it produced: one whose change
+    did not happen (a cap on the number of channels, a rule of the brief, a share that rounding or the
+    other orders made impossible) moves to the unapplied ones with the reason, so the operator is never
+    told that a change was made when it was not."""
+    before = {line.name: line for line in base if line.channel is not None}
+    after = {line.name: line for line in lines if line.channel is not None}
+    first = next(iter(after), "")
+    kept: list[Instruction] = []
+    failed: list[Unapplied] = []
+    for inst in emphasis.instructions:
+        new, old = after.get(inst.value), before.get(inst.value)
+        reason = ""
+        if inst.kind in ("add", "boost", "lead", "share") and new is None:
+            reason = (
+                f"{inst.value} could not be fitted into the plan (it keeps at most {MAX_CHANNELS} channels)"
+            )
+        elif inst.kind == "drop" and new is not None:
+            reason = f"{inst.value} could not be taken out of the plan"
+        elif inst.kind == "lead" and new is not None and first != inst.value:
+            reason = f"{first} keeps the largest share because of another instruction"
+        elif inst.kind == "share" and new is not None and inst.share is not None:
+            if abs(new.pct - float(inst.share * 100)) > 1:
+                reason = f"{inst.value} could get {new.pct}% of the budget, not {float(inst.share * 100):g}%"
+        elif inst.kind == "boost" and new is not None and old is not None and new.pct <= old.pct:
+            reason = f"{inst.value} already had as large a share as the plan can give it"
+        elif inst.kind == "reduce" and new is not None and old is not None and new.pct >= old.pct:
+            reason = f"{inst.value} already had the smallest share the plan gives a channel"
+        if reason:
+            failed.append(Unapplied(inst.text, reason))
+        else:
+            kept.append(inst)
+    if not failed:
+        return emphasis
+    return replace(emphasis, instructions=tuple(kept), unapplied=(*emphasis.unapplied, *failed))
+
+
+def _with_notes(lines: tuple[BudgetLine, ...], emphasis: Emphasis) -> tuple[BudgetLine, ...]:
+    """Lines an instruction added for someone in particular say so in their role ("… for chartered-accountant
+    partners")."""
+    notes = {i.value: i.note for i in (*emphasis.of("add"), *emphasis.of("boost")) if i.note}
+    if not notes:
+        return lines
+    return tuple(
+        replace(line, role=f"{line.role}; for {notes[line.name]} partners") if line.name in notes else line
+        for line in lines
+    )
+
+
 def _budget_lines(total: int, weights: list[tuple[ChannelCopy, Fraction]]) -> tuple[BudgetLine, ...]:
     channel_sum = sum((w for _c, w in weights), Fraction(0))
     # Channels share CHANNEL_SHARE points in proportion to their weights; the other lines keep theirs.
@@ -787,8 +881,13 @@ def _build(
     product_raw = facts.product
     objectives = tuple(trim(o.text, 160) for o in facts.objectives)[:6]
     lines = _budget_lines(
-        budget.amount, _follow(_weights(facts, profile, playbook, emphasis), facts, emphasis, split)
+        budget.amount,
+        _steer(
+            _follow(_weights(facts, profile, playbook, emphasis), facts, emphasis, split), facts, emphasis
+        ),
     )
+    emphasis = _honest(emphasis, base, lines)
+    lines = _with_notes(lines, emphasis)
     basis = emphasis.values("basis")
     funnel = _funnel(lines, budget, profile, playbook, facts, basis[0] if basis else "")
     if industry_raw:

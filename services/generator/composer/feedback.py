@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from services.generator.domain.brief_parser import _names, channel_mentions
 from services.generator.domain.dates import find_dates, first_year
@@ -121,18 +122,36 @@ _BUDGET_CHANGE = re.compile(
     r"\b(lean|leaner|smaller|bigger|larger|cut|increase|reduce|lower|raise|double|halve|trim)\b", re.I
 )
 _LANGUAGE = re.compile(r"\b(?:in|into)\s+(?P<lang>[A-Z][a-z]+)\b")
+# "make WhatsApp the lead channel", "lead with LinkedIn", "put Google Search first"
+_LEAD = re.compile(
+    r"\b(?:lead(?:ing)?|main|primary|first|top|biggest|largest|number one|no\.? ?1)\s+(?:channel|line|spend)\b"
+    r"|\blead\s+with\b|\bput\b.*\bfirst\b|\bmake\b.*\b(?:lead|first|main|primary|top)\b",
+    re.I,
+)
+# "give Google Search 30%", "30% to TikTok", "TikTok at 25%"
+_SHARE = re.compile(r"(?<![\d.])(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|per ?cent\b)", re.I)
+# "add a chartered-accountant partner line": a partner or affiliate programme added to the mix.
+_PARTNER_LINE = re.compile(
+    r"\b(?:add|include|start|open|build|launch)\b.*?\b(?P<who>[\w-]+(?:\s+[\w-]+){0,3}?)?\s*"
+    r"(?:partner(?:s|ship)?|affiliate|referral partner)s?\s*(?:line|programme|program|channel|network|scheme)?\b",
+    re.I,
+)
+PARTNER_CHANNEL = "Partnerships & affiliates"
 
 
 @dataclass(frozen=True)
 class Instruction:
     """One instruction from the feedback, read as a change to the plan."""
 
-    kind: str  # drop, drop_format, add, boost, reduce, centre, against, basis, tone, language, budget, theme
+    # drop, drop_format, add, boost, reduce, lead, share, centre, against, basis, tone, language, budget, theme
+    kind: str
     value: str  # the channel, format, event, tone, language, stage key or theme
     text: str  # the instruction as written (for the operator's notes; never printed in the report)
     names: tuple[str, ...] = ()
     event: BriefEvent | None = None
     budget: Budget | None = None
+    share: Fraction | None = None  # for "share": the part of the whole budget asked for (0.3 for 30%)
+    note: str = ""  # for "add": who the line is for, as written ("chartered-accountant")
 
 
 @dataclass(frozen=True)
@@ -280,6 +299,34 @@ def _read(
                 part, "the budget is the client's figure; give the new total to re-plan against it"
             )
     # Channels and formats.
+    mentions = [m for m in channel_mentions(part) if not m.is_format]
+    partner = _PARTNER_LINE.search(part)
+    if partner and not mentions:
+        who = (partner.group("who") or "").strip()
+        who = (
+            ""
+            if who.casefold() in {"a", "an", "the", "new", "one"}
+            else re.sub(r"^(?:a|an|the|new)\s+", "", who, flags=re.I)
+        )
+        return [Instruction("boost" if PARTNER_CHANNEL in mix else "add", PARTNER_CHANNEL, part, note=who)]
+    channels = [m for m in mentions if m.verdict != "drop"]
+    share = _SHARE.search(part)
+    if share and len(channels) == 1 and not _BUDGET_CHANGE.search(part):
+        name = channels[0].name
+        if name in facts.rules.excluded_channels:
+            return Unapplied(part, f"the brief rules {name} out; change the brief's rules to use it")
+        value = Fraction(share.group("pct"))
+        if not 0 < value < 70:
+            return Unapplied(part, "a channel's share must be between 1% and 69% of the budget")
+        out = [Instruction("share", name, part, share=value / 100)]
+        if _LEAD.search(part):
+            out.append(Instruction("lead", name, part))
+        return out
+    if _LEAD.search(part) and len(channels) == 1:
+        name = channels[0].name
+        if name in facts.rules.excluded_channels:
+            return Unapplied(part, f"the brief rules {name} out; change the brief's rules to use it")
+        return [Instruction("lead", name, part)]
     for mention in channel_mentions(part):
         if mention.is_format:
             if mention.verdict == "drop":
@@ -372,6 +419,7 @@ def apply_to_brief(facts: UnderstoodBrief, emphasis: Emphasis) -> UnderstoodBrie
 
 
 __all__ = [
+    "PARTNER_CHANNEL",
     "TONES",
     "Emphasis",
     "Instruction",

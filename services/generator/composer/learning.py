@@ -1,7 +1,8 @@
-"""Using learned examples: pick the strongest one and weave its key lines into the new section.
+"""Reading learned text (sections, uploads, approved texts) and carrying it into a new section.
 
-Preference: "gold" first, then higher similarity; weak examples are avoided. The report text never says
-where a line came from: provenance goes to the operator through the response's learned_from.
+Preference: "gold" first, then higher similarity; weak examples are avoided. What a section carries is
+re-bound to the new brief's facts (rebinding.py) and never names where it came from: provenance goes to
+the operator through the response's learned_from and learning detail. Text rated weak is taken out.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from services.generator.composer.context import Ctx
-from services.generator.composer.models import SAME_CLIENT, Example, LearnedSplit
+from services.generator.composer.models import Example
+from services.generator.composer.rebinding import brief_text, rebind
 from services.generator.composer.text import clean, section, trim
 from services.generator.domain.brief_parser import channel_mentions
 from services.generator.domain.packages import PACKAGES, SECTION_TITLES
 
 _MAX_LINES = 3
-_MAX_LINES_GOLD = 6
+_MAX_APPROVED = 8
 _MAX_CHARS = 180
+_MAX_WHOLE = 400
 _OWN_BLOCKS = (
+    "agreed direction",
+    "tactics to apply",
     "proven approach",
     "building on past work",
     "lessons from past work",
@@ -54,7 +59,7 @@ def choose_example(examples: Sequence[Example]) -> Example | None:
     return min(pool, key=lambda e: (0 if _rating(e) == "gold" else 1, -_score(e), e.item_id))
 
 
-def _section_part(text: str, title: str) -> str:
+def section_part(text: str, title: str) -> str:
     """The part of a whole-report example under this section's heading, if it has one."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
@@ -72,8 +77,10 @@ def _section_part(text: str, title: str) -> str:
     return text
 
 
-def key_lines(text: str, limit: int = _MAX_LINES) -> list[str]:
-    """The first meaningful bullet points or sentences of markdown, trimmed; skips our own notes."""
+def key_lines(text: str, limit: int = _MAX_LINES, *, whole: bool = False) -> list[str]:
+    """The first meaningful bullet points or sentences of markdown; skips our own notes and unfinished text.
+    By default a long sentence is trimmed; with `whole` it is kept whole, or left out past _MAX_WHOLE
+    characters (an approved idea is never cut off mid-sentence)."""
     found: list[str] = []
     skipping = False
     in_code = False
@@ -96,7 +103,9 @@ def key_lines(text: str, limit: int = _MAX_LINES) -> list[str]:
             sentence = clean(sentence).strip("\"'")
             if len(sentence.split()) < 5 or _UNFINISHED_TEXT.search(sentence):
                 continue
-            found.append(trim(sentence, _MAX_CHARS))
+            if whole and len(sentence) > _MAX_WHOLE:
+                continue
+            found.append(sentence if whole else trim(sentence, _MAX_CHARS))
             if len(found) >= limit:
                 return found
     return found
@@ -128,7 +137,7 @@ def _title_brand(title: str) -> str:
     return ""
 
 
-def _brand_swaps(example: Example, ctx: Ctx) -> list[tuple[str, str]]:
+def brand_swaps(example: Example, brand: str, client: str) -> list[tuple[str, str]]:
     """(old, new) names to replace: the example's brand and client as it labels them (our own reports say
     "**Brand:** X" or "| Brand | X |"), the brand its title names, and its client id read as a name."""
     old_brands = (
@@ -146,7 +155,7 @@ def _brand_swaps(example: Example, ctx: Ctx) -> list[tuple[str, str]]:
     if example.client_id and not re.fullmatch(r"[0-9a-fA-F-]{16,}", example.client_id):
         old_clients.append(clean(example.client_id.replace("-", " ").replace("_", " ")))
     swaps: list[tuple[str, str]] = []
-    for olds, new in ((old_brands, ctx.brand), (old_clients, ctx.client)):
+    for olds, new in ((old_brands, brand), (old_clients, client)):
         for old in olds:
             if (
                 len(old) >= 2
@@ -160,44 +169,10 @@ def _brand_swaps(example: Example, ctx: Ctx) -> list[tuple[str, str]]:
     return swaps
 
 
-def _swap(text: str, swaps: list[tuple[str, str]]) -> str:
+def swap_names(text: str, swaps: list[tuple[str, str]]) -> str:
     for old, new in swaps:
         text = re.sub(r"(?<!\w)" + re.escape(old) + r"(?!\w)", new.replace("\\", "\\\\"), text, flags=re.I)
     return text
-
-
-def learned_block(examples: Sequence[Example], ctx: Ctx) -> str:
-    """What past work adds to this section, written as part of the plan.
-
-    The client-facing text names no source, score or rating (that provenance is the operator's, in the
-    response's learned_from). A gold example of the same client is kept and built on (more of its lines);
-    an agency-library example is adapted (its names replaced with this brief's); weak examples are avoided.
-    Only the client's own items and the agency library ever reach here (memory scopes the search).
-    """
-    chosen = choose_example([e for e in examples if _rating(e) != "weak"])
-    if chosen is None:
-        return ""
-    own = chosen.source == SAME_CLIENT
-    gold = _rating(chosen) == "gold"
-    swaps = [] if own else _brand_swaps(chosen, ctx)
-    limit = _MAX_LINES_GOLD if gold else _MAX_LINES
-    lines = [_swap(line, swaps) for line in key_lines(_section_part(chosen.text, ctx.section.title), limit)]
-    if ctx.learned_idea:  # the idea it keeps already leads the section
-        lines = [line for line in lines if ctx.learned_idea.casefold() not in line.casefold()]
-    if not lines:
-        return ""
-    goal = trim(ctx.main_objective.rstrip("."), 90)
-    if own:
-        heading = f"What already works for {ctx.brand}"
-        intro = f"These proven elements of {ctx.brand}'s plan stay at its core:"
-    else:
-        heading = "Proven approach"
-        intro = f"An approach that has worked in comparable campaigns, applied to {ctx.brand}:"
-    apply = (
-        f"**How we apply it here:** the same structure and level of specificity, re-anchored on "
-        f"\u201c{goal}\u201d, {ctx.audience_short} and {ctx.budget_phrase}."
-    )
-    return section(heading, intro, "\n".join(f"- {line}" for line in lines), apply)
 
 
 # ----- learning that shapes the plan itself ---------------------------------------------------------------
@@ -206,7 +181,7 @@ _PERCENT = re.compile(r"^\W*(\d{1,3}(?:\.\d+)?)\s*%\W*$")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 # Partial learning: an agency-library or unrated example moves the split half way towards its own.
 _BLEND = Fraction(1, 2)
-_IDEA_SECTION = "core_campaign_idea"
+IDEA_SECTION = "core_campaign_idea"
 _NOT_IDEAS = {
     "why it works",
     "how it comes to life",
@@ -221,11 +196,6 @@ _NOT_IDEAS = {
 }
 _QUOTED_IDEA = re.compile(r"\bbig idea\b[^\n\"\u201c]{0,12}[\"\u201c]([^\"\u201d\n]{3,90})[\"\u201d]", re.I)
 _BOLD_LINE = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*\n]{3,120})\*\*")
-
-
-def _shaping_example(examples: Sequence[Example]) -> Example | None:
-    """The example learned_block builds on (weak examples never shape a plan)."""
-    return choose_example([e for e in examples if _rating(e) != "weak"])
 
 
 def _cells(line: str) -> list[str]:
@@ -280,19 +250,6 @@ def channel_shares(text: str) -> tuple[tuple[str, Fraction], ...]:
     return ()
 
 
-def learned_split(examples: Sequence[Example], ctx: Ctx) -> LearnedSplit | None:
-    """The channel split the chosen example's budget table sets out, for the new plan to follow: outright
-    for a gold example of the same client, half way for any other usable example; None without one."""
-    chosen = _shaping_example(examples)
-    if chosen is None:
-        return None
-    shares = channel_shares(_section_part(chosen.text, ctx.section.title))
-    if not shares:
-        return None
-    follow = chosen.source == SAME_CLIENT and _rating(chosen) == "gold"
-    return LearnedSplit(shares, Fraction(1) if follow else _BLEND)
-
-
 def _idea_candidates(text: str) -> list[str]:
     quoted = [m.group(1) for m in _QUOTED_IDEA.finditer(text)]
     bold: list[str] = []
@@ -310,15 +267,10 @@ def _idea_candidates(text: str) -> list[str]:
     return [*quoted, *bold, *headings]
 
 
-def learned_idea(examples: Sequence[Example], ctx: Ctx) -> str:
-    """A gold example's big idea, kept as this report's (names swapped for an agency-library example), or "".
-    Its first quoted "big idea", else its first bolded line, else its first heading that is not ours."""
-    chosen = _shaping_example(examples)
-    if chosen is None or _rating(chosen) != "gold":
-        return ""
-    own = chosen.source == SAME_CLIENT
-    swaps = [] if own else _brand_swaps(chosen, ctx)
-    part = _section_part(chosen.text, SECTION_TITLES.get(_IDEA_SECTION, ctx.section.title))
+def idea_in(text: str, swaps: Sequence[tuple[str, str]] = ()) -> str:
+    """The big idea a core-campaign-idea text sets (its first quoted "big idea", else its first bolded line,
+    else its first heading that is not ours), names swapped, or ""."""
+    part = section_part(text, SECTION_TITLES[IDEA_SECTION])
     for candidate in _idea_candidates(part):
         idea = clean(re.sub(r"[*_`]", "", candidate)).strip(" \"'\u201c\u201d.:")
         if (
@@ -326,8 +278,98 @@ def learned_idea(examples: Sequence[Example], ctx: Ctx) -> str:
             or idea.casefold() in _NOT_IDEAS
             or not 1 <= len(idea.split()) <= 12
             or _UNFINISHED_TEXT.search(idea)
-            or re.search(r"[:|]$|^\W|\d+%", idea)
+            or re.search(r"[:|]$|^\W|\d", idea)
         ):
             continue
-        return trim(_swap(idea, swaps), 90)
+        return trim(swap_names(idea, list(swaps)), 90)
     return ""
+
+
+# ----- carrying learned text into a section --------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"[*_`>#|]", " ", text)
+    text = re.sub(r"^\s*(?:[-+]|\d+[.)])\s+", "", text)
+    return re.sub(r"\s+", " ", text).strip(" .,:;!?\"'\u201c\u201d").casefold()
+
+
+def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example], body: str) -> str:
+    """The section's "Agreed direction": the client's approved texts, whole sentences re-bound to this
+    brief (a sentence whose facts cannot be re-bound is dropped); without any, "Tactics to apply": the best
+    agency-library example, its names replaced with this client's. Lines the section already says, and the
+    idea that already leads it, are not repeated. "" when nothing is carried."""
+    known = brief_text(ctx)
+    said = _plain(body)
+    heading, intro = "Agreed direction", ""
+    candidates = [s for text in approved for s in key_lines(text, _MAX_APPROVED * 2, whole=True)]
+    swaps: list[tuple[str, str]] = []
+    if not candidates:
+        chosen = choose_example([e for e in adapted if _rating(e) != "weak"])
+        if chosen is not None:
+            swaps = brand_swaps(chosen, ctx.brand, ctx.client)
+            candidates = key_lines(section_part(chosen.text, ctx.section.title), _MAX_APPROVED, whole=True)
+            heading, intro = "Tactics to apply", f"Adapted to {ctx.brand}:"
+    lines: list[str] = []
+    seen: set[str] = set()
+    for sentence in candidates:
+        bound = rebind(swap_names(sentence, swaps), ctx, known)
+        key = _plain(bound or "")
+        if not bound or not key or key in seen or key in said:
+            continue
+        if ctx.learned_idea and ctx.learned_idea.casefold() in bound.casefold():
+            continue
+        seen.add(key)
+        lines.append(bound)
+        if len(lines) >= (_MAX_APPROVED if heading == "Agreed direction" else _MAX_LINES):
+            break
+    if not lines:
+        return ""
+    return section(heading, intro, "\n".join(f"- {line}" for line in lines))
+
+
+def _sentences(text: str) -> set[str]:
+    out: set[str] = set()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _HEADING.match(line) or _SEPARATOR.match(line):
+            continue
+        out.add(_plain(line))
+        if not line.startswith("|"):
+            out.update(_plain(s) for s in re.split(r"(?<=[.!?])\s+", line))
+    return {s for s in out if len(s.split()) >= 4}
+
+
+def drop_avoided(body: str, avoid: Sequence[str]) -> tuple[str, int]:
+    """The section without the lines and sentences of texts rated weak (headings, table headers and short
+    labels stay), and how many were taken out."""
+    if not avoid:
+        return body, 0
+    weak = set().union(*(_sentences(t) for t in avoid))
+    kept: list[str] = []
+    dropped = 0
+    rows = body.splitlines()
+    for i, raw in enumerate(rows):
+        line = raw.strip()
+        header = line.startswith("|") and i + 1 < len(rows) and bool(_SEPARATOR.match(rows[i + 1].strip()))
+        if (
+            not line
+            or header
+            or _HEADING.match(line)
+            or _SEPARATOR.match(line)
+            or len(_plain(line).split()) < 4
+        ):
+            kept.append(raw)
+            continue
+        if _plain(line) in weak:
+            dropped += 1
+            continue
+        if line.startswith("|"):
+            kept.append(raw)
+            continue
+        parts = re.split(r"(?<=[.!?])\s+", raw)
+        remaining = [p for p in parts if _plain(p) not in weak or len(_plain(p).split()) < 4]
+        dropped += len(parts) - len(remaining)
+        if remaining and any(_plain(p) for p in remaining):
+            kept.append(" ".join(remaining))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), dropped

@@ -9,11 +9,12 @@ client's text. The markdown never contains placeholders, and operator text is ma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from services.generator.composer.context import build_context
-from services.generator.composer.learning import choose_example, learned_block, learned_idea, learned_split
+from services.generator.composer.decisions import Decisions, decide, decisions_without_playbook
+from services.generator.composer.learning import carried_block, choose_example, drop_avoided
 from services.generator.composer.models import Example, Refinement
 from services.generator.composer.names import split_parts, template_names
 from services.generator.composer.render import check_registry, render_section
@@ -23,10 +24,12 @@ from services.generator.composer.revisions import (
     extra_blocks,
     revision_notes,
     signoff_block,
+    theme_lines,
     unapplied_lines,
 )
 from services.generator.composer.rules import enforce, violations
 from services.generator.domain.brief import Brief
+from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.domain.packages import (
     ALTERNATE_TITLES,
     SECTION_TITLES,
@@ -37,19 +40,20 @@ from services.generator.domain.packages import (
 from services.generator.domain.understanding import UnderstoodBrief
 
 __all__ = [
+    "Decisions",
     "Example",
     "Refinement",
     "choose_example",
     "compose_section",
     "compose_section_with_notes",
+    "report_decisions",
     "report_outcome",
     "shown_section",
+    "standing_instructions",
+    "with_standing",
 ]
 
 _DEFAULT_REFINEMENT = Refinement()
-# Sections whose budget split a learned example's channel shares shape; the section whose idea a gold one sets.
-_SPLIT_SECTIONS = frozenset({"channel_plan", "kpi_and_budget_plan"})
-_IDEA_SECTION = "core_campaign_idea"
 check_registry()  # every registered section has a template, and every template a registered section
 
 
@@ -72,9 +76,50 @@ class Outcome:
     unapplied: tuple[str, ...]
 
 
-def report_outcome(brief: Brief, package: Package, refinement: Refinement = _DEFAULT_REFINEMENT) -> Outcome:
-    ctx = build_context(brief, package, package.sections[0], refinement)
-    return Outcome(ctx.facts, tuple(applied_lines(ctx)), tuple(unapplied_lines(ctx)))
+def report_outcome(
+    brief: Brief,
+    package: Package,
+    refinement: Refinement = _DEFAULT_REFINEMENT,
+    decisions: Decisions | None = None,
+) -> Outcome:
+    """What the refinement's feedback changed in the plan and what it could not change, judged on the plan
+    as written: with the report's decisions, the playbook's standing instructions and learned split act
+    too, and an instruction of the feedback that they undid is reported as not applied."""
+    if decisions is None or not (decisions.standing or decisions.split):
+        ctx = build_context(brief, package, package.sections[0], refinement)
+        return Outcome(ctx.facts, (*applied_lines(ctx), *theme_lines(ctx)), tuple(unapplied_lines(ctx)))
+    ctx = build_context(
+        brief, package, package.sections[0], with_standing(refinement, decisions), decisions.split
+    )
+    feedback = refinement.feedback
+    own = replace(
+        ctx.emphasis,
+        instructions=tuple(i for i in ctx.emphasis.instructions if i.text in feedback),
+        unapplied=tuple(u for u in ctx.emphasis.unapplied if u.text in feedback),
+    )
+    mine = replace(ctx, emphasis=own)
+    return Outcome(ctx.facts, (*applied_lines(mine), *theme_lines(mine)), tuple(unapplied_lines(mine)))
+
+
+# Instructions that change the plan's decisions, and so stand for the client's later reports; an event to
+# centre on or a new budget are facts of this brief and stay with it.
+_STANDING_KINDS = frozenset(
+    {"drop", "drop_format", "add", "boost", "reduce", "lead", "share", "against", "tone", "language", "basis"}
+)
+
+
+def standing_instructions(brief: Brief, package: Package, feedback: str) -> tuple[str, ...]:
+    """The parts of an operator's feedback that were applied and decide something about the plan."""
+    ctx = build_context(brief, package, package.sections[0], Refinement(stage="refine", feedback=feedback))
+    return tuple(dict.fromkeys(i.text for i in ctx.emphasis.instructions if i.kind in _STANDING_KINDS))
+
+
+def report_decisions(
+    brief: Brief, package: Package, playbook: ClientPlaybook, examples: Mapping[str, Sequence[Example]]
+) -> Decisions:
+    """The report's learned decisions, decided once before any section is written (see decisions.py)."""
+    ctx = build_context(brief, package, package.sections[0])
+    return decide(playbook, examples, package, ctx.brand, ctx.client)
 
 
 def compose_section(
@@ -83,12 +128,20 @@ def compose_section(
     package: Package,
     examples: Sequence[Example] = (),
     refinement: Refinement = _DEFAULT_REFINEMENT,
+    decisions: Decisions | None = None,
 ) -> str:
     """Markdown body for one section (no leading '## Title' heading; the caller adds it).
 
     The body has no trailing newline. Sub-parts use '###' headings.
     """
-    return compose_section_with_notes(section, brief, package, examples, refinement)[0]
+    return compose_section_with_notes(section, brief, package, examples, refinement, decisions)[0]
+
+
+def with_standing(refinement: Refinement, decisions: Decisions) -> Refinement:
+    """The refinement with the playbook's standing instructions before this pass's own feedback."""
+    if not decisions.standing:
+        return refinement
+    return replace(refinement, feedback="\n".join([*decisions.standing, refinement.feedback]).strip())
 
 
 def compose_section_with_notes(
@@ -97,31 +150,47 @@ def compose_section_with_notes(
     package: Package,
     examples: Sequence[Example] = (),
     refinement: Refinement = _DEFAULT_REFINEMENT,
+    decisions: Decisions | None = None,
 ) -> tuple[str, list[str]]:
-    """The section's client-facing markdown, and the revision notes of a refinement (for the operator)."""
+    """The section's client-facing markdown, and the notes for the operator (revisions, brief rules,
+    learning left out).
+
+    `decisions` are the report's learned decisions (decide(), once per report); without them they are
+    decided from this section's `examples` alone. Learning shapes the plan, not only the prose: the split
+    moves every budget line (the maths is redone from it), the big idea leads, standing instructions act
+    like feedback, approved texts are carried re-bound to this brief, and text rated weak is taken out.
+    Nothing in the text names its source."""
     if section.id not in SECTION_TITLES:
         raise UnknownSectionError(section.id)
-    ctx = build_context(brief, package, section, refinement)
-    # Learning shapes the plan, not only the prose: a learned channel split moves the budget lines (the
-    # maths is redone from them), and a gold example's big idea is kept. Neither names its source.
-    split = learned_split(examples, ctx) if section.id in _SPLIT_SECTIONS else None
-    if split is not None:
-        ctx = build_context(brief, package, section, refinement, split)
-    idea = learned_idea(examples, ctx) if section.id == _IDEA_SECTION else ""
-    if idea:
-        ctx = replace(ctx, learned_idea=idea)
+    if decisions is None:
+        first = build_context(brief, package, section, refinement)
+        decisions = decisions_without_playbook(examples, section.id, package, first.brand, first.client)
+    ctx = build_context(brief, package, section, with_standing(refinement, decisions), decisions.split)
+    facts = ctx.facts
+    if decisions.tone and not facts.tone:
+        facts = replace(facts, tone=decisions.tone)
+    ctx = replace(
+        ctx,
+        facts=facts,
+        learned_idea=decisions.big_idea,
+        offers=tuple(dict.fromkeys([*ctx.facts.offers, *decisions.offers, *ctx.offers])),
+    )
     blocks = split_parts(render_section(section.id, template_names(ctx)))
     if ctx.emphasis.has("shorter"):
         blocks = condense(blocks)
     blocks += extra_blocks(ctx)
-    learned = learned_block(examples, ctx)
-    if learned:
-        blocks.insert(1, learned)  # right after the opening paragraph, where a reader sees it
-    body = "\n\n".join(blocks)
+    carried = carried_block(
+        ctx, decisions.approved_for(section.id), decisions.adapted_for(section.id), "\n\n".join(blocks)
+    )
+    if carried:
+        blocks.insert(1, carried)  # right after the opening paragraph, where a reader sees it
+    body, avoided = drop_avoided("\n\n".join(blocks), decisions.avoid_for(section.id))
     notes: list[str] = []
     feedback = refinement.feedback.strip()
     if feedback or (ctx.stage == "refine" and refinement.previous_draft.strip()):
         notes = revision_notes(ctx, feedback, refinement.previous_draft, body)
+    if avoided:
+        notes.append(f"**Learning:** {avoided} line(s) rated weak before were left out of this section.")
     if ctx.stage == "final":
         body += "\n\n" + signoff_block(ctx)
     body, changes = enforce(body, ctx.facts.rules, keep=ctx.facts.statements)

@@ -52,6 +52,8 @@ _KIND_SECTIONS: dict[str, frozenset[str] | None] = {
 }  # fmt: skip
 _KIND_SECTIONS["boost"] = _KIND_SECTIONS["add"]
 _KIND_SECTIONS["reduce"] = _KIND_SECTIONS["add"]
+_KIND_SECTIONS["lead"] = _KIND_SECTIONS["add"]
+_KIND_SECTIONS["share"] = _KIND_SECTIONS["add"]
 
 
 def applied_lines(ctx: Ctx, section_id: str = "") -> list[str]:
@@ -84,6 +86,14 @@ def applied_lines(ctx: Ctx, section_id: str = "") -> list[str]:
             )
             label = {"add": "Added", "boost": "More", "reduce": "Less"}[inst.kind]
             out.append(f"**{label} {inst.value}:** {change} of the budget.")
+        elif inst.kind == "lead" and new is not None:
+            out.append(
+                f"**{inst.value} leads the mix:** {new.pct}% ({ctx.money(new.amount)}), the largest share of the "
+                "budget."
+            )
+        elif inst.kind == "share" and new is not None:
+            was = f", was {old.pct}%" if old else ""
+            out.append(f"**{inst.value} at {new.pct}%:** {ctx.money(new.amount)} of the budget{was}.")
         elif inst.kind == "centre" and ctx.centrepiece is not None:
             when = f" ({ctx.centrepiece.date_text})" if ctx.centrepiece.date_text else ""
             start = (
@@ -179,10 +189,11 @@ def extra_blocks(ctx: Ctx) -> list[str]:
     return out
 
 
-def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) -> list[str]:
-    """What a refinement changed and why, one markdown line each, for the operator (not the client)."""
+def theme_lines(ctx: Ctx) -> list[str]:
+    """What the feedback's themes (shorter, more detail, budget, numbers, timing, audience, creative) changed,
+    one line each, for the operator."""
     e = ctx.emphasis
-    actions: list[str] = applied_lines(ctx, ctx.section.id)
+    actions: list[str] = []
     if e.has("shorter"):
         actions.append(
             "**Shorter:** cut to the essentials (the opening, the key table and the first "
@@ -218,6 +229,13 @@ def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) ->
             f"**Creative:** ideas sharpened around one insight ({ctx.profile.insight}) and tied to "
             f"{ctx.brand}'s proof points."
         )
+    return actions
+
+
+def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) -> list[str]:
+    """What a refinement changed and why, one markdown line each, for the operator (not the client)."""
+    actions: list[str] = applied_lines(ctx, ctx.section.id)
+    actions += theme_lines(ctx)
     if ctx.section.id == "overview":
         actions += [f"**Not applied:** {line}" for line in unapplied_lines(ctx)]
     if feedback and not actions:

@@ -27,20 +27,31 @@ from services.common.domain_errors import (
     Unavailable,
 )
 from services.common.observability import metrics
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT
 from services.generator.composer.offline import (
     Example,
     Refinement,
     compose_section_with_notes,
+    report_decisions,
     report_outcome,
     shown_section,
+    standing_instructions,
 )
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_codec import brief_from_dict, brief_to_dict
 from services.generator.domain.brief_parser import understand
+from services.generator.domain.client_playbook import (
+    EMPTY_PLAYBOOK,
+    ClientPlaybook,
+    EntryKind,
+    EntryOrigin,
+    PlaybookEntry,
+)
 from services.generator.domain.packages import Package, SectionSpec, get_package
 from services.generator.domain.readers.model_reading import ground
 from services.generator.domain.understanding import UnderstoodBrief
+from services.generator.service_layer.playbook_records import entry_to_proto
 from services.generator.service_layer.ports import (
     BriefReader,
     LearningQueue,
@@ -258,18 +269,22 @@ class ReportGenerator:
         request = replace(request, brief=as_read)
 
         examples: dict[str, list[Example]] = {}
+        decisions = NO_DECISIONS
         learning_detail = ""
         retrieval_state = RetrievalState.OFF
         if request.use_learning:
             t = time.monotonic()
             examples, retrieval_state, learning_detail = self._retrieve(request, deadline)
+            playbook, playbook_note = self._playbook(request, deadline)
+            decisions = report_decisions(request.brief, package, playbook, examples)
+            learning_detail = " ".join(d for d in (learning_detail, playbook_note, _applied(decisions)) if d)
             timings["retrieve_ms"] = _ms(t)
 
         t = time.monotonic()
         previous = split_report(request.previous_draft)
         results: dict[str, SectionResult] = {}
         for done, result in enumerate(
-            self._write_sections(request, examples, previous, deadline, warnings, cancelled), 1
+            self._write_sections(request, examples, decisions, previous, deadline, warnings, cancelled), 1
         ):
             if cancelled():
                 raise Cancelled("the caller went away; the report was not finished or learned")
@@ -283,9 +298,15 @@ class ReportGenerator:
 
         history_id = request.history_id or report_id
         archive = ArchiveEntry(history_id=history_id, origin="generated", note=request.feedback[:500])
+        outcome = report_outcome(
+            request.brief, package, Refinement(stage=request.stage, feedback=request.feedback), decisions
+        )
+        entries = standing_entries(
+            given, report_id, history_id, "", request.feedback, EntryOrigin.REFINE_FEEDBACK
+        )
         t = time.monotonic()
         learning_state, record_detail = self._record(
-            given, report_id, sections, markdown, generation_mode, deadline, work_start, archive
+            given, report_id, sections, markdown, generation_mode, deadline, work_start, archive, entries
         )
         timings["record_ms"] = _ms(t)
         if request.use_learning:
@@ -296,9 +317,6 @@ class ReportGenerator:
             )
         timings["total_ms"] = _ms(t0)
         _observe(timings, generation_mode, learning_state, retrieval_state)
-        outcome = report_outcome(
-            request.brief, package, Refinement(stage=request.stage, feedback=request.feedback)
-        )
         yield Completed(
             Report(
                 refine_applied=outcome.applied,
@@ -360,19 +378,29 @@ class ReportGenerator:
         )
         old = {s.section_id: s for s in base.sections}
         timings: dict[str, float] = {"deadline_ms": round((deadline - t0) * 1000, 1)}
+        applied: tuple[str, ...] = ()
+        unapplied: tuple[str, ...] = ()
         if operator_markdown is not None:
             redone = SectionResult(
                 spec=spec, markdown=operator_markdown.strip(), learned_from=(), mode="operator"
             )
             origin, retrieval_state = "section_edited", RetrievalState.OFF
+            entries = [edit_entry(request, base.version, spec.id, redone.markdown, note)]
         else:
             t = time.monotonic()
             examples, retrieval_state, _detail = self._retrieve(request, deadline)
+            playbook, _note = self._playbook(request, deadline)
+            decisions = report_decisions(brief, package, playbook, examples)
             timings["retrieve_ms"] = _ms(t)
             previous = old[spec.id].markdown if spec.id in old else ""
             refinement = Refinement(stage="refine", feedback=instruction, previous_draft=previous)
+            outcome = report_outcome(brief, package, refinement, decisions)
+            applied, unapplied = outcome.applied, outcome.unapplied
+            entries = standing_entries(
+                request, report_id, base.history_id, spec.id, instruction, EntryOrigin.INSTRUCTION
+            )
             found = tuple(examples.get(spec.id, ()))
-            body, notes = compose_section_with_notes(spec, brief, package, found, refinement)
+            body, notes = compose_section_with_notes(spec, brief, package, found, refinement, decisions)
             mode = "offline"
             if self._llm is not None:
                 timeout = min(self._config.llm_section_timeout, deadline - time.monotonic() - 2.0)
@@ -408,7 +436,7 @@ class ReportGenerator:
         )
         t = time.monotonic()
         learning_state, detail = self._record(
-            request, report_id, sections, markdown, "offline", deadline, work_start, archive
+            request, report_id, sections, markdown, "offline", deadline, work_start, archive, entries
         )
         timings["record_ms"] = _ms(t)
         timings["total_ms"] = _ms(t0)
@@ -426,6 +454,8 @@ class ReportGenerator:
             retrieval_state=retrieval_state,
             learned_item_id=learned_item_id(report_id),
             history_id=base.history_id,
+            refine_applied=applied,
+            refine_unapplied=unapplied,
         )
 
     # -- retrieval -------------------------------------------------------------------------------------
@@ -474,11 +504,28 @@ class ReportGenerator:
             )
         return group_examples(results, request.package, client_id), RetrievalState.DONE, ""
 
+    def _playbook(self, request: GenerationRequest, deadline: float) -> tuple[ClientPlaybook, str]:
+        """The client's playbook (with the agency-wide one), or an empty one and what the operator should
+        know when memory is slow or down: the report is still written, without the playbook."""
+        budget = min((deadline - time.monotonic()) / 3, self._config.retrieval_budget)
+        if budget <= 0:
+            return EMPTY_PLAYBOOK, "The client playbook was not used: no time was left to read it."
+        try:
+            return self._memory.playbook(client_key(request.brief.client_name), timeout=budget), ""
+        except (RetrievalTooSlow, RetrievalUnavailable) as exc:
+            log.warning("playbook skipped: %s", exc)
+            return (
+                EMPTY_PLAYBOOK,
+                "The client playbook was not used: the learning service did not answer in time. Retry with "
+                "learning when it is back.",
+            )
+
     # -- writing ---------------------------------------------------------------------------------------
     def _write_sections(
         self,
         request: GenerationRequest,
         examples: dict[str, list[Example]],
+        decisions: Decisions,
         previous: dict[str, str],
         deadline: float,
         warnings: list[str],
@@ -487,7 +534,7 @@ class ReportGenerator:
         def offline(spec: SectionSpec) -> SectionResult:
             found = tuple(examples.get(spec.id, ()))
             body, notes = compose_section_with_notes(
-                spec, request.brief, request.package, found, _refinement(request, spec, previous)
+                spec, request.brief, request.package, found, _refinement(request, spec, previous), decisions
             )
             return SectionResult(
                 spec=shown_section(spec, request.brief, request.package),
@@ -574,11 +621,13 @@ class ReportGenerator:
         deadline: float,
         work_start: dt.datetime,
         archive: ArchiveEntry,
+        entries: Sequence[PlaybookEntry] = (),
     ) -> tuple[LearningState, str]:
         """Queues the report's learning (when on) and its archived version durably, then tries to deliver
         within the record budget. With learning off only the version is queued, and the state says OFF."""
         if request.use_learning:
             batch = learning_batch(request, report_id, sections, markdown, mode, work_start)
+            batch.playbook_entries.extend(entry_to_proto(e) for e in entries)
         else:
             batch = mpb.BatchRecordItemsRequest()
         batch.report_version.CopyFrom(archived_version(request, report_id, sections, markdown, archive))
@@ -795,6 +844,7 @@ def learning_batch(
     metadata.update(
         {
             "report_id": report_id,
+            "history_id": request.history_id or report_id,
             "brand_name": brief.brand_name,
             "client_name": brief.client_name,
             "stage": request.stage,
@@ -846,3 +896,66 @@ def learning_batch(
             )
         )
     return mpb.BatchRecordItemsRequest(requests=requests)
+
+
+# ----- what a report's work adds to the client's playbook -------------------------------------------------
+
+_PLAYBOOK_NAMESPACE = uuid.UUID("0b6f2d4e-3c1a-4f57-8e2b-9d7a5c3e1f60")
+
+
+def _entry_id(*parts: str) -> str:
+    return str(uuid.uuid5(_PLAYBOOK_NAMESPACE, "\x1f".join(parts)))
+
+
+def edit_entry(
+    request: GenerationRequest, version: int, section_id: str, text: str, note: str
+) -> PlaybookEntry:
+    """An operator's edit of a section: the approved text that section builds on from now on."""
+    client_id = client_key(request.brief.client_name)
+    return PlaybookEntry(
+        id=_entry_id(client_id, request.history_id, request.report_id, section_id, "edit"),
+        kind=EntryKind.APPROVED_TEXT,
+        text=text[:20_000],
+        section_id=section_id,
+        client_id=client_id,
+        origin=EntryOrigin.EDIT,
+        history_id=request.history_id,
+        report_id=request.report_id,
+        report_version=version,
+        note=note[:500],
+    )
+
+
+def standing_entries(
+    request: GenerationRequest,
+    report_id: str,
+    history_id: str,
+    section_id: str,
+    feedback: str,
+    origin: EntryOrigin,
+) -> list[PlaybookEntry]:
+    """The instructions of an operator's feedback that changed the plan's decisions and were applied, each
+    as a standing instruction for the client's later reports (one that could not be applied is not kept)."""
+    if not feedback.strip():
+        return []
+    client_id = client_key(request.brief.client_name)
+    return [
+        PlaybookEntry(
+            id=_entry_id(client_id, history_id, report_id, section_id, part),
+            kind=EntryKind.STANDING_INSTRUCTION,
+            text=part[:2000],
+            section_id=section_id,
+            client_id=client_id,
+            origin=origin,
+            history_id=history_id,
+            report_id=report_id,
+        )
+        for part in standing_instructions(request.brief, request.package, feedback)
+    ]
+
+
+def _applied(decisions: Decisions) -> str:
+    """What the report took from learning, in words for the operator (never in the report itself)."""
+    if not decisions.applied:
+        return ""
+    return "From the client playbook and past work: " + "; ".join(decisions.applied) + "."

@@ -16,6 +16,7 @@ from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
+from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.domain.packages import Package, SectionSpec
 
 
@@ -45,6 +46,11 @@ class BriefReader(Protocol):
 class MemoryPort(Protocol):
     def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
         """The best matches; raises RetrievalTooSlow or RetrievalUnavailable."""
+        ...
+
+    def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
+        """The client's active playbook entries and the agency-wide ones; raises RetrievalTooSlow or
+        RetrievalUnavailable."""
         ...
 
     def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:

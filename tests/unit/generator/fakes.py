@@ -14,7 +14,9 @@ from aicmo.memory.v1 import report_archive_pb2 as rpb
 from services.common.domain_errors import NotFound
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
+from services.generator.domain.client_playbook import ClientPlaybook, PlaybookEntry
 from services.generator.domain.packages import Package, SectionSpec
+from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable, WriterFailed
 
 
@@ -46,8 +48,21 @@ class FakeMemory:
             raise NotFound(f"no version {version} of {history_id}")
         return found[version - 1] if version else found[-1]
 
+    entries: dict[str, PlaybookEntry] = field(default_factory=dict)
+
+    def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
+        if self.failure is not None:
+            raise self.failure
+        found = [e for e in reversed(self.entries.values()) if e.client_id in (client_id, "")]  # newest first
+        return ClientPlaybook.of_entries(found)
+
     def archive(self, batch: mpb.BatchRecordItemsRequest) -> None:
-        """What memory does with a delivered batch's report version: number it and keep it."""
+        """What memory does with a delivered batch: number and keep its report version, and add its
+        playbook entries (idempotently, by id)."""
+        for proto in batch.playbook_entries:
+            entry = entry_from_proto(proto)
+            if entry is not None and entry.id not in self.entries:
+                self.entries[entry.id] = entry
         if batch.HasField("report_version"):
             version = rpb.ReportVersion()
             version.CopyFrom(batch.report_version)

@@ -197,7 +197,7 @@ def test_a_gold_same_client_big_idea_is_kept() -> None:
     assert body.startswith(
         "**The big idea: \u201cBrewly Mornings, Anywhere\u201d** (#BrewlyMorningsAnywhere)."
     )
-    woven = body.split("### What already works for Brewly")[1].split("\n###")[0]
+    woven = body.split("### Agreed direction")[1].split("\n###")[0]
     assert "commute a tasting" in woven and "Brewly Mornings, Anywhere" not in woven  # not said twice
 
 

@@ -155,3 +155,8 @@ def read_events(
         if day is not None:
             add(moment.name, day, f"{day.day} {day:%B %Y}", m.start(), m.end())
     return out
+
+
+def moment_names(text: str) -> list[str]:
+    """The named marketing moments a text mentions ("Black Friday", "Diwali"), by moments.yaml's names."""
+    return [rule.name for rule in _moments() if rule.pattern.search(text)]
