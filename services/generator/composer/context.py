@@ -189,6 +189,10 @@ class Ctx:
     locale: str
     stage: str
     learned_idea: str = ""  # a big idea kept from a gold learned example (already adapted to this brand)
+    # Salt for the composer's stable choices (persona names, the idea): set when the section's earlier text
+    # was rated weak, so the same choices do not come back; "" keeps the brand's own.
+    variant: str = ""
+    idea_variant: str = ""  # the same for the report's idea, in every section, when the idea was rated weak
 
     # ----- names and phrases -------------------------------------------------------------------------
 

@@ -144,7 +144,10 @@ def decide(
             if e.source == SAME_CLIENT and rating == "gold":
                 approved[section_id].append(section_part(e.text, title))
             elif rating == "weak":
-                avoid[section_id].append(section_part(e.text, title))
+                if (
+                    not e.section_id or e.section_id == section_id
+                ):  # another section's weak text says nothing here
+                    avoid[section_id].append(section_part(e.text, title))
             elif e.source == AGENCY_LIBRARY:
                 adapted[section_id].append(e)
             # the client's unrated drafts: weak evidence, neither a decision nor a quote

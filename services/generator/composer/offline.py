@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from services.generator.composer.context import build_context
 from services.generator.composer.decisions import Decisions, decide, decisions_without_playbook
-from services.generator.composer.learning import carried_block, choose_example, drop_avoided
+from services.generator.composer.learning import IDEA_SECTION, carried_block, choose_example, drop_avoided
 from services.generator.composer.models import Example, Refinement
 from services.generator.composer.names import split_parts, template_names
 from services.generator.composer.render import check_registry, render_section
@@ -28,6 +28,7 @@ from services.generator.composer.revisions import (
     unapplied_lines,
 )
 from services.generator.composer.rules import enforce, violations
+from services.generator.composer.text import stable_digest
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.domain.packages import (
@@ -169,10 +170,13 @@ def compose_section_with_notes(
     facts = ctx.facts
     if decisions.tone and not facts.tone:
         facts = replace(facts, tone=decisions.tone)
+    avoid = decisions.avoid_for(section.id)
     ctx = replace(
         ctx,
         facts=facts,
         learned_idea=decisions.big_idea,
+        variant=stable_digest(*avoid) if avoid else "",
+        idea_variant=stable_digest(*weak_idea) if (weak_idea := decisions.avoid_for(IDEA_SECTION)) else "",
         offers=tuple(dict.fromkeys([*ctx.facts.offers, *decisions.offers, *ctx.offers])),
     )
     blocks = split_parts(render_section(section.id, template_names(ctx)))
@@ -184,7 +188,7 @@ def compose_section_with_notes(
     )
     if carried:
         blocks.insert(1, carried)  # right after the opening paragraph, where a reader sees it
-    body, avoided = drop_avoided("\n\n".join(blocks), decisions.avoid_for(section.id))
+    body, avoided = drop_avoided("\n\n".join(blocks), avoid)
     notes: list[str] = []
     feedback = refinement.feedback.strip()
     if feedback or (ctx.stage == "refine" and refinement.previous_draft.strip()):

@@ -65,6 +65,11 @@ def trim(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def stable_digest(*parts: str) -> str:
+    """A short deterministic digest of texts (never Python's salted hash())."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 def stable_index(n: int, *parts: str) -> int:
     """A deterministic index in range(n) derived from text (never Python's salted hash())."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()

@@ -179,7 +179,9 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
 def big_idea(plan: Ctx) -> str:
     if plan.learned_idea:
         return plan.learned_idea
-    return pick(plan.playbook_copy.ideas, plan.brand, "idea").replace("{brand}", plan.brand)
+    return pick(
+        plan.playbook_copy.ideas, plan.brand, "idea", *([plan.idea_variant] if plan.idea_variant else [])
+    ).replace("{brand}", plan.brand)
 
 
 def lead_channel(plan: Ctx, kinds: tuple[str, ...], fallback: int = 0) -> str:
@@ -241,7 +243,7 @@ def _singular(name: str) -> str:
 
 
 def personas(plan: Ctx) -> list[PersonaCard]:
-    start = stable_index(len(_NAMES), plan.brand, "personas")
+    start = stable_index(len(_NAMES), plan.brand, "personas", *([plan.variant] if plan.variant else []))
     names = [_NAMES[(start + 7 * i) % len(_NAMES)] for i in range(3)]
     segs = segments(plan)
     from services.generator.composer.rules import excluded_patterns
