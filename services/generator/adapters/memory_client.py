@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
+from aicmo.memory.v1 import playbook_pb2 as ppb
+from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,8 +19,8 @@ from services.common.observability import tracing
 from services.common.observability.interceptors import ClientObservability
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
 
-# Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
-# by the channel itself, always within the caller's deadline.
+# Every MemoryService method is idempotent (writes carry idempotency keys), and so is reading a playbook,
+# so UNAVAILABLE is retried by the channel itself, always within the caller's deadline.
 # round_robin: with a target that resolves to several addresses (in Kubernetes
 # AICMO_MEMORY_TARGET=dns:///memory-headless:50052, a headless Service with one address per memory pod) the
 # channel keeps a connection to each replica and spreads calls over those that are up; the default
@@ -28,7 +30,10 @@ _SERVICE_CONFIG = json.dumps(
         "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
-                "name": [{"service": "aicmo.memory.v1.MemoryService"}],
+                "name": [
+                    {"service": "aicmo.memory.v1.MemoryService"},
+                    {"service": "aicmo.memory.v1.PlaybookService", "method": "ListPlaybookEntries"},
+                ],
                 "retryPolicy": {
                     "maxAttempts": 3,
                     "initialBackoff": "0.05s",
@@ -64,6 +69,7 @@ class MemoryClient:
         )
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
+        self._playbook = ppb_grpc.PlaybookServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -98,6 +104,22 @@ class MemoryClient:
                 raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
         return response.version
+
+    def playbook(self, client_id: str, *, timeout: float) -> list[ppb.PlaybookEntry]:
+        """The client's active playbook with the agency-wide entries (client_id "": the agency's alone),
+        pinned first, then newest; failures become RetrievalTooSlow / RetrievalUnavailable."""
+        try:
+            response: ppb.ListPlaybookEntriesResponse = self._playbook.ListPlaybookEntries(
+                ppb.ListPlaybookEntriesRequest(client_id=client_id, include_agency=True),
+                timeout=timeout,
+                metadata=self._metadata,
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
+            raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
+        return list(response.entries)
 
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""
