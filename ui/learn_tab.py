@@ -1,5 +1,6 @@
-"""The Learn tab: Memory Database Stats, browse/search/open/rate/share/delete learned items, upload reference
-examples, forget a client (and see who was forgotten), and the generator's learning queue."""
+"""The Learn tab: Memory Database Stats, browse/search/open/rate/share/delete learned items, the client
+playbook (ui/playbook_panel.py), upload reference examples, forget a client (and see who was forgotten), and
+the generator's learning queue."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 from google.protobuf import json_format
 
 from services.common.client_ids import client_key
-from ui import documents
+from ui import documents, playbook_panel
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     all_sections,
@@ -397,6 +398,8 @@ def render(client: GatewayClient) -> None:
     _render_browse(client, seen)
     _render_search(seen)
     _render_item(client, seen)
+    st.divider()
+    playbook_panel.render(client)
     st.divider()
     _render_upload(client)
     st.divider()
