@@ -270,7 +270,13 @@ def _on_forget(client_id: str) -> None:
         "success",
         f"Forgot client `{result.client_id}`{f' at {when}' if when else ''}: deleted {result.deleted_count} "
         f"item{'s' if result.deleted_count != 1 else ''}"
-        + (f" ({kinds})." if kinds else ".")
+        + (f" ({kinds})" if kinds else "")
+        + (
+            f" and {result.playbook_entries_deleted_count} playbook "
+            f"entr{'y' if result.playbook_entries_deleted_count == 1 else 'ies'} with their versions."
+            if result.playbook_entries_deleted_count
+            else "."
+        )
         + " Anything still on its way for this client (a report being written, a queued batch) is "
         "discarded when it arrives.",
     )
