@@ -9,7 +9,7 @@ from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 
 from services.common.domain_errors import InvalidArgument
-from services.memory.domain.model import SearchFilters
+from services.memory.domain.model import MAX_BATCH, SearchFilters
 from services.memory.entrypoints.convert import (
     item_to_proto,
     new_item_from_request,
@@ -70,6 +70,8 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             entries_start = work_start(request.playbook_entries_work_start_time) or work_start(
                 request.report_version_work_start_time
             )
+            if len(request.playbook_entries) > MAX_BATCH:
+                raise InvalidArgument("playbook_entries", f"at most {MAX_BATCH} entries per batch")
             for i, message in enumerate(request.playbook_entries):
                 prefix = f"playbook_entries[{i}]."
                 if not message.id.strip():
