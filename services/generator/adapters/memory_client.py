@@ -8,8 +8,6 @@ from collections.abc import Sequence
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
-from aicmo.memory.v1 import playbook_pb2 as ppb
-from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -69,7 +67,6 @@ class MemoryClient:
         )
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
-        self._playbook = ppb_grpc.PlaybookServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -104,22 +101,6 @@ class MemoryClient:
                 raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
         return response.version
-
-    def playbook(self, client_id: str, *, timeout: float) -> list[ppb.PlaybookEntry]:
-        """The client's active playbook with the agency-wide entries (client_id "": the agency's alone),
-        pinned first, then newest; failures become RetrievalTooSlow / RetrievalUnavailable."""
-        try:
-            response: ppb.ListPlaybookEntriesResponse = self._playbook.ListPlaybookEntries(
-                ppb.ListPlaybookEntriesRequest(client_id=client_id, include_agency=True),
-                timeout=timeout,
-                metadata=self._metadata,
-            )
-        except grpc.RpcError as exc:
-            code = exc.code() if hasattr(exc, "code") else None
-            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
-            raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
-        return list(response.entries)
 
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""

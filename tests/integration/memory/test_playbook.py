@@ -301,16 +301,3 @@ def test_agency_library_sections_give_agency_wide_entries(memory: MemoryHarness)
     assert [(e.client_id, e.text) for e in _list(memory, client="")] == [("", "A referral loop")]
     assert len(_list(memory, client="acme", include_agency=True)) == 1
     assert _list(memory, client="acme") == []
-
-
-def test_the_generator_reads_the_playbook_through_its_memory_client(memory: MemoryHarness) -> None:
-    from services.generator.adapters.memory_client import MemoryClient
-
-    own = _create(memory, "Lead with WhatsApp", kind=ppb.PLAYBOOK_ENTRY_KIND_STANDING_INSTRUCTION)
-    agency = _create(memory, "Two hooks per ad", client="")
-    _create(memory, "Another client's offer", client="globex")
-    client = MemoryClient(memory.target)
-    try:
-        assert [e.id for e in client.playbook("acme", timeout=T)] == [agency.id, own.id]
-    finally:
-        client.close()
