@@ -22,7 +22,20 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
-from ui.contract import ARCHIVE, GENERATOR, MEMORY, Binding, binding, gpb, mpb, parse, parse_dict, rpb
+from ui.contract import (
+    ARCHIVE,
+    GENERATOR,
+    MEMORY,
+    PLAYBOOK,
+    Binding,
+    binding,
+    gpb,
+    mpb,
+    parse,
+    parse_dict,
+    ppb,
+    rpb,
+)
 
 __all__ = ["GatewayClient", "GatewayError", "Health"]
 
@@ -37,6 +50,7 @@ ErrorKind = Literal[
     "invalid",
     "unauthorized",
     "not_found",
+    "conflict",
     "too_large",
     "unavailable",
     "deadline",
@@ -49,6 +63,7 @@ _SERVICE_WORDS = {
     GENERATOR.full_name: "AICMO's report writer",
     MEMORY.full_name: "AICMO's memory (what it has learned)",
     ARCHIVE.full_name: "AICMO's report history",
+    PLAYBOOK.full_name: "AICMO's client playbook",
 }
 
 
@@ -323,6 +338,51 @@ class GatewayClient:
             "opening the report version",
         ).version
 
+    # -- the client playbook -----------------------------------------------------------------------------
+
+    def list_playbook(
+        self, client_id: str, *, include_agency: bool = False, include_removed: bool = False
+    ) -> list[ppb.PlaybookEntry]:
+        """One client's playbook ("" the agency-wide one), pinned first, then newest."""
+        return list(
+            self._call(
+                binding(PLAYBOOK, "ListPlaybookEntries"),
+                ppb.ListPlaybookEntriesRequest(
+                    client_id=client_id, include_agency=include_agency, include_removed=include_removed
+                ),
+                ppb.ListPlaybookEntriesResponse,
+                "loading the playbook",
+            ).entries
+        )
+
+    def create_playbook_entry(self, entry: ppb.PlaybookEntry) -> ppb.CreatePlaybookEntryResponse:
+        return self._call(
+            binding(PLAYBOOK, "CreatePlaybookEntry"),
+            ppb.CreatePlaybookEntryRequest(entry=entry),
+            ppb.CreatePlaybookEntryResponse,
+            "adding the playbook entry",
+        )
+
+    def update_playbook_entry(self, request: ppb.UpdatePlaybookEntryRequest) -> ppb.PlaybookEntry:
+        """Corrects, pins or unpins, removes or restores an entry: its new version."""
+        return self._call(
+            binding(PLAYBOOK, "UpdatePlaybookEntry"),
+            request,
+            ppb.UpdatePlaybookEntryResponse,
+            "changing the playbook entry",
+        ).entry
+
+    def list_playbook_entry_versions(self, entry_id: str) -> list[ppb.PlaybookEntry]:
+        """Every version of one entry, newest first."""
+        return list(
+            self._call(
+                binding(PLAYBOOK, "ListPlaybookEntryVersions"),
+                ppb.ListPlaybookEntryVersionsRequest(entry_id=entry_id),
+                ppb.ListPlaybookEntryVersionsResponse,
+                "loading the entry's versions",
+            ).versions
+        )
+
     # -- memory -----------------------------------------------------------------------------------------
 
     def summary(self) -> mpb.GetSummaryResponse:
@@ -546,6 +606,12 @@ class GatewayClient:
             kind = "not_found"
             message = (
                 f"{What} did not work: it was not found. It may have been deleted, or its client forgotten."
+            )
+        elif status == 409:
+            kind = "conflict"
+            message = (
+                f"{What} did not work: it was changed meanwhile (perhaps in another window). Look at it "
+                "again and repeat your change."
             )
         elif status == 413:
             kind = "too_large"

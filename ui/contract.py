@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from aicmo.generator.v1 import generator_service_pb2 as gpb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
+from aicmo.memory.v1 import playbook_pb2 as ppb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from google.api import annotations_pb2
 from google.protobuf import json_format
@@ -28,12 +29,14 @@ __all__ = [
     "ARCHIVE",
     "GENERATOR",
     "MEMORY",
+    "PLAYBOOK",
     "Binding",
     "binding",
     "gpb",
     "mpb",
     "parse",
     "parse_dict",
+    "ppb",
     "rpb",
     "to_json",
 ]
@@ -44,6 +47,8 @@ GENERATOR: ServiceDescriptor = gpb.DESCRIPTOR.services_by_name["GeneratorService
 MEMORY: ServiceDescriptor = mpb.DESCRIPTOR.services_by_name["MemoryService"]
 # The report history (every version of every report), served by the memory service.
 ARCHIVE: ServiceDescriptor = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"]
+# The client playbook (what the agency and each client decided), served by the memory service.
+PLAYBOOK: ServiceDescriptor = ppb.DESCRIPTOR.services_by_name["PlaybookService"]
 
 _VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 

@@ -1,5 +1,6 @@
-"""The Learn tab: Memory Database Stats, browse/search/open/rate/share/delete learned items, upload reference
-examples, forget a client (and see who was forgotten), and the generator's learning queue."""
+"""The Learn tab: Memory Database Stats, browse/search/open/rate/share/delete learned items, the client
+playbook (ui/playbook_panel.py), upload reference examples, forget a client (and see who was forgotten), and
+the generator's learning queue."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 from google.protobuf import json_format
 
 from services.common.client_ids import client_key
-from ui import documents
+from ui import documents, playbook_panel
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     all_sections,
@@ -269,7 +270,13 @@ def _on_forget(client_id: str) -> None:
         "success",
         f"Forgot client `{result.client_id}`{f' at {when}' if when else ''}: deleted {result.deleted_count} "
         f"item{'s' if result.deleted_count != 1 else ''}"
-        + (f" ({kinds})." if kinds else ".")
+        + (f" ({kinds})" if kinds else "")
+        + (
+            f" and {result.playbook_entries_deleted_count} playbook "
+            f"entr{'y' if result.playbook_entries_deleted_count == 1 else 'ies'} with their versions."
+            if result.playbook_entries_deleted_count
+            else "."
+        )
         + " Anything still on its way for this client (a report being written, a queued batch) is "
         "discarded when it arrives.",
     )
@@ -397,6 +404,8 @@ def render(client: GatewayClient) -> None:
     _render_browse(client, seen)
     _render_search(seen)
     _render_item(client, seen)
+    st.divider()
+    playbook_panel.render(client)
     st.divider()
     _render_upload(client)
     st.divider()

@@ -15,6 +15,7 @@ class ErrorKind(enum.Enum):
     INVALID_ARGUMENT = "invalid_argument"  # the caller sent something wrong: fix the request
     NOT_FOUND = "not_found"
     FAILED_PRECONDITION = "failed_precondition"  # the request is fine but the state does not allow it
+    ABORTED = "aborted"  # a concurrent change came first (an optimistic check failed): re-read, retry
     UNAVAILABLE = "unavailable"  # a dependency is down: try again later
     DEADLINE_EXCEEDED = "deadline_exceeded"
     CANCELLED = "cancelled"  # the caller went away
@@ -56,6 +57,10 @@ class NotFound(ServiceError):
 
 class FailedPrecondition(ServiceError):
     kind = ErrorKind.FAILED_PRECONDITION
+
+
+class Aborted(ServiceError):
+    kind = ErrorKind.ABORTED
 
 
 class Unavailable(ServiceError):

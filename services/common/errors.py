@@ -31,6 +31,7 @@ _CODES = {
     ErrorKind.INVALID_ARGUMENT: code_pb2.INVALID_ARGUMENT,
     ErrorKind.NOT_FOUND: code_pb2.NOT_FOUND,
     ErrorKind.FAILED_PRECONDITION: code_pb2.FAILED_PRECONDITION,
+    ErrorKind.ABORTED: code_pb2.ABORTED,
     ErrorKind.UNAVAILABLE: code_pb2.UNAVAILABLE,
     ErrorKind.DEADLINE_EXCEEDED: code_pb2.DEADLINE_EXCEEDED,
     ErrorKind.CANCELLED: code_pb2.CANCELLED,

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from aicmo.memory.v1 import playbook_pb2 as ppb
+from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from sqlalchemy import Engine
@@ -31,16 +33,19 @@ from services.memory.adapters.database import (
     startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.playbook import PlaybookRepository
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
 from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
+from services.memory.entrypoints.playbook_servicer import PlaybookServicer
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
 from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.playbook import Playbook
 from services.memory.service_layer.reports import ReportArchive
 from services.memory.settings import MemorySettings
 
@@ -48,6 +53,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
 ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
+PLAYBOOK_SERVICE_NAME = ppb.DESCRIPTOR.services_by_name["PlaybookService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -179,7 +185,9 @@ def build_service(
         ef_search=settings.hnsw_ef_search,
         ef_search_filtered=settings.hnsw_ef_search_filtered,
     )
-    return LearningService(repository, embedder, storage=storage.label)
+    return LearningService(
+        repository, embedder, storage=storage.label, playbook=Playbook(PlaybookRepository(storage.engine))
+    )
 
 
 def start_embedding_workers(settings: MemorySettings, service: LearningService) -> list[EmbeddingWorker]:
@@ -317,12 +325,15 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         raise
     register_figures(repository)
     archive = ReportArchive(ReportArchiveRepository(storage.engine))
-    servicer = MemoryServicer(service, archive)
+    assert service.playbook is not None
+    servicer = MemoryServicer(service, archive, service.playbook)
     archive_servicer = ReportArchiveServicer(archive)
+    playbook_servicer = PlaybookServicer(service.playbook)
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
         rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
+        ppb_grpc.add_PlaybookServiceServicer_to_server(playbook_servicer, server)
 
     health_ref: list[DatabaseHealth] = []
 
@@ -334,7 +345,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME],
+        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, PLAYBOOK_SERVICE_NAME],
         register=register,
         grace_seconds=settings.shutdown_grace_seconds,
         # Calls to memory are short: recycling connections every few minutes spreads the generators'

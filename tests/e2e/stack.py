@@ -131,3 +131,6 @@ class StackProcess:
 
     def delete(self, path: str, **kw: Any) -> HttpResponse:
         return http("DELETE", self.gateway_url + path, **kw)
+
+    def patch(self, path: str, body: object | bytes, **kw: Any) -> HttpResponse:
+        return http("PATCH", self.gateway_url + path, body, **kw)

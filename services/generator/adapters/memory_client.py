@@ -21,8 +21,8 @@ from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
 
-# Every MemoryService method is idempotent (writes carry idempotency keys), so UNAVAILABLE is retried
-# by the channel itself, always within the caller's deadline.
+# Every MemoryService method is idempotent (writes carry idempotency keys), and so is reading a playbook,
+# so UNAVAILABLE is retried by the channel itself, always within the caller's deadline.
 # round_robin: with a target that resolves to several addresses (in Kubernetes
 # AICMO_MEMORY_TARGET=dns:///memory-headless:50052, a headless Service with one address per memory pod) the
 # channel keeps a connection to each replica and spreads calls over those that are up; the default
@@ -32,7 +32,10 @@ _SERVICE_CONFIG = json.dumps(
         "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
-                "name": [{"service": "aicmo.memory.v1.MemoryService"}],
+                "name": [
+                    {"service": "aicmo.memory.v1.MemoryService"},
+                    {"service": "aicmo.memory.v1.PlaybookService", "method": "ListPlaybookEntries"},
+                ],
                 "retryPolicy": {
                     "maxAttempts": 3,
                     "initialBackoff": "0.05s",

@@ -36,3 +36,16 @@ def forget_times(conn: Any, client_ids: Sequence[str]) -> dict[str, dt.datetime]
         {"ids": wanted},
     ).all()
     return {r.client_id: r.forget_time for r in rows}
+
+
+def count_discarded(conn: Any, per_client: dict[str, int]) -> None:
+    """Adds writes discarded for forgotten clients to their forget records."""
+    for client_id, n in per_client.items():
+        if n:
+            conn.execute(
+                text(
+                    "UPDATE forgotten_clients SET discarded_count = discarded_count + :n "
+                    "WHERE client_id = :client"
+                ),
+                {"n": n, "client": client_id},
+            )

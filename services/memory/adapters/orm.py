@@ -9,6 +9,7 @@ from typing import Any
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     Computed,
     DateTime,
     Float,
@@ -130,3 +131,64 @@ class LexemeStat(Base):
 
     lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
     doc_share: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class PlaybookEntryRow(Base):
+    """A playbook entry's current version (see services/memory/domain/playbook.py)."""
+
+    __tablename__ = "playbook_entries"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    section_id: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=sql_text("false"))
+    state: Mapped[str] = mapped_column(String(16), nullable=False, server_default="active")
+    # '' while active; 'operator' or 'rating' once removed (a rating's removal is undone by the opposite one).
+    removed_by: Mapped[str] = mapped_column(String(16), nullable=False, server_default="")
+    origin: Mapped[str] = mapped_column(String(32), nullable=False, server_default="")
+    source_history_id: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
+    source_report_id: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
+    source_report_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    source_section_id: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
+    source_item_id: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
+    author: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    create_time: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    update_time: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+    __table_args__ = (
+        Index(
+            "ix_playbook_entries_listing",
+            "client_id",
+            pinned.desc(),
+            create_time.desc(),
+            id.desc(),
+        ),
+    )
+
+
+class PlaybookEntryVersionRow(Base):
+    """One version of an entry, as it was made; appended, never changed (deleted with its entry)."""
+
+    __tablename__ = "playbook_entry_versions"
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("playbook_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    removed_by: Mapped[str] = mapped_column(String(16), nullable=False, server_default="")
+    author: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    create_time: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -41,7 +41,14 @@ from services.memory.domain.model import (
     predates_forget,
 )
 from services.memory.embeddings.base import Vectors
-from services.memory.service_layer.ports import DISCARDED, Cursor, EmbedTexts, SearchQuery, Vector
+from services.memory.service_layer.ports import (
+    DISCARDED,
+    Cursor,
+    EmbedTexts,
+    ForgetRecord,
+    SearchQuery,
+    Vector,
+)
 
 __all__ = ["DISCARDED", "Cursor", "LearningRepository", "vector_index_name"]
 
@@ -379,16 +386,7 @@ class LearningRepository:
         if not per_client:
             return
         with self.engine.begin() as conn:
-            self._count_discarded(conn, per_client)
-
-    @staticmethod
-    def _count_discarded(conn: Any, per_client: dict[str, int]) -> None:
-        for client_id, n in per_client.items():
-            conn.execute(
-                _FORGOTTEN.update()
-                .where(_FORGOTTEN.c.client_id == client_id)
-                .values(discarded_count=_FORGOTTEN.c.discarded_count + n)
-            )
+            client_locks.count_discarded(conn, per_client)
 
     def insert_new(
         self, items: Sequence[NewItem], vectors: Sequence[Vector | None]
@@ -416,7 +414,7 @@ class LearningRepository:
                     discarded[item.client_id] = discarded.get(item.client_id, 0) + 1
                     continue
                 rows.append(self._row(item_id, item, vector))
-            self._count_discarded(conn, discarded)
+            client_locks.count_discarded(conn, discarded)
             inserted: dict[uuid.UUID, StoredItem] = {}
             if rows:
                 cursor = conn.connection.cursor()
@@ -462,10 +460,10 @@ class LearningRepository:
             str(item.parent_id) if item.parent_id else None,
         )
 
-    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
+    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, list[StoredItem]] | None:
         """Rates the item (an alias id names its item) and, if it is a report, its sections: those recorded
-        under it, also those whose content duplicated an earlier item. Returns the item and how many items
-        were rated."""
+        under it, also those whose content duplicated an earlier item. Returns the item and the other items
+        rated."""
         with self.engine.begin() as conn:
             target = self._resolve_one(conn, item_id)
             row = conn.execute(
@@ -491,8 +489,9 @@ class LearningRepository:
                 _T.update()
                 .where(_T.c.id.in_(children), _T.c.id != target)
                 .values(rating=rating, rating_note=note, update_time=func.now())
-            ).rowcount
-        return _to_item(row), 1 + int(rated or 0)
+                .returning(*_ITEM_COLUMNS)
+            ).all()
+        return _to_item(row), [_to_item(r) for r in rated]
 
     def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None:
         with self.engine.begin() as conn:
@@ -512,10 +511,10 @@ class LearningRepository:
             row = conn.execute(_T.delete().where(_T.c.id == target).returning(_T.c.id)).first()
         return row.id if row is not None else None
 
-    def forget_client(self, client_id: str) -> tuple[dt.datetime, list[tuple[uuid.UUID, str]]]:
-        """Deletes every item of the client and records the forget durably, under the client's exclusive
-        lock: a write in flight for the client finishes first (and is deleted here), and any later write
-        of work that started before this instant is discarded. Returns (forget_time, [(id, kind)])."""
+    def forget_client(self, client_id: str) -> ForgetRecord:
+        """Deletes every item of the client, its report versions and its playbook, and records the forget
+        durably, under the client's exclusive lock: a write in flight for the client finishes first (and is
+        deleted here), and any later write of work that started before this instant is discarded."""
         with self.engine.begin() as conn:
             client_locks.lock_clients(conn, [client_id], exclusive=True)
             forget_time = conn.execute(select(func.now())).scalar_one()
@@ -524,6 +523,10 @@ class LearningRepository:
             ).all()
             # Its reports' archived versions go with it (the report archive shares this lock and record).
             conn.execute(text("DELETE FROM report_versions WHERE client_id = :client"), {"client": client_id})
+            # Its playbook too: each entry's versions go with it (ON DELETE CASCADE).
+            playbook = conn.execute(
+                text("DELETE FROM playbook_entries WHERE client_id = :client"), {"client": client_id}
+            ).rowcount
             statement = insert(_FORGOTTEN).values(
                 client_id=client_id, forget_time=forget_time, deleted_count=len(rows), discarded_count=0
             )
@@ -536,7 +539,11 @@ class LearningRepository:
                     },
                 )
             )
-        return forget_time, [(r.id, r.kind) for r in rows]
+        return ForgetRecord(
+            forget_time=forget_time,
+            deleted=[(r.id, r.kind) for r in rows],
+            playbook_entries_deleted=int(playbook or 0),
+        )
 
     def forgotten_clients(self, limit: int = 200) -> list[ForgottenClient]:
         with self.engine.connect() as conn:

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from services.common.domain_errors import InvalidArgument
 from services.common.text_rules import check_storable, check_storable_json
@@ -182,7 +182,18 @@ class Backlog:
     oldest_pending_seconds: float = 0.0
 
 
-def predates_forget(item: NewItem, forgotten: Mapping[str, dt.datetime]) -> bool:
+class ClientWork(Protocol):
+    """Anything written for a client by work that started at a known time (a learning item, a playbook
+    entry)."""
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def work_start_time(self) -> dt.datetime | None: ...
+
+
+def predates_forget(item: ClientWork, forgotten: Mapping[str, dt.datetime]) -> bool:
     """True when the item's client was forgotten after the work that produced the item started."""
     forget_time = forgotten.get(item.client_id)
     return forget_time is not None and item.work_start_time is not None and item.work_start_time < forget_time

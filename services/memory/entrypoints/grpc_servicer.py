@@ -9,7 +9,7 @@ from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 
 from services.common.domain_errors import InvalidArgument
-from services.memory.domain.model import SearchFilters
+from services.memory.domain.model import MAX_BATCH, SearchFilters
 from services.memory.entrypoints.convert import (
     item_to_proto,
     new_item_from_request,
@@ -17,8 +17,10 @@ from services.memory.entrypoints.convert import (
     rating_from_request,
     scope_from_proto,
 )
+from services.memory.entrypoints.playbook_servicer import new_entry_from_proto
 from services.memory.entrypoints.report_servicer import version_from_proto, work_start
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.playbook import Playbook
 from services.memory.service_layer.reports import ReportArchive
 
 MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_count is the total
@@ -27,9 +29,15 @@ MAX_DELETED_IDS = 100  # ForgetClientResponse.deleted_ids is bounded; deleted_co
 class MemoryServicer(pb_grpc.MemoryServiceServicer):
     """aicmo.memory.v1.MemoryService. Errors are raised as ServiceError and mapped by the interceptor."""
 
-    def __init__(self, service: LearningService, archive: ReportArchive | None = None) -> None:
+    def __init__(
+        self,
+        service: LearningService,
+        archive: ReportArchive | None = None,
+        playbook: Playbook | None = None,
+    ) -> None:
         self._service = service
         self._archive = archive
+        self._playbook = playbook
 
     def RecordItem(
         self, request: pb.RecordItemRequest, context: grpc.ServicerContext
@@ -41,8 +49,10 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     def BatchRecordItems(
         self, request: pb.BatchRecordItemsRequest, context: grpc.ServicerContext
     ) -> pb.BatchRecordItemsResponse:
-        if not request.requests and not request.HasField("report_version"):
-            raise InvalidArgument("requests", "must contain at least one item (or a report_version)")
+        if not request.requests and not request.HasField("report_version") and not request.playbook_entries:
+            raise InvalidArgument(
+                "requests", "must contain at least one item (or a report_version, or playbook_entries)"
+            )
         items = []
         for i, entry in enumerate(request.requests):
             if not entry.HasField("item"):
@@ -53,14 +63,33 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             if self._archive is None:
                 raise InvalidArgument("report_version", "this memory service keeps no report archive")
             version = self._archive.validate(version_from_proto(request.report_version))
+        entries = []
+        if request.playbook_entries:
+            if self._playbook is None:
+                raise InvalidArgument("playbook_entries", "this memory service keeps no playbook")
+            entries_start = work_start(request.playbook_entries_work_start_time) or work_start(
+                request.report_version_work_start_time
+            )
+            if len(request.playbook_entries) > MAX_BATCH:
+                raise InvalidArgument("playbook_entries", f"at most {MAX_BATCH} entries per batch")
+            for i, message in enumerate(request.playbook_entries):
+                prefix = f"playbook_entries[{i}]."
+                if not message.id.strip():
+                    raise InvalidArgument(
+                        f"{prefix}id", "is required (a caller-chosen UUID makes redelivery safe)"
+                    )
+                entries.append(new_entry_from_proto(message, work_start_time=entries_start, prefix=prefix))
         outcomes = self._service.record(items) if items else []
         if version is not None and self._archive is not None:
             # Idempotent by report id, so a redelivered batch archives its version once.
             self._archive.save(version, work_start(request.report_version_work_start_time))
+        added = self._playbook.add(entries) if entries and self._playbook is not None else []
         return pb.BatchRecordItemsResponse(
             results=[outcome_to_proto(o) for o in outcomes],
             created_count=sum(o.created for o in outcomes),
             discarded_count=sum(o.item is None for o in outcomes),
+            playbook_entries_created_count=sum(a.created for a in added),
+            playbook_entries_discarded_count=sum(a.discarded for a in added),
         )
 
     def SearchItems(
@@ -155,6 +184,7 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             deleted_count=len(result.deleted_ids),
             per_kind=result.per_kind,
             deleted_ids=[str(i) for i in result.deleted_ids[:MAX_DELETED_IDS]],
+            playbook_entries_deleted_count=result.playbook_entries_deleted,
         )
         response.forget_time.FromDatetime(result.forget_time)
         return response

@@ -41,6 +41,7 @@ from services.memory.domain.model import (
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import FAKE_WARNING
 from services.memory.service_layer import page_tokens
+from services.memory.service_layer.playbook import Playbook, rated_items
 from services.memory.service_layer.ports import (
     DISCARDED,
     Cursor,
@@ -98,6 +99,7 @@ class ForgetResult:
     deleted_ids: list[uuid.UUID]
     per_kind: dict[str, int]
     forget_time: dt.datetime
+    playbook_entries_deleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,11 @@ class LearningService:
         *,
         storage: str,
         on_queued: Callable[[], None] | None = None,
+        playbook: Playbook | None = None,
     ) -> None:
         self.repository = repository
+        # Ratings of report sections become playbook entries (approved texts, texts to avoid).
+        self.playbook = playbook
         self.embedder = embedder
         self.storage = storage
         # Called when items were stored without their embedding (wakes the background embedder).
@@ -209,16 +214,22 @@ class LearningService:
         return outcomes
 
     def rate(self, item_id: str, rating: str, note: str) -> RateResult:
-        """Rates an item; rating a report rates its sections too."""
+        """Rates an item; rating a report rates its sections too. Each rated section then becomes a playbook
+        entry of its client (gold: an approved text; weak: a text to avoid), under the forget rule: a client
+        forgotten while the rating was made gets none."""
         uid = parse_item_id(item_id)
         value = validate_rating(rating)
         check_storable("note", note)
         if len(note) > 2000:
             raise InvalidArgument("note", "must be at most 2000 characters")
+        started = dt.datetime.now(dt.UTC)
         rated = self.repository.rate(uid, value, note.strip())
         if rated is None:
             raise NotFound(f"no learning item with id {uid}")
-        return RateResult(item=rated[0], rated_count=rated[1])
+        item, others = rated
+        if self.playbook is not None:
+            self.playbook.apply_rating(rated_items(item, others), value, started)
+        return RateResult(item=item, rated_count=1 + len(others))
 
     def set_scope(self, item_id: str, scope: Scope) -> StoredItem:
         uid = parse_item_id(item_id)
@@ -242,13 +253,19 @@ class LearningService:
         client_id = check_storable("client_id", client_id).strip()
         if not client_id:
             raise InvalidArgument("client_id", "is required")
-        forget_time, deleted = self.repository.forget_client(client_id)
-        log.info("forgot client: %d item(s) deleted", len(deleted), extra={"deleted": len(deleted)})
+        record = self.repository.forget_client(client_id)
+        log.info(
+            "forgot client: %d item(s) and %d playbook entr(ies) deleted",
+            len(record.deleted),
+            record.playbook_entries_deleted,
+            extra={"deleted": len(record.deleted), "playbook_deleted": record.playbook_entries_deleted},
+        )
         return ForgetResult(
             client_id=client_id,
-            deleted_ids=[i for i, _ in deleted],
-            per_kind=dict(Counter(kind for _, kind in deleted)),
-            forget_time=forget_time,
+            deleted_ids=[i for i, _ in record.deleted],
+            per_kind=dict(Counter(kind for _, kind in record.deleted)),
+            forget_time=record.forget_time,
+            playbook_entries_deleted=record.playbook_entries_deleted,
         )
 
     def forgotten_clients(self) -> list[ForgottenClient]:

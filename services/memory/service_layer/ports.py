@@ -24,6 +24,7 @@ from services.memory.domain.model import (
     SearchFilters,
     StoredItem,
 )
+from services.memory.domain.playbook import Entry, NewEntry
 from services.memory.embeddings.base import Vectors
 
 # Marks an item insert_new discarded because its client was forgotten meanwhile.
@@ -69,6 +70,16 @@ class SearchQuery:
     pending: PendingCandidates = field(default_factory=PendingCandidates)
 
 
+@dataclass(frozen=True)
+class ForgetRecord:
+    """What a forget deleted, and when it took effect (the database's clock)."""
+
+    forget_time: dt.datetime
+    # (id, kind) of each learning item deleted.
+    deleted: list[tuple[uuid.UUID, str]]
+    playbook_entries_deleted: int = 0
+
+
 class LearningStore(Protocol):
     """Durable storage of learning items for one embedding model (`model`, `dimensions`)."""
 
@@ -101,16 +112,17 @@ class LearningStore(Protocol):
         """Records (alias_id, item_id, parent_id): a chosen id whose content matched an existing item."""
         ...
 
-    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
-        """Rates the item and, if it is a report, its sections; (item, how many rated) or None."""
+    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, list[StoredItem]] | None:
+        """Rates the item and, if it is a report, its sections; (item, the other items rated) or None."""
         ...
 
     def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None: ...
 
     def delete(self, item_id: uuid.UUID) -> uuid.UUID | None: ...
 
-    def forget_client(self, client_id: str) -> tuple[dt.datetime, list[tuple[uuid.UUID, str]]]:
-        """Deletes every item of the client and records the forget; (forget_time, [(id, kind)])."""
+    def forget_client(self, client_id: str) -> ForgetRecord:
+        """Deletes every item of the client, its report versions and its playbook (every entry with its
+        versions), and records the forget, in one transaction."""
         ...
 
     def forgotten_clients(self, limit: int = 200) -> list[ForgottenClient]: ...
@@ -165,3 +177,43 @@ class LearningStore(Protocol):
         ...
 
     def replace_embeddings(self, ids: Sequence[uuid.UUID], vectors: Vectors) -> None: ...
+
+
+# What adding one playbook entry did: (the stored entry, whether it was created now), or DISCARDED when
+# its client was forgotten after its work started.
+AddedEntry = tuple[Entry, bool] | str
+
+
+class PlaybookStore(Protocol):
+    """Durable storage of playbook entries: the current state of each in one row, every version kept.
+
+    Every write takes its client's lock shared and checks the forget record (services/memory/adapters/
+    client_locks.py), like learning items; the learning store's forget_client deletes the playbook.
+    """
+
+    def add(self, entries: Sequence[NewEntry]) -> list[AddedEntry]:
+        """Adds entries as version 1, in one transaction, aligned with `entries`. An id that exists already
+        leaves it as it is ((stored, False)); a client forgotten after the entry's work started gives
+        DISCARDED."""
+        ...
+
+    def get(self, entry_id: uuid.UUID) -> Entry | None: ...
+
+    def save_version(self, entry: Entry) -> Entry | None:
+        """Stores `entry` as its next version (entry.version) if the current version is entry.version - 1;
+        returns it as stored, or None when the entry is gone or another version came first."""
+        ...
+
+    def derive(self, ensure: Sequence[NewEntry], retire: Sequence[uuid.UUID], note: str) -> list[AddedEntry]:
+        """A rating's effect, in one transaction: each of `ensure` is added, or, if a rating had removed
+        it, restored as a new version (an operator's removal stays); each of `retire` still active is
+        removed by the rating as a new version (with `note`). Aligned with `ensure`."""
+        ...
+
+    def entries_of(self, client_ids: Sequence[str], *, include_removed: bool, limit: int) -> list[Entry]:
+        """The entries of these clients ("" is the agency-wide playbook): pinned first, then newest."""
+        ...
+
+    def versions(self, entry_id: uuid.UUID) -> list[Entry]:
+        """Every version of the entry, newest first (empty when there is no such entry)."""
+        ...

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 
 from services.memory.bootstrap import MemoryRuntime, create_runtime
 from services.memory.settings import MemorySettings
@@ -19,6 +20,8 @@ class MemoryHarness:
     target: str
     stub: pb_grpc.MemoryServiceStub
     settings: MemorySettings
+    # The client playbook (PlaybookService), on the same channel as `stub`.
+    playbook: ppb_grpc.PlaybookServiceStub
 
 
 def start_memory(database_url: str, data_dir: object, *, fake: bool) -> tuple[MemoryRuntime, MemorySettings]:
@@ -52,7 +55,13 @@ def _harness(database_url: str, data_dir: object, *, fake: bool) -> Iterator[Mem
     target = f"127.0.0.1:{runtime.app.port}"
     channel = grpc.insecure_channel(target)
     try:
-        yield MemoryHarness(runtime, target, pb_grpc.MemoryServiceStub(channel), settings)
+        yield MemoryHarness(
+            runtime,
+            target,
+            pb_grpc.MemoryServiceStub(channel),
+            settings,
+            ppb_grpc.PlaybookServiceStub(channel),
+        )
     finally:
         channel.close()
         runtime.stop()

@@ -26,8 +26,17 @@ from services.memory.domain.model import (
     predates_forget,
     ranking_score,
 )
+from services.memory.domain.playbook import Entry, EntryState, NewEntry, RemovedBy
 from services.memory.embeddings.base import Vectors
-from services.memory.service_layer.ports import DISCARDED, Cursor, EmbedTexts, SearchQuery, Vector
+from services.memory.service_layer.ports import (
+    DISCARDED,
+    AddedEntry,
+    Cursor,
+    EmbedTexts,
+    ForgetRecord,
+    SearchQuery,
+    Vector,
+)
 
 
 @dataclass
@@ -48,6 +57,8 @@ class FakeStore:
         self.forgotten: dict[str, ForgottenClient] = {}
         self.clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         self.statistics_refreshed = 0
+        # The playbook store sharing this store's forget (as the Postgres tables share the database).
+        self.playbook: FakePlaybookStore | None = None
 
     def _now(self) -> dt.datetime:
         self.clock += dt.timedelta(seconds=1)
@@ -129,7 +140,7 @@ class FakeStore:
     def _target(self, item_id: uuid.UUID) -> uuid.UUID:
         return self.aliases.get(item_id, (item_id, None))[0]
 
-    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, int] | None:
+    def rate(self, item_id: uuid.UUID, rating: str, note: str) -> tuple[StoredItem, list[StoredItem]] | None:
         target = self._target(item_id)
         if target not in self.rows:
             return None
@@ -140,7 +151,7 @@ class FakeStore:
         for item_id_ in (target, *children):
             row = self.rows[item_id_]
             row.item = replace(row.item, rating=rating, rating_note=note)
-        return self.rows[target].item, 1 + len(children)
+        return self.rows[target].item, [self.rows[c].item for c in sorted(children)]
 
     def set_scope(self, item_id: uuid.UUID, scope: Scope) -> StoredItem | None:
         row = self.rows.get(self._target(item_id))
@@ -153,7 +164,7 @@ class FakeStore:
         row = self.rows.pop(self._target(item_id), None)
         return row.item.id if row is not None else None
 
-    def forget_client(self, client_id: str) -> tuple[dt.datetime, list[tuple[uuid.UUID, str]]]:
+    def forget_client(self, client_id: str) -> ForgetRecord:
         when = self._now()
         gone = [(i, r.item.kind) for i, r in self.rows.items() if r.item.client_id == client_id]
         for i, _ in gone:
@@ -165,7 +176,9 @@ class FakeStore:
             len(gone) + (before.deleted_count if before else 0),
             before.discarded_count if before else 0,
         )
-        return when, gone
+        # The playbook goes in the same transaction (the Postgres store deletes it in the forget's).
+        playbook = self.playbook.forget(client_id, when) if self.playbook is not None else 0
+        return ForgetRecord(forget_time=when, deleted=gone, playbook_entries_deleted=playbook)
 
     def forgotten_clients(self, limit: int = 200) -> list[ForgottenClient]:
         return sorted(self.forgotten.values(), key=lambda f: f.forget_time, reverse=True)[:limit]
@@ -300,3 +313,115 @@ def _passes(item: StoredItem, f: SearchFilters) -> bool:
         if wanted and getattr(item, name) != wanted:
             return False
     return not (f.for_client_id and item.scope is not Scope.AGENCY and item.client_id != f.for_client_id)
+
+
+class FakePlaybookStore:
+    """An in-memory PlaybookStore: current rows and appended versions, the forget check (against the forget
+    times `forget` records), pinned-then-newest listing."""
+
+    def __init__(self) -> None:
+        self.current: dict[uuid.UUID, Entry] = {}
+        self.history: dict[uuid.UUID, list[Entry]] = {}
+        self.forgotten: dict[str, dt.datetime] = {}
+        self.clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def _now(self) -> dt.datetime:
+        self.clock += dt.timedelta(seconds=1)
+        return self.clock
+
+    def forget(self, client_id: str, when: dt.datetime) -> int:
+        gone = [i for i, e in self.current.items() if e.client_id == client_id]
+        for i in gone:
+            del self.current[i]
+            del self.history[i]
+        self.forgotten[client_id] = when
+        return len(gone)
+
+    def _write(self, entry: Entry) -> Entry:
+        stamped = replace(entry, update_time=self._now())
+        self.current[entry.id] = stamped
+        self.history.setdefault(entry.id, []).append(stamped)
+        return stamped
+
+    def _insert(self, new: NewEntry) -> tuple[Entry, bool]:
+        entry_id = new.entry_id or uuid.uuid4()
+        if entry_id in self.current:
+            return self.current[entry_id], False
+        now = self._now()
+        entry = Entry(
+            id=entry_id,
+            client_id=new.client_id,
+            kind=new.kind,
+            section_id=new.section_id,
+            text=new.text,
+            pinned=new.pinned,
+            state=new.state,
+            origin=new.origin,
+            source=new.source,
+            author=new.author,
+            version=1,
+            create_time=now,
+            update_time=now,
+            note=new.note,
+            removed_by=RemovedBy.OPERATOR if new.state is EntryState.REMOVED else RemovedBy.NOBODY,
+        )
+        return self._write(entry), True
+
+    def add(self, entries: Sequence[NewEntry]) -> list[AddedEntry]:
+        return [DISCARDED if predates_forget(e, self.forgotten) else self._insert(e) for e in entries]
+
+    def get(self, entry_id: uuid.UUID) -> Entry | None:
+        return self.current.get(entry_id)
+
+    def save_version(self, entry: Entry) -> Entry | None:
+        current = self.current.get(entry.id)
+        if current is None or current.version != entry.version - 1:
+            return None
+        return self._write(entry)
+
+    def derive(self, ensure: Sequence[NewEntry], retire: Sequence[uuid.UUID], note: str) -> list[AddedEntry]:
+        for entry_id in retire:
+            current = self.current.get(entry_id)
+            if current is not None and current.state is EntryState.ACTIVE:
+                self._write(
+                    replace(
+                        current,
+                        state=EntryState.REMOVED,
+                        removed_by=RemovedBy.RATING,
+                        note=note,
+                        author="",
+                        version=current.version + 1,
+                    )
+                )
+        results: list[AddedEntry] = []
+        for new in ensure:
+            if predates_forget(new, self.forgotten):
+                results.append(DISCARDED)
+                continue
+            stored, created = self._insert(new)
+            if stored.state is EntryState.REMOVED and stored.removed_by is RemovedBy.RATING:
+                stored = self._write(
+                    replace(
+                        stored,
+                        state=EntryState.ACTIVE,
+                        removed_by=RemovedBy.NOBODY,
+                        note=new.note,
+                        author="",
+                        version=stored.version + 1,
+                    )
+                )
+            results.append((stored, created))
+        return results
+
+    def entries_of(self, client_ids: Sequence[str], *, include_removed: bool, limit: int) -> list[Entry]:
+        wanted = [
+            e
+            for e in self.current.values()
+            if e.client_id in client_ids and (include_removed or e.state is EntryState.ACTIVE)
+        ]
+        wanted.sort(key=lambda e: (e.create_time, e.id), reverse=True)
+        wanted.sort(key=lambda e: not e.pinned)
+        return wanted[:limit]
+
+    def versions(self, entry_id: uuid.UUID) -> list[Entry]:
+        return list(reversed(self.history.get(entry_id, [])))

@@ -1,0 +1,93 @@
+"""The Learn tab's Playbook panel under AppTest against the real running stack: read a client's playbook,
+edit an entry with a note (a new version), pin it, remove and restore it, add one, see its versions — each
+checked over REST."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.common.client_ids import client_key
+from tests.ui.apptest_support import alerts, new_app, run, stack_logs_on_failure, table_with, texts
+
+
+def _entries(stack: Any, client_id: str, *, removed: bool = False) -> list[dict[str, Any]]:
+    flag = "&include_removed=true" if removed else ""
+    response = stack.get(f"/api/playbook?client_id={client_id}{flag}")
+    assert response.status == 200, response.body
+    entries: list[dict[str, Any]] = response.json().get("entries", [])
+    return entries
+
+
+def test_curate_a_playbook_in_the_app(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
+    with stack_logs_on_failure(running_stack, "apptest-playbook"):
+        curate(monkeypatch, running_stack)
+
+
+def curate(monkeypatch: pytest.MonkeyPatch, stack: Any) -> None:
+    client_name = f"Harbour Clinic {uuid.uuid4().hex[:6]}"
+    client_id = client_key(client_name)
+    created = stack.post(
+        "/api/playbook",
+        {"client_id": client_id, "kind": "PLAYBOOK_ENTRY_KIND_CHANNEL_MIX", "text": "Google Search leads"},
+    )
+    assert created.status == 200, created.body
+    entry_id = created.json()["entry"]["id"]
+
+    at = run(new_app(monkeypatch, stack.gateway_url, stack.env.get("AICMO_API_TOKEN")))
+    at.text_input(key="playbook_client").input(client_name)
+    run(at)
+    assert not at.error, alerts(at, "error")
+    table = table_with(at, "from")
+    assert list(table["kind"]) == ["Channel mix"] and list(table["state"]) == ["active"]
+
+    # Edit the text with a note: a new version.
+    at.selectbox(key="playbook_open_id").select(entry_id)
+    run(at)
+    at.text_area(key="playbook_edit_text").input("WhatsApp leads at 40%, then Google Search")
+    at.text_input(key="playbook_edit_note").input("client asked")
+    at.button(key="playbook_save").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    stored = _entries(stack, client_id)[0]
+    assert (stored["text"], stored["version"], stored["note"]) == (
+        "WhatsApp leads at 40%, then Google Search",
+        2,
+        "client asked",
+    )
+
+    # Pin it, then remove and restore it.
+    at.button(key="playbook_pin").click()
+    run(at)
+    assert _entries(stack, client_id)[0]["pinned"] is True
+    at.button(key="playbook_state").click()
+    run(at)
+    assert _entries(stack, client_id) == []
+    assert _entries(stack, client_id, removed=True)[0]["state"] == "PLAYBOOK_ENTRY_STATE_REMOVED"
+    at.checkbox(key="playbook_with_removed").check()
+    run(at)
+    at.selectbox(key="playbook_open_id").select(entry_id)
+    run(at)
+    at.button(key="playbook_state").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    assert _entries(stack, client_id)[0]["version"] == 5
+    assert "Version 5" in texts(at) and "Version 1" in texts(at)
+
+    # Add an entry of the operator's own.
+    at.selectbox(key="playbook_new_kind").set_value(10)  # PLAYBOOK_ENTRY_KIND_AVOID_TEXT
+    at.text_area(key="playbook_new_text").input("Never say 'cheap'")
+    at.button(key="playbook_add").click()
+    run(at)
+    assert not at.error, alerts(at, "error")
+    kinds = {e["kind"] for e in _entries(stack, client_id)}
+    assert kinds == {"PLAYBOOK_ENTRY_KIND_CHANNEL_MIX", "PLAYBOOK_ENTRY_KIND_AVOID_TEXT"}
+
+    # Bad input is said in plain words; nothing is stored.
+    at.text_area(key="playbook_new_text").input("   ")
+    at.button(key="playbook_add").click()
+    run(at)
+    assert at.error
+    assert len(_entries(stack, client_id)) == 2
