@@ -38,7 +38,8 @@ def test_generated_report_is_learned_and_informs_the_same_clients_next(stack: St
     assert channel.learned_from[0].kind == "report_section"
 
     summary = stack.memory.GetSummary(mpb.GetSummaryRequest(), timeout=T)
-    assert dict(summary.per_kind) == {"full_report": 2, "report_section": 34}
+    # The second report is learned too; a section written exactly as before deduplicates into the first's.
+    assert summary.per_kind["full_report"] == 2 and 17 < summary.per_kind["report_section"] <= 34
 
 
 def test_same_report_id_is_recorded_once(stack: Stack) -> None:
