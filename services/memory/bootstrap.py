@@ -31,6 +31,7 @@ from services.memory.adapters.database import (
     startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.forget_ledger import ForgetLedger
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
@@ -178,6 +179,7 @@ def build_service(
         dimensions=embedder.dimensions,
         ef_search=settings.hnsw_ef_search,
         ef_search_filtered=settings.hnsw_ef_search_filtered,
+        ledger=ForgetLedger(settings.forget_ledger_path),
     )
     return LearningService(repository, embedder, storage=storage.label)
 

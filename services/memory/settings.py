@@ -56,6 +56,15 @@ class MemorySettings(OpenAISettings):
     migration_lock_timeout_ms: int = Field(default=500, ge=10, le=60_000)
     migration_wait_seconds: float = Field(default=600.0, gt=0)
 
+    # AICMO_FORGET_LEDGER: the append-only record of every forget and import, kept outside the database so
+    # that a restored backup forgets again whom it should (unset: $AICMO_DATA_DIR/forget-ledger.jsonl). In
+    # Kubernetes every memory replica must write the same file (a shared volume).
+    forget_ledger: Path | None = None
+
+    @property
+    def forget_ledger_path(self) -> Path:
+        return self.forget_ledger if self.forget_ledger is not None else self.data_dir / "forget-ledger.jsonl"
+
     @field_validator("memory_db")
     @classmethod
     def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
