@@ -15,6 +15,7 @@ turn into a 503.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -46,9 +47,51 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.3f}s"
 
 
-def _cluster(name: str, target: str) -> dict[str, Any]:
+def upstream_tls(settings: GatewaySettings, host: str) -> dict[str, Any]:
+    """Envoy's TLS to a service (AICMO_TLS_CA_FILE set): the server's certificate must chain to the CA and
+    name the host (or AICMO_TLS_SERVER_NAME); with AICMO_TLS_CLIENT_AUTH Envoy presents its own
+    certificate (mutual TLS). ALPN h2, as gRPC needs."""
+    assert settings.tls_ca_file is not None
+    name = settings.tls_server_name or host
+    try:
+        ipaddress.ip_address(name)
+        san = {"san_type": "IP_ADDRESS", "matcher": {"exact": name}}
+    except ValueError:
+        san = {"san_type": "DNS", "matcher": {"exact": name}}
+    common: dict[str, Any] = {
+        "alpn_protocols": ["h2"],
+        "validation_context": {
+            "trusted_ca": {"filename": str(settings.tls_ca_file.resolve())},
+            "match_typed_subject_alt_names": [san],
+        },
+    }
+    if settings.tls_client_auth:
+        assert settings.tls_cert_file is not None and settings.tls_key_file is not None
+        common["tls_certificates"] = [
+            {
+                "certificate_chain": {"filename": str(settings.tls_cert_file.resolve())},
+                "private_key": {"filename": str(settings.tls_key_file.resolve())},
+            }
+        ]
+    context: dict[str, Any] = {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        "common_tls_context": common,
+    }
+    if san["san_type"] == "DNS":
+        context["sni"] = name
+    return {"name": "envoy.transport_sockets.tls", "typed_config": context}
+
+
+def _cluster(name: str, target: str, settings: GatewaySettings | None = None) -> dict[str, Any]:
+    """A cluster of gRPC upstreams; over TLS when `settings` (the services' clusters) name a CA."""
     host, _, port = target.rpartition(":")
+    tls = (
+        {"transport_socket": upstream_tls(settings, host)}
+        if settings is not None and settings.tls_ca_file is not None
+        else {}
+    )
     return {
+        **tls,
         "name": name,
         "type": "STRICT_DNS",
         "connect_timeout": "1s",
@@ -664,8 +707,8 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 *([health_listener(settings)] if settings.gateway_health_port else []),
             ],
             "clusters": [
-                _cluster("generator", settings.generator_target),
-                _cluster("memory", settings.memory_target),
+                _cluster("generator", settings.generator_target, settings),
+                _cluster("memory", settings.memory_target, settings),
                 *([_cluster("otel_collector", f"{endpoint[0]}:{endpoint[1]}")] if endpoint else []),
                 *([admin_cluster(settings)] if settings.gateway_health_port else []),
             ],

@@ -86,10 +86,13 @@ class GrpcApp:
         grace_seconds: float = 5.0,
         max_connection_age_seconds: float | None = None,
         observe: bool = True,
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
+        """`credentials`: TLS for the port (services/common/tls.py); None serves plaintext."""
         self.name = name
         self._host = host
         self._requested_port = port
+        self._credentials = credentials
         self._service_names = list(service_names)
         self._grace = grace_seconds
         self._on_stop: list[Callable[[], None]] = []
@@ -142,7 +145,11 @@ class GrpcApp:
     def start(self) -> int:
         """Binds and starts serving; returns the bound port (useful with port 0)."""
         try:
-            bound = self.server.add_insecure_port(f"{self._host}:{self._requested_port}")
+            address = f"{self._host}:{self._requested_port}"
+            if self._credentials is None:
+                bound = self.server.add_insecure_port(address)
+            else:
+                bound = self.server.add_secure_port(address, self._credentials)
         except RuntimeError as exc:
             raise PortInUseError(
                 f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
@@ -153,7 +160,14 @@ class GrpcApp:
             )
         self.port = bound
         self.server.start()
-        log.info("%s listening on %s:%d", self.name, self._host, bound, extra={"port": bound})
+        log.info(
+            "%s listening on %s:%d (%s)",
+            self.name,
+            self._host,
+            bound,
+            "plaintext" if self._credentials is None else "TLS",
+            extra={"port": bound},
+        )
         return int(bound)
 
     def stop(self) -> None:

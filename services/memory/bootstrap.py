@@ -20,6 +20,7 @@ from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
 from services.common.observability.metrics import REGISTRY
 from services.common.server import GrpcApp
+from services.common.tls import server_credentials
 from services.memory.adapters.database import (
     StorageError,
     check_pgvector,
@@ -343,6 +344,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         # round robin over memory replicas added since (Kubernetes scale-up).
         max_connection_age_seconds=300.0,
         interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
+        credentials=server_credentials(settings),
     )
     health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
     health_ref.append(health)
