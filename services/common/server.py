@@ -87,12 +87,17 @@ class GrpcApp:
         max_connection_age_seconds: float | None = None,
         observe: bool = True,
         credentials: grpc.ServerCredentials | None = None,
+        health_port: int = 0,
     ) -> None:
-        """`credentials`: TLS for the port (services/common/tls.py); None serves plaintext."""
+        """`credentials`: TLS for the port (services/common/tls.py); None serves plaintext.
+        `health_port`: a second, plaintext listener serving only gRPC health (the same statuses), for
+        probes that cannot speak TLS (Kubernetes' grpc probes) while the service port is TLS only; 0: none."""
         self.name = name
         self._host = host
         self._requested_port = port
         self._credentials = credentials
+        self._health_port = health_port
+        self.health_server: grpc.Server | None = None
         self._service_names = list(service_names)
         self._grace = grace_seconds
         self._on_stop: list[Callable[[], None]] = []
@@ -159,6 +164,16 @@ class GrpcApp:
                 f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
             )
         self.port = bound
+        if self._health_port:
+            self.health_server = grpc.server(
+                futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
+            )
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self.health_server)
+            if self.health_server.add_insecure_port(f"{self._host}:{self._health_port}") == 0:
+                raise PortInUseError(
+                    f"{self.name}: cannot listen for health checks on port {self._health_port}"
+                )
+            self.health_server.start()
         self.server.start()
         log.info(
             "%s listening on %s:%d (%s)",
@@ -185,6 +200,8 @@ class GrpcApp:
         )
         self.health.enter_graceful_shutdown()
         self.server.stop(self._grace).wait()
+        if self.health_server is not None:
+            self.health_server.stop(0)
         self._executor.shutdown(wait=False, cancel_futures=True)  # calls queued but not started never run
         if not self._in_flight.idle.wait(DRAIN_SECONDS):
             log.warning(

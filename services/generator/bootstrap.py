@@ -109,6 +109,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
         ],
         grace_seconds=settings.shutdown_grace_seconds,
         credentials=server_credentials(settings),
+        health_port=settings.generator_health_port,
     )
     app.on_stop(memory.close)
     app.on_stop(generator.close)

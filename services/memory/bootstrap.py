@@ -345,6 +345,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         max_connection_age_seconds=300.0,
         interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
         credentials=server_credentials(settings),
+        health_port=settings.memory_health_port,
     )
     health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
     health_ref.append(health)

@@ -16,6 +16,9 @@ class MemorySettings(OpenAISettings):
     """AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
 
     memory_port: int = 50052
+    # A plaintext listener answering only gRPC health checks, for probes that cannot speak TLS (Kubernetes'
+    # grpc probes) when the service port is TLS only (AICMO_TLS_*); 0: none.
+    memory_health_port: int = Field(default=0, ge=0, le=65535)
     # A SQLAlchemy/Postgres URL for an external server; unset means the embedded Postgres.
     memory_db: SecretStr | None = None
     embedded_pg_port: int = 54329

@@ -49,6 +49,7 @@ def tls_stack() -> Iterator[tuple[StackProcess, Pki, PgTlsTerminator]]:
             "AICMO_TLS_CA_FILE": str(pki.ca),
             "AICMO_TLS_CLIENT_AUTH": "true",
             "AICMO_FAKE_EMBEDDINGS": "1",
+            "AICMO_MEMORY_HEALTH_PORT": str(free_port()),
         },
     )
     try:
@@ -84,6 +85,9 @@ def test_the_stack_runs_on_tls_and_refuses_plaintext(
         assert health_status(target, timeout=T) == "UNREACHABLE", target  # plaintext: refused
         assert _tls_health(target, pki, with_client_cert=False) == "UNAVAILABLE", target  # no client cert
         assert _tls_health(target, pki, with_client_cert=True) == "SERVING", target
+
+    # Probes that cannot speak TLS (Kubernetes' grpc probes) ask the plaintext health-only listener.
+    assert health_status(f"127.0.0.1:{stack.env['AICMO_MEMORY_HEALTH_PORT']}", timeout=T) == "SERVING"
 
     # Through Envoy (TLS upstream) to the generator, which asks memory (TLS) how it is.
     health = stack.get("/api/health", timeout=30)
