@@ -6,6 +6,7 @@ bootstrap and passed in, never read as a global at import time.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -73,6 +74,13 @@ class CommonSettings(BaseSettings):
             raise ValueError(
                 "AICMO_TLS_CLIENT_AUTH needs AICMO_TLS_CA_FILE, AICMO_TLS_CERT_FILE and AICMO_TLS_KEY_FILE"
             )
+        for name, path in (
+            ("AICMO_TLS_CERT_FILE", self.tls_cert_file),
+            ("AICMO_TLS_KEY_FILE", self.tls_key_file),
+            ("AICMO_TLS_CA_FILE", self.tls_ca_file),
+        ):
+            if path is not None and not os.access(path, os.R_OK):
+                raise ValueError(f"{name}: {path} is not a readable file")
         return self
 
     @property
