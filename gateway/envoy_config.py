@@ -33,6 +33,7 @@ from services.common.timeouts import gateway_deadline
 GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
 ARCHIVE_SERVICE = "aicmo.memory.v1.ReportArchiveService"
+TRANSFER_SERVICE = "aicmo.memory.v1.ClientTransferService"
 # Routes that write report text (and may call the language model) get the long generate timeout.
 GENERATE_METHODS = ("GenerateReport", "StreamGenerateReport", "RegenerateSection", "EditSection")
 # gRPC's own syntax: at most 8 digits and a unit (hours, minutes, seconds, milli-, micro-, nanoseconds).
@@ -571,6 +572,10 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "match": {"prefix": f"/{ARCHIVE_SERVICE}/", "grpc": {}},
             "route": {"cluster": "memory", "timeout": default_timeout},
         },
+        {
+            "match": {"prefix": f"/{TRANSFER_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
     ]
     routes += method_not_allowed_routes(descriptor)
     routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
@@ -644,7 +649,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder",
                     "proto_descriptor": str(descriptor.resolve()),
-                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE],
+                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE, TRANSFER_SERVICE],
                     "convert_grpc_status": True,
                     "max_request_body_size": settings.gateway_max_body_bytes,
                     "print_options": {

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 
 import grpc
+from aicmo.memory.v1 import client_transfer_pb2 as tpb
+from aicmo.memory.v1 import client_transfer_pb2_grpc as tpb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
@@ -40,6 +42,7 @@ from services.memory.embeddings.factory import build_embedder
 from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
+from services.memory.entrypoints.transfer_servicer import ClientTransferServicer
 from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
@@ -50,6 +53,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
 ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
+TRANSFER_SERVICE_NAME = tpb.DESCRIPTOR.services_by_name["ClientTransferService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -322,10 +326,16 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     archive = ReportArchive(ReportArchiveRepository(storage.engine))
     servicer = MemoryServicer(service, archive)
     archive_servicer = ReportArchiveServicer(archive)
+    transfer_servicer = ClientTransferServicer(
+        storage.engine,
+        embedding_model=service.embedder.model_name,
+        ledger=ForgetLedger(settings.forget_ledger_path),
+    )
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
         rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
+        tpb_grpc.add_ClientTransferServiceServicer_to_server(transfer_servicer, server)
 
     health_ref: list[DatabaseHealth] = []
 
@@ -337,7 +347,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME],
+        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, TRANSFER_SERVICE_NAME],
         register=register,
         grace_seconds=settings.shutdown_grace_seconds,
         # Calls to memory are short: recycling connections every few minutes spreads the generators'

@@ -26,6 +26,7 @@ SERVICES = {
     "aicmo.generator.v1.GeneratorService": "generator",
     "aicmo.memory.v1.MemoryService": "memory",
     "aicmo.memory.v1.ReportArchiveService": "memory",
+    "aicmo.memory.v1.ClientTransferService": "memory",
 }
 T = 10.0
 

@@ -101,6 +101,19 @@ def test_the_stack_runs_on_tls_and_refuses_plaintext(
     fetched = stack.get(f"/api/learn/items/{created.json()['item']['id']}")
     assert fetched.status == 200 and fetched.json()["item"]["client_id"] == client
 
+    # A client's export and import through the REST routes (ClientTransferService).
+    exported = stack.get(f"/api/learn/clients/{client}/export")
+    assert exported.status == 200, exported.body
+    assert stack.delete(f"/api/learn/clients/{client}").status == 200
+    assert stack.get(f"/api/learn/items/{created.json()['item']['id']}").status == 404
+    refused = stack.post("/api/learn/clients:import", {"data": exported.json()["data"]})
+    assert refused.status == 400, refused.body  # forgotten here: bringing it back must be asked for
+    imported = stack.post(
+        "/api/learn/clients:import", {"data": exported.json()["data"], "bring_back_forgotten": True}
+    )
+    assert imported.status == 200 and imported.json()["was_forgotten"], imported.body
+    assert stack.get(f"/api/learn/items/{created.json()['item']['id']}").status == 200
+
     # Memory reached Postgres only through TLS with verify-full: its connections are TLS sessions, and
     # the endpoint refuses any other.
     assert terminator.tls_sessions >= 1

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from services.common.domain_errors import FailedPrecondition, InvalidArgument
 from services.memory.adapters import client_locks
@@ -272,6 +273,36 @@ def import_client(
     work that started before the forget and arrives late is still discarded; the import itself is the
     operator's explicit act now, and is written to the ledger."""
     checked = check_file(source, known_schema_versions, where)
+    try:
+        forgotten, requeued = _write(engine, source, checked, context, bring_back_forgotten, ledger, where)
+    except IntegrityError:
+        raise FailedPrecondition(
+            f"client {checked.client_id!r}: a row of the file conflicts with data here (an item id, report id "
+            "or idempotency key already in use by another client); nothing was imported"
+        ) from None
+    except DataError:
+        raise _damaged(where, "a row holds a value Postgres cannot store") from None
+    client_id = checked.client_id
+    return ImportSummary(
+        client_id=client_id,
+        counts=checked.counts,
+        body_sha256=str(checked.header["body_sha256"]),
+        was_forgotten=forgotten is not None,
+        requeued_for_embedding=requeued,
+        schema_version=str(checked.header["schema_version"]),
+    )
+
+
+def _write(
+    engine: Engine,
+    source: IO[bytes],
+    checked: _Checked,
+    context: ImportContext,
+    bring_back_forgotten: bool,
+    ledger: ForgetLedger | None,
+    where: str,
+) -> tuple[dt.datetime | None, int]:
+    """The import's one transaction; returns (the client's forget time here, items re-queued)."""
     client_id = checked.client_id
     requeued = 0
     with engine.begin() as conn:
@@ -320,14 +351,7 @@ def import_client(
         if ledger is not None:
             now = conn.execute(text("SELECT now()")).scalar_one()
             ledger.record_import(client_id, now, checked.header["body_sha256"])
-    return ImportSummary(
-        client_id=client_id,
-        counts=checked.counts,
-        body_sha256=str(checked.header["body_sha256"]),
-        was_forgotten=forgotten is not None,
-        requeued_for_embedding=requeued,
-        schema_version=str(checked.header["schema_version"]),
-    )
+    return forgotten, requeued
 
 
 def _insert(conn: Any, section: Section, rows: list[dict[str, Any]]) -> None:

@@ -225,3 +225,55 @@ def test_vectors_of_another_model_are_queued_for_embedding(
         "",
         memory.runtime.service.embedder.model_name,  # the running service's embedders may already have run
     }
+
+
+def test_export_and_import_over_the_api(memory: MemoryHarness, database_url: str) -> None:
+    import grpc
+    from aicmo.memory.v1 import client_transfer_pb2 as tpb
+    from aicmo.memory.v1 import client_transfer_pb2_grpc as tpb_grpc
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    write_client(memory, "wayne")
+    before = client_snapshot(database_url, "wayne")
+    with grpc.insecure_channel(
+        memory.target, options=[("grpc.max_receive_message_length", 64 << 20)]
+    ) as channel:
+        stub = tpb_grpc.ClientTransferServiceStub(channel)
+        exported = stub.ExportClient(tpb.ExportClientRequest(client_id="wayne"), timeout=T)
+        assert {c.section: c.rows for c in exported.counts}["learning_items"] == 3
+        _forget(memory, "wayne")
+
+        def refused(request: tpb.ImportClientRequest) -> tuple[grpc.StatusCode, list[str]]:
+            with pytest.raises(grpc.RpcError) as err:
+                stub.ImportClient(request, timeout=T)
+            status = rpc_status.from_call(err.value)
+            fields: list[str] = []
+            for detail in status.details if status else []:
+                bad = error_details_pb2.BadRequest()
+                if detail.Unpack(bad):
+                    fields += [v.field for v in bad.field_violations]
+            return err.value.code(), fields
+
+        assert refused(tpb.ImportClientRequest(data=exported.data)) == (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            [],
+        )
+        damaged = exported.data[:-10]
+        assert refused(tpb.ImportClientRequest(data=damaged, bring_back_forgotten=True)) == (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            ["data"],
+        )
+        assert refused(tpb.ImportClientRequest()) == (grpc.StatusCode.INVALID_ARGUMENT, ["data"])
+        assert client_snapshot(database_url, "wayne") == EMPTY
+        imported = stub.ImportClient(
+            tpb.ImportClientRequest(data=exported.data, bring_back_forgotten=True), timeout=T
+        )
+        assert imported.was_forgotten and imported.client_id == "wayne"
+        assert client_snapshot(database_url, "wayne") == before
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ExportClient(tpb.ExportClientRequest(client_id="nobody-at-all"), timeout=T)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ExportClient(tpb.ExportClientRequest(), timeout=T)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
