@@ -97,3 +97,54 @@ def _pg_time(value: object) -> str:
 
     assert isinstance(value, dt.datetime)
     return value.replace(tzinfo=dt.UTC).isoformat()
+
+
+def test_a_client_brought_back_after_the_backup_is_forgotten_again_and_its_import_named(
+    memory: MemoryHarness, database_url: str, cli_env: Path
+) -> None:
+    from services.memory.adapters.backup import restore, target_for
+    from services.memory.adapters.forget_ledger import ForgetLedger
+
+    write_client(memory, "initech")
+    archive = cli_env / "aicmo.dump"
+    export = cli_env / "initech.jsonl"
+    assert main(["backup", "--out", str(archive)]) == 0
+    assert main(["export-client", "--client", "initech", "--out", str(export)]) == 0
+    memory.stub.ForgetClient(pb.ForgetClientRequest(client_id="initech"), timeout=T)
+    assert main(["import-client", str(export), "--bring-back-forgotten"]) == 0
+    memory.runtime.stop()
+
+    report = restore(target_for(database_url), archive, ForgetLedger(cli_env / "forget-ledger.jsonl"))
+    assert report.reapplied == ["initech"]
+    assert [e.client_id for e in report.imports_to_repeat] == ["initech"]
+    assert client_snapshot(database_url, "initech")["learning_examples"] == []
+    # The operator repeats the import the restore named.
+    assert main(["import-client", str(export), "--bring-back-forgotten"]) == 0
+    assert client_snapshot(database_url, "initech")["learning_examples"]
+
+
+def test_backup_and_restore_of_the_embedded_postgres(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without AICMO_MEMORY_DB the commands start the embedded server under AICMO_DATA_DIR for the
+    duration (as root too: the tools then reach it as the service user's server) and stop it after."""
+    from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+    from tests.support import free_port
+
+    port = free_port()
+    monkeypatch.delenv("AICMO_MEMORY_DB", raising=False)
+    monkeypatch.setenv("AICMO_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("AICMO_EMBEDDED_PG_PORT", str(port))
+    monkeypatch.setenv("AICMO_LOG_FORMAT", "text")
+    server = EmbeddedPostgres(data_dir, port)
+    try:
+        assert main(["migrate"]) == 0
+        assert not server.is_running()
+        archive = data_dir / "backups" / "aicmo.dump"
+        assert main(["backup", "--out", str(archive)]) == 0
+        assert archive.stat().st_size > 0 and not server.is_running()
+        assert main(["restore", str(archive)]) == 0
+        assert not server.is_running()
+        server.ensure_running()
+        url = f"postgresql+psycopg2://aicmo@127.0.0.1:{port}/aicmo"
+        assert [r for r in database_snapshot(url)["learning_examples"]] == []
+    finally:
+        server.stop()
