@@ -248,7 +248,10 @@ def check_file(source: IO[bytes], known_schema_versions: set[str], where: str = 
         if section.client_column and row.get(section.client_column) != client_id:
             raise _damaged(where, f"a {name} row belongs to another client than the header's")
         counts[name] = counts.get(name, 0) + 1
-    expected = {k: int(v) for k, v in header["counts"].items() if int(v)}
+    try:
+        expected = {str(k): int(v) for k, v in header["counts"].items() if int(v)}
+    except (TypeError, ValueError):
+        raise _damaged(where, "its header's counts are not numbers") from None
     if counts != expected:
         raise _damaged(where, "its rows do not match the counts in its header")
     source.seek(start)
