@@ -170,6 +170,9 @@ def test_damaged_or_foreign_files_are_refused_and_import_nothing(
         "counts off": _rewrite(
             good, cli_env / "counts.jsonl", header_changes={"counts": {"learning_items": 1}}
         ),
+        "counts not numbers": _rewrite(
+            good, cli_env / "counts-text.jsonl", header_changes={"counts": {"learning_items": "many"}}
+        ),
     }
     paths = {name: path for name, (path, _) in variants.items()} | rewritten
     for name, path in paths.items():
