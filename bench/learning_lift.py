@@ -85,7 +85,9 @@ def _brief_text(brief: Brief) -> str:
 
 def _readdressed(labelled: Labelled, to: Brief) -> Brief:
     brief = labelled.brief()
-    raw = brief.raw_brief_text.replace(brief.brand_name, to.brand_name).replace(brief.client_name, to.client_name)
+    raw = brief.raw_brief_text.replace(brief.brand_name, to.brand_name).replace(
+        brief.client_name, to.client_name
+    )
     return replace(brief, client_name=to.client_name, brand_name=to.brand_name, raw_brief_text=raw)
 
 
@@ -125,8 +127,12 @@ def run_lift(items: list[Labelled]) -> Lift:
         edited = _edit(first, idea_words, figure)
         entries = [
             PlaybookEntry("e-edit", EntryKind.APPROVED_TEXT, edited, IDEA, client, origin=EntryOrigin.EDIT),
-            PlaybookEntry("e-gold", EntryKind.APPROVED_TEXT, a[GOLD], GOLD, client, origin=EntryOrigin.GOLD_RATING),
-            PlaybookEntry("e-weak", EntryKind.AVOID_TEXT, a[WEAK], WEAK, client, origin=EntryOrigin.WEAK_RATING),
+            PlaybookEntry(
+                "e-gold", EntryKind.APPROVED_TEXT, a[GOLD], GOLD, client, origin=EntryOrigin.GOLD_RATING
+            ),
+            PlaybookEntry(
+                "e-weak", EntryKind.AVOID_TEXT, a[WEAK], WEAK, client, origin=EntryOrigin.WEAK_RATING
+            ),
         ]
         playbook = ClientPlaybook.of_entries(entries)
         unrated = {
@@ -189,7 +195,9 @@ class Instructed:
 
 
 def _holds(check: dict[str, Any], brief: Brief, instruction: str) -> bool:
-    ctx = build_context(brief, FLAGSHIP, FLAGSHIP.sections[0], Refinement(stage="refine", feedback=instruction))
+    ctx = build_context(
+        brief, FLAGSHIP, FLAGSHIP.sections[0], Refinement(stage="refine", feedback=instruction)
+    )
     shares = {line.name: line.pct for line in ctx.channels}
     if "lead" in check:
         return bool(ctx.channel_names) and ctx.channel_names[0] == check["lead"]

@@ -15,6 +15,7 @@ turn into a 503.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -33,6 +34,7 @@ GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
 ARCHIVE_SERVICE = "aicmo.memory.v1.ReportArchiveService"
 PLAYBOOK_SERVICE = "aicmo.memory.v1.PlaybookService"
+TRANSFER_SERVICE = "aicmo.memory.v1.ClientTransferService"
 # Routes that write report text (and may call the language model) get the long generate timeout.
 GENERATE_METHODS = ("GenerateReport", "StreamGenerateReport", "RegenerateSection", "EditSection")
 # gRPC's own syntax: at most 8 digits and a unit (hours, minutes, seconds, milli-, micro-, nanoseconds).
@@ -47,9 +49,51 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.3f}s"
 
 
-def _cluster(name: str, target: str) -> dict[str, Any]:
+def upstream_tls(settings: GatewaySettings, host: str) -> dict[str, Any]:
+    """Envoy's TLS to a service (AICMO_TLS_CA_FILE set): the server's certificate must chain to the CA and
+    name the host (or AICMO_TLS_SERVER_NAME); with AICMO_TLS_CLIENT_AUTH Envoy presents its own
+    certificate (mutual TLS). ALPN h2, as gRPC needs."""
+    assert settings.tls_ca_file is not None
+    name = settings.tls_server_name or host
+    try:
+        ipaddress.ip_address(name)
+        san = {"san_type": "IP_ADDRESS", "matcher": {"exact": name}}
+    except ValueError:
+        san = {"san_type": "DNS", "matcher": {"exact": name}}
+    common: dict[str, Any] = {
+        "alpn_protocols": ["h2"],
+        "validation_context": {
+            "trusted_ca": {"filename": str(settings.tls_ca_file.resolve())},
+            "match_typed_subject_alt_names": [san],
+        },
+    }
+    if settings.tls_client_auth:
+        assert settings.tls_cert_file is not None and settings.tls_key_file is not None
+        common["tls_certificates"] = [
+            {
+                "certificate_chain": {"filename": str(settings.tls_cert_file.resolve())},
+                "private_key": {"filename": str(settings.tls_key_file.resolve())},
+            }
+        ]
+    context: dict[str, Any] = {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        "common_tls_context": common,
+    }
+    if san["san_type"] == "DNS":
+        context["sni"] = name
+    return {"name": "envoy.transport_sockets.tls", "typed_config": context}
+
+
+def _cluster(name: str, target: str, settings: GatewaySettings | None = None) -> dict[str, Any]:
+    """A cluster of gRPC upstreams; over TLS when `settings` (the services' clusters) name a CA."""
     host, _, port = target.rpartition(":")
+    tls = (
+        {"transport_socket": upstream_tls(settings, host)}
+        if settings is not None and settings.tls_ca_file is not None
+        else {}
+    )
     return {
+        **tls,
         "name": name,
         "type": "STRICT_DNS",
         "connect_timeout": "1s",
@@ -533,6 +577,10 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "match": {"prefix": f"/{PLAYBOOK_SERVICE}/", "grpc": {}},
             "route": {"cluster": "memory", "timeout": default_timeout},
         },
+        {
+            "match": {"prefix": f"/{TRANSFER_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
     ]
     routes += method_not_allowed_routes(descriptor)
     routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
@@ -606,7 +654,13 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder",
                     "proto_descriptor": str(descriptor.resolve()),
-                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE, PLAYBOOK_SERVICE],
+                    "services": [
+                        GENERATOR_SERVICE,
+                        MEMORY_SERVICE,
+                        ARCHIVE_SERVICE,
+                        PLAYBOOK_SERVICE,
+                        TRANSFER_SERVICE,
+                    ],
                     "convert_grpc_status": True,
                     "max_request_body_size": settings.gateway_max_body_bytes,
                     "print_options": {
@@ -669,8 +723,8 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 *([health_listener(settings)] if settings.gateway_health_port else []),
             ],
             "clusters": [
-                _cluster("generator", settings.generator_target),
-                _cluster("memory", settings.memory_target),
+                _cluster("generator", settings.generator_target, settings),
+                _cluster("memory", settings.memory_target, settings),
                 *([_cluster("otel_collector", f"{endpoint[0]}:{endpoint[1]}")] if endpoint else []),
                 *([admin_cluster(settings)] if settings.gateway_health_port else []),
             ],

@@ -57,6 +57,7 @@ from pydantic import Field, SecretStr
 from services.common import ports
 from services.common.logging import configure_logging
 from services.common.settings import CommonSettings, load_settings
+from services.common.tls import open_channel
 from services.memory.adapters.embedded_postgres import (
     ROLE,
     SUPERVISED_ENV,
@@ -430,11 +431,14 @@ class Supervision:
     next_probe: float = 0.0
 
 
-def grpc_serving(target: str, *, any_status: bool = False, timeout: float = 1.0) -> Callable[[], bool]:
-    """SERVING on the gRPC health check (or, with any_status, any answer at all)."""
+def grpc_serving(
+    target: str, *, any_status: bool = False, timeout: float = 1.0, tls: CommonSettings | None = None
+) -> Callable[[], bool]:
+    """SERVING on the gRPC health check (or, with any_status, any answer at all); over TLS when `tls`
+    (the stack's AICMO_TLS_* settings) names a CA."""
 
     def check() -> bool:
-        with grpc.insecure_channel(target) as channel:
+        with open_channel(target, tls) as channel:
             try:
                 response = health_pb2_grpc.HealthStub(channel).Check(
                     health_pb2.HealthCheckRequest(), timeout=timeout
@@ -528,11 +532,11 @@ class Stack:
             env.pop(SUPERVISED_ENV, None)
         children += [
             ProcessChild("memory", [py, "-m", "services.memory"], env, logs / "memory.log",
-                         grpc_serving(memory), grpc_serving(memory, any_status=True),
-                         grpc_serving(memory, any_status=True, timeout=t)),
+                         grpc_serving(memory, tls=s), grpc_serving(memory, any_status=True, tls=s),
+                         grpc_serving(memory, any_status=True, timeout=t, tls=s)),
             ProcessChild("generator", [py, "-m", "services.generator"], env, logs / "generator.log",
-                         grpc_serving(generator), grpc_serving(generator, any_status=True),
-                         grpc_serving(generator, any_status=True, timeout=t)),
+                         grpc_serving(generator, tls=s), grpc_serving(generator, any_status=True, tls=s),
+                         grpc_serving(generator, any_status=True, timeout=t, tls=s)),
             # Envoy's own readiness (its admin /ready), not /api/health, which asks the services behind it.
             ProcessChild("gateway", [py, "-m", "gateway"], env, logs / "gateway.log",
                          http_ok(health), http_ok(health, any_status=True),

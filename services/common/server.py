@@ -86,10 +86,18 @@ class GrpcApp:
         grace_seconds: float = 5.0,
         max_connection_age_seconds: float | None = None,
         observe: bool = True,
+        credentials: grpc.ServerCredentials | None = None,
+        health_port: int = 0,
     ) -> None:
+        """`credentials`: TLS for the port (services/common/tls.py); None serves plaintext.
+        `health_port`: a second, plaintext listener serving only gRPC health (the same statuses), for
+        probes that cannot speak TLS (Kubernetes' grpc probes) while the service port is TLS only; 0: none."""
         self.name = name
         self._host = host
         self._requested_port = port
+        self._credentials = credentials
+        self._health_port = health_port
+        self.health_server: grpc.Server | None = None
         self._service_names = list(service_names)
         self._grace = grace_seconds
         self._on_stop: list[Callable[[], None]] = []
@@ -142,7 +150,11 @@ class GrpcApp:
     def start(self) -> int:
         """Binds and starts serving; returns the bound port (useful with port 0)."""
         try:
-            bound = self.server.add_insecure_port(f"{self._host}:{self._requested_port}")
+            address = f"{self._host}:{self._requested_port}"
+            if self._credentials is None:
+                bound = self.server.add_insecure_port(address)
+            else:
+                bound = self.server.add_secure_port(address, self._credentials)
         except RuntimeError as exc:
             raise PortInUseError(
                 f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
@@ -152,8 +164,25 @@ class GrpcApp:
                 f"{self.name}: cannot listen on {self._host}:{self._requested_port} (port in use?)"
             )
         self.port = bound
+        if self._health_port:
+            self.health_server = grpc.server(
+                futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
+            )
+            health_pb2_grpc.add_HealthServicer_to_server(self.health, self.health_server)
+            if self.health_server.add_insecure_port(f"{self._host}:{self._health_port}") == 0:
+                raise PortInUseError(
+                    f"{self.name}: cannot listen for health checks on port {self._health_port}"
+                )
+            self.health_server.start()
         self.server.start()
-        log.info("%s listening on %s:%d", self.name, self._host, bound, extra={"port": bound})
+        log.info(
+            "%s listening on %s:%d (%s)",
+            self.name,
+            self._host,
+            bound,
+            "plaintext" if self._credentials is None else "TLS",
+            extra={"port": bound},
+        )
         return int(bound)
 
     def stop(self) -> None:
@@ -171,6 +200,8 @@ class GrpcApp:
         )
         self.health.enter_graceful_shutdown()
         self.server.stop(self._grace).wait()
+        if self.health_server is not None:
+            self.health_server.stop(0)
         self._executor.shutdown(wait=False, cancel_futures=True)  # calls queued but not started never run
         if not self._in_flight.idle.wait(DRAIN_SECONDS):
             log.warning(

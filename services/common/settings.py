@@ -6,12 +6,13 @@ bootstrap and passed in, never read as a global at import time.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common import ports
@@ -40,6 +41,15 @@ class CommonSettings(BaseSettings):
     memory_metrics_port: int = ports.MEMORY_METRICS
     generator_metrics_port: int = ports.GENERATOR_METRICS
     generate_timeout_seconds: float = Field(default=DEFAULT_GENERATE_TIMEOUT_SECONDS, ge=5, le=900)
+    # TLS on the gRPC links (services/common/tls.py). A server with a certificate and key serves TLS only; a
+    # client with a CA verifies its servers with it; client_auth makes it mutual (servers require, clients
+    # present, a certificate signed by the CA). server_name: the name the servers' certificates carry when
+    # callers reach them by another (e.g. an IP address). All unset: plaintext.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None
+    tls_client_auth: bool = False
+    tls_server_name: str = ""
 
     @field_validator("api_token", mode="before")
     @classmethod
@@ -50,6 +60,33 @@ class CommonSettings(BaseSettings):
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("tls_cert_file", "tls_key_file", "tls_ca_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _tls_files_go_together(self) -> CommonSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("AICMO_TLS_CERT_FILE and AICMO_TLS_KEY_FILE must be set together")
+        if self.tls_client_auth and (self.tls_ca_file is None or self.tls_cert_file is None):
+            raise ValueError(
+                "AICMO_TLS_CLIENT_AUTH needs AICMO_TLS_CA_FILE, AICMO_TLS_CERT_FILE and AICMO_TLS_KEY_FILE"
+            )
+        for name, path in (
+            ("AICMO_TLS_CERT_FILE", self.tls_cert_file),
+            ("AICMO_TLS_KEY_FILE", self.tls_key_file),
+            ("AICMO_TLS_CA_FILE", self.tls_ca_file),
+        ):
+            if path is not None and not os.access(path, os.R_OK):
+                raise ValueError(f"{name}: {path} is not a readable file")
+        return self
+
+    @property
+    def tls_enabled(self) -> bool:
+        """True when this process's gRPC links use TLS (as a client: a CA is configured)."""
+        return self.tls_ca_file is not None
 
     @field_validator("log_format")
     @classmethod
@@ -94,6 +131,11 @@ def load_settings(cls: type[SettingsT], service: str) -> SettingsT:
         return cls()
     except ValidationError as exc:
         for error in exc.errors():
-            name = "AICMO_" + "_".join(str(part) for part in error["loc"]).upper()
-            print(f"{service} cannot start: {name}: {error['msg']}", file=sys.stderr)
+            if error["loc"]:
+                name = "AICMO_" + "_".join(str(part) for part in error["loc"]).upper()
+                print(f"{service} cannot start: {name}: {error['msg']}", file=sys.stderr)
+            else:  # a rule over several settings names them in its message
+                print(
+                    f"{service} cannot start: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr
+                )
         raise SystemExit(2) from None

@@ -28,7 +28,7 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
         print(usage, file=sys.stderr)
         return 2
     token = settings.api_token.get_secret_value() if settings.api_token else None
-    memory = MemoryClient(settings.memory_target, token=token)
+    memory = MemoryClient(settings.memory_target, token=token, settings=settings)
     spool = LearningSpool(settings.spool_dir, memory.deliver)
     try:
         if args[0] == "list":

@@ -14,6 +14,7 @@ from services.common.logging import register_secret
 from services.common.observability import metrics
 from services.common.server import GrpcApp
 from services.common.timeouts import generation_deadline
+from services.common.tls import server_credentials
 from services.generator.adapters.llm import LlmWriter
 from services.generator.adapters.llm_understanding import LlmBriefReader
 from services.generator.adapters.memory_client import MemoryClient
@@ -48,7 +49,7 @@ class GeneratorRuntime:
 def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     token = settings.api_token.get_secret_value() if settings.api_token else None
     register_secret(token)
-    memory = MemoryClient(settings.memory_target, token=token)
+    memory = MemoryClient(settings.memory_target, token=token, settings=settings)
     spool = LearningSpool(settings.spool_dir, memory.deliver, retry_seconds=settings.spool_retry_seconds)
     metrics.SPOOL_QUEUED.set_function(spool.pending)
     metrics.SPOOL_SET_ASIDE.set_function(spool.set_aside_count)
@@ -107,6 +108,8 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
             GrpcErrorInterceptor(),
         ],
         grace_seconds=settings.shutdown_grace_seconds,
+        credentials=server_credentials(settings),
+        health_port=settings.generator_health_port,
     )
     app.on_stop(memory.close)
     app.on_stop(generator.close)

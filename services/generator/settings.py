@@ -14,6 +14,9 @@ class GeneratorSettings(OpenAISettings):
     """AICMO_GENERATOR_PORT, AICMO_MEMORY_TARGET, AICMO_RETRIEVAL_BUDGET_MS, AICMO_LLM_MODEL, OPENAI_API_KEY..."""
 
     generator_port: int = ports.GENERATOR_GRPC
+    # A plaintext listener answering only gRPC health checks, for probes that cannot speak TLS (Kubernetes'
+    # grpc probes) when the service port is TLS only (AICMO_TLS_*); 0: none.
+    generator_health_port: int = Field(default=0, ge=0, le=65535)
     # Where the memory service listens (host:port).
     memory_target: str = ports.local(ports.MEMORY_GRPC)
     # Deadline budget for retrieving learned examples; a slower memory is skipped, never waited on.

@@ -1,4 +1,5 @@
-"""`python -m services.memory [serve|migrate|reembed|import PATH|prepare-model|db start|db stop|db status]`."""
+"""`python -m services.memory [serve|migrate|reembed|import PATH|prepare-model|db start|db stop|db status|
+export-client --client ID --out FILE|import-client FILE|backup --out FILE|restore FILE|reapply-forgets]`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,33 @@ def main(argv: list[str] | None = None) -> int:
         "prepare-model",
         help="prepare the int8 embedding model into AICMO_EMBEDDING_CACHE_DIR now (an image build does this)",
     )
+    export = sub.add_parser(
+        "export-client",
+        help="write one client's learning items and report history to a portable, checksummed file",
+    )
+    export.add_argument("--client", required=True, help="the client id (as in the app's Learn tab)")
+    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    imported = sub.add_parser(
+        "import-client", help="import a client from an export-client file (all or nothing)"
+    )
+    imported.add_argument("file", type=Path)
+    imported.add_argument(
+        "--bring-back-forgotten",
+        action="store_true",
+        help="import a client that was forgotten here (the explicit operator act that brings it back)",
+    )
+    dump = sub.add_parser("backup", help="back the whole learning database up with pg_dump")
+    dump.add_argument("--out", required=True, type=Path, help="the archive to write (pg_dump custom format)")
+    back = sub.add_parser(
+        "restore",
+        help="replace the learning database with a backup, then forget again every client the forget "
+        "ledger says was forgotten since (stop the memory service first)",
+    )
+    back.add_argument("file", type=Path)
+    sub.add_parser(
+        "reapply-forgets",
+        help="forget again every client the forget ledger holds a later forget for than the database does",
+    )
     db = sub.add_parser("db", help="manage the embedded Postgres server")
     db.add_argument("action", choices=["start", "stop", "status"])
     args = parser.parse_args(argv)
@@ -63,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
             return _import(settings, args)
         if args.command == "db":
             return _db(settings, args.action)
+        if args.command == "export-client":
+            return _export_client(settings, args.client, args.out)
+        if args.command == "import-client":
+            return _import_client(settings, args.file, bring_back=args.bring_back_forgotten)
+        if args.command == "backup":
+            return _backup(settings, args.out)
+        if args.command == "restore":
+            return _restore(settings, args.file)
+        if args.command == "reapply-forgets":
+            return _reapply_forgets(settings)
         if args.command == "prepare-model":
             return _prepare_model(settings)
         return _serve(settings)
@@ -167,6 +205,132 @@ def _import(settings: MemorySettings, args: argparse.Namespace) -> int:
         f"{report.embedded} embedded here"
     )
     return 1 if report.invalid else 0
+
+
+def _export_client(settings: MemorySettings, client_id: str, out: Path) -> int:
+    from services.memory.adapters.client_transfer import export_client_to_file
+    from services.memory.adapters.database import schema_revisions
+    from services.memory.bootstrap import open_storage
+
+    client_id = client_id.strip()
+    if not client_id:
+        print("--client: is required", file=sys.stderr)
+        return 2
+    storage = open_storage(settings)
+    try:
+        current, _ = schema_revisions(storage.engine)
+        summary = export_client_to_file(storage.engine, client_id, out, schema_version=current)
+    except OSError as exc:
+        print(f"--out: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        storage.close()
+    counts = ", ".join(f"{n} {name}" for name, n in summary.counts.items())
+    print(f"exported client {client_id} to {out}: {counts} (sha256 {summary.body_sha256})")
+    return 0
+
+
+def _import_client(settings: MemorySettings, path: Path, *, bring_back: bool) -> int:
+    from services.common.domain_errors import ServiceError
+    from services.memory.adapters.client_transfer import ImportContext, import_client
+    from services.memory.adapters.database import schema_revisions
+    from services.memory.adapters.forget_ledger import ForgetLedger
+    from services.memory.bootstrap import open_storage
+    from services.memory.embeddings.factory import build_embedder
+
+    try:
+        source = path.open("rb")
+    except OSError as exc:
+        print(f"file: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    storage = open_storage(settings)
+    try:
+        _, known = schema_revisions(storage.engine)
+        model = build_embedder(settings).model_name
+        summary = import_client(
+            storage.engine,
+            source,
+            context=ImportContext(embedding_model=model),
+            known_schema_versions=known,
+            bring_back_forgotten=bring_back,
+            ledger=ForgetLedger(settings.forget_ledger_path),
+        )
+    except ServiceError as exc:
+        print(f"import refused: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+        storage.close()
+    counts = ", ".join(f"{n} {name}" for name, n in summary.counts.items())
+    back = " (a forgotten client, brought back)" if summary.was_forgotten else ""
+    queued = (
+        f"; {summary.requeued_for_embedding} item(s) queued for embedding with {model}"
+        if summary.requeued_for_embedding
+        else ""
+    )
+    print(f"imported client {summary.client_id}{back} from {path}: {counts}{queued}")
+    return 0
+
+
+def _backup(settings: MemorySettings, out: Path) -> int:
+    from services.memory.adapters.backup import BackupError, backup, running_database
+
+    try:
+        with running_database(
+            settings.data_dir, settings.embedded_pg_port, settings.sqlalchemy_url
+        ) as target:
+            size = backup(target, out)
+    except BackupError as exc:
+        print(f"backup failed: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    print(f"backed up the learning database to {out} ({size} bytes)")
+    return 0
+
+
+def _restore(settings: MemorySettings, path: Path) -> int:
+    from services.memory.adapters.backup import BackupError, restore, running_database
+    from services.memory.adapters.forget_ledger import ForgetLedger, LedgerError
+
+    ledger = ForgetLedger(settings.forget_ledger_path)
+    try:
+        with running_database(
+            settings.data_dir, settings.embedded_pg_port, settings.sqlalchemy_url
+        ) as target:
+            report = restore(target, path, ledger)
+    except (BackupError, LedgerError) as exc:
+        print(f"restore failed: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    print(f"restored the learning database from {path}")
+    _print_reapplied(report)
+    return 0
+
+
+def _reapply_forgets(settings: MemorySettings) -> int:
+    from services.memory.adapters.backup import reapply_forgets
+    from services.memory.adapters.forget_ledger import ForgetLedger
+    from services.memory.bootstrap import open_storage
+
+    storage = open_storage(settings)
+    try:
+        report = reapply_forgets(storage.engine.url, ForgetLedger(settings.forget_ledger_path))
+    finally:
+        storage.close()
+    _print_reapplied(report)
+    return 0
+
+
+def _print_reapplied(report: object) -> None:
+    from services.memory.adapters.backup import RestoreReport
+
+    assert isinstance(report, RestoreReport)
+    print(
+        f"forgot again {len(report.reapplied)} client(s) forgotten since: {', '.join(report.reapplied) or '-'}"
+    )
+    for entry in report.imports_to_repeat:
+        print(
+            f"client {entry.client_id} was imported after its forget (at {entry.time.isoformat()}, file sha256 "
+            f"{entry.file_sha256}): run import-client --bring-back-forgotten with that file again"
+        )
 
 
 def _db(settings: MemorySettings, action: str) -> int:

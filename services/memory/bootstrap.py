@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 
 import grpc
+from aicmo.memory.v1 import client_transfer_pb2 as tpb
+from aicmo.memory.v1 import client_transfer_pb2_grpc as tpb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import playbook_pb2 as ppb
@@ -22,6 +24,7 @@ from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
 from services.common.observability.metrics import REGISTRY
 from services.common.server import GrpcApp
+from services.common.tls import server_credentials
 from services.memory.adapters.database import (
     StorageError,
     check_pgvector,
@@ -33,6 +36,7 @@ from services.memory.adapters.database import (
     startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.forget_ledger import ForgetLedger
 from services.memory.adapters.playbook import PlaybookRepository
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
@@ -42,6 +46,7 @@ from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
 from services.memory.entrypoints.playbook_servicer import PlaybookServicer
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
+from services.memory.entrypoints.transfer_servicer import ClientTransferServicer
 from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
@@ -54,6 +59,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
 ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
 PLAYBOOK_SERVICE_NAME = ppb.DESCRIPTOR.services_by_name["PlaybookService"].full_name
+TRANSFER_SERVICE_NAME = tpb.DESCRIPTOR.services_by_name["ClientTransferService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -184,6 +190,7 @@ def build_service(
         dimensions=embedder.dimensions,
         ef_search=settings.hnsw_ef_search,
         ef_search_filtered=settings.hnsw_ef_search_filtered,
+        ledger=ForgetLedger(settings.forget_ledger_path),
     )
     return LearningService(
         repository, embedder, storage=storage.label, playbook=Playbook(PlaybookRepository(storage.engine))
@@ -329,11 +336,17 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     servicer = MemoryServicer(service, archive, service.playbook)
     archive_servicer = ReportArchiveServicer(archive)
     playbook_servicer = PlaybookServicer(service.playbook)
+    transfer_servicer = ClientTransferServicer(
+        storage.engine,
+        embedding_model=service.embedder.model_name,
+        ledger=ForgetLedger(settings.forget_ledger_path),
+    )
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
         rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
         ppb_grpc.add_PlaybookServiceServicer_to_server(playbook_servicer, server)
+        tpb_grpc.add_ClientTransferServiceServicer_to_server(transfer_servicer, server)
 
     health_ref: list[DatabaseHealth] = []
 
@@ -345,13 +358,15 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, PLAYBOOK_SERVICE_NAME],
+        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, PLAYBOOK_SERVICE_NAME, TRANSFER_SERVICE_NAME],
         register=register,
         grace_seconds=settings.shutdown_grace_seconds,
         # Calls to memory are short: recycling connections every few minutes spreads the generators'
         # round robin over memory replicas added since (Kubernetes scale-up).
         max_connection_age_seconds=300.0,
         interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
+        credentials=server_credentials(settings),
+        health_port=settings.memory_health_port,
     )
     health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
     health_ref.append(health)

@@ -16,6 +16,9 @@ class MemorySettings(OpenAISettings):
     """AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
 
     memory_port: int = 50052
+    # A plaintext listener answering only gRPC health checks, for probes that cannot speak TLS (Kubernetes'
+    # grpc probes) when the service port is TLS only (AICMO_TLS_*); 0: none.
+    memory_health_port: int = Field(default=0, ge=0, le=65535)
     # A SQLAlchemy/Postgres URL for an external server; unset means the embedded Postgres.
     memory_db: SecretStr | None = None
     embedded_pg_port: int = 54329
@@ -55,6 +58,15 @@ class MemorySettings(OpenAISettings):
     # migration rolls back and is tried again after a pause, for up to migration_wait_seconds in all.
     migration_lock_timeout_ms: int = Field(default=500, ge=10, le=60_000)
     migration_wait_seconds: float = Field(default=600.0, gt=0)
+
+    # AICMO_FORGET_LEDGER: the append-only record of every forget and import, kept outside the database so
+    # that a restored backup forgets again whom it should (unset: $AICMO_DATA_DIR/forget-ledger.jsonl). In
+    # Kubernetes every memory replica must write the same file (a shared volume).
+    forget_ledger: Path | None = None
+
+    @property
+    def forget_ledger_path(self) -> Path:
+        return self.forget_ledger if self.forget_ledger is not None else self.data_dir / "forget-ledger.jsonl"
 
     @field_validator("memory_db")
     @classmethod

@@ -27,6 +27,7 @@ SERVICES = {
     "aicmo.memory.v1.MemoryService": "memory",
     "aicmo.memory.v1.ReportArchiveService": "memory",
     "aicmo.memory.v1.PlaybookService": "memory",
+    "aicmo.memory.v1.ClientTransferService": "memory",
 }
 T = 10.0
 

@@ -203,7 +203,9 @@ def test_no_yaml_file_is_left_unchecked() -> None:
     found = {p.relative_to(DEPLOY) for p in DEPLOY.rglob("*") if p.suffix in (".yaml", ".yml")}
     # deploy/observability is checked by tests/unit/test_observability_deploy.py.
     observability = {p.relative_to(DEPLOY) for p in (DEPLOY / "observability").glob("*.yaml")}
-    checked = {p.relative_to(DEPLOY) for p in [COMPOSE_FILE, *k8s_files()]} | observability
+    # deploy/kubernetes/tls (the TLS Component) is checked by tests/unit/test_deploy_tls.py.
+    tls = {p.relative_to(DEPLOY) for p in (K8S / "tls").glob("*.yaml")}
+    checked = {p.relative_to(DEPLOY) for p in [COMPOSE_FILE, *k8s_files()]} | observability | tls
     assert found == checked
 
 

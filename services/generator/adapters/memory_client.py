@@ -17,6 +17,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.common.domain_errors import NotFound
 from services.common.observability import tracing
 from services.common.observability.interceptors import ClientObservability
+from services.common.settings import CommonSettings
+from services.common.tls import open_channel
 from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
@@ -52,10 +54,14 @@ _SERVICE_CONFIG = json.dumps(
 class MemoryClient:
     """One channel to the memory service, shared by every request."""
 
-    def __init__(self, target: str, *, token: str | None = None) -> None:
+    def __init__(
+        self, target: str, *, token: str | None = None, settings: CommonSettings | None = None
+    ) -> None:
+        """`settings`: the TLS settings (AICMO_TLS_*) of the channel; None is plaintext."""
         self.target = target
-        self._raw_channel = grpc.insecure_channel(
+        self._raw_channel = open_channel(
             target,
+            settings,
             options=[
                 ("grpc.service_config", _SERVICE_CONFIG),
                 ("grpc.enable_retries", 1),

@@ -49,3 +49,30 @@ def count_discarded(conn: Any, per_client: dict[str, int]) -> None:
                 ),
                 {"n": n, "client": client_id},
             )
+
+
+def forget_in(conn: Any, client_id: str, forget_time: dt.datetime) -> list[Any]:
+    """Deletes every item and archived report version of the client and records the forget at
+    `forget_time` (a later forget of the same client keeps the later time), in the caller's transaction
+    and under its exclusive client lock. Returns the deleted items' (id, kind) rows.
+
+    The one statement set of a forget: LearningRepository.forget_client and a restore's re-applied forgets
+    (adapters/backup.py) both run it."""
+    rows = conn.execute(
+        text("DELETE FROM learning_examples WHERE client_id = :client RETURNING id, kind"),
+        {"client": client_id},
+    ).all()
+    # Its reports' archived versions go with it (the report archive shares this lock and record), and its
+    # playbook with every entry's versions (ON DELETE CASCADE).
+    conn.execute(text("DELETE FROM report_versions WHERE client_id = :client"), {"client": client_id})
+    conn.execute(text("DELETE FROM playbook_entries WHERE client_id = :client"), {"client": client_id})
+    conn.execute(
+        text(
+            "INSERT INTO forgotten_clients (client_id, forget_time, deleted_count, discarded_count) "
+            "VALUES (:client, :time, :deleted, 0) ON CONFLICT (client_id) DO UPDATE SET "
+            "forget_time = GREATEST(forgotten_clients.forget_time, EXCLUDED.forget_time), "
+            "deleted_count = forgotten_clients.deleted_count + EXCLUDED.deleted_count"
+        ),
+        {"client": client_id, "time": forget_time, "deleted": len(rows)},
+    )
+    return list(rows)

@@ -343,6 +343,15 @@ def schema_behind(engine: Engine, script_location: Path = MIGRATIONS) -> str | N
     )
 
 
+def schema_revisions(engine: Engine, script_location: Path = MIGRATIONS) -> tuple[str, set[str]]:
+    """(the database's current migration revision, every revision this code knows)."""
+    script = ScriptDirectory.from_config(_alembic_config(script_location))
+    with engine.connect() as conn:
+        current = sorted(MigrationContext.configure(conn).get_current_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
+    return (current[-1] if current else ""), known
+
+
 # What to do about the errors a start can meet, by SQLSTATE (None: retrying may help).
 _PERMANENT = {
     "28P01": "the password was refused: check the user and password in AICMO_MEMORY_DB",

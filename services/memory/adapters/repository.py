@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.common.observability import metrics, tracing
 from services.memory.adapters import client_locks
+from services.memory.adapters.forget_ledger import ForgetLedger
 from services.memory.adapters.orm import ForgottenClientRow, LearningExample, LearningItemAlias
 from services.memory.adapters.prepared import PreparedReads
 from services.memory.domain.model import (
@@ -200,8 +201,10 @@ class LearningRepository:
         dimensions: int,
         ef_search: int = 40,
         ef_search_filtered: int = 100,
+        ledger: ForgetLedger | None = None,
     ) -> None:
-        """`ef_search`: HNSW search breadth for plain and client-scoped searches; `ef_search_filtered`: for
+        """`ledger`: where every forget is also written, outside the database (survives a restore).
+        `ef_search`: HNSW search breadth for plain and client-scoped searches; `ef_search_filtered`: for
         searches filtered by kind, industry, client, package or section (the index's iterative scan skips
         rows failing the filter, so it needs a wider beam to return the exact nearest)."""
         self.engine = engine
@@ -209,6 +212,7 @@ class LearningRepository:
         self.dimensions = int(dimensions)
         self.ef_search = int(ef_search)
         self.ef_search_filtered = int(ef_search_filtered)
+        self.ledger = ledger
         self._sql_cache: dict[tuple[Any, ...], str] = {}
         self.ranking = RANKING
         self._reads = PreparedReads(engine, "aicmo_search")
@@ -518,27 +522,15 @@ class LearningRepository:
         with self.engine.begin() as conn:
             client_locks.lock_clients(conn, [client_id], exclusive=True)
             forget_time = conn.execute(select(func.now())).scalar_one()
-            rows = conn.execute(
-                _T.delete().where(_T.c.client_id == client_id).returning(_T.c.id, _T.c.kind)
-            ).all()
-            # Its reports' archived versions go with it (the report archive shares this lock and record).
-            conn.execute(text("DELETE FROM report_versions WHERE client_id = :client"), {"client": client_id})
-            # Its playbook too: each entry's versions go with it (ON DELETE CASCADE).
+            # Its playbook: each entry's versions go with it (ON DELETE CASCADE); forget_in deletes it too.
             playbook = conn.execute(
                 text("DELETE FROM playbook_entries WHERE client_id = :client"), {"client": client_id}
             ).rowcount
-            statement = insert(_FORGOTTEN).values(
-                client_id=client_id, forget_time=forget_time, deleted_count=len(rows), discarded_count=0
-            )
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[_FORGOTTEN.c.client_id],
-                    set_={
-                        "forget_time": statement.excluded.forget_time,
-                        "deleted_count": _FORGOTTEN.c.deleted_count + statement.excluded.deleted_count,
-                    },
-                )
-            )
+            rows = client_locks.forget_in(conn, client_id, forget_time)
+            # Written before the commit, so a forget that is in the database is always in the ledger too
+            # (a ledger line whose commit then failed only makes a restore forget what was asked to go).
+            if self.ledger is not None:
+                self.ledger.record_forget(client_id, forget_time)
         return ForgetRecord(
             forget_time=forget_time,
             deleted=[(r.id, r.kind) for r in rows],
