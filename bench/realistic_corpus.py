@@ -29,6 +29,8 @@ from pathlib import Path
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 
+from services.generator.domain.client_playbook import EMPTY_PLAYBOOK, ClientPlaybook
+
 # (client name, brand, industry, product, audience, objectives, geography)
 CLIENTS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     ("Halberd Security Inc.", "Halberd ID", "B2B SaaS", "passwordless identity platform for mid-market companies",
@@ -263,6 +265,9 @@ class Query:
 class _NoMemory:
     def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
         return []
+
+    def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
+        return EMPTY_PLAYBOOK
 
     def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
         raise LookupError(history_id)
