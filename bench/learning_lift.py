@@ -10,7 +10,7 @@ C), and compared with the same briefs written without learning:
 
   idea kept        the edited big idea leads both follow-ups, and both idea sentences appear whole
   mix kept         the follow-up's first channel is A's gold first channel (when B allows it)
-  stale facts      figures of A (not in B) that the follow-up prints and the no-learning report does not
+  stale facts      figures of A (not in B) in follow-up sentences carried from the approved texts
   weak back        lines of A's weak Persona Cards that come back in the follow-up's Persona Cards
   unrated quoted   sentences of A's unrated drafts quoted in the follow-up and absent without learning
   proven / 3x      "proven"-style wording added by learning; sentences said three times or more
@@ -158,9 +158,14 @@ def run_lift(items: list[Labelled]) -> Lift:
             if gold_first not in ctx.facts.rules.excluded_channels:
                 lift.mix_possible += 1
                 lift.mix_kept += int(_first_channel(b[GOLD]) == gold_first)
-            stale = (_figures(_brief_text(first)) - _figures(_brief_text(follow))) & (
-                _figures(whole_b) - _figures(whole_base)
+            # A stale figure travelled with approved text: one of A's figures (not B's) in a sentence of the
+            # follow-up that the approved texts (the edit, the gold section) had and B without learning has
+            # not. (The plan's own maths and the catalogue's formats may land on the same number by chance.)
+            old_figures = _figures(_brief_text(first)) - _figures(_brief_text(follow))
+            carried = (set(_sentences(whole_b)) & set(_sentences(a[GOLD] + "\n\n" + edited))) - set(
+                _sentences(whole_base)
             )
+            stale = {f for sentence in carried for f in _figures(sentence) & old_figures}
             lift.stale += len(stale)
             back = set(_sentences(b[WEAK])) & set(_sentences(a[WEAK]))
             lift.weak_back += len(back)

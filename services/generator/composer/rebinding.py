@@ -43,8 +43,13 @@ def _plain_digits(text: str) -> str:
 
 
 def _digits_in(value: str, known: str) -> bool:
+    """Whether the brief states this number, as a percentage when the value is one ("25%" is not the brief's
+    "25-40 year olds")."""
     digits = _plain_digits(re.sub(r"[^\d,.]", "", value)).strip(".,")
-    return bool(digits) and re.search(r"(?<![\d.])" + re.escape(digits) + r"(?![\d])", known) is not None
+    if not digits:
+        return False
+    unit = r"\s?(?:%|per ?cent)" if re.search(r"%|per ?cent", value, re.I) else r"(?![\d])"
+    return re.search(r"(?<![\d.])" + re.escape(digits) + unit, known) is not None
 
 
 def rebind(sentence: str, ctx: Ctx, known: str | None = None) -> str | None:
