@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -56,13 +57,23 @@ def test_searches_are_prepared_once_per_connection_and_stay_correct(memory: Memo
     repository = _repository(memory)
     assert repository._reads.enabled
     # The pooled connections hold the prepared searches: one per shape (plain, scoped, filtered by kind).
-    held = [repository.engine.raw_connection() for _ in range(_checked_in(repository))]
-    prepared: list[str] = []
-    for pooled in held:
-        with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'aicmo_search%'")
-            prepared += [r[0] for r in cur.fetchall()]
-        pooled.close()
+    # A connection the background embedder has checked out at that moment cannot be looked at, so the
+    # look is repeated (with fresh searches) until every shape is seen, within a generous bound.
+    deadline = time.monotonic() + 60
+    while True:
+        held = [repository.engine.raw_connection() for _ in range(_checked_in(repository))]
+        prepared: list[str] = []
+        for pooled in held:
+            with pooled.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'aicmo_search%'")
+                prepared += [r[0] for r in cur.fetchall()]
+            pooled.close()
+        if len(set(prepared)) == 3 or time.monotonic() > deadline:
+            break
+        _search(memory)
+        _search(memory, for_client_id="client-b")
+        _search(memory, kinds=("nothing-of-this-kind",))
+        time.sleep(0.2)
     assert prepared and len(set(prepared)) == 3
 
 
