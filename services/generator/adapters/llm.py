@@ -1,7 +1,8 @@
 """The LLM path: sections written by an OpenAI (or OpenAI-compatible) chat model through the official SDK.
 
-Each prompt carries the brief, the package, the section to write and the learned examples retrieved for
-that section. Calls have a per-section timeout and no SDK retries (the generator falls back to the
+Each prompt carries the brief, the package, the section to write, the report's learned decisions (the
+client's playbook: big idea, approved mix, standing instructions, approved and weak texts) and the
+learned examples retrieved for that section (the client's unrated drafts are left out). Calls have a per-section timeout and no SDK retries (the generator falls back to the
 offline composer instead of waiting).
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 import openai
 
 from services.common.observability import metrics
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.llm_brief import prompt_facts
 from services.generator.composer.models import SAME_CLIENT
 from services.generator.composer.offline import Example, Refinement
@@ -49,13 +51,17 @@ class LlmWriter:
         refinement: Refinement,
         *,
         timeout: float,
+        decisions: Decisions = NO_DECISIONS,
     ) -> str:
         try:
             response = self._client.with_options(timeout=timeout).chat.completions.create(
                 model=self.model,
                 messages=[
                     {"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": build_prompt(section, brief, package, examples, refinement)},
+                    {
+                        "role": "user",
+                        "content": build_prompt(section, brief, package, examples, refinement, decisions),
+                    },
                 ],
                 temperature=0.4,
             )
@@ -74,17 +80,28 @@ class LlmWriter:
 
 
 def build_prompt(
-    section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example], refinement: Refinement
+    section: SectionSpec,
+    brief: Brief,
+    package: Package,
+    examples: Sequence[Example],
+    refinement: Refinement,
+    decisions: Decisions = NO_DECISIONS,
 ) -> str:
     """The user prompt for one section (public so tests and operators can see exactly what is sent): the
     brief as understood, the objectives as stated, the rules, the plan's numbers, the operator's changes and
     the learned examples."""
     lines = [f"Package: {package.label}", f"Section to write: {section.title} ({section.id})", ""]
-    lines += prompt_facts(brief, package, section, refinement)
+    lines += prompt_facts(brief, package, section, refinement, decisions)
     if brief.raw_brief_text:
         lines += ["", "## The brief as the client wrote it", brief.raw_brief_text[:4000]]
+    # The client's unrated drafts are weak evidence: never shown to the model (it would copy them).
+    examples = [ex for ex in examples if ex.source != SAME_CLIENT or ex.rating in ("gold", "weak")]
     groups = (
-        ("## This client's own past work (keep what was rated gold)", SAME_CLIENT, False),
+        (
+            "## This client's own past work, rated gold (keep what worked, with this brief's facts)",
+            SAME_CLIENT,
+            False,
+        ),
         ("## Agency library examples (adapt the approach; use none of their names or figures)", "", False),
         ("## Rated weak by the team (avoid what these did)", "", True),
     )

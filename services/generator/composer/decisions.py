@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from services.generator.composer.learning import (
@@ -27,7 +27,7 @@ from services.generator.composer.learning import (
     idea_in,
     section_part,
 )
-from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT, Example, LearnedSplit
+from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT, Example, LearnedSplit, Refinement
 from services.generator.domain.brief_parser import channel_mentions
 from services.generator.domain.client_playbook import EMPTY_PLAYBOOK, ClientPlaybook, EntryKind
 from services.generator.domain.packages import SECTION_TITLES, Package
@@ -65,6 +65,16 @@ class Decisions:
     adapted: tuple[tuple[str, tuple[Example, ...]], ...] = ()  # section id → agency examples to adapt
     avoid: tuple[Section, ...] = ()  # section id → texts rated weak
     applied: tuple[str, ...] = ()  # what was decided from learning, in words, for the operator
+
+    def refinement(self, refinement: Refinement) -> Refinement:
+        """The refinement with the standing instructions before this pass's own feedback."""
+        if not self.standing:
+            return refinement
+        return replace(refinement, feedback="\n".join([*self.standing, refinement.feedback]).strip())
+
+    def learned_texts(self, section_id: str) -> tuple[str, ...]:
+        """Every text this section learns from (approved and adapted), for checks on what is written."""
+        return (*self.approved_for(section_id), *(e.text for e in self.adapted_for(section_id)))
 
     def approved_for(self, section_id: str) -> tuple[str, ...]:
         return dict(self.approved).get(section_id, ())

@@ -373,3 +373,32 @@ def drop_avoided(body: str, avoid: Sequence[str]) -> tuple[str, int]:
         if remaining and any(_plain(p) for p in remaining):
             kept.append(" ".join(remaining))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip(), dropped
+
+
+_FIGURE = re.compile(r"\d[\d,.]*\d")  # two digits or more: "Step 1" is nobody's fact
+
+
+def drop_stale(body: str, ctx: Ctx, learned: Sequence[str]) -> tuple[str, int]:
+    """The text without its sentences that hold a figure of a learned text which is not this brief's (the
+    figure cannot be re-bound), and how many went. Figures no learned text has are the writer's own."""
+    learned_figures = {f.replace(",", "") for text in learned for f in _FIGURE.findall(text)}
+    if not learned_figures:
+        return body, 0
+    known = brief_text(ctx)
+    dropped = 0
+    kept: list[str] = []
+    for raw in body.splitlines():
+        if raw.lstrip().startswith("|") or _HEADING.match(raw.strip()):
+            kept.append(raw)
+            continue
+        parts = re.split(r"(?<=[.!?])\s+", raw)
+        remaining = []
+        for part in parts:
+            figures = {f.replace(",", "") for f in _FIGURE.findall(part)}
+            if figures & learned_figures and rebind(part, ctx, known) is None:
+                dropped += 1
+                continue
+            remaining.append(part)
+        if remaining or not raw.strip():
+            kept.append(" ".join(remaining) if remaining else raw)
+    return "\n".join(kept), dropped

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 
-from services.generator.composer.context import Ctx, build_context
+from services.generator.composer.context import Ctx
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
+from services.generator.composer.learning import drop_avoided, drop_stale
 from services.generator.composer.models import Refinement
+from services.generator.composer.offline import decided_context
 from services.generator.composer.revisions import applied_lines, unapplied_lines
 from services.generator.composer.rules import Violation, objective_violations, violations
 from services.generator.composer.text import fmt_date, fmt_int, join_and
@@ -24,13 +27,22 @@ OBJECTIVE_SECTIONS = frozenset({"campaign_objective", "kpi_and_budget_plan", "kp
 MUST_APPEAR = "## Must appear verbatim in this section"
 
 
-def _plan(brief: Brief, package: Package, section: SectionSpec, refinement: Refinement) -> Ctx:
-    return build_context(brief, package, section, refinement)
+def _plan(
+    brief: Brief, package: Package, section: SectionSpec, refinement: Refinement, decisions: Decisions
+) -> Ctx:
+    return decided_context(section, brief, package, refinement, decisions)
 
 
-def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinement: Refinement) -> list[str]:
-    """Prompt lines: the understood brief, objectives, rules, the plan's numbers, the operator's changes."""
-    plan = _plan(brief, package, section, refinement)
+def prompt_facts(
+    brief: Brief,
+    package: Package,
+    section: SectionSpec,
+    refinement: Refinement,
+    decisions: Decisions = NO_DECISIONS,
+) -> list[str]:
+    """Prompt lines: the understood brief, objectives, rules, the plan's numbers (with the report's learned
+    decisions applied), the client's standing decisions, the operator's changes."""
+    plan = _plan(brief, package, section, refinement, decisions)
     f = plan.facts
     lines = ["## Brief (as understood)"]
     rows = [
@@ -90,6 +102,7 @@ def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinemen
     )
     if plan.centrepiece is not None:
         lines.append(f"- Centrepiece: {plan.centrepiece.name} ({plan.centrepiece.date_text})")
+    lines += playbook_lines(plan, decisions)
     applied = applied_lines(plan)
     if applied:
         lines += [
@@ -106,11 +119,73 @@ def prompt_facts(brief: Brief, package: Package, section: SectionSpec, refinemen
     return lines
 
 
+def playbook_lines(plan: Ctx, decisions: Decisions) -> list[str]:
+    """The client's standing decisions and approved texts for this section, as the model's instructions."""
+    sid = plan.section.id
+    lines: list[str] = []
+    if plan.learned_idea:
+        lines.append(f"- The campaign's big idea (keep it, word for word): \u201c{plan.learned_idea}\u201d")
+    if decisions.split is not None:
+        lines.append("- The channel split above is the client's approved mix: keep its order")
+    lines += [f"- Standing instruction: {text}" for text in decisions.standing]
+    if decisions.tone:
+        lines.append(f"- Tone of voice the client approved: {decisions.tone}")
+    approved = decisions.approved_for(sid)
+    avoid = decisions.avoid_for(sid)
+    out: list[str] = []
+    if lines:
+        out += [
+            "",
+            "## The client's playbook (keep these decisions unless the brief above says otherwise)",
+            *lines,
+        ]
+    if approved:
+        out += [
+            "",
+            "## Approved by the client for this section (keep their ideas and wording; every number, date, "
+            "budget, target, event and price must be this brief's, never these texts')",
+        ]
+        out += [text[:2500] for text in approved[:3]]
+    if avoid:
+        out += ["", "## Rated weak for this client (write none of these lines again)"]
+        out += [text[:1500] for text in avoid[:2]]
+    return out
+
+
+def repair_written_section(
+    brief: Brief,
+    package: Package,
+    section: SectionSpec,
+    refinement: Refinement,
+    decisions: Decisions,
+    markdown: str,
+) -> tuple[str, list[str]]:
+    """A model-written section with learning's rules applied, as the offline composer applies them: lines
+    of text rated weak are taken out, and a sentence holding a figure of a learned text that is not this
+    brief's is dropped. Returns the section and what was taken out, in words for the operator."""
+    plan = _plan(brief, package, section, refinement, decisions)
+    body, weak = drop_avoided(markdown, decisions.avoid_for(section.id))
+    body, stale = drop_stale(body, plan, decisions.learned_texts(section.id))
+    notes = []
+    if weak:
+        notes.append(f"{weak} line(s) rated weak before were taken out of the model's section")
+    if stale:
+        notes.append(
+            f"{stale} sentence(s) with figures of earlier work were taken out of the model's section"
+        )
+    return body, notes
+
+
 def check_written_section(
-    brief: Brief, package: Package, section: SectionSpec, refinement: Refinement, markdown: str
+    brief: Brief,
+    package: Package,
+    section: SectionSpec,
+    refinement: Refinement,
+    markdown: str,
+    decisions: Decisions = NO_DECISIONS,
 ) -> list[Violation]:
     """How a model-written section breaks the brief's rules (empty when it is fine)."""
-    plan = _plan(brief, package, section, refinement)
+    plan = _plan(brief, package, section, refinement, decisions)
     found = violations(markdown, plan.facts.rules)
     if section.id in OBJECTIVE_SECTIONS:
         found += objective_violations(markdown, plan.facts.objectives)

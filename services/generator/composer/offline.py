@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from services.generator.composer.context import build_context
+from services.generator.composer.context import Ctx, build_context
 from services.generator.composer.decisions import Decisions, decide, decisions_without_playbook
 from services.generator.composer.learning import IDEA_SECTION, carried_block, choose_example, drop_avoided
 from services.generator.composer.models import Example, Refinement
@@ -47,11 +47,11 @@ __all__ = [
     "choose_example",
     "compose_section",
     "compose_section_with_notes",
+    "decided_context",
     "report_decisions",
     "report_outcome",
     "shown_section",
     "standing_instructions",
-    "with_standing",
 ]
 
 _DEFAULT_REFINEMENT = Refinement()
@@ -90,7 +90,7 @@ def report_outcome(
         ctx = build_context(brief, package, package.sections[0], refinement)
         return Outcome(ctx.facts, (*applied_lines(ctx), *theme_lines(ctx)), tuple(unapplied_lines(ctx)))
     ctx = build_context(
-        brief, package, package.sections[0], with_standing(refinement, decisions), decisions.split
+        brief, package, package.sections[0], decisions.refinement(refinement), decisions.split
     )
     feedback = refinement.feedback
     own = replace(
@@ -138,11 +138,27 @@ def compose_section(
     return compose_section_with_notes(section, brief, package, examples, refinement, decisions)[0]
 
 
-def with_standing(refinement: Refinement, decisions: Decisions) -> Refinement:
-    """The refinement with the playbook's standing instructions before this pass's own feedback."""
-    if not decisions.standing:
-        return refinement
-    return replace(refinement, feedback="\n".join([*decisions.standing, refinement.feedback]).strip())
+def decided_context(
+    section: SectionSpec, brief: Brief, package: Package, refinement: Refinement, decisions: Decisions
+) -> Ctx:
+    """The plan for one section with the report's learned decisions applied: the split and the standing
+    instructions shape the mix, the big idea leads, the playbook's tone (when the brief sets none) and
+    offers join, and a section or idea rated weak picks new names. The offline composer writes from it, and
+    the LLM path is told it."""
+    ctx = build_context(brief, package, section, decisions.refinement(refinement), decisions.split)
+    facts = ctx.facts
+    if decisions.tone and not facts.tone:
+        facts = replace(facts, tone=decisions.tone)
+    avoid = decisions.avoid_for(section.id)
+    weak_idea = decisions.avoid_for(IDEA_SECTION)
+    return replace(
+        ctx,
+        facts=facts,
+        learned_idea=decisions.big_idea,
+        variant=stable_digest(*avoid) if avoid else "",
+        idea_variant=stable_digest(*weak_idea) if weak_idea else "",
+        offers=tuple(dict.fromkeys([*ctx.facts.offers, *decisions.offers, *ctx.offers])),
+    )
 
 
 def compose_section_with_notes(
@@ -166,19 +182,8 @@ def compose_section_with_notes(
     if decisions is None:
         first = build_context(brief, package, section, refinement)
         decisions = decisions_without_playbook(examples, section.id, package, first.brand, first.client)
-    ctx = build_context(brief, package, section, with_standing(refinement, decisions), decisions.split)
-    facts = ctx.facts
-    if decisions.tone and not facts.tone:
-        facts = replace(facts, tone=decisions.tone)
+    ctx = decided_context(section, brief, package, refinement, decisions)
     avoid = decisions.avoid_for(section.id)
-    ctx = replace(
-        ctx,
-        facts=facts,
-        learned_idea=decisions.big_idea,
-        variant=stable_digest(*avoid) if avoid else "",
-        idea_variant=stable_digest(*weak_idea) if (weak_idea := decisions.avoid_for(IDEA_SECTION)) else "",
-        offers=tuple(dict.fromkeys([*ctx.facts.offers, *decisions.offers, *ctx.offers])),
-    )
     blocks = split_parts(render_section(section.id, template_names(ctx)))
     if ctx.emphasis.has("shorter"):
         blocks = condense(blocks)

@@ -407,7 +407,9 @@ class ReportGenerator:
                 try:
                     if timeout <= 0:
                         raise WriterFailed("no time left in the deadline")
-                    body = self._llm.write_section(spec, brief, package, found, refinement, timeout=timeout)
+                    body = self._llm.write_section(
+                        spec, brief, package, found, refinement, timeout=timeout, decisions=decisions
+                    )
                     mode = "llm"
                 except WriterFailed as exc:
                     log.warning("LLM failed for section %s (%s); using the offline composer", spec.id, exc)
@@ -566,6 +568,7 @@ class ReportGenerator:
                 found,
                 _refinement(request, spec, previous),
                 timeout=timeout,
+                decisions=decisions,
             )
             return SectionResult(
                 spec=shown_section(spec, request.brief, request.package),

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook
@@ -82,6 +83,7 @@ class SectionWriter(Protocol):
         refinement: Refinement,
         *,
         timeout: float,
+        decisions: Decisions = NO_DECISIONS,
     ) -> str:
-        """One section's markdown; raises WriterFailed."""
+        """One section's markdown, written with the report's learned decisions; raises WriterFailed."""
         ...

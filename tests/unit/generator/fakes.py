@@ -12,6 +12,7 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.common.domain_errors import NotFound
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook, PlaybookEntry
@@ -121,7 +122,8 @@ class FakeWriter:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def write_section(self, section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example],
-                      refinement: Refinement, *, timeout: float) -> str:  # fmt: skip
+                      refinement: Refinement, *, timeout: float,
+                      decisions: Decisions = NO_DECISIONS) -> str:  # fmt: skip
         with self._lock:
             self.calls.append(section.id)
             self.prompts_examples[section.id] = [e.item_id for e in examples]

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from services.generator.adapters.llm import build_prompt
+from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.llm_brief import MUST_APPEAR
-from services.generator.composer.models import AGENCY_LIBRARY, Example, Refinement
+from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT, Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import Package, SectionSpec, get_package
 from services.generator.service_layer.checked_writer import BrokeBriefRule, RuleCheckedWriter
@@ -36,7 +37,8 @@ class ScriptedWriter:
     default: str = "A well-written section for BrightSmile Dental."
 
     def write_section(self, section: SectionSpec, brief: Brief, package: Package, examples: Sequence[Example],
-                      refinement: Refinement, *, timeout: float) -> str:  # fmt: skip
+                      refinement: Refinement, *, timeout: float,
+                      decisions: Decisions = NO_DECISIONS) -> str:  # fmt: skip
         return self.texts.get(section.id, self.default)
 
 
@@ -115,3 +117,46 @@ def test_a_broken_section_falls_back_to_the_offline_composer_with_a_warning() ->
     assert any("hashtag_strategy" in w and "broke a brief rule" in w for w in done.report.warnings)
     assert "tiktok" not in done.report.markdown.lower()
     generator.close()
+
+
+# ----- the client playbook on the LLM path ----------------------------------------------------------------
+
+PLAYBOOK_DECISIONS = Decisions(
+    big_idea="Smiles Without the Wait",
+    standing=("Make email the lead channel",),
+    approved=(("channel_plan", ("- Chairside reminders by text keep the second visit booked.",)),),
+    avoid=(("channel_plan", ("- Blanket discounts for every new patient in the city.",)),),
+)
+
+
+def test_the_prompt_carries_the_playbook_and_never_the_clients_unrated_drafts() -> None:
+    draft = Example("d-1", "Channel Plan — Dental", "- An unrated draft line about 1,200 bookings.", 0.9,
+                    source=SAME_CLIENT)  # fmt: skip
+    prompt = build_prompt(spec("channel_plan"), DENTAL, FLAGSHIP, [draft], Refinement(), PLAYBOOK_DECISIONS)
+    assert "\u201cSmiles Without the Wait\u201d" in prompt
+    assert "Standing instruction: Make email the lead channel" in prompt
+    assert "Chairside reminders by text keep the second visit booked." in prompt
+    assert "Blanket discounts for every new patient in the city." in prompt  # as a line never to write
+    assert "1,200 bookings" not in prompt
+    budget = next(line for line in prompt.splitlines() if line.startswith("- Budget split:"))
+    assert budget.removeprefix("- Budget split: ").startswith(
+        "Email & CRM"
+    )  # the standing order, in the plan
+
+
+def test_a_model_section_loses_weak_lines_and_figures_of_earlier_work() -> None:
+    old = "- Last spring the reminders alone brought 1,870 extra bookings."
+    decisions = Decisions(
+        approved=(("channel_plan", (old,)),),
+        avoid=(("channel_plan", ("- Blanket discounts for every new patient in the city.",)),),
+    )
+    written = (
+        "Email leads the plan for the dental group.\n\n"
+        "- Blanket discounts for every new patient in the city.\n"
+        "- Reminders brought 1,870 extra bookings. Reminders stay in the plan."
+    )
+    writer = RuleCheckedWriter(ScriptedWriter(default=written))
+    body = writer.write_section(spec("channel_plan"), DENTAL, FLAGSHIP, (), Refinement(), timeout=5,
+                                decisions=decisions)  # fmt: skip
+    assert "Blanket discounts" not in body and "1,870" not in body
+    assert "Email leads the plan" in body and "Reminders stay in the plan." in body
