@@ -30,6 +30,7 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.generator.domain.client_playbook import EMPTY_PLAYBOOK, ClientPlaybook
+from services.generator.domain.learned import PastWorkQuery, SearchHit
 
 # (client name, brand, industry, product, audience, objectives, geography)
 CLIENTS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
@@ -263,7 +264,7 @@ class Query:
 
 
 class _NoMemory:
-    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+    def search(self, request: PastWorkQuery, *, timeout: float) -> Sequence[SearchHit]:
         return []
 
     def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:

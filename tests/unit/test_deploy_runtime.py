@@ -30,6 +30,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from gateway.settings import GatewaySettings
 from services.generator.adapters.memory_client import MemoryClient
 from services.generator.adapters.spool import LearningSpool
+from services.generator.domain.learned import PastWorkQuery
 from services.generator.settings import GeneratorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,8 @@ def search_until_every_replica_answered(client: MemoryClient, replicas: list[Ser
     seen: Counter[str] = Counter()
     deadline = time.monotonic() + BOUND_SECONDS
     while time.monotonic() < deadline:
-        client.search(mpb.SearchItemsRequest(query="loyalty", top_k=1), timeout=5)
+        query = PastWorkQuery(text="loyalty", for_client_id="", top_k=1, min_score=0.0, kinds=())
+        client.search(query, timeout=5)
         seen = sum((served.memory.searches for served in replicas), Counter())
         if len(seen) == len(replicas) and min(seen.values()) >= 3:
             break

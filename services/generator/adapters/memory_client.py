@@ -20,8 +20,29 @@ from services.common.observability.interceptors import ClientObservability
 from services.common.settings import CommonSettings
 from services.common.tls import open_channel
 from services.generator.domain.client_playbook import ClientPlaybook
+from services.generator.domain.learned import LearnedItem, PastWorkQuery, SearchHit
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
+
+
+def hit_from_proto(result: mpb.SearchResult) -> SearchHit:
+    item = result.item
+    return SearchHit(
+        item=LearnedItem(
+            id=item.id,
+            kind=item.kind,
+            title=item.title,
+            text=item.text,
+            client_id=item.client_id,
+            section_id=item.section_id,
+            tags=tuple(item.tags),
+            rating=item.rating,
+            agency=item.scope == mpb.SCOPE_AGENCY,
+        ),
+        score=float(result.score),
+        similarity=float(result.similarity),
+    )
+
 
 # Every MemoryService method is idempotent (writes carry idempotency keys), and so is reading a playbook,
 # so UNAVAILABLE is retried by the channel itself, always within the caller's deadline.
@@ -83,8 +104,15 @@ class MemoryClient:
         self._health = health_pb2_grpc.HealthStub(self._channel)
         self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
 
-    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+    def search(self, query: PastWorkQuery, *, timeout: float) -> Sequence[SearchHit]:
         """The MemoryPort's search: gRPC failures become RetrievalTooSlow / RetrievalUnavailable."""
+        request = mpb.SearchItemsRequest(
+            query=query.text,
+            top_k=query.top_k,
+            min_score=query.min_score,
+            kinds=list(query.kinds),
+            for_client_id=query.for_client_id,
+        )
         try:
             response: mpb.SearchItemsResponse = self._stub.SearchItems(
                 request, timeout=timeout, metadata=self._metadata
@@ -94,7 +122,7 @@ class MemoryClient:
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
-        return list(response.results)
+        return [hit_from_proto(r) for r in response.results]
 
     def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
         """The MemoryPort's playbook: the client's active entries and the agency-wide ones."""

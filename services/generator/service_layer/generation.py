@@ -48,6 +48,7 @@ from services.generator.domain.client_playbook import (
     EntryOrigin,
     PlaybookEntry,
 )
+from services.generator.domain.learned import PastWorkQuery, SearchHit
 from services.generator.domain.packages import Package, SectionSpec, get_package
 from services.generator.domain.readers.model_reading import ground
 from services.generator.domain.understanding import UnderstoodBrief
@@ -478,12 +479,12 @@ class ReportGenerator:
         client_id = client_key(request.brief.client_name)
         try:
             results = self._memory.search(
-                mpb.SearchItemsRequest(
-                    query=query,
+                PastWorkQuery(
+                    text=query,
                     top_k=RETRIEVAL_TOP_K,
                     min_score=self._config.retrieval_min_score,
                     # Whole reports are large and never quoted (their sections are): leave them out.
-                    kinds=list(RETRIEVED_KINDS),
+                    kinds=RETRIEVED_KINDS,
                     for_client_id=client_id,
                 ),
                 timeout=budget,
@@ -761,7 +762,7 @@ def brief_query(brief: Brief, package: Package) -> str:
 
 
 def group_examples(
-    results: Sequence[mpb.SearchResult], package: Package, client_id: str
+    results: Sequence[SearchHit], package: Package, client_id: str
 ) -> dict[str, list[Example]]:
     """Past sections go to the same section of the new report; examples without a section inform the
     section named in their tags, else the overview. Only the client's own items and the agency library
@@ -770,7 +771,7 @@ def group_examples(
     grouped: dict[str, list[Example]] = {}
     for result in results:
         item = result.item
-        if item.scope == mpb.SCOPE_AGENCY:
+        if item.agency:
             source = AGENCY_LIBRARY
         elif item.client_id == client_id:
             source = SAME_CLIENT

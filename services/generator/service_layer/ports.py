@@ -18,6 +18,7 @@ from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook
+from services.generator.domain.learned import PastWorkQuery, SearchHit
 from services.generator.domain.packages import Package, SectionSpec
 
 
@@ -45,8 +46,8 @@ class BriefReader(Protocol):
 
 
 class MemoryPort(Protocol):
-    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
-        """The best matches; raises RetrievalTooSlow or RetrievalUnavailable."""
+    def search(self, query: PastWorkQuery, *, timeout: float) -> Sequence[SearchHit]:
+        """The best matches, best first; raises RetrievalTooSlow or RetrievalUnavailable."""
         ...
 
     def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:

@@ -16,6 +16,7 @@ from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook, PlaybookEntry
+from services.generator.domain.learned import LearnedItem, PastWorkQuery, SearchHit
 from services.generator.domain.packages import Package, SectionSpec
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable, WriterFailed
@@ -25,18 +26,17 @@ from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUn
 class FakeMemory:
     """Answers searches from a fixed list of results, honouring for_client_id the way memory does."""
 
-    results: list[mpb.SearchResult] = field(default_factory=list)
+    results: list[SearchHit] = field(default_factory=list)
     failure: Exception | None = None
-    searches: list[mpb.SearchItemsRequest] = field(default_factory=list)
+    searches: list[PastWorkQuery] = field(default_factory=list)
     scope_in_query: bool = True  # False: return everything, as a broken memory would
 
     def add(self, text: str, *, client_id: str = "", section_id: str = "", rating: str = "",
             similarity: float = 0.8) -> str:  # fmt: skip
         item_id = f"item-{len(self.results) + 1}"
-        scope = mpb.SCOPE_CLIENT if client_id else mpb.SCOPE_AGENCY
-        item = mpb.LearningItem(id=item_id, kind="report_section", title=f"{section_id} example", text=text,
-                                client_id=client_id, section_id=section_id, rating=rating, scope=scope)  # fmt: skip
-        self.results.append(mpb.SearchResult(item=item, similarity=similarity, score=similarity))
+        item = LearnedItem(id=item_id, kind="report_section", title=f"{section_id} example", text=text,
+                           client_id=client_id, section_id=section_id, rating=rating, agency=not client_id)  # fmt: skip
+        self.results.append(SearchHit(item=item, similarity=similarity, score=similarity))
         return item_id
 
     versions: dict[str, list[rpb.ReportVersion]] = field(default_factory=dict)
@@ -71,16 +71,14 @@ class FakeMemory:
             version.version = len(history) + 1
             history.append(version)
 
-    def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
+    def search(self, request: PastWorkQuery, *, timeout: float) -> Sequence[SearchHit]:
         self.searches.append(request)
         if self.failure is not None:
             raise self.failure
         return [
             r
             for r in self.results
-            if not self.scope_in_query
-            or r.item.scope == mpb.SCOPE_AGENCY
-            or r.item.client_id == request.for_client_id
+            if not self.scope_in_query or r.item.agency or r.item.client_id == request.for_client_id
         ]
 
 
