@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.generator.domain.client_playbook import EMPTY_PLAYBOOK, ClientPlaybook
-from services.generator.domain.learned import PastWorkQuery, SearchHit
+from services.generator.domain.learned import ArchivedVersion, PastWorkQuery, SearchHit
 
 # (client name, brand, industry, product, audience, objectives, geography)
 CLIENTS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
@@ -270,7 +269,7 @@ class _NoMemory:
     def playbook(self, client_id: str, *, timeout: float) -> ClientPlaybook:
         return EMPTY_PLAYBOOK
 
-    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> ArchivedVersion:
         raise LookupError(history_id)
 
 

@@ -12,6 +12,7 @@ from aicmo.memory.v1 import playbook_pb2 as ppb
 from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
+from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.domain_errors import NotFound
@@ -20,7 +21,13 @@ from services.common.observability.interceptors import ClientObservability
 from services.common.settings import CommonSettings
 from services.common.tls import open_channel
 from services.generator.domain.client_playbook import ClientPlaybook
-from services.generator.domain.learned import LearnedItem, PastWorkQuery, SearchHit
+from services.generator.domain.learned import (
+    ArchivedSection,
+    ArchivedVersion,
+    LearnedItem,
+    PastWorkQuery,
+    SearchHit,
+)
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable
 
@@ -41,6 +48,28 @@ def hit_from_proto(result: mpb.SearchResult) -> SearchHit:
         ),
         score=float(result.score),
         similarity=float(result.similarity),
+    )
+
+
+_AUTHORS = {
+    rpb.SECTION_AUTHOR_OFFLINE_COMPOSER: "offline",
+    rpb.SECTION_AUTHOR_LANGUAGE_MODEL: "llm",
+    rpb.SECTION_AUTHOR_OPERATOR: "operator",
+}
+_STAGES = {rpb.VERSION_STAGE_REFINE: "refine", rpb.VERSION_STAGE_FINAL: "final"}
+
+
+def version_from_proto(version: rpb.ReportVersion) -> ArchivedVersion:
+    return ArchivedVersion(
+        history_id=version.history_id,
+        version=version.version,
+        package_key=version.package_key,
+        stage=_STAGES.get(version.stage, "draft"),
+        brief=json_format.MessageToDict(version.brief) if version.HasField("brief") else None,
+        sections=tuple(
+            ArchivedSection(s.section_id, s.markdown, _AUTHORS.get(s.author, "offline"))
+            for s in version.sections
+        ),
     )
 
 
@@ -140,7 +169,7 @@ class MemoryClient:
         entries = [e for e in map(entry_from_proto, response.entries) if e is not None]
         return ClientPlaybook.of_entries(entries)
 
-    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> ArchivedVersion:
         """The MemoryPort's archived version; NOT_FOUND becomes NotFound, other failures Retrieval*."""
         try:
             response: rpb.GetReportVersionResponse = self._archive.GetReportVersion(
@@ -155,7 +184,7 @@ class MemoryClient:
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 raise RetrievalTooSlow(f"no answer from memory within {timeout:.3f} s") from exc
             raise RetrievalUnavailable(f"memory answered {code.name if code else 'nothing'}") from exc
-        return response.version
+        return version_from_proto(response.version)
 
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""

@@ -39,4 +39,23 @@ class PastWorkQuery:
     kinds: tuple[str, ...]
 
 
-__all__ = ["LearnedItem", "PastWorkQuery", "SearchHit"]
+@dataclass(frozen=True)
+class ArchivedSection:
+    section_id: str
+    markdown: str
+    author: str  # "offline", "llm" or "operator"
+
+
+@dataclass(frozen=True)
+class ArchivedVersion:
+    """One version of a report as the archive keeps it, for reworking a section of it."""
+
+    history_id: str
+    version: int
+    package_key: str
+    stage: str  # "draft", "refine" or "final"
+    brief: dict[str, object] | None  # the brief as the operator gave it (brief_codec's dict), if archived
+    sections: tuple[ArchivedSection, ...]
+
+
+__all__ = ["ArchivedSection", "ArchivedVersion", "LearnedItem", "PastWorkQuery", "SearchHit"]

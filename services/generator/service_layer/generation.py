@@ -16,7 +16,7 @@ from typing import Any
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 
 from services.common.client_ids import client_key as client_key
 from services.common.domain_errors import (
@@ -363,16 +363,14 @@ class ReportGenerator:
                 "The report archive cannot be reached right now, so this report cannot be changed; try again "
                 "in a moment."
             ) from None
-        brief = brief_from_dict(json_format.MessageToDict(base.brief)) if base.HasField("brief") else None
+        brief = brief_from_dict(base.brief) if base.brief is not None else None
         if brief is None or not base.package_key:
             raise FailedPrecondition("this version was archived without its brief, so it cannot be reworked")
         package = get_package(base.package_key)
         spec = next((s for s in package.sections if s.id == section_id), None)
         if spec is None:
             raise InvalidArgument("section_id", f"the package has no section {section_id[:64]!r}")
-        stage = {rpb.VERSION_STAGE_REFINE: "refine", rpb.VERSION_STAGE_FINAL: "final"}.get(
-            base.stage, "draft"
-        )
+        stage = base.stage
         report_id = str(uuid.uuid4())
         request = GenerationRequest(
             brief=brief, package=package, stage=stage, report_id=report_id, history_id=base.history_id
@@ -426,7 +424,7 @@ class ReportGenerator:
                 spec=s,
                 markdown=old[s.id].markdown if s.id in old else "",
                 learned_from=(),
-                mode=_AUTHOR_NAME.get(old[s.id].author, "offline") if s.id in old else "offline",
+                mode=old[s.id].author if s.id in old else "offline",
             )
             for s in package.sections
         ]
@@ -672,11 +670,6 @@ _VERSION_ORIGIN = {
     "generated": rpb.VERSION_ORIGIN_GENERATED,
     "section_edited": rpb.VERSION_ORIGIN_SECTION_EDITED,
     "section_regenerated": rpb.VERSION_ORIGIN_SECTION_REGENERATED,
-}
-_AUTHOR_NAME = {
-    rpb.SECTION_AUTHOR_OFFLINE_COMPOSER: "offline",
-    rpb.SECTION_AUTHOR_LANGUAGE_MODEL: "llm",
-    rpb.SECTION_AUTHOR_OPERATOR: "operator",
 }
 _AUTHOR = {
     "offline": rpb.SECTION_AUTHOR_OFFLINE_COMPOSER,

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aicmo.memory.v1 import memory_service_pb2 as mpb
-from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook
-from services.generator.domain.learned import PastWorkQuery, SearchHit
+from services.generator.domain.learned import ArchivedVersion, PastWorkQuery, SearchHit
 from services.generator.domain.packages import Package, SectionSpec
 
 
@@ -55,7 +54,7 @@ class MemoryPort(Protocol):
         RetrievalUnavailable."""
         ...
 
-    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> ArchivedVersion:
         """One archived version (0: the latest); raises NotFound, RetrievalTooSlow or RetrievalUnavailable."""
         ...
 

@@ -12,11 +12,12 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
 
 from services.common.domain_errors import NotFound
+from services.generator.adapters.memory_client import version_from_proto
 from services.generator.composer.decisions import NO_DECISIONS, Decisions
 from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook, PlaybookEntry
-from services.generator.domain.learned import LearnedItem, PastWorkQuery, SearchHit
+from services.generator.domain.learned import ArchivedVersion, LearnedItem, PastWorkQuery, SearchHit
 from services.generator.domain.packages import Package, SectionSpec
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable, WriterFailed
@@ -41,13 +42,13 @@ class FakeMemory:
 
     versions: dict[str, list[rpb.ReportVersion]] = field(default_factory=dict)
 
-    def report_version(self, history_id: str, version: int, *, timeout: float) -> rpb.ReportVersion:
+    def report_version(self, history_id: str, version: int, *, timeout: float) -> ArchivedVersion:
         if self.failure is not None:
             raise self.failure
         found = self.versions.get(history_id, [])
         if not found or version > len(found):
             raise NotFound(f"no version {version} of {history_id}")
-        return found[version - 1] if version else found[-1]
+        return version_from_proto(found[version - 1] if version else found[-1])
 
     entries: dict[str, PlaybookEntry] = field(default_factory=dict)
 
