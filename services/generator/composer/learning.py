@@ -15,7 +15,8 @@ from fractions import Fraction
 from services.generator.composer.context import Ctx
 from services.generator.composer.models import Example
 from services.generator.composer.rebinding import brief_text, rebind
-from services.generator.composer.text import clean, section, trim
+from services.generator.composer.render import render_block
+from services.generator.composer.text import clean, trim
 from services.generator.domain.brief_parser import channel_mentions
 from services.generator.domain.packages import PACKAGES, SECTION_TITLES
 
@@ -301,7 +302,7 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
     idea that already leads it, are not repeated. "" when nothing is carried."""
     known = brief_text(ctx)
     said = _plain(body)
-    heading, intro = "Agreed direction", ""
+    heading = "Agreed direction"
     candidates = [s for text in approved for s in key_lines(text, _MAX_APPROVED * 2, whole=True)]
     swaps: list[tuple[str, str]] = []
     if not candidates:
@@ -309,7 +310,7 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
         if chosen is not None:
             swaps = brand_swaps(chosen, ctx.brand, ctx.client)
             candidates = key_lines(section_part(chosen.text, ctx.section.title), _MAX_APPROVED, whole=True)
-            heading, intro = "Tactics to apply", f"Adapted to {ctx.brand}:"
+            heading = "Tactics to apply"
     lines: list[str] = []
     seen: set[str] = set()
     for sentence in candidates:
@@ -325,7 +326,7 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
             break
     if not lines:
         return ""
-    return section(heading, intro, "\n".join(f"- {line}" for line in lines))
+    return render_block("carried", plan=ctx, lines=lines, adapted=heading != "Agreed direction")
 
 
 def _sentences(text: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""Rendering sections from Jinja2 templates (composer/templates/sections/<section id>.md.j2).
+"""Rendering sections from Jinja2 templates (composer/templates/sections/<section id>.md.j2) and the
+sub-parts any section may carry (composer/templates/blocks/<name>.md.j2).
 
 The environment is strict (an undefined name is an error, never an empty string), never autoescapes (the
 output is markdown) and offers the small set of helpers every template uses: markdown tables and lists that
@@ -117,6 +118,12 @@ def _tidy(markdown: str) -> str:
     lines = [line.rstrip() for line in markdown.strip().splitlines()]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def render_block(name: str, **names: Any) -> str:
+    """A sub-part any section may carry (composer/templates/blocks/<name>.md.j2): feedback's extra detail,
+    the sign-off, what learning carries. `plan` is the section's context."""
+    return _tidy(environment().get_template(f"blocks/{name}.md.j2").render(**names))
 
 
 def render_section(section_id: str, names: dict[str, Any]) -> str:

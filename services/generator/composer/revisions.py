@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 
 from services.generator.composer.context import BudgetLine, Ctx
+from services.generator.composer.render import render_block
 from services.generator.composer.text import (
-    bullets,
-    cap,
     fmt_date,
     fmt_int,
     join_and,
-    pct1,
-    section,
-    table,
     trim,
     words,
 )
@@ -135,58 +131,13 @@ def unapplied_lines(ctx: Ctx) -> list[str]:
     return [f"\u201c{trim(u.text, 120)}\u201d: {u.reason}." for u in ctx.emphasis.unapplied]
 
 
+# Feedback themes that add a sub-part to any section, and its template (composer/templates/blocks).
+_THEME_BLOCKS = (("detail", "further_detail"), ("budget", "budget_lens"), ("numbers", "measurement_detail"))
+
+
 def extra_blocks(ctx: Ctx) -> list[str]:
     """Sub-parts that feedback themes add to any section."""
-    e, est = ctx.emphasis, ctx.est
-    out: list[str] = []
-    if e.has("detail"):
-        out.append(
-            section(
-                "Further detail",
-                f"How the {ctx.section.title.lower()} work runs week to week for {ctx.brand}:",
-                bullets(
-                    [
-                        f"**Owner:** the {ctx.profile.noun if ctx.profile.key != 'general' else 'account'} "
-                        f"team's account director, with {ctx.client_lead} as approver.",
-                        "**Inputs needed:** brand assets, last 90 days of channel and sales data, product "
-                        "and pricing sheet, legal guidance on claims.",
-                        "**Cadence:** working session every Monday, async review by Wednesday, changes "
-                        "live by Friday.",
-                        "**Acceptance criteria:** each recommendation has a metric, a target and a date; "
-                        f"nothing ships that does not serve \u201c{trim(ctx.main_objective, 80)}\u201d.",
-                        "**Dependencies:** tracking live before go-live; creative approved five working "
-                        f"days before each flight; budget released in line with the {ctx.weeks}-week plan.",
-                    ]
-                ),
-            )
-        )
-    if e.has("budget"):
-        out.append(
-            section(
-                "Budget lens",
-                f"{ctx.budget_note} At the planning benchmarks ({ctx.money(est.cpm)} CPM, {pct1(est.ctr)} "
-                f"CTR, {pct1(est.cvr)} conversion), {ctx.money(est.media)} of paid media{ctx.period_word} "
-                f"buys about {fmt_int(est.impressions)} impressions and {fmt_int(est.conversions)} "
-                f"{ctx.conversion} at {ctx.money(est.cpa)} each. If the budget moves, the channel split "
-                "scales in proportion and the contingency reserve is the first line to flex.",
-            )
-        )
-    if e.has("numbers"):
-        out.append(
-            section(
-                "Measurement detail",
-                table(
-                    ["Metric", "Target", "How measured"],
-                    [
-                        ["Impressions", fmt_int(est.impressions), "Platform reporting, deduplicated weekly"],
-                        ["Click-through rate", pct1(est.ctr), "Clicks / impressions on paid placements"],
-                        [cap(ctx.conversion), fmt_int(est.conversions), "Analytics goal, UTM-tagged"],
-                        ["Cost per result", ctx.money(est.cpa), "Paid media spend / attributed results"],
-                    ],
-                ),
-            )
-        )
-    return out
+    return [render_block(block, plan=ctx) for theme, block in _THEME_BLOCKS if ctx.emphasis.has(theme)]
 
 
 def theme_lines(ctx: Ctx) -> list[str]:
@@ -276,9 +227,4 @@ def revision_notes(ctx: Ctx, feedback: str, previous: str, current_body: str) ->
 
 
 def signoff_block(ctx: Ctx) -> str:
-    return section(
-        "Sign-off",
-        f"Final version for {ctx.client}'s approval. Figures are locked to the brief as supplied "
-        f"({ctx.budget_phrase}; {ctx.timeline.label}); any change to those inputs re-opens this section. "
-        f"Approvers: {ctx.client_lead} and the agency account director.",
-    )
+    return render_block("signoff", plan=ctx)
