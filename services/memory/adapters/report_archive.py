@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from services.memory.adapters import client_locks
+from services.memory.domain.reports import ReportRow, StoredVersion
 
 # A version of work that started before its client's forget is discarded (see client_locks).
 _HISTORY_LOCK_NAMESPACE = 0x41524348  # numbering versions of one history, one writer at a time
@@ -20,39 +19,14 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class StoredVersion:
-    history_id: uuid.UUID
-    version: int
-    report_id: uuid.UUID
-    client_id: str
-    client_name: str = ""
-    brand_name: str = ""
-    package_key: str = ""
-    package_label: str = ""
-    stage: str = ""
-    origin: str = ""
-    note: str = ""
-    markdown: str = ""
-    sections: Sequence[Mapping[str, Any]] = ()
-    brief: Mapping[str, Any] = field(default_factory=dict)
-    create_time: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """A report's latest version, for the list."""
-
-    latest: StoredVersion
-    first_create_time: dt.datetime
-
-
 def _version(row: Any) -> StoredVersion:
     m = row._mapping
     return StoredVersion(**{k: m[k] for k in StoredVersion.__dataclass_fields__ if k in m})
 
 
 class ReportArchiveRepository:
+    """The ReportArchiveStore over Postgres."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

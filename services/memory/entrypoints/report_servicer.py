@@ -9,8 +9,8 @@ from aicmo.memory.v1 import report_archive_pb2 as rpb
 from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from google.protobuf import json_format, struct_pb2
 
-from services.memory.adapters.report_archive import StoredVersion
 from services.memory.domain.model import parse_item_id
+from services.memory.domain.reports import StoredVersion
 from services.memory.service_layer.reports import ReportArchive
 
 _STAGE_TO_PROTO = {

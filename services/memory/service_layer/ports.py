@@ -25,6 +25,7 @@ from services.memory.domain.model import (
     StoredItem,
 )
 from services.memory.domain.playbook import Entry, NewEntry
+from services.memory.domain.reports import ReportRow, StoredVersion
 from services.memory.embeddings.base import Vectors
 
 # Marks an item insert_new discarded because its client was forgotten meanwhile.
@@ -216,4 +217,27 @@ class PlaybookStore(Protocol):
 
     def versions(self, entry_id: uuid.UUID) -> list[Entry]:
         """Every version of the entry, newest first (empty when there is no such entry)."""
+        ...
+
+
+class ReportArchiveStore(Protocol):
+    """Where report versions are kept (adapters/report_archive.py over Postgres; a fake in the unit tests)."""
+
+    def save(self, version: StoredVersion, work_start_time: dt.datetime | None) -> StoredVersion | None:
+        """Stores the version as its history's next one and returns it numbered; None when its client was
+        forgotten after the work started (nothing stored)."""
+        ...
+
+    def versions(self, history_id: uuid.UUID, limit: int = 500) -> list[StoredVersion]:
+        """Every version of one history, oldest first."""
+        ...
+
+    def get(self, history_id: uuid.UUID, version: int) -> StoredVersion | None:
+        """One version (0: the latest), or None."""
+        ...
+
+    def reports(
+        self, *, client_id: str, size: int, after: tuple[dt.datetime, uuid.UUID] | None
+    ) -> list[ReportRow]:
+        """Reports (their latest versions), most recently changed first, after a position."""
         ...

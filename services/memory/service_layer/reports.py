@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 
 from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.text_rules import check_storable, check_storable_json
-from services.memory.adapters.report_archive import ReportArchiveRepository, ReportRow, StoredVersion
 from services.memory.domain.model import parse_item_id, validate_page_size
+from services.memory.domain.reports import ReportRow, StoredVersion
 from services.memory.service_layer import page_tokens
+from services.memory.service_layer.ports import ReportArchiveStore
 
 MAX_MARKDOWN_CHARS = 400_000
 MAX_SECTIONS = 64
@@ -25,7 +26,7 @@ class ReportPage:
 
 
 class ReportArchive:
-    def __init__(self, repository: ReportArchiveRepository) -> None:
+    def __init__(self, repository: ReportArchiveStore) -> None:
         self.repository = repository
 
     @staticmethod

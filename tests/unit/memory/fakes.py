@@ -27,6 +27,7 @@ from services.memory.domain.model import (
     ranking_score,
 )
 from services.memory.domain.playbook import Entry, EntryState, NewEntry, RemovedBy
+from services.memory.domain.reports import ReportRow, StoredVersion
 from services.memory.embeddings.base import Vectors
 from services.memory.service_layer.ports import (
     DISCARDED,
@@ -425,3 +426,47 @@ class FakePlaybookStore:
 
     def versions(self, entry_id: uuid.UUID) -> list[Entry]:
         return list(reversed(self.history.get(entry_id, [])))
+
+
+class FakeReportArchive:
+    """The ReportArchiveStore in memory: histories numbered from 1, forgotten clients' late work discarded."""
+
+    def __init__(self) -> None:
+        self.stored: list[StoredVersion] = []
+        self.forgotten: dict[str, dt.datetime] = {}
+        self._clock = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def save(self, version: StoredVersion, work_start_time: dt.datetime | None) -> StoredVersion | None:
+        forgot = self.forgotten.get(version.client_id)
+        if forgot is not None and (work_start_time is None or work_start_time < forgot):
+            return None
+        self._clock += dt.timedelta(seconds=1)
+        number = 1 + max((v.version for v in self.stored if v.history_id == version.history_id), default=0)
+        saved = replace(version, version=number, create_time=self._clock)
+        self.stored.append(saved)
+        return saved
+
+    def versions(self, history_id: uuid.UUID, limit: int = 500) -> list[StoredVersion]:
+        return [replace(v, markdown="") for v in self.stored if v.history_id == history_id][:limit]
+
+    def get(self, history_id: uuid.UUID, version: int) -> StoredVersion | None:
+        found = [
+            v for v in self.stored if v.history_id == history_id and (not version or v.version == version)
+        ]
+        return found[-1] if found else None
+
+    def reports(
+        self, *, client_id: str, size: int, after: tuple[dt.datetime, uuid.UUID] | None
+    ) -> list[ReportRow]:
+        latest: dict[uuid.UUID, StoredVersion] = {}
+        first: dict[uuid.UUID, dt.datetime] = {}
+        for v in self.stored:
+            if client_id and v.client_id != client_id:
+                continue
+            assert v.create_time is not None
+            latest[v.history_id] = v
+            first.setdefault(v.history_id, v.create_time)
+        rows = sorted(latest.values(), key=lambda v: (v.create_time, v.history_id), reverse=True)
+        if after is not None:
+            rows = [v for v in rows if (v.create_time, v.history_id) < after]
+        return [ReportRow(latest=v, first_create_time=first[v.history_id]) for v in rows[:size]]
