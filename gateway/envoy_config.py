@@ -32,6 +32,8 @@ from services.common.timeouts import gateway_deadline
 GENERATOR_SERVICE = "aicmo.generator.v1.GeneratorService"
 MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
 ARCHIVE_SERVICE = "aicmo.memory.v1.ReportArchiveService"
+ACCOUNT_SERVICE = "aicmo.memory.v1.AccountService"
+AUDIT_SERVICE = "aicmo.memory.v1.AuditService"
 # Routes that write report text (and may call the language model) get the long generate timeout.
 GENERATE_METHODS = ("GenerateReport", "StreamGenerateReport", "RegenerateSection", "EditSection")
 # gRPC's own syntax: at most 8 digits and a unit (hours, minutes, seconds, milli-, micro-, nanoseconds).
@@ -528,6 +530,14 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "match": {"prefix": f"/{ARCHIVE_SERVICE}/", "grpc": {}},
             "route": {"cluster": "memory", "timeout": default_timeout},
         },
+        {
+            "match": {"prefix": f"/{ACCOUNT_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
+        {
+            "match": {"prefix": f"/{AUDIT_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
     ]
     routes += method_not_allowed_routes(descriptor)
     routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
@@ -601,7 +611,7 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder",
                     "proto_descriptor": str(descriptor.resolve()),
-                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE],
+                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE, ACCOUNT_SERVICE, AUDIT_SERVICE],
                     "convert_grpc_status": True,
                     "max_request_body_size": settings.gateway_max_body_bytes,
                     "print_options": {

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 import grpc
+from aicmo.memory.v1 import accounts_pb2 as apb
+from aicmo.memory.v1 import accounts_pb2_grpc as apb_grpc
+from aicmo.memory.v1 import audit_pb2 as aupb
+from aicmo.memory.v1 import audit_pb2_grpc as aupb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from aicmo.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
@@ -15,7 +20,7 @@ from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from services.common.auth import auth_interceptors
+from services.common.auth import auth_interceptors, key_source
 from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
 from services.common.observability.metrics import REGISTRY
@@ -31,16 +36,19 @@ from services.memory.adapters.database import (
     startup_hint,
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
+from services.memory.adapters.people import AccountRepository, AuditRepository
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
 from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
 from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
+from services.memory.entrypoints.people_servicer import AccountServicer, AuditServicer, MemoryAudit
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
 from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.people import People
 from services.memory.service_layer.reports import ReportArchive
 from services.memory.settings import MemorySettings
 
@@ -48,6 +56,8 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
 ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
+ACCOUNT_SERVICE_NAME = apb.DESCRIPTOR.services_by_name["AccountService"].full_name
+AUDIT_SERVICE_NAME = aupb.DESCRIPTOR.services_by_name["AuditService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -256,6 +266,22 @@ class DatabaseHealth:
             self.check()
 
 
+def ensure_first_admin(settings: MemorySettings, people: People) -> str | None:
+    """Makes the first admin of an empty account store; returns the password made up for it, if one was."""
+    given = settings.admin_password.get_secret_value() if settings.admin_password else None
+    return people.ensure_first_admin(given or None)
+
+
+def print_first_admin(password: str) -> None:
+    """Said once, on the terminal (never in a log line: the password is a registered secret)."""
+    print(
+        f"\nFirst admin created. Sign in as: admin  password: {password}\n"
+        "(shown once; change it with: python -m services.memory accounts set-password admin)\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 @dataclass
 class MemoryRuntime:
     app: GrpcApp
@@ -319,10 +345,20 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     archive = ReportArchive(ReportArchiveRepository(storage.engine))
     servicer = MemoryServicer(service, archive)
     archive_servicer = ReportArchiveServicer(archive)
+    keys = key_source(settings)
+    people = People(AccountRepository(storage.engine))
+    audit = AuditRepository(storage.engine)
+    made_up = ensure_first_admin(settings, people)
+    if made_up:
+        print_first_admin(made_up)
+    account_servicer = AccountServicer(people, keys, settings.auth_token_ttl_seconds)
+    audit_servicer = AuditServicer(audit)
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
         rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
+        apb_grpc.add_AccountServiceServicer_to_server(account_servicer, server)
+        aupb_grpc.add_AuditServiceServicer_to_server(audit_servicer, server)
 
     health_ref: list[DatabaseHealth] = []
 
@@ -334,13 +370,16 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME],
+        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, ACCOUNT_SERVICE_NAME, AUDIT_SERVICE_NAME],
         register=register,
         grace_seconds=settings.shutdown_grace_seconds,
         # Calls to memory are short: recycling connections every few minutes spreads the generators'
         # round robin over memory replicas added since (Kubernetes scale-up).
         max_connection_age_seconds=300.0,
-        interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
+        interceptors=[
+            *auth_interceptors(settings, "memory", keys, MemoryAudit(audit)),
+            GrpcErrorInterceptor(on_error=on_error),
+        ],
     )
     health = DatabaseHealth(app, repository, settings.db_health_interval_seconds)
     health_ref.append(health)

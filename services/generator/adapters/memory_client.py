@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
+from aicmo.memory.v1 import audit_pb2 as aupb
+from aicmo.memory.v1 import audit_pb2_grpc as aupb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 from aicmo.memory.v1 import report_archive_pb2 as rpb
@@ -45,7 +47,9 @@ _SERVICE_CONFIG = json.dumps(
 class MemoryClient:
     """One channel to the memory service, shared by every request."""
 
-    def __init__(self, target: str, *, token: str | None = None) -> None:
+    def __init__(
+        self, target: str, *, credentials: Callable[[], tuple[tuple[str, str], ...]] | None = None
+    ) -> None:
         self.target = target
         self._raw_channel = grpc.insecure_channel(
             target,
@@ -64,16 +68,18 @@ class MemoryClient:
         )
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
+        self._audit = aupb_grpc.AuditServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
-        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        # The generator's own token and the person it acts for, per call (services/common/auth.py).
+        self._credentials = credentials or (lambda: ())
 
     def search(self, request: mpb.SearchItemsRequest, *, timeout: float) -> Sequence[mpb.SearchResult]:
         """The MemoryPort's search: gRPC failures become RetrievalTooSlow / RetrievalUnavailable."""
         try:
             response: mpb.SearchItemsResponse = self._stub.SearchItems(
-                request, timeout=timeout, metadata=self._metadata
+                request, timeout=timeout, metadata=self._credentials()
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
@@ -88,7 +94,7 @@ class MemoryClient:
             response: rpb.GetReportVersionResponse = self._archive.GetReportVersion(
                 rpb.GetReportVersionRequest(history_id=history_id, version=version),
                 timeout=timeout,
-                metadata=self._metadata,
+                metadata=self._credentials(),
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
@@ -102,9 +108,16 @@ class MemoryClient:
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""
         response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
-            batch, timeout=timeout, metadata=self._metadata
+            batch, timeout=timeout, metadata=self._credentials()
         )
         return response
+
+    def append_audit(self, entries: Sequence[aupb.AuditEntry], timeout: float) -> int:
+        """Sends audit entries the generator recorded (memory stores each entry_id once)."""
+        response: aupb.AppendAuditEntriesResponse = self._audit.AppendAuditEntries(
+            aupb.AppendAuditEntriesRequest(entries=entries), timeout=timeout, metadata=self._credentials()
+        )
+        return int(response.appended)
 
     def health(self, *, timeout: float) -> str:
         """SERVING (memory and its database are up), NOT_SERVING (database down) or UNREACHABLE."""

@@ -1,0 +1,118 @@
+"""People: accounts with argon2id password hashes, sign-in, and the first admin of a new installation."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.common.auth import ROLES
+from services.common.domain_errors import InvalidArgument, NotFound
+from services.common.logging import register_secret
+from services.memory.adapters.people import AccountRepository, AccountRow
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+FIRST_ADMIN = "admin"
+_HASHER = PasswordHasher()
+# Verified against when the name is unknown, so a wrong name costs what a wrong password costs.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class NameTaken(Exception):
+    pass
+
+
+def check_name(name: str, field: str = "name") -> str:
+    if not NAME_PATTERN.match(name):
+        raise InvalidArgument(field, "a name is 1-64 letters, digits, '.', '_', '-' or '@'")
+    return name
+
+
+def check_role(role: str, field: str = "role") -> str:
+    if role not in ROLES:
+        raise InvalidArgument(field, f"the role must be one of {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str, field: str = "password") -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidArgument(field, f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH or "\x00" in password:
+        raise InvalidArgument(field, f"a password has at most {MAX_PASSWORD_LENGTH} characters and no NUL")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass
+class People:
+    accounts: AccountRepository
+
+    def sign_in(self, name: str, password: str) -> AccountRow | None:
+        """The account when the name and password match and it is enabled; None otherwise (no reason given
+        to the caller: which of the two was wrong is not said)."""
+        register_secret(password)
+        account = self.accounts.get(name) if NAME_PATTERN.match(name) else None
+        if account is None:
+            password_matches(_DUMMY_HASH, password)
+            return None
+        if not password_matches(account.password_hash, password) or account.disabled:
+            return None
+        if _HASHER.check_needs_rehash(account.password_hash):
+            self.accounts.update(name, password_hash=hash_password(password))
+        return account
+
+    def add(self, name: str, role: str, password: str) -> AccountRow:
+        check_name(name)
+        check_role(role)
+        check_password(password)
+        made = self.accounts.create(name, role, hash_password(password))
+        if made is None:
+            raise NameTaken(name)
+        return made
+
+    def set_role(self, name: str, role: str) -> AccountRow:
+        check_role(role)
+        return self._found(self.accounts.update(check_name(name), role=role), name)
+
+    def set_disabled(self, name: str, disabled: bool) -> AccountRow:
+        return self._found(self.accounts.update(check_name(name), disabled=disabled), name)
+
+    def set_password(self, name: str, password: str) -> AccountRow:
+        check_password(password)
+        return self._found(
+            self.accounts.update(check_name(name), password_hash=hash_password(password)), name
+        )
+
+    def ensure_first_admin(self, password: str | None) -> str | None:
+        """With no account at all, makes `admin` with `password` (AICMO_ADMIN_PASSWORD) or a new random one.
+        Returns the password made up (to print once), or None (given, or accounts existed)."""
+        if self.accounts.count():
+            return None
+        made_up = password is None
+        chosen = password if password is not None else secrets.token_urlsafe(15)
+        check_password(chosen, "AICMO_ADMIN_PASSWORD")
+        register_secret(chosen)
+        if not self.accounts.create_first_admin(FIRST_ADMIN, hash_password(chosen)):
+            return None
+        return chosen if made_up else None
+
+    @staticmethod
+    def _found(row: AccountRow | None, name: str) -> AccountRow:
+        if row is None:
+            raise NotFound(f"no account named {name[:64]}")
+        return row
