@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from ui import session
 from ui.api import GatewayClient, GatewayError
 from ui.contract import gpb
 from ui.settings import UISettings
@@ -22,11 +23,13 @@ TECHNICAL = "Technical details"
 
 
 def make_client() -> GatewayClient:
-    """A gateway client from the current settings (read on every call, so tests and restarts see changes)."""
+    """A gateway client from the current settings (read on every call, so tests and restarts see changes),
+    carrying the signed-in person's token."""
     settings = UISettings()
+    signed_in = session.current()
     return GatewayClient(
         settings.gateway_url,
-        settings.token(),
+        signed_in.token if signed_in else None,
         connect_timeout=settings.ui_connect_timeout_seconds,
         read_timeout=settings.ui_read_timeout_seconds,
     )
