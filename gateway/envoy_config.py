@@ -611,7 +611,13 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder",
                     "proto_descriptor": str(descriptor.resolve()),
-                    "services": [GENERATOR_SERVICE, MEMORY_SERVICE, ARCHIVE_SERVICE, ACCOUNT_SERVICE, AUDIT_SERVICE],
+                    "services": [
+                        GENERATOR_SERVICE,
+                        MEMORY_SERVICE,
+                        ARCHIVE_SERVICE,
+                        ACCOUNT_SERVICE,
+                        AUDIT_SERVICE,
+                    ],
                     "convert_grpc_status": True,
                     "max_request_body_size": settings.gateway_max_body_bytes,
                     "print_options": {

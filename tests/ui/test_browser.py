@@ -96,11 +96,11 @@ def open_tab(page: Page, name: str) -> Locator:
 
 def sign_in(page: Page, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
     """Opens the app's sign-in form (on a fresh page) and signs in; the stack's first admin by default."""
-    form = keyed(page, "signin_form")
-    form.wait_for(timeout=60_000)
-    form.get_by_label("Name").fill(name)
-    form.get_by_label("Password").fill(password)
-    form.get_by_role("button", name="Sign in").click()
+    name_box = page.get_by_label("Name", exact=True)
+    name_box.wait_for(timeout=60_000)
+    name_box.fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
 
 
@@ -395,7 +395,7 @@ def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> N
         assert page.get_by_role("tab", name="Audit").count() == 0
         learn = open_tab(page, "Learn")
         learn.get_by_text("Memory Database Stats").wait_for()
-        keyed(page, "learn_upload_form").wait_for()
+        keyed(page, "learn_upload_submit").wait_for()
         assert keyed(page, "learn_forget_count").count() == 0
         page.screenshot(path=str(ARTIFACTS / "roles-operator.png"), full_page=True)
 

@@ -177,3 +177,17 @@ def test_passwords_are_hashed_with_argon2_and_checked() -> None:
     with pytest.raises(InvalidArgument) as caught:
         check_password("short")
     assert caught.value.field == "password"
+
+
+def test_a_verified_token_is_remembered_only_until_its_key_is_retired(tmp_path: Path) -> None:
+    path = keyset_path(tmp_path)
+    write_keyset(path, KeySet((NEW, OLD)))
+    auth = Authenticator(KeySource(path=path))
+    token = issue_token(KeySet((OLD,)), "olive", OPERATOR, 60)
+    header = {"authorization": f"Bearer {token}"}
+    assert auth.identify(header)[0] == Identity("olive", OPERATOR)
+    assert auth.identify(header)[0] == Identity("olive", OPERATOR)  # from the cache
+    write_keyset(path, KeySet((NEW,)))
+    time.sleep(1.1)
+    who, problem = auth.identify(header)
+    assert who is None and problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,8 +20,13 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 FIRST_ADMIN = "admin"
 _HASHER = PasswordHasher()
-# Verified against when the name is unknown, so a wrong name costs what a wrong password costs.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs what a wrong password costs (made on
+    first use: a hash takes a good part of a second, which a start should not pay)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class NameTaken(Exception):
@@ -65,10 +71,9 @@ class People:
     def sign_in(self, name: str, password: str) -> AccountRow | None:
         """The account when the name and password match and it is enabled; None otherwise (no reason given
         to the caller: which of the two was wrong is not said)."""
-        register_secret(password)
         account = self.accounts.get(name) if NAME_PATTERN.match(name) else None
         if account is None:
-            password_matches(_DUMMY_HASH, password)
+            password_matches(_dummy_hash(), password)
             return None
         if not password_matches(account.password_hash, password) or account.disabled:
             return None
