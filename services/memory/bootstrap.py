@@ -346,7 +346,8 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
     servicer = MemoryServicer(service, archive)
     archive_servicer = ReportArchiveServicer(archive)
     keys = key_source(settings)
-    people = People(AccountRepository(storage.engine))
+    accounts = AccountRepository(storage.engine)
+    people = People(accounts)
     audit = AuditRepository(storage.engine)
     made_up = ensure_first_admin(settings, people)
     if made_up:
@@ -377,7 +378,7 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         # round robin over memory replicas added since (Kubernetes scale-up).
         max_connection_age_seconds=300.0,
         interceptors=[
-            *auth_interceptors(settings, "memory", keys, MemoryAudit(audit)),
+            *auth_interceptors(settings, "memory", keys, MemoryAudit(audit, accounts)),
             GrpcErrorInterceptor(on_error=on_error),
         ],
     )

@@ -123,6 +123,20 @@ def test_roles_are_enforced_and_every_attempt_is_audited(running_stack: StackPro
     assert stack.post(f"/api/learn/items/{item_id}/rating", rate, token=operator,
                       headers={"x-request-id": operator_rate}).status == 200  # fmt: skip
 
+    # An operator edits a section (the generator's change, filed under the client of its report history);
+    # a viewer may not.
+    history_id, section_id = report.json()["history_id"], report.json()["sections"][0]["id"]
+    edit_path = f"/api/aicmo/reports/{history_id}/sections/{section_id}/edit"
+    operator_edit = rid()
+    edited = stack.post(edit_path, {"markdown": "Our own words for this section."}, token=operator,
+                        headers={"x-request-id": operator_edit})  # fmt: skip
+    assert edited.status == 200, edited.body[:300]
+    viewer_edit = rid()
+    assert (
+        stack.post(edit_path, {"markdown": "No."}, token=viewer, headers={"x-request-id": viewer_edit}).status
+        == 403
+    )
+
     # An operator cannot share or forget; an admin can.
     operator_share = rid()
     assert stack.post(f"/api/learn/items/{item_id}/scope", {"scope": "SCOPE_AGENCY"}, token=operator,
@@ -137,6 +151,8 @@ def test_roles_are_enforced_and_every_attempt_is_audited(running_stack: StackPro
     expected = {
         generate_id: (f"olive-{tag}", "generate", "OK"),
         refused_generate: (f"vera-{tag}", "generate", "PERMISSION_DENIED"),
+        operator_edit: (f"olive-{tag}", "edit", "OK"),
+        viewer_edit: (f"vera-{tag}", "edit", "PERMISSION_DENIED"),
         viewer_rate: (f"vera-{tag}", "rate", "PERMISSION_DENIED"),
         operator_rate: (f"olive-{tag}", "rate", "OK"),
         operator_share: (f"olive-{tag}", "share", "PERMISSION_DENIED"),

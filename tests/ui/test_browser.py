@@ -406,5 +406,5 @@ def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> N
         keyed(page, "learn_forget_count").wait_for()
         audit = open_tab(page, "Audit")
         audit.get_by_text("Audit trail").first.wait_for()
-        keyed(page, "audit_table").wait_for()
+        audit.locator('[data-testid="stDataFrame"]').first.wait_for()  # the entries (drawn on a canvas)
         page.screenshot(path=str(ARTIFACTS / "roles-admin.png"), full_page=True)

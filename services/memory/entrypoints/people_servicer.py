@@ -16,7 +16,13 @@ from google.protobuf import timestamp_pb2
 from services.common.auth import AuditEvent, Identity, current_identity
 from services.common.domain_errors import InvalidArgument
 from services.common.signing import KeySource, issue_token
-from services.memory.adapters.people import AccountRow, AuditRepository, AuditRow, NewAuditEntry
+from services.memory.adapters.people import (
+    AccountRepository,
+    AccountRow,
+    AuditRepository,
+    AuditRow,
+    NewAuditEntry,
+)
 from services.memory.service_layer.people import NameTaken, People
 
 log = logging.getLogger(__name__)
@@ -183,8 +189,9 @@ class MemoryAudit:
     """Memory's AuditSink: each audited call of memory's own methods goes straight to the audit table
     (memory's calls change memory's database, so the entry lands where the change did)."""
 
-    def __init__(self, audit: AuditRepository) -> None:
+    def __init__(self, audit: AuditRepository, accounts: AccountRepository | None = None) -> None:
         self._audit = audit
+        self._accounts = accounts
 
     def describe(self, method: str, request: Any, identity: Identity) -> tuple[str, str]:
         name = method.rsplit("/", 1)[-1]
@@ -195,8 +202,8 @@ class MemoryAudit:
         if name == "RecordItem":
             return request.item.client_id[:200], request.item.title[:200]
         if name == "BatchRecordItems":
-            clients = {item.client_id for item in request.items}
-            return (clients.pop() if len(clients) == 1 else ""), f"{len(request.items)} item(s)"
+            clients = {r.item.client_id for r in request.requests}
+            return (clients.pop() if len(clients) == 1 else ""), f"{len(request.requests)} item(s)"
         if name in ("SignIn", "CreateAccount", "SetAccountRole", "SetAccountDisabled"):
             return "", request.name[:64]
         return str(getattr(request, "client_id", ""))[:200], str(getattr(request, "entry_id", ""))[:200]
@@ -206,13 +213,17 @@ class MemoryAudit:
         if event.action == "upload" and who.service:
             return  # a report's learning: audited as the generate that made it
         person = who.person or (event.target if event.action == "sign_in" else "")
+        role = who.role
+        if event.action == "sign_in" and event.outcome == "OK" and self._accounts is not None:
+            account = self._accounts.get(person)
+            role = account.role if account else ""
         self._audit.append(
             [
                 NewAuditEntry(
                     action=event.action,
                     outcome=event.outcome,
                     person=person,
-                    role=who.role,
+                    role=role,
                     service=who.service,
                     client_id=event.client_id,
                     target=event.target,
