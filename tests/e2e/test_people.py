@@ -299,3 +299,25 @@ def test_rotation_with_two_keys_refuses_nothing(fresh_stack: StackProcess) -> No
                         {"client_brief": {**BRIEF, "client_name": "Rotation Co"}, "package_key": "quick_social_basic"},
                         token=new_token)  # fmt: skip
     assert report.status == 200 and report.json()["learning_status"] == "recorded"
+
+
+def test_the_first_admin_password_is_made_up_and_shown_once(fresh_stack: StackProcess) -> None:
+    """`make run` with no AICMO_ADMIN_PASSWORD: the first start makes `admin` with a random password, shown
+    once in the launcher's banner (its terminal), never in a service's log; later starts show none."""
+    stack = fresh_stack
+    stack.env["AICMO_ADMIN_PASSWORD"] = ""
+    stack.start()
+    banner = [line for line in stack.launcher_log().splitlines() if "First admin" in line]
+    assert len(banner) == 1
+    password = banner[0].rsplit(" ", 1)[-1]
+    answer = stack.sign_in("admin", password)
+    assert answer.status == 200 and answer.json()["account"]["role"] == "ROLE_ADMIN"
+    logs = stack.data_dir / "logs"
+    assert all(
+        password not in p.read_text(errors="replace") for p in logs.glob("*.log") if p.name != "launcher.log"
+    )
+    assert not (stack.data_dir / "auth" / "first-admin-password").exists()
+    assert stack.stop() == 0
+    stack.start()
+    assert len([line for line in stack.launcher_log().splitlines() if "First admin" in line]) == 1
+    assert stack.sign_in("admin", password).status == 200
