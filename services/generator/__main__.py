@@ -62,6 +62,9 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
         outcome_code = "NOT_FOUND"
         print(f"no learning batch named {args[1]!r} in {settings.spool_dir}", file=sys.stderr)
         return 1
+    except BaseException:
+        outcome_code = "INTERNAL"
+        raise
     finally:
         if args[0] != "list":
             action = "replay_batch" if args[0] == "replay" else "drop_batch"
