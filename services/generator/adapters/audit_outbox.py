@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[Sequence[aupb.AuditEntry], float], int]
 BATCH = 100
 SEND_TIMEOUT_SECONDS = 5.0
+STOP_FLUSH_SECONDS = 1.0
 # Refusals that retrying cannot fix: such entries move to rejected/ (and are logged) so the rest go on.
 _PERMANENT = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED)
 
@@ -84,10 +85,13 @@ class AuditOutbox:
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
-            self._thread.join(SEND_TIMEOUT_SECONDS + 1)
-        self.flush_once()  # what was recorded during the last calls
+            self._thread.join(STOP_FLUSH_SECONDS)
+        if not self._thread.is_alive():
+            # What the last calls recorded, if memory answers at once; else it waits on disk for the next start
+            # (a stop never waits long for the audit: the orchestrator's grace period is the spool's).
+            self.flush_once(timeout=STOP_FLUSH_SECONDS)
 
-    def flush_once(self) -> bool:
+    def flush_once(self, timeout: float = SEND_TIMEOUT_SECONDS) -> bool:
         """Sends up to one batch; True when the outbox is empty afterwards (or nothing could be sent)."""
         files = sorted(self.directory.glob("*.json"))[:BATCH]
         if not files:
@@ -106,7 +110,7 @@ class AuditOutbox:
         if not entries:
             return False
         try:
-            self._send(entries, SEND_TIMEOUT_SECONDS)
+            self._send(entries, timeout)
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             if code in _PERMANENT and len(entries) == 1:
