@@ -59,7 +59,7 @@ _ROLE_NAMES = {
     apb.ROLE_OPERATOR: session.OPERATOR,
     apb.ROLE_ADMIN: session.ADMIN,
 }
-K_SIGNIN_ERROR = "signin_error"
+K_SIGNIN_ERROR = session.SIGN_IN_PROBLEM
 
 
 def _on_sign_in() -> None:

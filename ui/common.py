@@ -61,6 +61,13 @@ def show_error(exc: GatewayError, where: str = "") -> None:
     if down is not None and exc.kind == "unreachable":
         st.caption(f"{where or 'This'} is unavailable while AICMO cannot be reached (see the message above).")
         return
+    if exc.kind == "unauthorized" and session.current() is not None:
+        # The token expired or its key was retired: back to the sign-in form, saying why.
+        session.forget()
+        st.session_state[session.SIGN_IN_PROBLEM] = (
+            "Your sign-in has expired or is no longer valid: sign in again."
+        )
+        st.rerun()
     st.error(str(exc), icon=":material/error:")
     technical_details(exc.detail)
 

@@ -12,6 +12,8 @@ from typing import Any
 import streamlit as st
 
 AUTH_KEY = "aicmo_auth"
+# What the sign-in form says above itself (a refused sign-in, or why the person was signed out).
+SIGN_IN_PROBLEM = "signin_error"
 VIEWER, OPERATOR, ADMIN = "viewer", "operator", "admin"
 _RANK = {VIEWER: 1, OPERATOR: 2, ADMIN: 3}
 

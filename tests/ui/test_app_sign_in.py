@@ -62,3 +62,13 @@ def test_each_role_is_shown_only_what_it_may_do(
     shown = {b.key for b in at.button if b.key}
     assert present <= shown, present - shown
     assert not (absent & shown), absent & shown
+
+
+def test_an_expired_sign_in_goes_back_to_the_form(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
+    at = run(new_app(monkeypatch, fake.url, token="expired", role="operator", name="olive"))
+    assert at.tabs
+    fake.fail("GET", "/api/learn/debug/summary", 401, "the token has expired: sign in again", code=16)
+    at.button(key="sidebar_health_refresh").click()
+    run(at)
+    assert not at.tabs and alerts(at, "error")
+    assert at.text_input(key="signin_name") is not None
