@@ -185,6 +185,16 @@ def test_sign_in_attempts_are_audited_and_bad_input_is_named(running_stack: Stac
     assert refused.status == 401
     got = wait_for_entry(stack, wrong)
     assert (got["person"], got["action"], got["outcome"]) == (name, "sign_in", "UNAUTHENTICATED")
+    # Repeated wrong passwords pause that name's sign-in (the right password too, for a while).
+    tara = f"tara-{uuid.uuid4().hex[:6]}"
+    stack.token_for(tara, "viewer")
+    for _ in range(5):
+        assert stack.sign_in(tara, "guess-guess-guess").status == 401
+    paused = rid()
+    answer = stack.post("/api/auth/sign_in", {"name": tara, "password": "a-long-test-password"}, token=None,
+                        headers={"x-request-id": paused})  # fmt: skip
+    assert answer.status == 429
+    assert wait_for_entry(stack, paused)["outcome"] == "RESOURCE_EXHAUSTED"
     # Disabled people cannot sign in.
     assert stack.post(f"/api/accounts/{name}/disabled", {"disabled": True}).status == 200
     assert stack.sign_in(name, "a-long-test-password").status == 401
@@ -205,7 +215,7 @@ def test_sign_in_attempts_are_audited_and_bad_input_is_named(running_stack: Stac
 def test_the_audit_trail_pages_and_refuses_changes(running_stack: StackProcess) -> None:
     stack = running_stack
     for _ in range(3):
-        stack.sign_in("admin", "wrong-password-here")
+        stack.sign_in("nobody-at-all", "wrong-password-here")
     first = stack.get("/api/audit?page_size=2").json()
     assert len(first["entries"]) == 2 and first["next_page_token"]
     second = stack.get(f"/api/audit?page_size=2&page_token={first['next_page_token']}").json()
@@ -224,7 +234,6 @@ def test_the_audit_trail_pages_and_refuses_changes(running_stack: StackProcess) 
 
 def test_audit_export_from_the_cli(running_stack: StackProcess) -> None:
     stack = running_stack
-    stack.sign_in("admin", "wrong-password-for-export")
     out = subprocess.run(
         [sys.executable, "-m", "services.memory", "audit", "export", "--format", "csv", "--person", "admin"],
         cwd=ROOT, env=stack.env, capture_output=True, text=True, timeout=120,

@@ -191,3 +191,24 @@ def test_a_verified_token_is_remembered_only_until_its_key_is_retired(tmp_path: 
     time.sleep(1.1)
     who, problem = auth.identify(header)
     assert who is None and problem
+
+
+def test_repeated_wrong_passwords_pause_a_name_for_a_while() -> None:
+    from services.memory.service_layer.people import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(clock=lambda: now[0])
+    for _ in range(SignInThrottle.MAX_FAILURES - 1):
+        throttle.failed("olive")
+    assert not throttle.paused("olive")
+    throttle.succeeded("olive")  # a success starts the count again
+    for _ in range(SignInThrottle.MAX_FAILURES):
+        throttle.failed("olive")
+    assert throttle.paused("olive") and not throttle.paused("vera")
+    now[0] += SignInThrottle.PAUSE
+    assert not throttle.paused("olive")
+    # Failures spread wider than the window do not add up.
+    for _ in range(SignInThrottle.MAX_FAILURES):
+        throttle.failed("vera")
+        now[0] += SignInThrottle.WINDOW
+    assert not throttle.paused("vera")

@@ -23,7 +23,7 @@ from services.memory.adapters.people import (
     AuditRow,
     NewAuditEntry,
 )
-from services.memory.service_layer.people import NameTaken, People
+from services.memory.service_layer.people import NameTaken, People, TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,14 @@ class AccountServicer(apb_grpc.AccountServiceServicer):
             raise InvalidArgument("name", "the sign-in name is required")
         if not request.password:
             raise InvalidArgument("password", "the password is required")
-        account = self._people.sign_in(request.name, request.password)
+        try:
+            account = self._people.sign_in(request.name, request.password)
+        except TooManyAttempts:
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "too many wrong passwords for this name: sign-in is paused for a minute",
+            )
+            raise
         if account is None:
             context.abort(
                 grpc.StatusCode.UNAUTHENTICATED, "wrong name or password, or the account is disabled"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,6 +34,51 @@ def _dummy_hash() -> str:
 
 class NameTaken(Exception):
     pass
+
+
+class TooManyAttempts(Exception):
+    """Sign-in for this name is paused after repeated wrong passwords."""
+
+
+class SignInThrottle:
+    """After MAX_FAILURES wrong passwords for a name within WINDOW seconds, that name's sign-ins are refused
+    for PAUSE seconds (per memory replica; argon2 already makes each guess cost a good part of a second)."""
+
+    MAX_FAILURES = 5
+    WINDOW = 300.0
+    PAUSE = 60.0
+    MAX_NAMES = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[float]] = {}
+        self._paused: dict[str, float] = {}
+
+    def paused(self, name: str) -> bool:
+        with self._lock:
+            until = self._paused.get(name)
+            if until is None:
+                return False
+            if self._clock() >= until:
+                del self._paused[name]
+                self._failures.pop(name, None)
+                return False
+            return True
+
+    def failed(self, name: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._failures) >= self.MAX_NAMES:
+                self._failures.clear()  # bounded: a flood of made-up names cannot grow it without end
+            recent = [t for t in self._failures.get(name, []) if now - t < self.WINDOW] + [now]
+            self._failures[name] = recent
+            if len(recent) >= self.MAX_FAILURES:
+                self._paused[name] = now + self.PAUSE
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
 
 
 def check_name(name: str, field: str = "name") -> str:
@@ -67,16 +115,22 @@ def password_matches(stored_hash: str, password: str) -> bool:
 @dataclass
 class People:
     accounts: AccountRepository
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
     def sign_in(self, name: str, password: str) -> AccountRow | None:
         """The account when the name and password match and it is enabled; None otherwise (no reason given
-        to the caller: which of the two was wrong is not said)."""
+        to the caller: which of the two was wrong is not said). TooManyAttempts after repeated failures."""
+        if self.throttle.paused(name):
+            raise TooManyAttempts(name)
         account = self.accounts.get(name) if NAME_PATTERN.match(name) else None
         if account is None:
             password_matches(_dummy_hash(), password)
+            self.throttle.failed(name)
             return None
         if not password_matches(account.password_hash, password) or account.disabled:
+            self.throttle.failed(name)
             return None
+        self.throttle.succeeded(name)
         if _HASHER.check_needs_rehash(account.password_hash):
             self.accounts.update(name, password_hash=hash_password(password))
         return account
