@@ -54,6 +54,7 @@ _R = "/aicmo.memory.v1.ReportArchiveService/"
 _P = "/aicmo.memory.v1.PlaybookService/"
 _A = "/aicmo.memory.v1.AccountService/"
 _AU = "/aicmo.memory.v1.AuditService/"
+_CT = "/aicmo.memory.v1.ClientTransferService/"
 
 # The level each method needs. A method missing here needs admin (tests/unit/test_auth.py checks that
 # every method in protos/ is listed, so a new RPC gets a deliberate level).
@@ -94,6 +95,9 @@ METHOD_ROLES: dict[str, str] = {
     _A + "SetAccountDisabled": ADMIN,
     _AU + "ListAuditEntries": ADMIN,
     _AU + "AppendAuditEntries": SERVICE_ONLY,
+    # A client's whole learning in and out (issue 23): admins only.
+    _CT + "ExportClient": ADMIN,
+    _CT + "ImportClient": ADMIN,
 }
 # What a service identity may not do even though it may call everything else: manage people.
 SERVICE_DENIED = frozenset(m for m in METHOD_ROLES if m.startswith(_A) and m not in (_A + "SignIn",))
@@ -118,6 +122,8 @@ AUDITED: dict[str, str] = {
     _A + "CreateAccount": "account_add",
     _A + "SetAccountRole": "account_set_role",
     _A + "SetAccountDisabled": "account_disable",
+    _CT + "ExportClient": "export",
+    _CT + "ImportClient": "import",
 }
 
 
