@@ -117,6 +117,7 @@ def environment(progress: Progress, **settings_overrides: Any) -> Iterator[Env]:
             embedding_provider="local",
             log_level="WARNING",
             db_health_interval_seconds=5.0,
+            auth="off",  # the service's own figures, without sign-in
             **settings_overrides,
         )
         runtime = create_runtime(settings)

@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             generator_port=0,
             memory_target=f"127.0.0.1:{env.runtime.app.port}",
             log_level="WARNING",
+            auth="off",  # as memory_env's memory
         )
         generator = create_generator(settings)
         generator.start()

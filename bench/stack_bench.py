@@ -90,6 +90,7 @@ def start_generator(env: Env, data_dir: Path, **overrides: Any) -> GeneratorRunt
         generator_port=0,
         memory_target=f"127.0.0.1:{env.runtime.app.port}",
         log_level="WARNING",
+        auth="off",  # as memory_env's memory
         **overrides,
     )
     runtime = create_runtime(settings)

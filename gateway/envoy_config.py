@@ -35,6 +35,8 @@ MEMORY_SERVICE = "aicmo.memory.v1.MemoryService"
 ARCHIVE_SERVICE = "aicmo.memory.v1.ReportArchiveService"
 PLAYBOOK_SERVICE = "aicmo.memory.v1.PlaybookService"
 TRANSFER_SERVICE = "aicmo.memory.v1.ClientTransferService"
+ACCOUNT_SERVICE = "aicmo.memory.v1.AccountService"
+AUDIT_SERVICE = "aicmo.memory.v1.AuditService"
 # Routes that write report text (and may call the language model) get the long generate timeout.
 GENERATE_METHODS = ("GenerateReport", "StreamGenerateReport", "RegenerateSection", "EditSection")
 # gRPC's own syntax: at most 8 digits and a unit (hours, minutes, seconds, milli-, micro-, nanoseconds).
@@ -581,6 +583,14 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
             "match": {"prefix": f"/{TRANSFER_SERVICE}/", "grpc": {}},
             "route": {"cluster": "memory", "timeout": default_timeout},
         },
+        {
+            "match": {"prefix": f"/{ACCOUNT_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
+        {
+            "match": {"prefix": f"/{AUDIT_SERVICE}/", "grpc": {}},
+            "route": {"cluster": "memory", "timeout": default_timeout},
+        },
     ]
     routes += method_not_allowed_routes(descriptor)
     routes.append({"match": {"prefix": "/"}, "direct_response": _direct_error(404, "no such path")})
@@ -660,6 +670,8 @@ def build_config(settings: GatewaySettings, descriptor: Path, log_dir: Path) -> 
                         ARCHIVE_SERVICE,
                         PLAYBOOK_SERVICE,
                         TRANSFER_SERVICE,
+                        ACCOUNT_SERVICE,
+                        AUDIT_SERVICE,
                     ],
                     "convert_grpc_status": True,
                     "max_request_body_size": settings.gateway_max_body_bytes,

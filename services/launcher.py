@@ -55,7 +55,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic import Field, SecretStr
 
 from services.common import ports
-from services.common.logging import configure_logging
+from services.common.logging import configure_logging, register_secret
 from services.common.settings import CommonSettings, load_settings
 from services.common.tls import open_channel
 from services.memory.adapters.embedded_postgres import (
@@ -488,6 +488,7 @@ class Stack:
         self._probes = ThreadPoolExecutor(max_workers=6, thread_name_prefix="watchdog")
         self._lock: IO[str] | None = None
         self._env: dict[str, str] = {}
+        self.first_admin_password = ""
 
     @property
     def stop_requested(self) -> bool:
@@ -719,6 +720,12 @@ class Stack:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
             raise StartupError(f"the migrations {describe_exit(proc.returncode)}. Last log lines:\n{tail}")
         log.info("the learning tables are up to date")
+        # A first admin made up by the migrate step: its password is shown once, in the banner.
+        made_up = self.settings.data_dir / "auth" / "first-admin-password"
+        if made_up.exists():
+            self.first_admin_password = made_up.read_text().strip()
+            register_secret(self.first_admin_password)
+            made_up.unlink()
 
     def _wait_ready(self, child: Child) -> None:
         deadline = time.monotonic() + self.settings.startup_timeout_seconds
@@ -894,6 +901,11 @@ class Stack:
         ]
         if any(c.name == "postgres" for c in self.children):
             lines.append(f"  Postgres        127.0.0.1:{s.embedded_pg_port}   (make psql)")
+        if self.first_admin_password:
+            lines += [
+                f"  First admin     sign in as admin with password {self.first_admin_password}",
+                "                  (shown once; python -m services.memory accounts set-password admin)",
+            ]
         lines += [
             f"  data and logs   {s.data_dir}",
             "Press Ctrl-C to stop everything.",
@@ -905,9 +917,9 @@ class Stack:
 def main() -> int:
     settings = load_settings(StackSettings, "make run")
     configure_logging(settings.log_level, "text", service="launcher")
-    if settings.api_token is None:
+    if settings.auth == "off":
         log.warning(
-            "AICMO_API_TOKEN is not set: the API is open to anyone who can reach it; binding to %s only",
+            "AICMO_AUTH=off: no sign-in, the API is open to anyone who can reach it; binding to %s only",
             settings.bind_host,
         )
     stack = Stack(settings)

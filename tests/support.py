@@ -61,11 +61,12 @@ def health_status(target: str, service: str = "", timeout: float = 1.0) -> str:
 
 
 class ServiceProcess:
-    """A service run as `python -m MODULE` in its own process, as in production."""
+    """A service run as `python -m MODULE` in its own process, as in production. Without sign-in
+    (AICMO_AUTH=off) unless `env` says otherwise: sign-in is tested through the whole stack."""
 
     def __init__(self, module: str, env: Mapping[str, str], log_path: Path) -> None:
         self.module = module
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ, "AICMO_AUTH": "off", **env}
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -23,11 +23,15 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from ui.contract import (
+    ACCOUNTS,
     ARCHIVE,
+    AUDIT,
     GENERATOR,
     MEMORY,
     PLAYBOOK,
     Binding,
+    apb,
+    aupb,
     binding,
     gpb,
     mpb,
@@ -49,6 +53,7 @@ ErrorKind = Literal[
     "timeout",
     "invalid",
     "unauthorized",
+    "forbidden",
     "not_found",
     "conflict",
     "too_large",
@@ -64,6 +69,8 @@ _SERVICE_WORDS = {
     MEMORY.full_name: "AICMO's memory (what it has learned)",
     ARCHIVE.full_name: "AICMO's report history",
     PLAYBOOK.full_name: "AICMO's client playbook",
+    ACCOUNTS.full_name: "AICMO's sign-in",
+    AUDIT.full_name: "AICMO's audit trail",
 }
 
 
@@ -464,6 +471,25 @@ class GatewayClient:
             "loading the forgotten clients",
         )
 
+    # -- people and the audit trail ---------------------------------------------------------------------
+
+    def sign_in(self, name: str, password: str) -> apb.SignInResponse:
+        return self._call(
+            binding(ACCOUNTS, "SignIn"),
+            apb.SignInRequest(name=name, password=password),
+            apb.SignInResponse,
+            "signing in",
+        )
+
+    def list_audit(self, request: aupb.ListAuditEntriesRequest) -> aupb.ListAuditEntriesResponse:
+        """The audit trail, newest first (admins only)."""
+        return self._call(
+            binding(AUDIT, "ListAuditEntries"),
+            request,
+            aupb.ListAuditEntriesResponse,
+            "loading the audit trail",
+        )
+
     # -- transport --------------------------------------------------------------------------------------
 
     def _call(self, route: Binding, request: Message, response_type: type[M], what: str) -> M:
@@ -595,13 +621,16 @@ class GatewayClient:
         kind: ErrorKind
         if status == 400:
             kind, message = "invalid", f"{What} did not work: AICMO could not accept what was sent — {said}."
-        elif status in (401, 403):
+        elif status == 401:
             kind = "unauthorized"
             message = (
-                f"AICMO refused this app's access key, so {what} did not work. Ask whoever runs AICMO to "
-                "check the app's API token."
+                f"{What} did not work: the name or password is wrong, or the account is disabled."
+                if service == ACCOUNTS.full_name
+                else f"Your sign-in has expired or is not valid, so {what} did not work. Sign in again."
             )
-            technical += " Set AICMO_API_TOKEN to the token the gateway expects and restart the UI."
+        elif status == 403:
+            kind = "forbidden"
+            message = f"Your role does not allow this, so {what} did not work. Ask an admin if you need it."
         elif status == 404:
             kind = "not_found"
             message = (

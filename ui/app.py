@@ -1,6 +1,7 @@
 """AICMO operator app (Streamlit). Run from the repo root: `python -m streamlit run ui/app.py`.
 
-It talks only to the REST gateway (AICMO_GATEWAY_URL, with AICMO_API_TOKEN as a bearer token when set).
+It talks only to the REST gateway (AICMO_GATEWAY_URL). People sign in; every call carries their token, and
+the app shows only what their role may do (the services enforce it either way).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from ui import generate_tab, history_tab, learn_tab  # noqa: E402
+from ui import audit_tab, generate_tab, history_tab, learn_tab, session  # noqa: E402
 from ui.api import GatewayClient, GatewayError, Health  # noqa: E402
 from ui.common import GATEWAY_DOWN_KEY, make_client, technical_details  # noqa: E402
-from ui.contract import gpb  # noqa: E402
+from ui.contract import apb, gpb  # noqa: E402
 from ui.labels import DOWN_MEANS, SERVING_WORDS, component_label, enum_name  # noqa: E402
 
 
@@ -41,6 +42,61 @@ def _render_sidebar(client: GatewayClient) -> None:
             return
         _render_health(health, client.base_url)
         st.button("Check again", key="sidebar_health_refresh")
+
+
+def _render_who() -> None:
+    who = session.current()
+    if who is None:
+        return
+    with st.sidebar:
+        st.divider()
+        st.caption(f"Signed in as **{who.name}** ({who.role})")
+        st.button("Sign out", key="sidebar_sign_out", on_click=session.forget)
+
+
+_ROLE_NAMES = {
+    apb.ROLE_VIEWER: session.VIEWER,
+    apb.ROLE_OPERATOR: session.OPERATOR,
+    apb.ROLE_ADMIN: session.ADMIN,
+}
+K_SIGNIN_ERROR = session.SIGN_IN_PROBLEM
+
+
+def _on_sign_in() -> None:
+    name = str(st.session_state.get("signin_name", "")).strip()
+    password = str(st.session_state.get("signin_password", ""))
+    st.session_state["signin_password"] = ""  # never kept in the session
+    st.session_state[K_SIGNIN_ERROR] = None
+    if not name or not password:
+        st.session_state[K_SIGNIN_ERROR] = "Enter your name and password."
+        return
+    client = make_client()
+    try:
+        response = client.sign_in(name, password)
+    except GatewayError as exc:
+        st.session_state[K_SIGNIN_ERROR] = exc
+        return
+    finally:
+        client.close()
+    role = _ROLE_NAMES.get(response.account.role)
+    if role is None:
+        st.session_state[K_SIGNIN_ERROR] = "AICMO gave this account no role the app knows."
+        return
+    session.remember(response.token, response.account.name, role)
+
+
+def _render_sign_in() -> None:
+    st.subheader("Sign in")
+    with st.form("signin_form", border=True):
+        st.text_input("Name", key="signin_name", autocomplete="username")
+        st.text_input("Password", key="signin_password", type="password", autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", key="signin_submit", on_click=_on_sign_in)
+    problem = st.session_state.get(K_SIGNIN_ERROR)
+    if isinstance(problem, GatewayError):
+        st.error(str(problem))
+        technical_details(problem.detail)
+    elif isinstance(problem, str) and problem:
+        st.error(problem)
 
 
 def _render_health(health: Health, gateway_url: str) -> None:
@@ -95,13 +151,24 @@ def main() -> None:
                 icon=":material/cloud_off:",
             )
             technical_details(f"Gateway: `{client.base_url}`", down.detail)
-        generate, history, learn = st.tabs(["Generate", "History", "Learn"])
-        with generate:
-            generate_tab.render(client)
-        with history:
+        _render_who()
+        if session.current() is None:
+            _render_sign_in()
+            return
+        # Viewers read; operators also write reports; admins also read the audit trail.
+        names = ["Generate"] if session.can(session.OPERATOR) else []
+        names += ["History", "Learn"] + (["Audit"] if session.can(session.ADMIN) else [])
+        tabs = dict(zip(names, st.tabs(names), strict=True))
+        if "Generate" in tabs:
+            with tabs["Generate"]:
+                generate_tab.render(client)
+        with tabs["History"]:
             history_tab.render(client)
-        with learn:
+        with tabs["Learn"]:
             learn_tab.render(client)
+        if "Audit" in tabs:
+            with tabs["Audit"]:
+                audit_tab.render(client)
     finally:
         client.close()
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from ui import session
 from ui.api import GatewayClient, GatewayError
 from ui.contract import gpb
 from ui.settings import UISettings
@@ -22,11 +23,13 @@ TECHNICAL = "Technical details"
 
 
 def make_client() -> GatewayClient:
-    """A gateway client from the current settings (read on every call, so tests and restarts see changes)."""
+    """A gateway client from the current settings (read on every call, so tests and restarts see changes),
+    carrying the signed-in person's token."""
     settings = UISettings()
+    signed_in = session.current()
     return GatewayClient(
         settings.gateway_url,
-        settings.token(),
+        signed_in.token if signed_in else None,
         connect_timeout=settings.ui_connect_timeout_seconds,
         read_timeout=settings.ui_read_timeout_seconds,
     )
@@ -58,6 +61,13 @@ def show_error(exc: GatewayError, where: str = "") -> None:
     if down is not None and exc.kind == "unreachable":
         st.caption(f"{where or 'This'} is unavailable while AICMO cannot be reached (see the message above).")
         return
+    if exc.kind == "unauthorized" and session.current() is not None:
+        # The token expired or its key was retired: back to the sign-in form, saying why.
+        session.forget()
+        st.session_state[session.SIGN_IN_PROBLEM] = (
+            "Your sign-in has expired or is no longer valid: sign in again."
+        )
+        st.rerun()
     st.error(str(exc), icon=":material/error:")
     technical_details(exc.detail)
 

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aicmo.generator.v1 import generator_service_pb2 as gpb
+from aicmo.memory.v1 import accounts_pb2 as apb
+from aicmo.memory.v1 import audit_pb2 as aupb
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import playbook_pb2 as ppb
 from aicmo.memory.v1 import report_archive_pb2 as rpb
@@ -26,11 +28,15 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 
 __all__ = [
+    "ACCOUNTS",
     "ARCHIVE",
+    "AUDIT",
     "GENERATOR",
     "MEMORY",
     "PLAYBOOK",
     "Binding",
+    "apb",
+    "aupb",
     "binding",
     "gpb",
     "mpb",
@@ -49,6 +55,9 @@ MEMORY: ServiceDescriptor = mpb.DESCRIPTOR.services_by_name["MemoryService"]
 ARCHIVE: ServiceDescriptor = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"]
 # The client playbook (what the agency and each client decided), served by the memory service.
 PLAYBOOK: ServiceDescriptor = ppb.DESCRIPTOR.services_by_name["PlaybookService"]
+# Sign-in and people, and the audit trail (admins), served by the memory service.
+ACCOUNTS: ServiceDescriptor = apb.DESCRIPTOR.services_by_name["AccountService"]
+AUDIT: ServiceDescriptor = aupb.DESCRIPTOR.services_by_name["AuditService"]
 
 _VARIABLE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 

@@ -12,7 +12,7 @@ import streamlit as st
 from google.protobuf import json_format
 
 from services.common.client_ids import client_key
-from ui import documents, playbook_panel
+from ui import documents, playbook_panel, session
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     all_sections,
@@ -404,12 +404,14 @@ def render(client: GatewayClient) -> None:
     _render_browse(client, seen)
     _render_search(seen)
     _render_item(client, seen)
+    if session.can(session.OPERATOR):
+        st.divider()
+        _render_upload(client)
     st.divider()
     playbook_panel.render(client)
     st.divider()
-    _render_upload(client)
-    st.divider()
-    _render_forget()
+    if session.can(session.ADMIN):
+        _render_forget()
     _render_forgotten(client)
     st.divider()
     _render_learning_queue(client)
@@ -650,18 +652,22 @@ def _render_item(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
             if item.HasField("metadata") and item.metadata.fields
             else "",
         )
-        _render_share(item)
+        # Sharing and deleting are for admins, rating for operators (the services refuse the rest anyway).
+        if session.can(session.ADMIN):
+            _render_share(item)
         cols = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
-        cols[0].radio(
-            "Rating",
-            options=list(RATING_OPTIONS),
-            key=K_RATE_CHOICE,
-            horizontal=True,
-            format_func=lambda verdict: RATING_CHOICE_WORDS.get(verdict, str(verdict)),
-        )
-        cols[1].text_input("Note", key=K_RATE_NOTE, placeholder="Why?")
-        cols[2].button("Save rating", key="learn_rate_submit", on_click=_on_rate_item, args=(item.id,))
-        cols[3].button("Delete…", key="learn_delete", on_click=_on_ask_delete, args=(item.id,))
+        if session.can(session.OPERATOR):
+            cols[0].radio(
+                "Rating",
+                options=list(RATING_OPTIONS),
+                key=K_RATE_CHOICE,
+                horizontal=True,
+                format_func=lambda verdict: RATING_CHOICE_WORDS.get(verdict, str(verdict)),
+            )
+            cols[1].text_input("Note", key=K_RATE_NOTE, placeholder="Why?")
+            cols[2].button("Save rating", key="learn_rate_submit", on_click=_on_rate_item, args=(item.id,))
+        if session.can(session.ADMIN):
+            cols[3].button("Delete…", key="learn_delete", on_click=_on_ask_delete, args=(item.id,))
         if get_state(K_CONFIRM_DELETE, "") == item.id:
             st.warning(f"Delete “{item.title}” for good? Reports will no longer learn from it.")
             confirm = st.columns([1, 1, 4])
@@ -842,6 +848,8 @@ def _render_learning_queue(client: GatewayClient) -> None:
                     st.warning(f"Why it was set aside: {batch.reason}", icon=":material/block:")
                 else:
                     st.caption(f"Last delivery error: {batch.reason}")
+            if not session.can(session.ADMIN):
+                continue  # replaying or dropping is for admins
             cols = st.columns([1, 1, 4])
             cols[0].button(
                 "Replay",

@@ -1,9 +1,9 @@
-"""The operator app's settings: where the REST gateway is, how to authenticate, and the agency named on
-client deliverables (environment, `.env`)."""
+"""The operator app's settings: where the REST gateway is, and the agency named on client deliverables
+(environment, `.env`)."""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common import ports
@@ -11,13 +11,12 @@ from services.common.timeouts import DEFAULT_GENERATE_TIMEOUT_SECONDS, app_read_
 
 
 class UISettings(BaseSettings):
-    """AICMO_GATEWAY_URL, AICMO_API_TOKEN, AICMO_UI_CONNECT_TIMEOUT_SECONDS, AICMO_GENERATE_TIMEOUT_SECONDS,
-    AICMO_AGENCY_NAME."""
+    """AICMO_GATEWAY_URL, AICMO_UI_CONNECT_TIMEOUT_SECONDS, AICMO_GENERATE_TIMEOUT_SECONDS, AICMO_AGENCY_NAME.
+    (People sign in; the app holds no token of its own.)"""
 
     model_config = SettingsConfigDict(env_prefix="AICMO_", env_file=".env", extra="ignore")
 
     gateway_url: str = f"http://{ports.local(ports.GATEWAY_HTTP)}"
-    api_token: SecretStr | None = None
     ui_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a report may take (the gateway's generate routes); the app waits a little longer.
     generate_timeout_seconds: float = Field(default=DEFAULT_GENERATE_TIMEOUT_SECONDS, ge=5, le=900)
@@ -32,7 +31,3 @@ class UISettings(BaseSettings):
     @property
     def ui_read_timeout_seconds(self) -> float:
         return app_read_timeout(self.generate_timeout_seconds)
-
-    def token(self) -> str | None:
-        value = self.api_token.get_secret_value().strip() if self.api_token else ""
-        return value or None

@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,7 +30,16 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = "json"
     bind_host: str = "127.0.0.1"
+    # No longer used (callers sign in); a value set is reported at start so nobody relies on it.
     api_token: SecretStr | None = None
+    # Sign-in and roles (services/common/auth.py): "required" (the default) or "off" (everyone is an admin;
+    # only for tests of something else and local experiments).
+    auth: Literal["required", "off"] = "required"
+    # Signing keys `kid:secret[,kid:secret...]` (the first signs); unset: $AICMO_DATA_DIR/auth/keyset.json,
+    # made on first start and rotated with `python -m services.memory keys` (services/common/signing.py).
+    auth_keys: SecretStr | None = None
+    # How long a signed-in person's token is valid (they sign in again after).
+    auth_token_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     # On SIGTERM: calls in flight get this long to finish (a report being written, a batch being stored),
     # then they are cancelled and given DRAIN_SECONDS more to notice. Keep it under the orchestrator's
     # termination grace (Kubernetes: 30 s in deploy/).
@@ -51,7 +60,7 @@ class CommonSettings(BaseSettings):
     tls_client_auth: bool = False
     tls_server_name: str = ""
 
-    @field_validator("api_token", mode="before")
+    @field_validator("api_token", "auth_keys", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
+from dataclasses import dataclass
 
 from services.common.logging import configure_logging
 from services.common.observability.metrics import serve_metrics
@@ -20,16 +22,32 @@ log = logging.getLogger("services.generator")
 
 
 def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
+    from services.common.auth import AuditEvent, Identity
+    from services.generator.adapters.audit_outbox import AuditOutbox, GeneratorAudit
     from services.generator.adapters.memory_client import MemoryClient
     from services.generator.adapters.spool import LearningSpool, UnknownBatch
+    from services.generator.bootstrap import service_credentials
 
     usage = "usage: python -m services.generator spool list | replay NAME | drop NAME"
     if not args or args[0] not in ("list", "replay", "drop") or (args[0] != "list" and len(args) != 2):
         print(usage, file=sys.stderr)
         return 2
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    memory = MemoryClient(settings.memory_target, token=token, settings=settings)
+    # Whoever has a shell here acts as an admin; the audit trail names them (as cli:<user>).
+    who = Identity(person=f"cli:{getpass.getuser()}", role="admin")
+    memory = MemoryClient(
+        settings.memory_target, credentials=service_credentials(settings, who), settings=settings
+    )
     spool = LearningSpool(settings.spool_dir, memory.deliver)
+    outbox = AuditOutbox(settings.data_dir / "generator" / "audit", memory.append_audit)
+    audit = GeneratorAudit(
+        outbox, lambda name: next((b.client_id for b in spool.list() if b.name == name), "")
+    )
+    if args[0] != "list":
+        method = "/aicmo.generator.v1.GeneratorService/" + (
+            "ReplayLearningBatch" if args[0] == "replay" else "DropLearningBatch"
+        )
+        where = audit.describe(method, ReplayRequest(args[1]), who)
+    outcome_code = "OK"
     try:
         if args[0] == "list":
             for b in spool.list():
@@ -43,11 +61,24 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
             spool.drop(args[1])
             print(f"{args[1]}: dropped")
     except UnknownBatch:
+        outcome_code = "NOT_FOUND"
         print(f"no learning batch named {args[1]!r} in {settings.spool_dir}", file=sys.stderr)
         return 1
+    except BaseException:
+        outcome_code = "INTERNAL"
+        raise
     finally:
+        if args[0] != "list":
+            action = "replay_batch" if args[0] == "replay" else "drop_batch"
+            # Durable now; the running generator (or the next one) delivers it to memory's audit trail.
+            audit.record(AuditEvent(action, method, who, "", outcome_code, *where))
         memory.close()
     return 0
+
+
+@dataclass
+class ReplayRequest:
+    name: str
 
 
 def main() -> int:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 
-from services.common.auth import auth_interceptors
+from services.common.auth import (
+    Identity,
+    ServiceToken,
+    auth_interceptors,
+    current_identity,
+    key_source,
+    metadata_for,
+)
 from services.common.errors import GrpcErrorInterceptor
 from services.common.logging import register_secret
 from services.common.observability import metrics
 from services.common.server import GrpcApp
 from services.common.timeouts import generation_deadline
 from services.common.tls import server_credentials
+from services.generator.adapters.audit_outbox import AuditOutbox, GeneratorAudit
 from services.generator.adapters.llm import LlmWriter
 from services.generator.adapters.llm_understanding import LlmBriefReader
 from services.generator.adapters.memory_client import MemoryClient
@@ -35,10 +44,12 @@ class GeneratorRuntime:
     generator: ReportGenerator
     memory: MemoryClient
     spool: LearningSpool
+    outbox: AuditOutbox
 
     def start(self) -> int:
         port = self.app.start()
         self.spool.start()
+        self.outbox.start()
         self.app.set_serving(True)
         return port
 
@@ -46,10 +57,26 @@ class GeneratorRuntime:
         self.app.stop()
 
 
+def service_credentials(
+    settings: GeneratorSettings, acting: Identity | None = None
+) -> Callable[[], tuple[tuple[str, str], ...]]:
+    """Per call to memory: the generator's own token and the person it acts for (the caller of the call
+    being served, or `acting` outside calls, e.g. the spool command)."""
+    if settings.auth == "off":
+        return lambda: ()
+    token = ServiceToken(key_source(settings), "generator")
+
+    def credentials() -> tuple[tuple[str, str], ...]:
+        who = current_identity()
+        return metadata_for(who if who.person or acting is None else acting, token.get())
+
+    return credentials
+
+
 def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
-    token = settings.api_token.get_secret_value() if settings.api_token else None
-    register_secret(token)
-    memory = MemoryClient(settings.memory_target, token=token, settings=settings)
+    memory = MemoryClient(
+        settings.memory_target, credentials=service_credentials(settings), settings=settings
+    )
     spool = LearningSpool(settings.spool_dir, memory.deliver, retry_seconds=settings.spool_retry_seconds)
     metrics.SPOOL_QUEUED.set_function(spool.pending)
     metrics.SPOOL_SET_ASIDE.set_function(spool.set_aside_count)
@@ -94,6 +121,11 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
             understanding_timeout=settings.llm_understanding_timeout_seconds,
         ),
     )
+    outbox = AuditOutbox(settings.data_dir / "generator" / "audit", memory.append_audit)
+
+    def batch_client(name: str) -> str:
+        return next((b.client_id for b in spool.list() if b.name == name), "")
+
     servicer = GeneratorServicer(
         generator, memory, spool, generation_deadline(settings.generate_timeout_seconds)
     )
@@ -104,7 +136,7 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
         service_names=[SERVICE_NAME],
         register=lambda server: pb_grpc.add_GeneratorServiceServicer_to_server(servicer, server),
         interceptors=[
-            *auth_interceptors(settings, "generator", open_methods=[f"/{SERVICE_NAME}/CheckHealth"]),
+            *auth_interceptors(settings, "generator", audit=GeneratorAudit(outbox, batch_client)),
             GrpcErrorInterceptor(),
         ],
         grace_seconds=settings.shutdown_grace_seconds,
@@ -114,4 +146,5 @@ def create_runtime(settings: GeneratorSettings) -> GeneratorRuntime:
     app.on_stop(memory.close)
     app.on_stop(generator.close)
     app.on_stop(spool.stop)
-    return GeneratorRuntime(app=app, generator=generator, memory=memory, spool=spool)
+    app.on_stop(outbox.stop)
+    return GeneratorRuntime(app=app, generator=generator, memory=memory, spool=spool, outbox=outbox)

@@ -1,10 +1,12 @@
 """`python -m services.memory [serve|migrate|reembed|import PATH|prepare-model|db start|db stop|db status|
-export-client --client ID --out FILE|import-client FILE|backup --out FILE|restore FILE|reapply-forgets]`."""
+export-client --client ID --out FILE|import-client FILE|backup --out FILE|restore FILE|reapply-forgets|
+accounts ...|keys ...|audit export]`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +17,12 @@ from services.common.server import PortInUseError
 from services.common.settings import load_settings
 from services.memory.adapters.database import StorageError, startup_hint
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres, EmbeddedPostgresError
+from services.memory.people_cli import (
+    add_people_commands,
+    first_admin_file,
+    run_people_command,
+    write_private,
+)
 from services.memory.settings import MemorySettings
 
 log = logging.getLogger("services.memory")
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     db = sub.add_parser("db", help="manage the embedded Postgres server")
     db.add_argument("action", choices=["start", "stop", "status"])
+    add_people_commands(sub)
     args = parser.parse_args(argv)
 
     settings = load_settings(MemorySettings, "memory service")
@@ -103,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             return _reapply_forgets(settings)
         if args.command == "prepare-model":
             return _prepare_model(settings)
+        if args.command in ("accounts", "keys", "audit"):
+            return run_people_command(settings, args)
         return _serve(settings)
     except (StorageError, EmbeddedPostgresError, PortInUseError) as exc:
         log.error("memory service cannot start: %s", exc)
@@ -147,9 +158,23 @@ def _serve(settings: MemorySettings) -> int:
 
 
 def _migrate(settings: MemorySettings) -> int:
-    from services.memory.bootstrap import open_storage
+    """Migrates, then makes the first admin of an empty account store. Under `make run` a password made up
+    for it goes to a file only the launcher reads (it prints it once and deletes the file); else to the
+    terminal."""
+    from services.memory.adapters.people import AccountRepository
+    from services.memory.bootstrap import ensure_first_admin, open_storage, print_first_admin
+    from services.memory.service_layer.people import People
 
-    open_storage(settings, migrate_schema=True).close()
+    storage = open_storage(settings, migrate_schema=True)
+    try:
+        made_up = ensure_first_admin(settings, People(AccountRepository(storage.engine)))
+    finally:
+        storage.close()
+    if made_up:
+        if os.environ.get("AICMO_LAUNCHED_AS") == "migrate":
+            write_private(first_admin_file(settings.data_dir), made_up)
+        else:
+            print_first_admin(made_up)
     return 0
 
 

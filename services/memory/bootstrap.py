@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
 import grpc
+from aicmo.memory.v1 import accounts_pb2 as apb
+from aicmo.memory.v1 import accounts_pb2_grpc as apb_grpc
+from aicmo.memory.v1 import audit_pb2 as aupb
+from aicmo.memory.v1 import audit_pb2_grpc as aupb_grpc
 from aicmo.memory.v1 import client_transfer_pb2 as tpb
 from aicmo.memory.v1 import client_transfer_pb2_grpc as tpb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as pb
@@ -19,7 +24,7 @@ from aicmo.memory.v1 import report_archive_pb2_grpc as rpb_grpc
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from services.common.auth import auth_interceptors
+from services.common.auth import auth_interceptors, key_source
 from services.common.errors import GrpcErrorInterceptor, is_database_outage
 from services.common.logging import register_secret
 from services.common.observability.metrics import REGISTRY
@@ -37,6 +42,7 @@ from services.memory.adapters.database import (
 )
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
 from services.memory.adapters.forget_ledger import ForgetLedger
+from services.memory.adapters.people import AccountRepository, AuditRepository
 from services.memory.adapters.playbook import PlaybookRepository
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
@@ -44,12 +50,14 @@ from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
 from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
+from services.memory.entrypoints.people_servicer import AccountServicer, AuditServicer, MemoryAudit
 from services.memory.entrypoints.playbook_servicer import PlaybookServicer
 from services.memory.entrypoints.report_servicer import ReportArchiveServicer
 from services.memory.entrypoints.transfer_servicer import ClientTransferServicer
 from services.memory.figures import LearningFigures
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
+from services.memory.service_layer.people import People
 from services.memory.service_layer.playbook import Playbook
 from services.memory.service_layer.reports import ReportArchive
 from services.memory.settings import MemorySettings
@@ -60,6 +68,8 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MemoryService"].full_name
 ARCHIVE_SERVICE_NAME = rpb.DESCRIPTOR.services_by_name["ReportArchiveService"].full_name
 PLAYBOOK_SERVICE_NAME = ppb.DESCRIPTOR.services_by_name["PlaybookService"].full_name
 TRANSFER_SERVICE_NAME = tpb.DESCRIPTOR.services_by_name["ClientTransferService"].full_name
+ACCOUNT_SERVICE_NAME = apb.DESCRIPTOR.services_by_name["AccountService"].full_name
+AUDIT_SERVICE_NAME = aupb.DESCRIPTOR.services_by_name["AuditService"].full_name
 REEMBED_COMMAND = "make reembed  (or: .venv/bin/python -m services.memory reembed)"
 
 
@@ -271,6 +281,22 @@ class DatabaseHealth:
             self.check()
 
 
+def ensure_first_admin(settings: MemorySettings, people: People) -> str | None:
+    """Makes the first admin of an empty account store; returns the password made up for it, if one was."""
+    given = settings.admin_password.get_secret_value() if settings.admin_password else None
+    return people.ensure_first_admin(given or None)
+
+
+def print_first_admin(password: str) -> None:
+    """Said once, on the terminal (never in a log line: the password is a registered secret)."""
+    print(
+        f"\nFirst admin created. Sign in as: admin  password: {password}\n"
+        "(shown once; change it with: python -m services.memory accounts set-password admin)\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 @dataclass
 class MemoryRuntime:
     app: GrpcApp
@@ -341,12 +367,23 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         embedding_model=service.embedder.model_name,
         ledger=ForgetLedger(settings.forget_ledger_path),
     )
+    keys = key_source(settings)
+    accounts = AccountRepository(storage.engine)
+    people = People(accounts)
+    audit = AuditRepository(storage.engine)
+    made_up = ensure_first_admin(settings, people)
+    if made_up:
+        print_first_admin(made_up)
+    account_servicer = AccountServicer(people, keys, settings.auth_token_ttl_seconds)
+    audit_servicer = AuditServicer(audit)
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
         rpb_grpc.add_ReportArchiveServiceServicer_to_server(archive_servicer, server)
         ppb_grpc.add_PlaybookServiceServicer_to_server(playbook_servicer, server)
         tpb_grpc.add_ClientTransferServiceServicer_to_server(transfer_servicer, server)
+        apb_grpc.add_AccountServiceServicer_to_server(account_servicer, server)
+        aupb_grpc.add_AuditServiceServicer_to_server(audit_servicer, server)
 
     health_ref: list[DatabaseHealth] = []
 
@@ -358,13 +395,23 @@ def create_runtime(settings: MemorySettings, embedder: Embedder | None = None) -
         name="memory",
         host=settings.bind_host,
         port=settings.memory_port,
-        service_names=[SERVICE_NAME, ARCHIVE_SERVICE_NAME, PLAYBOOK_SERVICE_NAME, TRANSFER_SERVICE_NAME],
+        service_names=[
+            SERVICE_NAME,
+            ARCHIVE_SERVICE_NAME,
+            PLAYBOOK_SERVICE_NAME,
+            TRANSFER_SERVICE_NAME,
+            ACCOUNT_SERVICE_NAME,
+            AUDIT_SERVICE_NAME,
+        ],
         register=register,
         grace_seconds=settings.shutdown_grace_seconds,
         # Calls to memory are short: recycling connections every few minutes spreads the generators'
         # round robin over memory replicas added since (Kubernetes scale-up).
         max_connection_age_seconds=300.0,
-        interceptors=[*auth_interceptors(settings, "memory"), GrpcErrorInterceptor(on_error=on_error)],
+        interceptors=[
+            *auth_interceptors(settings, "memory", keys, MemoryAudit(audit, accounts)),
+            GrpcErrorInterceptor(on_error=on_error),
+        ],
         credentials=server_credentials(settings),
         health_port=settings.memory_health_port,
     )

@@ -54,6 +54,9 @@ class MemorySettings(OpenAISettings):
     # a step of their own (`python -m services.memory migrate`), and the service then only checks that the
     # schema is current (waiting up to db_wait_seconds for a migration in progress).
     migrate_on_start: bool = True
+    # The first admin's password, used once: when the account store is empty at start (otherwise a random
+    # one is made and printed once). Later changes go through `python -m services.memory accounts`.
+    admin_password: SecretStr | None = None
     # A migration statement waits this long for a lock (writes queue behind a waiting DDL), then that
     # migration rolls back and is tried again after a pause, for up to migration_wait_seconds in all.
     migration_lock_timeout_ms: int = Field(default=500, ge=10, le=60_000)

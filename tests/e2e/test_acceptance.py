@@ -69,7 +69,10 @@ def test_stream_delivers_first_event_before_the_report_is_complete(fresh_stack: 
         request = urllib.request.Request(
             fresh_stack.gateway_url + "/api/aicmo/generate_report/stream",
             data=json.dumps(BODY | {"use_learning": False}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {fresh_stack.admin_token()}",
+            },
             method="POST",
         )
         arrivals: list[tuple[float, str]] = []

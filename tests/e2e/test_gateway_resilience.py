@@ -108,34 +108,28 @@ def password_db_url(embedded_pg: object) -> str:
     return f"postgresql://aicmo:Sup3r-Secret-DB-pw@{embedded_pg.host}:{embedded_pg.port}/{name}"
 
 
-TOKEN = "tok_4f9a1c2e7b-very-secret"
-
-
-def test_token_required_everywhere_but_health_and_never_logged(password_db_url: str) -> None:
-    stack = StackProcess(
-        new_data_dir("auth-stack"), extra_env={"AICMO_API_TOKEN": TOKEN, "AICMO_MEMORY_DB": password_db_url}
-    )
+def test_sign_in_required_everywhere_but_health_and_never_logged(password_db_url: str) -> None:
+    stack = StackProcess(new_data_dir("auth-stack"), extra_env={"AICMO_MEMORY_DB": password_db_url})
     try:
         stack.start()
-        assert stack.get("/api/health").status == 200  # health stays open
+        token = stack.admin_token()
+        assert stack.get("/api/health", token=None).status == 200  # health stays open
         for path in ("/api/learn/debug/summary", "/api/aicmo/packages", "/api/learn/items"):
-            missing = stack.get(path)
+            missing = stack.get(path, token=None)
             assert missing.status == 401, path
-            assert missing.json()["message"] == "missing bearer token"
-            assert stack.get(path, headers={"Authorization": "Bearer wrong"}).status == 401
-            assert stack.get(path, headers={"Authorization": f"Bearer {TOKEN}"}).status == 200
+            assert stack.get(path, token="wrong").status == 401
+            assert stack.get(path, token=token).status == 200
         report = stack.post(
             "/api/aicmo/generate_report",
             {
                 "client_brief": {"client_name": "Secretive", "brand_name": "Hush"},
                 "package_key": "quick_social_basic",
             },
-            headers={"Authorization": f"Bearer {TOKEN}"},
         )
         assert (
             report.status == 200 and report.json()["learning_status"] == "recorded"
-        )  # generator → memory carries it
-        summary = stack.get("/api/learn/debug/summary", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+        )  # generator → memory carries its own identity
+        summary = stack.get("/api/learn/debug/summary").json()
         assert "Sup3r-Secret-DB-pw" not in summary["storage"] and "***" in summary["storage"]
 
         # Direct gRPC callers are held to it too.
@@ -144,20 +138,20 @@ def test_token_required_everywhere_but_health_and_never_logged(password_db_url: 
             with pytest.raises(grpc.RpcError) as err:
                 stub.GetSummary(mpb.GetSummaryRequest(), timeout=5)
             assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
-            ok = stub.GetSummary(
-                mpb.GetSummaryRequest(), timeout=5, metadata=[("authorization", f"Bearer {TOKEN}")]
-            )
+            ok = stub.GetSummary(mpb.GetSummaryRequest(), timeout=5, metadata=stack.metadata(token))
             assert ok.total_items == 11
     finally:
         assert stack.stop() == 0
     logs = stack.all_logs()
     assert "Phase L: Using Postgres memory engine for learning" in logs
-    assert "Sup3r-Secret-DB-pw" not in logs and TOKEN not in logs
+    assert "Sup3r-Secret-DB-pw" not in logs and token not in logs
+    assert stack.env["AICMO_ADMIN_PASSWORD"] not in logs
     shutil.rmtree(stack.data_dir, ignore_errors=True)
 
 
-def test_open_api_warns_on_start(running_stack: StackProcess) -> None:
-    assert "AICMO_API_TOKEN is not set" in running_stack.launcher_log()
+def test_sign_in_is_on_by_default(running_stack: StackProcess) -> None:
+    assert "AICMO_AUTH=off" not in running_stack.all_logs()
+    assert running_stack.get("/api/learn/debug/summary", token=None).status == 401
 
 
 def test_port_in_use_is_named(fresh_stack: StackProcess) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.e2e.stack import StackProcess, http
+from tests.e2e.stack import StackProcess
 
 BRIEF = {
     "client_name": "Route Test Client",
@@ -157,7 +157,7 @@ def test_error_statuses_are_json(running_stack: StackProcess) -> None:
 
 
 def test_stream_is_newline_delimited_events(running_stack: StackProcess) -> None:
-    response = http("POST", running_stack.gateway_url + "/api/aicmo/generate_report/stream", generate_body())
+    response = running_stack.post("/api/aicmo/generate_report/stream", generate_body())
     assert response.status == 200
     events = [json.loads(line) for line in response.body.splitlines() if line.strip()]
     assert list(events[0]) == ["started"] and list(events[-1]) == ["completed"]

@@ -217,7 +217,7 @@ def test_direct_grpc_calls(
         # No serializers: the raw bytes go out as they are.
         call = (channel.unary_stream if streaming else channel.unary_unary)(method)
         with pytest.raises(grpc.RpcError) as caught:
-            outcome = call(payload, timeout=T)
+            outcome = call(payload, timeout=T, metadata=running_stack.metadata())
             if streaming:
                 list(outcome)
     error = caught.value
@@ -233,6 +233,6 @@ def test_a_corrupt_grpc_request_is_invalid_argument(running_stack: StackProcess)
     with grpc.insecure_channel(running_stack.memory_target) as channel:
         call = channel.unary_unary("/aicmo.memory.v1.MemoryService/GetItem")
         with pytest.raises(grpc.RpcError) as caught:
-            call(_key(1, 2) + _varint(50) + b"short", timeout=T)
+            call(_key(1, 2) + _varint(50) + b"short", timeout=T, metadata=running_stack.metadata())
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert running_stack.get("/api/health").status == 200

@@ -15,7 +15,7 @@ import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from tests.e2e.stack import StackProcess, http
+from tests.e2e.stack import StackProcess
 from tests.support import new_data_dir, wait_until
 
 BODY = {
@@ -188,7 +188,7 @@ def test_a_request_id_follows_the_request_into_logs_and_errors(traced_stack: Sta
     infos = [d for d in bad.json()["details"] if d["@type"].endswith("RequestInfo")]
     assert infos and infos[0]["request_id"] == error_id
 
-    summary = http("GET", traced_stack.gateway_url + "/api/learn/debug/summary")
+    summary = traced_stack.get("/api/learn/debug/summary")
     assert summary.status == 200
     wait_until(
         lambda: any(

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.e2e.stack import ADMIN, ADMIN_PASSWORD, http
 from tests.support import ROOT
+from ui.session import AUTH_KEY
 
 APP = ROOT / "ui" / "app.py"
 ARTIFACTS = ROOT / "var" / "artifacts" / "ui"
@@ -18,13 +20,47 @@ ARTIFACTS = ROOT / "var" / "artifacts" / "ui"
 RUN_TIMEOUT = 90.0
 
 
-def new_app(monkeypatch: pytest.MonkeyPatch, gateway_url: str, token: str | None = None) -> AppTest:
+# What the app holds for a person signed in against the fake gateway (it checks no token).
+FAKE_TOKEN = "fake-gateway-token"
+
+
+def new_app(
+    monkeypatch: pytest.MonkeyPatch,
+    gateway_url: str,
+    token: str | None = None,
+    *,
+    role: str = "admin",
+    name: str = "admin",
+    signed_in: bool = True,
+) -> AppTest:
+    """The app against `gateway_url`, already signed in as an admin (the stack's first admin, through the
+    real sign-in, or a placeholder against the fake gateway), or as `name`/`role` with `token`.
+    `signed_in=False` starts at the sign-in form."""
     monkeypatch.setenv("AICMO_GATEWAY_URL", gateway_url)
-    if token:
-        monkeypatch.setenv("AICMO_API_TOKEN", token)
-    else:
-        monkeypatch.delenv("AICMO_API_TOKEN", raising=False)
-    return AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    if signed_in:
+        at.session_state[AUTH_KEY] = {"token": token or _admin_token(gateway_url), "name": name, "role": role}
+    return at
+
+
+def _admin_token(gateway_url: str) -> str:
+    """The first admin's token from a real stack (signed in once per gateway), or FAKE_TOKEN from the fake
+    gateway (which has no sign-in route)."""
+    if gateway_url not in _TOKENS:
+        try:
+            answer = http(
+                "POST",
+                gateway_url + "/api/auth/sign_in",
+                {"name": ADMIN, "password": ADMIN_PASSWORD},
+                timeout=30,
+            )
+        except OSError:  # no gateway there (a test of the app with AICMO down)
+            return FAKE_TOKEN
+        _TOKENS[gateway_url] = str(answer.json()["token"]) if answer.status == 200 else FAKE_TOKEN
+    return _TOKENS[gateway_url]
+
+
+_TOKENS: dict[str, str] = {}
 
 
 def run(at: AppTest) -> AppTest:

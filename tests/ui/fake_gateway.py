@@ -48,7 +48,21 @@ from services.generator.composer.feedback import Instruction, read_feedback
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.understanding import UnderstoodBrief
 from services.generator.entrypoints.convert import brief_from_proto, understood_to_proto
-from ui.contract import ARCHIVE, GENERATOR, MEMORY, Binding, bindings, gpb, mpb, parse_dict, rpb
+from ui.contract import (
+    ACCOUNTS,
+    ARCHIVE,
+    AUDIT,
+    GENERATOR,
+    MEMORY,
+    Binding,
+    apb,
+    aupb,
+    bindings,
+    gpb,
+    mpb,
+    parse_dict,
+    rpb,
+)
 
 EMBEDDING_MODEL = "fake-test-model"
 
@@ -317,6 +331,10 @@ class FakeGateway:
         self.aliases: dict[str, tuple[str, str]] = {}
         # Warnings every generated report carries (e.g. a model-written section refused for breaking a rule).
         self.report_warnings: list[str] = []
+        # People who can sign in: name → (password, role); the token handed out is "fake-<name>".
+        self.accounts: dict[str, tuple[str, apb.Role.ValueType]] = {}
+        # What ListAuditEntries returns (newest first; filtered by client and person like the real one).
+        self.audit_entries: list[aupb.AuditEntry] = []
         self.lock = threading.Lock()
         self.url = ""
 
@@ -954,6 +972,25 @@ class FakeGateway:
     ) -> mpb.ListForgottenClientsResponse:
         return mpb.ListForgottenClientsResponse(clients=self.forgotten)
 
+    # -- people and the audit trail ---------------------------------------------------------------------
+
+    def SignIn(self, request: apb.SignInRequest) -> apb.SignInResponse:
+        known = self.accounts.get(request.name)
+        if known is None or known[0] != request.password:
+            raise RpcError(16, "wrong name or password, or the account is disabled")
+        return apb.SignInResponse(
+            token=f"fake-{request.name}", account=apb.Account(name=request.name, role=known[1])
+        )
+
+    def ListAuditEntries(self, request: aupb.ListAuditEntriesRequest) -> aupb.ListAuditEntriesResponse:
+        entries = [
+            e
+            for e in self.audit_entries
+            if (not request.client_id or e.client_id == request.client_id)
+            and (not request.person or e.person == request.person)
+        ]
+        return aupb.ListAuditEntriesResponse(entries=entries[: request.page_size or 50])
+
     # -- per-section work and the report history ------------------------------------------------------
 
     def RegenerateSection(self, request: gpb.RegenerateSectionRequest) -> gpb.RegenerateSectionResponse:
@@ -1027,8 +1064,8 @@ class FakeGateway:
         return rpb.GetReportVersionResponse(version=self._version(request.history_id, request.version))
 
 
-# The routes: every REST binding of the three services, as in the contract.
-ROUTES: list[Binding] = bindings(GENERATOR, MEMORY, ARCHIVE)
+# The routes: every REST binding of the services the app calls, as in the contract.
+ROUTES: list[Binding] = bindings(GENERATOR, MEMORY, ARCHIVE, ACCOUNTS, AUDIT)
 ROUTE_REQUEST_TYPES: dict[str, type[Message]] = {
     r.method.full_name: message_factory.GetMessageClass(r.method.input_type) for r in ROUTES
 }

@@ -11,7 +11,7 @@ import requests
 
 from tests.ui.fake_gateway import ROUTES, FakeGateway, RpcError, closed_port, running_fake_gateway
 from ui.api import GatewayClient, GatewayError
-from ui.contract import ARCHIVE, GENERATOR, MEMORY, binding, bindings, gpb, mpb, parse, rpb
+from ui.contract import ACCOUNTS, ARCHIVE, AUDIT, GENERATOR, MEMORY, binding, bindings, gpb, mpb, parse, rpb
 from ui.labels import is_shared, retrieval_skipped
 
 
@@ -269,8 +269,10 @@ def test_401_and_504_and_non_json_have_their_own_messages(fake: FakeGateway) -> 
     with pytest.raises(GatewayError) as caught:
         client.list_items()
     assert caught.value.kind == "unauthorized"
-    assert "access key" in str(caught.value)
-    assert "AICMO_API_TOKEN" in caught.value.detail
+    fake.fail("GET", "/api/learn/items", 403, "DeleteItem needs the admin role", code=7)
+    with pytest.raises(GatewayError) as caught:
+        client.list_items()
+    assert caught.value.kind == "forbidden"
 
     fake.fail("POST", "/api/learn/search", 504, "upstream request timeout", code=4)
     with pytest.raises(GatewayError) as caught:
@@ -450,7 +452,7 @@ def test_the_fake_refuses_what_the_contract_does_not_have(fake: FakeGateway) -> 
 
 
 def test_the_fake_serves_the_contracts_routes_and_implements_only_its_rpcs() -> None:
-    assert bindings(GENERATOR, MEMORY, ARCHIVE) == ROUTES
+    assert bindings(GENERATOR, MEMORY, ARCHIVE, ACCOUNTS, AUDIT) == ROUTES
     rpcs = {b.method.name for b in ROUTES}
     implemented = {name for name in vars(FakeGateway) if name[:1].isupper()}
     assert implemented <= rpcs, implemented - rpcs
@@ -460,7 +462,7 @@ def test_the_fake_serves_the_contracts_routes_and_implements_only_its_rpcs() -> 
         "GenerateReport", "StreamGenerateReport", "GetSummary", "ListItems", "GetItem", "DeleteItem",
         "RateItem", "SetItemScope", "RecordItem", "SearchItems", "ForgetClient", "ListForgottenClients",
         "RegenerateSection", "EditSection", "ListReports", "ListReportVersions", "GetReportVersion",
-        "UnderstandBrief",
+        "UnderstandBrief", "SignIn", "ListAuditEntries",
     }  # fmt: skip
     assert used <= implemented
 

@@ -54,7 +54,7 @@ def test_generate_see_progress_report_learning_and_rate_it(
 ) -> None:
     fake.add_item(kind="uploaded_example", title="Gold coffee plan", text="A coffee plan", source="upload")
     at = run(new_app(monkeypatch, fake.url))
-    assert [t.label for t in at.tabs] == ["Generate", "History", "Learn"]
+    assert [t.label for t in at.tabs] == ["Generate", "History", "Learn", "Audit"]  # an admin's
     assert metric(at, "Items learned") == "1"
     # The package select shows labels and previews the sections.
     assert "Sections in Strategy + Campaign Pack (Standard) (4)" in texts(at)

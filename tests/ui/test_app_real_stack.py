@@ -26,10 +26,7 @@ from ui.contract import mpb
 
 
 def rest(stack: Any, method: str, path: str) -> tuple[int, dict[str, Any]]:
-    headers = {"Accept": "application/json"}
-    token = stack.env.get("AICMO_API_TOKEN")
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {stack.admin_token()}"}
     request = urllib.request.Request(stack.gateway_url + path, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -50,7 +47,7 @@ def test_operator_flows_against_the_real_stack(monkeypatch: pytest.MonkeyPatch, 
 def operator_flows(monkeypatch: pytest.MonkeyPatch, running_stack: Any) -> None:
     client_name = f"Ember Roasters {uuid.uuid4().hex[:6]}"
     client_id = client_key(client_name)
-    at = run(new_app(monkeypatch, running_stack.gateway_url, running_stack.env.get("AICMO_API_TOKEN")))
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
     assert not at.error, alerts(at, "error")
     assert "All services are serving" in alerts(at, "success")
     before = count(at)
@@ -169,7 +166,7 @@ def section_work_and_history(monkeypatch: pytest.MonkeyPatch, running_stack: Any
     served by the real report archive; the History tab lists, opens and compares them."""
     client_name = f"Juniper Yoga {uuid.uuid4().hex[:6]}"
     client_id = client_key(client_name)
-    at = run(new_app(monkeypatch, running_stack.gateway_url, running_stack.env.get("AICMO_API_TOKEN")))
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
     fill_brief(
         at,
         client=client_name,

@@ -29,6 +29,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
 from services.common.client_ids import client_key
+from tests.e2e.stack import ADMIN, ADMIN_PASSWORD, TEST_PASSWORD
 from tests.support import ROOT
 from tests.ui.apptest_support import stack_logs_on_failure
 
@@ -91,6 +92,16 @@ def open_tab(page: Page, name: str) -> Locator:
     panel = page.get_by_role("tabpanel", name=name)
     panel.wait_for()
     return panel
+
+
+def sign_in(page: Page, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
+    """Opens the app's sign-in form (on a fresh page) and signs in; the stack's first admin by default."""
+    name_box = page.get_by_label("Name", exact=True)
+    name_box.wait_for(timeout=60_000)
+    name_box.fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {name}").wait_for(timeout=60_000)
 
 
 def keyed(page: Page, key: str) -> Locator:
@@ -158,6 +169,7 @@ def test_generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Pa
 def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -> None:
     client_name = f"Harbor Lights Bakery {uuid.uuid4().hex[:6]}"
     page.goto(running_stack.ui_url)
+    sign_in(page)
     page.get_by_label("Client name *").wait_for(timeout=60_000)
     page.get_by_text("All services are serving").wait_for()
 
@@ -264,11 +276,10 @@ def generate_in_a_real_browser(page: Page, running_stack: Any, tmp_path: Path) -
     history_compare_and_download(page, client_name, "Harbor Lights")
 
     # Leave the shared stack as we found it.
-    token = running_stack.env.get("AICMO_API_TOKEN")
     request = urllib.request.Request(
         f"{running_stack.gateway_url}/api/learn/clients/{client_key(client_name)}",
         method="DELETE",
-        headers={"Authorization": f"Bearer {token}"} if token else {},
+        headers={"Authorization": f"Bearer {running_stack.admin_token()}"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         # The draft and its sections, the section rewrite (its report and the new section: the other
@@ -369,3 +380,29 @@ def history_compare_and_download(
     document = docx.Document(io.BytesIO(word.read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert rewritten in text and client_name in text
+
+
+def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> None:
+    """An operator and an admin sign in to the same app: the operator gets Generate and rating but no
+    delete, share, forget or audit; the admin gets all of it."""
+    with stack_logs_on_failure(running_stack, "browser-roles"):
+        running_stack.token_for("olive", "operator")  # makes the account
+        page.goto(running_stack.ui_url)
+        sign_in(page, "olive", TEST_PASSWORD)
+        assert page.get_by_role("tab", name="Generate").count() == 1
+        assert page.get_by_role("tab", name="Audit").count() == 0
+        learn = open_tab(page, "Learn")
+        learn.get_by_text("Memory Database Stats").wait_for()
+        keyed(page, "learn_upload_submit").wait_for()
+        assert keyed(page, "learn_forget_count").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "roles-operator.png"), full_page=True)
+
+        keyed(page, "sidebar_sign_out").locator("button").click()
+        sign_in(page)
+        assert page.get_by_role("tab", name="Audit").count() == 1
+        learn = open_tab(page, "Learn")
+        keyed(page, "learn_forget_count").wait_for()
+        audit = open_tab(page, "Audit")
+        audit.get_by_text("Audit trail").first.wait_for()
+        audit.locator('[data-testid="stDataFrame"]').first.wait_for()  # the entries (drawn on a canvas)
+        page.screenshot(path=str(ARTIFACTS / "roles-admin.png"), full_page=True)

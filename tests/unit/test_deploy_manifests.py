@@ -54,7 +54,7 @@ PORT_FIELDS: dict[str, tuple[type[BaseSettings], str]] = {
     "gateway": (GatewaySettings, "gateway_port"),
 }
 # The values that must come from a Secret (Kubernetes) or deploy/.env (compose), never a manifest.
-SECRET_VARIABLES = ("AICMO_MEMORY_DB", "AICMO_API_TOKEN", "OPENAI_API_KEY")
+SECRET_VARIABLES = ("AICMO_MEMORY_DB", "AICMO_AUTH_KEYS", "AICMO_ADMIN_PASSWORD", "OPENAI_API_KEY")
 # LearningSpool.stop() waits this long for the delivery thread after the gRPC grace period.
 SPOOL_FLUSH_SECONDS = 5.0
 
@@ -74,12 +74,12 @@ def env_names(settings: type[BaseSettings]) -> set[str]:
     return names
 
 
-# The UI's settings are its own (it only talks to the gateway): the gateway URL and the token.
+# The UI's settings are its own (it only talks to the gateway; people sign in): the gateway URL.
 ACCEPTED_ENV: dict[str, set[str]] = {
     "memory": env_names(MemorySettings),
     "generator": env_names(GeneratorSettings),
     "gateway": env_names(GatewaySettings),
-    "ui": {"AICMO_GATEWAY_URL", "AICMO_API_TOKEN"},
+    "ui": {"AICMO_GATEWAY_URL"},
 }
 
 
@@ -1023,7 +1023,7 @@ def test_secrets_come_from_the_secret_and_the_example_commits_no_value() -> None
                 referenced.add(secret["key"])
                 if not secret.get("optional", False):
                     assert f"--from-literal={variable}=" in comments, f"{variable} is not in the instructions"
-    assert {"AICMO_MEMORY_DB", "AICMO_API_TOKEN"} <= referenced
+    assert {"AICMO_MEMORY_DB", "AICMO_AUTH_KEYS"} <= referenced
     for variable in referenced:
         assert variable in comments
     # memory must never fall back to an embedded Postgres inside a pod.
@@ -1082,7 +1082,7 @@ def test_every_documented_rollout_names_workloads_by_their_actual_kind() -> None
 def test_the_secret_rotation_restarts_every_workload_that_reads_it() -> None:
     (example,) = load_all(SECRET_EXAMPLE)
     readers = workloads_reading_the_secret(example["metadata"]["name"])
-    assert readers == {"deployment/memory", "deployment/ui", "statefulset/generator"}
+    assert readers == {"deployment/memory", "statefulset/generator"}  # the UI holds no secret: people sign in
     restarts = rollout_commands("restart")
     assert {source for source, _ in restarts} >= {
         "deploy/kubernetes/secret.example.yaml",

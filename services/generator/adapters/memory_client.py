@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
+from aicmo.memory.v1 import audit_pb2 as aupb
+from aicmo.memory.v1 import audit_pb2_grpc as aupb_grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 from aicmo.memory.v1 import playbook_pb2 as ppb
@@ -105,9 +107,14 @@ class MemoryClient:
     """One channel to the memory service, shared by every request."""
 
     def __init__(
-        self, target: str, *, token: str | None = None, settings: CommonSettings | None = None
+        self,
+        target: str,
+        *,
+        credentials: Callable[[], tuple[tuple[str, str], ...]] | None = None,
+        settings: CommonSettings | None = None,
     ) -> None:
-        """`settings`: the TLS settings (AICMO_TLS_*) of the channel; None is plaintext."""
+        """`credentials`: the call metadata (the generator's own token and the person it acts for);
+        `settings`: the TLS settings (AICMO_TLS_*) of the channel; None is plaintext."""
         self.target = target
         self._raw_channel = open_channel(
             target,
@@ -128,10 +135,12 @@ class MemoryClient:
         self._stub = mpb_grpc.MemoryServiceStub(self._channel)
         self._archive = rpb_grpc.ReportArchiveServiceStub(self._channel)
         self._playbook = ppb_grpc.PlaybookServiceStub(self._channel)
+        self._audit = aupb_grpc.AuditServiceStub(self._channel)
         # Start connecting now, so the first report does not spend its retrieval budget on the handshake.
         self._ready = grpc.channel_ready_future(self._raw_channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
-        self._metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
+        # The generator's own token and the person it acts for, per call (services/common/auth.py).
+        self._credentials = credentials or (lambda: ())
 
     def search(self, query: PastWorkQuery, *, timeout: float) -> Sequence[SearchHit]:
         """The MemoryPort's search: gRPC failures become RetrievalTooSlow / RetrievalUnavailable."""
@@ -144,7 +153,7 @@ class MemoryClient:
         )
         try:
             response: mpb.SearchItemsResponse = self._stub.SearchItems(
-                request, timeout=timeout, metadata=self._metadata
+                request, timeout=timeout, metadata=self._credentials()
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
@@ -159,7 +168,7 @@ class MemoryClient:
             response: ppb.ListPlaybookEntriesResponse = self._playbook.ListPlaybookEntries(
                 ppb.ListPlaybookEntriesRequest(client_id=client_id, include_agency=True),
                 timeout=timeout,
-                metadata=self._metadata,
+                metadata=self._credentials(),
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
@@ -175,7 +184,7 @@ class MemoryClient:
             response: rpb.GetReportVersionResponse = self._archive.GetReportVersion(
                 rpb.GetReportVersionRequest(history_id=history_id, version=version),
                 timeout=timeout,
-                metadata=self._metadata,
+                metadata=self._credentials(),
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
@@ -189,9 +198,16 @@ class MemoryClient:
     def deliver(self, batch: mpb.BatchRecordItemsRequest, timeout: float) -> mpb.BatchRecordItemsResponse:
         """Sends a spooled batch as it is (its learning items and its report version)."""
         response: mpb.BatchRecordItemsResponse = self._stub.BatchRecordItems(
-            batch, timeout=timeout, metadata=self._metadata
+            batch, timeout=timeout, metadata=self._credentials()
         )
         return response
+
+    def append_audit(self, entries: Sequence[aupb.AuditEntry], timeout: float) -> int:
+        """Sends audit entries the generator recorded (memory stores each entry_id once)."""
+        response: aupb.AppendAuditEntriesResponse = self._audit.AppendAuditEntries(
+            aupb.AppendAuditEntriesRequest(entries=entries), timeout=timeout, metadata=self._credentials()
+        )
+        return int(response.appended)
 
     def health(self, *, timeout: float) -> str:
         """SERVING (memory and its database are up), NOT_SERVING (database down) or UNREACHABLE."""

@@ -63,6 +63,7 @@ def start_generator(data_dir: Path, memory_target: str, **settings: Any) -> Gene
     # a test sets its own budget (tests of queued learning do).
     settings.setdefault("record_budget_ms", 60_000)
     settings.setdefault("retrieval_budget_ms", 10_000)  # a busy machine must not skip retrieval
+    settings.setdefault("auth", "off")  # sign-in is tested through the whole stack
     config = GeneratorSettings(
         data_dir=data_dir,
         generator_port=0,

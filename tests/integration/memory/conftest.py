@@ -31,6 +31,7 @@ def start_memory(database_url: str, data_dir: object, *, fake: bool) -> tuple[Me
         memory_port=0,
         fake_embeddings=fake,
         db_health_interval_seconds=0.2,
+        auth="off",  # sign-in is tested through the whole stack
     )
     runtime = create_runtime(settings)
     runtime.app.start()
