@@ -36,8 +36,9 @@ from services.generator.domain.readers.places import (
     language_code,
     market_language,
 )
-from services.generator.domain.readers.source import Span
+from services.generator.domain.readers.source import Sentence, Span
 from services.generator.domain.text import clean, dedupe, split_list
+from services.generator.domain.typos import mend
 from services.generator.domain.timeline import parse_timeline
 from services.generator.domain.understanding import (
     BriefEvent,
@@ -229,7 +230,9 @@ def _sentences(text: str) -> list[str]:
 
 _NEGATE = re.compile(
     r"\b(no|not|without|drop|remove|exclude|excluding|avoid|stop|never|skip|ban|banned|don'?t|do not|cut|"
-    r"kill|lose|ditch|zero|nothing on|nothing in|none on|none in|out of scope|off-limits|rule out|pull)\b"
+    r"kill|lose|ditch|zero|nothing on|nothing in|none on|none in|out of scope|off-limits|rule out|ruled out|"
+    r"rules out|doesn'?t|does not|won'?t|will not|wouldn'?t|didn'?t|must not|mustn'?t|can'?t|cannot|no more|"
+    r"nunca|nada de|sem|sin|kein|keine|nie|geen|niet|pas de|jamais|pull)\b"
     r"(?:\W+\w+){0,3}\W*$",
     re.I,
 )
@@ -256,10 +259,15 @@ def _compiled_alternation(ordered: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ordered) + r")(?![\w-])", re.I)
 
 
+def _single_words(v: Vocabulary) -> tuple[str, ...]:
+    return tuple(a for c in v.channels for a in (c.name.lower(), *c.aliases) if " " not in a)
+
+
 def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[ChannelMention]:
     """Channels (and channel-only formats) a text mentions, each judged boost, reduce or drop by the words
     before it in the same clause ("no paid social on TikTok" drops TikTok; "more LinkedIn" boosts it)."""
     v = vocab or vocabulary()
+    text = mend(text, _single_words(v))
     found: dict[tuple[str, bool], ChannelMention] = {}
     order: list[tuple[str, bool]] = []
     targets: list[tuple[str, bool, re.Pattern[str]]] = []
@@ -271,19 +279,22 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
     for group in v.channel_groups:
         for m in _alias_pattern([group]).finditer(text):
             group_hits.append((m.start(), group, m.group(0)))
-    hits: list[tuple[int, int, str, bool, str]] = []  # start, end, label, is_format, as written
+    candidates: list[tuple[int, int, str, bool, str]] = []  # start, end, label, is_format, as written
     for name, is_format, pattern in targets:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e, _l, _f, _w in hits):
-                continue
             label = name or next(f for c in v.channels for f in c.formats if f.lower() == m.group(1).lower())
-            hits.append((m.start(), m.end(), label, is_format, m.group(0)))
+            candidates.append((m.start(), m.end(), label, is_format, m.group(0)))
+    # The longest words win where two names overlap ("Google Business Profile" over "Google").
+    hits: list[tuple[int, int, str, bool, str]] = []
+    for hit in sorted(candidates, key=lambda h: (h[0] - h[1], h[0])):
+        if not any(hit[0] < e and s < hit[1] for s, e, _l, _f, _w in hits):
+            hits.append(hit)
     hits.sort()
     last: tuple[int, str] | None = None  # end and verdict of the previous mention
     for start, end, label, is_format, written in hits:
         before = text[max(0, start - 60) : start]
         clause = re.split(
-            r"[,.;:!?\n(]|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before
+            r"[,.;:!?\n(\u2013\u2014]|\s-\s|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before
         )[-1]
         if (
             last is not None
@@ -304,6 +315,11 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
             order.append(key)
         if previous is None or verdict == "drop" or (verdict == "reduce" and previous.verdict == "boost"):
             found[key] = ChannelMention(label, verdict, is_format, written)
+        # A format asked for ("neighbourhood Facebook groups", "Reels") asks for its channel too.
+        parent = next((c.name for c in v.channels if label in c.formats), "") if is_format else ""
+        if parent and verdict != "drop" and (parent, False) not in found:
+            order.append((parent, False))
+            found[(parent, False)] = ChannelMention(parent, verdict, False, written)
     # "no paid social" with no platform named in the same sentence rules out every social platform.
     for pos, group, written in group_hits:
         sentence_start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1
@@ -1382,6 +1398,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
             f.note("events", Origin.TEXT)
             said("events", g.span)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
+    rules = _with_channels_refused(rules, src.sentences, vocab)
     # Channels the client asks for anywhere in the text ("We'd love Pinterest and Meta", "they read Naver
     # blog and KakaoTalk"), never one it tried and gave up on, one ruled out, or a rival's channel.
     if o_channels is not Origin.FORM:
@@ -1389,6 +1406,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
         asked_in: list[Span] = []
         for line in src.sentences:
             if _TRIED.search(line.text) or not _ASKS_FOR.search(line.text):
+                continue
+            if not _ASKS_OUTRIGHT.search(line.text) and (
+                _STATES_A_RULE.search(line.text) or _DESCRIBES_ITSELF.search(line.text)
+            ):
                 continue
             named = [
                 c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format
@@ -1507,6 +1528,27 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
     )
 
 
+# Portuguese, where "no" is "in the" ("mandou no WhatsApp"): its refusals say "não" or "nada de".
+_NO_IS_A_PREPOSITION = re.compile(
+    r"\b(?:n\u00e3o|voc\u00ea|tamb\u00e9m|s\u00e3o|est\u00e1|ent\u00e3o|quase|depois|tudo|uma|ela|ele|mandou|temos)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_channels_refused(rules: Rules, lines: Iterable[Sentence], vocab: Vocabulary) -> Rules:
+    """Channels refused anywhere in the text, in any sentence ("Doesn't want Facebook ads", "Please no YouTube
+    ads, we tried last year"), join the excluded ones; a format refused alone stays a format."""
+    excluded = list(rules.excluded_channels)
+    formats = list(rules.excluded_formats)
+    for line in lines:
+        if _NO_IS_A_PREPOSITION.search(line.text):
+            continue
+        for c in channel_mentions(line.text, vocab):
+            if c.verdict == "drop":
+                (formats if c.is_format else excluded).append(c.name)
+    return replace(rules, excluded_channels=tuple(dedupe(excluded)), excluded_formats=tuple(dedupe(formats)))
+
+
 def _price_period(after: str) -> str:
     """The period a price is for, from the words right after it ("€24 a month", "$79/mo")."""
     if re.match(
@@ -1527,9 +1569,19 @@ _NOT_A_PRICE = re.compile(
 _ASKS_FOR = re.compile(
     r"\b(love|like|likes|liked|want|wants|would|ideas?|channels?|use|using|works?|working|do(?:es)? (?:very )?well|"
     r"ok|okay|fine|focus|lead|push|test|try|keen|prefer|plan|should|could|maybe|through|thru|via|read|reads|watch|"
-    r"listen|mostly|on|include|add|definitely|definately|also|plus|and)\b",
+    r"listen|mostly|on|include|incl|including|share|add|definitely|definately|also|plus|and|yes|"
+    # channel lists labelled in other languages ("Canais que a gente gosta:", "Kanäle:", "Canales:")
+    r"canais|canales|canaux|kan\u00e4le|kanalen|kana\u0142y|kanaler|medios|m\u00eddia)\b",
     re.IGNORECASE,
 )
+# A sentence that asks for channels outright, even beside a rule ("No TV, but we want Instagram").
+_ASKS_OUTRIGHT = re.compile(
+    r"\b(love|want|wants|focus|prefer|keen|channels?|use|using|lead with|push|yes|only if|(?:is|are) (?:ok|okay|fine)|canais|canales|canaux|kan\u00e4le|"
+    r"kanalen|kana\u0142y|kanaler)\b",
+    re.IGNORECASE,
+)
+# A sentence that says what the client is or already runs ("we're a newsroom with a daily newsletter").
+_DESCRIBES_ITSELF = re.compile(r"\b(?:we(?:['\u2019]re| are)|it(?:['\u2019]s| is)) (?:an?|the)\b", re.IGNORECASE)
 _TRIED = re.compile(
     r"\b(tried|burned|burnt|wasted|didn['\u2019]?t work|did not work|zero result|no result|stopped|gave up|"
     r"compet\w*|rivals?)\b",
