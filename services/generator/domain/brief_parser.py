@@ -1384,10 +1384,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
     for g in reading.events:
         moment = g.value
         if moment.name == "Campaign start":
-            if launch is None:
-                launch = moment.start
-                f.note("launch_date", Origin.TEXT)
-            continue
+            if launch is not None:
+                continue  # the launch date already says it
+            # A start the older rules missed is the launch date and a day on the calendar.
+            launch = moment.start
+            f.note("launch_date", Origin.TEXT)
         written = (g.span.text if g.span else moment.name).casefold()
         if any(written in e.name.casefold() or e.name.casefold() in written for e in events):
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.readers import read_brief
@@ -175,3 +177,19 @@ def test_a_council_scheme_gets_a_public_service_plan() -> None:
     assert "completed applications" in report and "residents" in report
     for wrong in ("return on spend", "add to cart", "discount code", "shoppers", "buy now"):
         assert wrong not in report, wrong
+
+
+def test_a_named_moment_is_the_first_after_the_plan_starts() -> None:
+    """A plan from October 2026 to March 2027 meets Christmas 2026, even when the brief names 2027 more."""
+    brief = Brief(
+        client_name="Kettle & Co",
+        brand_name="Kettle",
+        raw_brief_text=(
+            "Campaign runs from 5 October 2026 to 31 March 2027. Target: 4,000 orders by 31 March 2027.\n"
+            "Christmas gifting is the big push; the 2027 range lands in spring 2027."
+        ),
+    )
+    u = understand(brief)
+    days = {e.start for e in u.events if e.start}
+    assert datetime.date(2026, 12, 25) in days
+    assert datetime.date(2026, 10, 5) in days  # the start is on the calendar too
