@@ -193,3 +193,27 @@ def test_a_named_moment_is_the_first_after_the_plan_starts() -> None:
     days = {e.start for e in u.events if e.start}
     assert datetime.date(2026, 12, 25) in days
     assert datetime.date(2026, 10, 5) in days  # the start is on the calendar too
+
+
+def test_a_money_transfer_app_is_regulated_finance_and_trades_software_is_small_business_software() -> None:
+    remit = Brief(
+        client_name="Sendhome Ltd",
+        brand_name="Sendhome",
+        raw_brief_text=(
+            "Sendhome lets care workers in Ireland send money to Ghana and Zimbabwe from their phone or at our "
+            "two counters in Dublin. We are authorised by the Central Bank of Ireland. Average transfer EUR 300; "
+            "we want more monthly senders and fewer counter visits."
+        ),
+    )
+    trades = Brief(
+        client_name="Boltline Software",
+        brand_name="Boltline",
+        raw_brief_text=(
+            "Boltline is a quoting and job-scheduling app for small electricians and roofers (1-15 staff). "
+            "EUR 39 per office user a month; field staff use it free on their phones. "
+            "We have 600 paying firms and want 1,500 by next summer."
+        ),
+    )
+    assert read_brief(remit).business_type.type is not None
+    assert read_brief(remit).business_type.type.key == "financial_services_regulated"  # type: ignore[union-attr]
+    assert read_brief(trades).business_type.type.key == "b2b_saas_smb"  # type: ignore[union-attr]

@@ -84,7 +84,9 @@ def _description_vectors(embed: Embed) -> tuple[np.ndarray, tuple[int, ...]]:
         for d in t.describes:
             texts.append(d)
             owners.append(i)
-    return embed(texts), tuple(owners)
+    # One at a time: the int8 model quantises a batch's activations together, so a description embedded in a
+    # batch would move whenever another description is added or edited.
+    return np.vstack([embed([t]) for t in texts]), tuple(owners)
 
 
 # Below this, no description is close enough to say what the business is.
