@@ -36,6 +36,7 @@ from services.generator.domain.readers.places import (
     language_code,
     market_language,
 )
+from services.generator.domain.readers.money import GOAL_MOVE as _GOAL_MOVE
 from services.generator.domain.readers.source import Sentence, Span
 from services.generator.domain.text import clean, dedupe, split_list
 from services.generator.domain.typos import mend
@@ -1358,7 +1359,15 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if o_prices is not Origin.FORM:
         # What it costs to run the organisation, or what it earns, is no price a customer pays.
         prices = [
-            p for p in prices if not (p.text and _NOT_A_PRICE.search(src.sentence_of(src.ground(p.text))))
+            p
+            for p in prices
+            if not (
+                p.text
+                and (
+                    _NOT_A_PRICE.search(src.sentence_of(src.ground(p.text)))
+                    or _GOAL_MOVE.search(src.sentence_of(src.ground(p.text)))
+                )
+            )
         ]
     if o_prices is not Origin.FORM and reading.prices and len(reading.prices) > len(prices):
         prices = [
