@@ -36,6 +36,7 @@ from services.generator.domain.readers.places import (
     language_code,
     market_language,
 )
+from services.generator.domain.readers.money import CORRECTION
 from services.generator.domain.readers.money import GOAL_MOVE as _GOAL_MOVE
 from services.generator.domain.readers.source import Sentence, Span
 from services.generator.domain.text import clean, dedupe, split_list
@@ -1331,7 +1332,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
             budget is None
             or (
                 round(read_budget_value.value) != budget.amount
-                and _corrects(span_text, prose_text, read_budget_value.text)
+                and _corrects(span_text, src.text, read_budget_value.text)
             )
             or budget.currency_assumed
             or budget.currency.code != read_budget_value.currency
@@ -1617,8 +1618,7 @@ def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:
     """Whether the budget the readers found is a correction the text makes ("no wait, make it ₦5,000,000")."""
     at = prose.find(amount_text)
     before = prose[max(0, at - 120) : at] if at >= 0 else budget_words
-    return bool(re.search(r"\b(actually|correct\w*|confirm\w*|sorry|no wait|make it|make that|revised|instead|"
-                          r"approved|honestly|scratch that|no\s*[\u2013\u2014,-])", before, re.I))  # fmt: skip
+    return bool(CORRECTION.search(before))
 
 
 def _clause_of(sentence: str, target: str) -> str:

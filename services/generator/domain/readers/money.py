@@ -40,9 +40,10 @@ _BUDGET = re.compile(
     r"for you|fee|retainer|allocat\w*|total|ad money|marketing money)\b",
     re.IGNORECASE,
 )
-_CORRECTION = re.compile(
+CORRECTION = re.compile(
     r"\b(actually|correct\w*|confirm\w*|sorry|no\s*[\u2013\u2014,-]|no wait|wait|make it|make that|revised|update[d]?|instead|approved|"
-    r"honestly|scratch that|not \S+ but|change[ds]? to|now|final(?:ly)?|rather|in fact)\b",
+    r"honestly|scratch that|not \S+ but|change[ds]? to|now|final(?:ly)?|rather|in fact|afterwards|later|"
+    r"but then|but|mas|pero|aber|maar|mais|ale|liberou|aprob\u00f3|aprovou|genehmigt)\b",
     re.IGNORECASE,
 )
 _PRICE = re.compile(
@@ -99,7 +100,7 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
         budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
         # "We've got maybe $60k to spend. Actually let me correct that: $75k." The correction is about the
         # budget even though its own sentence does not say so.
-        follows = n - last_budget <= 2 and _CORRECTION.search(sentence.text) is not None and candidates
+        follows = n - last_budget <= 2 and CORRECTION.search(sentence.text) is not None and candidates
         if not budgetish and not follows:
             continue
         last_budget = n
@@ -107,7 +108,7 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
             continue
         for x in in_sentence:
             before = source.text[sentence.start : x.start]
-            after_fix = (bool(_CORRECTION.search(before)) or bool(follows)) and len(
+            after_fix = (bool(CORRECTION.search(before)) or bool(follows)) and len(
                 candidates
             ) + in_sentence.index(x) > 0
             candidates.append((x, after_fix))
