@@ -914,7 +914,17 @@ def _places(text: str, vocab: Vocabulary, *, listed: bool) -> list[tuple[str, st
             written = re.sub(r"^the\s+", "", m.group(0), flags=re.I)
             hits.append((m.start(), m.end(), written, code))
     hits.sort()
-    return [(written, code) for _s, _e, written, code in hits]
+    # Places people come from ("guests from Taiwan and Hong Kong", "export distributors in ...") are not the
+    # market.
+    home = [h for h in hits if not _ORIGIN.search(text[: h[0]].rsplit(";", 1)[-1].rsplit(".", 1)[-1])]
+    return [(written, code) for _s, _e, written, code in home]
+
+
+_ORIGIN = re.compile(
+    r"\b(?:guests|visitors|tourists|travell?ers|inbound|students|buyers|customers|people|expats|migrants)\s+"
+    r"(?:\w+\s+)?from\b",
+    re.IGNORECASE,
+)
 
 
 _LANGUAGE = re.compile(
@@ -1305,6 +1315,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     if not countries and reading.places.countries:
         codes = [c.value for c in reading.places.countries]
+        top = reading.places.money_country
+        if top and top in codes:
+            codes = dedupe([top, *codes])  # the country the money points at leads ("¥" over "guests from Taiwan")
         countries = codes[:3]
         markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
         geography = geography or _join(markets[:4])
@@ -1325,6 +1338,8 @@ def understand(brief: Brief) -> UnderstoodBrief:
         f.note("language", Origin.TEXT)
         said("language", *(g.span for g in reading.places.languages if g.span))
     currency_code = country_currency(countries[0]) if countries else ""
+    if not currency_code and budget is not None and not budget.currency_assumed:
+        currency_code = budget.currency.code  # no market named: the money the brief is written in
     if o_budget is not Origin.FORM and reading.budget is not None:
         read_budget_value = reading.budget.value
         span_text = reading.budget.span.text if reading.budget.span else ""

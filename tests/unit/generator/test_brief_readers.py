@@ -217,3 +217,19 @@ def test_a_money_transfer_app_is_regulated_finance_and_trades_software_is_small_
     assert read_brief(remit).business_type.type is not None
     assert read_brief(remit).business_type.type.key == "financial_services_regulated"  # type: ignore[union-attr]
     assert read_brief(trades).business_type.type.key == "b2b_saas_smb"  # type: ignore[union-attr]
+
+
+def test_places_people_come_from_are_not_the_market() -> None:
+    brief = Brief(
+        client_name="Fjellhytta AS",
+        brand_name="Fjellhytta",
+        raw_brief_text="Mountain lodge, 20 rooms. Budget NOK 300,000 for the winter.",
+        geography="Geilo, Norway; guests from Germany and Denmark",
+    )
+    u = understand(brief)
+    assert u.countries[0] == "NO" and "DE" not in u.countries and "DK" not in u.countries
+
+
+def test_a_brief_without_a_market_counts_in_its_own_money() -> None:
+    u = understand(Brief(client_name="Gemeente X", brand_name="X", raw_brief_text="Budget €80.000 for the scheme."))
+    assert u.currency == "EUR"
