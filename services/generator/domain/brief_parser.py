@@ -1329,7 +1329,13 @@ def understand(brief: Brief) -> UnderstoodBrief:
         top = reading.places.money_country
         if top and top != countries[0]:
             countries = dedupe([top, *countries])
-    languages = [g.value for g in reading.places.languages]
+    languages = [g.value for g in reading.places.languages if g.span is not None]
+    if any(g.span is None for g in reading.places.languages):
+        # The market's own language, implied: the market as this brief reads it, not the readers' guess.
+        home = market_language(countries[0]) if countries else ""
+        home = home or next(g.value for g in reading.places.languages if g.span is None)
+        if home not in languages:
+            languages = [home, *languages] if home != "English" else [*languages, home]
     named = [g.value for g in reading.places.languages if g.span is not None]
     if language:
         languages = dedupe([language, *languages])
