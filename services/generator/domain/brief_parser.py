@@ -30,18 +30,18 @@ from services.generator.domain.money import (
 )
 from services.generator.domain.readers import read_brief
 from services.generator.domain.readers.goals import Goal
+from services.generator.domain.readers.money import CORRECTION
+from services.generator.domain.readers.money import GOAL_MOVE as _GOAL_MOVE
 from services.generator.domain.readers.places import (
     country_currency,
     country_name,
     language_code,
     market_language,
 )
-from services.generator.domain.readers.money import CORRECTION
-from services.generator.domain.readers.money import GOAL_MOVE as _GOAL_MOVE
 from services.generator.domain.readers.source import Sentence, Span
 from services.generator.domain.text import clean, dedupe, split_list
-from services.generator.domain.typos import mend
 from services.generator.domain.timeline import parse_timeline
+from services.generator.domain.typos import mend
 from services.generator.domain.understanding import (
     BriefEvent,
     BusinessModel,
@@ -296,7 +296,8 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
     for start, end, label, is_format, written in hits:
         before = text[max(0, start - 60) : start]
         clause = re.split(
-            r"[,.;:!?\n(\u2013\u2014]|\s-\s|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before
+            r"[,.;:!?\n(\u2013\u2014]|\s-\s|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))",
+            before,
         )[-1]
         if (
             last is not None
@@ -1317,7 +1318,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         codes = [c.value for c in reading.places.countries]
         top = reading.places.money_country
         if top and top in codes:
-            codes = dedupe([top, *codes])  # the country the money points at leads ("¥" over "guests from Taiwan")
+            codes = dedupe(
+                [top, *codes]
+            )  # the country the money points at leads ("¥" over "guests from Taiwan")
         countries = codes[:3]
         markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
         geography = geography or _join(markets[:4])
@@ -1613,7 +1616,9 @@ _ASKS_OUTRIGHT = re.compile(
     re.IGNORECASE,
 )
 # A sentence that says what the client is or already runs ("we're a newsroom with a daily newsletter").
-_DESCRIBES_ITSELF = re.compile(r"\b(?:we(?:['\u2019]re| are)|it(?:['\u2019]s| is)) (?:an?|the)\b", re.IGNORECASE)
+_DESCRIBES_ITSELF = re.compile(
+    r"\b(?:we(?:['\u2019]re| are)|it(?:['\u2019]s| is)) (?:an?|the)\b", re.IGNORECASE
+)
 _TRIED = re.compile(
     r"\b(tried|burned|burnt|wasted|didn['\u2019]?t work|did not work|zero result|no result|stopped|gave up|"
     r"compet\w*|rivals?)\b",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 _MIN_LENGTH = 7
-_WORD = re.compile(r"[^\W\d_]{%d,}" % _MIN_LENGTH)
+_WORD = re.compile(rf"[^\W\d_]{{{_MIN_LENGTH},}}")
 
 
 def one_slip(word: str, target: str) -> bool:
@@ -22,7 +22,12 @@ def one_slip(word: str, target: str) -> bool:
     diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
     if len(diff) == 1:
         return True
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == target[diff[1]] and word[diff[1]] == target[diff[0]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == target[diff[1]]
+        and word[diff[1]] == target[diff[0]]
+    )
 
 
 @functools.cache

@@ -12,7 +12,9 @@ def _audience(text: str) -> list[str]:
 
 
 def test_an_audience_labelled_in_another_language_with_its_ages() -> None:
-    found = _audience("Zielgruppe: Pendler von 25 bis 40 Jahre in Köln.\nDoelgroep: studenten 18 tot 24 jaar.")
+    found = _audience(
+        "Zielgruppe: Pendler von 25 bis 40 Jahre in Köln.\nDoelgroep: studenten 18 tot 24 jaar."
+    )
     assert found and "Pendler" in found[0]
 
 

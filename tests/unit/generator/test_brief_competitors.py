@@ -12,7 +12,9 @@ def _rivals(text: str) -> list[str]:
 
 
 def test_a_group_named_only_by_a_channel_is_kept_as_written() -> None:
-    rivals = _rivals("Testbrand cleans offices in Porto.\nCompetitors: Limpa Mais, loads of Facebook cleaners.")
+    rivals = _rivals(
+        "Testbrand cleans offices in Porto.\nCompetitors: Limpa Mais, loads of Facebook cleaners."
+    )
     assert "limpa mais" in rivals
     assert any("facebook cleaners" in r for r in rivals)
 

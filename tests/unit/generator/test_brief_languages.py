@@ -17,7 +17,9 @@ def test_a_nationality_before_people_is_not_a_language() -> None:
 
 
 def test_print_pieces_and_pages_carry_languages_and_bengali_is_read() -> None:
-    found = _languages("Flyers also in Bengali and Somali; the website pages in Traditional Chinese.", "London")
+    found = _languages(
+        "Flyers also in Bengali and Somali; the website pages in Traditional Chinese.", "London"
+    )
     assert {"Bengali", "Somali", "Traditional Chinese"} <= found
 
 
@@ -27,5 +29,7 @@ def test_the_language_of_the_notes_is_not_the_creatives() -> None:
 
 
 def test_the_market_language_follows_the_market_the_form_gives() -> None:
-    found = _languages("Languages: Czech first, English for the distributors in Austria and Austria again.", "Czechia")
+    found = _languages(
+        "Languages: Czech first, English for the distributors in Austria and Austria again.", "Czechia"
+    )
     assert "German" not in found

@@ -16,12 +16,17 @@ def test_a_price_list_labels_every_amount_in_it() -> None:
 
 
 def test_typical_sale_values_and_installed_prices() -> None:
-    found = _prices("Typical boiler service ~£95 per hour; a new boiler is about £2,400 fitted. Budget £9,000.")
+    found = _prices(
+        "Typical boiler service ~£95 per hour; a new boiler is about £2,400 fitted. Budget £9,000."
+    )
     assert 95 in found and 2400 in found
 
 
 def test_an_amount_in_brackets_after_what_it_buys() -> None:
-    assert _prices("We make oat bars (pack of 6, $7.50) and granola (500g, $9.95). Budget $30,000.") == [7.5, 9.95]
+    assert _prices("We make oat bars (pack of 6, $7.50) and granola (500g, $9.95). Budget $30,000.") == [
+        7.5,
+        9.95,
+    ]
 
 
 def test_a_figure_the_client_wants_to_move_is_a_goal_not_a_price() -> None:

@@ -231,5 +231,7 @@ def test_places_people_come_from_are_not_the_market() -> None:
 
 
 def test_a_brief_without_a_market_counts_in_its_own_money() -> None:
-    u = understand(Brief(client_name="Gemeente X", brand_name="X", raw_brief_text="Budget €80.000 for the scheme."))
+    u = understand(
+        Brief(client_name="Gemeente X", brand_name="X", raw_brief_text="Budget €80.000 for the scheme.")
+    )
     assert u.currency == "EUR"

@@ -69,8 +69,13 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
             continue
         p = _PROSE.search(sentence.text)
-        named_by_role = p is not None and re.match(r"(?:bought|booked|used|chosen|paid|signed|approved|buying|decision|buyer)", p.group(0), re.I)
-        if p and (named_by_role or _PEOPLE_RE.search(sentence.text) and (_AGES.search(sentence.text) or p.group(0).strip())):
+        named_by_role = p is not None and re.match(
+            r"(?:bought|booked|used|chosen|paid|signed|approved|buying|decision|buyer)", p.group(0), re.I
+        )
+        if p and (
+            named_by_role
+            or (_PEOPLE_RE.search(sentence.text) and (_AGES.search(sentence.text) or p.group(0).strip()))
+        ):
             text = sentence.text.strip().rstrip(".")
             out.append(Grounded(text, source.sentence_span(sentence)))
             continue

@@ -198,7 +198,9 @@ def _free_prices(source: Source, money: list[Money]) -> list[Grounded[Money]]:
     out: list[Grounded[Money]] = []
     for sentence in source.sentences:
         for m in _FREE.finditer(sentence.text):
-            if re.match(r"(?:it|this|that|which|everything|shipping|delivery|the app)\b", m.group("what"), re.I):
+            if re.match(
+                r"(?:it|this|that|which|everything|shipping|delivery|the app)\b", m.group("what"), re.I
+            ):
                 continue
             start = sentence.start + m.start()
             out.append(Grounded(Money(0.0, currency, m.group(0), start, start + len(m.group(0)), False),

@@ -114,7 +114,9 @@ def _listed(body: str, excluded: set[str] = frozenset()) -> list[str]:  # type: 
     an item the writer takes back in brackets ("Acme (no, that's another city)") is dropped."""
     out = []
     body = re.split(r"\s[\u2013\u2014-]\s|:\s", body)[0]  # commentary after a dash is not a name
-    body = re.sub(r"[^,;()]*\(\s*(?:no|nope|not|wrong|scratch that)\s*[,\u2013\u2014-][^)]*\)", "", body, flags=re.I)
+    body = re.sub(
+        r"[^,;()]*\(\s*(?:no|nope|not|wrong|scratch that)\s*[,\u2013\u2014-][^)]*\)", "", body, flags=re.I
+    )
     for raw in re.split(
         r"\s*(?:[,;]|\band\b|\bor\b|\be\b|\by\b|\bi\b|\bund\b|\ben\b|\bet\b)\s*",
         re.sub(r"\([^)]*\)", "", body),
