@@ -1465,9 +1465,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         kind = reading.business_type.type
         business_type = kind.key
         # A brief that names an industry keeps its industry-led plan, unless its kind is one no industry
-        # profile covers (a charity, a council, a marketplace: `profile: general`); a pasted brief gets the
-        # kind's plan.
-        if (not industry or kind.profile == "general") and BusinessModel(kind.plan) is not model:
+        # profile covers (a charity, a council, a marketplace: `industry_leads: false`); a pasted brief gets
+        # the kind's plan.
+        if (not industry or not kind.industry_leads) and BusinessModel(kind.plan) is not model:
             model = BusinessModel(kind.plan)
             clue = reading.business_type.evidence.lstrip("-*\u2022 ")
             basis = f"read from the brief's meaning: \u201c{trim_words(clue, 24)}\u201d"

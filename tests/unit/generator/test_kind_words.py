@@ -26,3 +26,24 @@ def test_every_kind_with_words_exists_and_shares_its_playbook() -> None:
 
 def test_no_words_for_an_unknown_playbook() -> None:
     assert words_for("no_such_plan", "") == {}
+
+
+def test_a_kind_profile_keeps_its_base_numbers_and_speaks_of_its_own_people() -> None:
+    from services.generator.composer.catalogue import catalogue
+
+    cat = catalogue()
+    base = cat.industry("general")
+    for key in ("kind_marketplace", "kind_events", "kind_app"):
+        kind = cat.industry(key)
+        assert (kind.cpm, kind.cvr, kind.value) == (base.cpm, base.cvr, base.value)
+        assert kind.personas != base.personas and kind.insight != base.insight
+        assert kind not in cat.industries  # never chosen by an industry's words
+
+
+def test_every_kind_profile_a_business_type_names_exists() -> None:
+    from services.generator.composer.catalogue import catalogue
+    from services.generator.domain.readers.business_type import business_types
+
+    for kind in business_types():
+        if kind.profile:
+            assert catalogue().industry(kind.profile).key == kind.profile
