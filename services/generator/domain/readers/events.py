@@ -214,26 +214,22 @@ def read_events(
     for sentence in source.sentences:
         if sentence.field in ("budget", "objectives", "timeline") or _NOT_EVENTS.match(sentence.text):
             continue
-        for m in _month_pattern().finditer(sentence.text):
-            before = sentence.text[: m.start()]
-            if _STARTS_IN.search(before[-60:]) is None or re.match(r"\s*\d", sentence.text[m.end() :]):
+        for hit in _month_pattern().finditer(sentence.text):
+            before = sentence.text[: hit.start()]
+            if _STARTS_IN.search(before[-60:]) is None or re.match(r"\s*\d", sentence.text[hit.end() :]):
                 continue  # no start, or a full date the loop above read
-            month = _MONTH_NUMBER[m.group(0).casefold()]
-            day = datetime.date(year, month, 1)
+            month = _MONTH_NUMBER[hit.group(0).casefold()]
+            first_day = datetime.date(year, month, 1)
             # A month well before the plan's first dated day is next year's ("from January" in an autumn plan);
             # one just before it is the run-up (a branch joining the month before the first event).
-            if starts is not None and (starts - day).days > 62:
-                day = day.replace(year=year + 1)
+            if starts is not None and (starts - first_day).days > 62:
+                first_day = first_day.replace(year=year + 1)
             clause = re.split(r"[.;!?]|\s[\u2013\u2014-]\s|,\s(?=[a-z])", before)[-1]
-            capital = [
-                c
-                for c in re.findall(r"\b[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*", clause)
-                if not _STARTS_IN.match(
-                    c + " in"
-                )  # the verb itself opening the sentence ("Empezamos en ...")
-            ]
-            name = (capital[-1] + " starts") if capital else (_what_starts(clause) or "Start")
-            add(name, day, m.group(0), sentence.start + m.start(), sentence.start + m.end())
+            # Capitalised names before the month, never the verb that opens the sentence ("Empezamos en ...").
+            capitals = re.findall(r"\b[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*", clause)
+            named = [c for c in capitals if not _STARTS_IN.match(c + " in")]
+            name = (named[-1] + " starts") if named else (_what_starts(clause) or "Start")
+            add(name, first_day, hit.group(0), sentence.start + hit.start(), sentence.start + hit.end())
     for moment in _moments():
         m = moment.pattern.search(source.text)
         if m is None:
