@@ -261,8 +261,18 @@ def _compiled_alternation(ordered: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ordered) + r")(?![\w-])", re.I)
 
 
+_SINGLE_WORDS: dict[int, tuple[str, ...]] = {}
+
+
 def _single_words(v: Vocabulary) -> tuple[str, ...]:
-    return tuple(a for c in v.channels for a in (c.name.lower(), *c.aliases) if " " not in a)
+    """The vocabulary's one-word channel names, lower case and sorted (worked out once per vocabulary)."""
+    words = _SINGLE_WORDS.get(id(v))
+    if words is None:
+        words = tuple(
+            sorted({a.casefold() for c in v.channels for a in (c.name, *c.aliases) if " " not in a})
+        )
+        _SINGLE_WORDS[id(v)] = words
+    return words
 
 
 def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[ChannelMention]:

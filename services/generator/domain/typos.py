@@ -41,7 +41,8 @@ def _by_length(words: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
 
 def mend(text: str, known: Iterable[str]) -> str:
     """The text with each long word one slip away from a known word written as that word (same length)."""
-    table = _by_length(tuple(sorted({k.casefold() for k in known})))
+    key = known if isinstance(known, tuple) else tuple(sorted({k.casefold() for k in known}))
+    table = _by_length(key)
     exact = {w for ws in table.values() for w in ws}
 
     def fix(m: re.Match[str]) -> str:
