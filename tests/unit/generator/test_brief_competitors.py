@@ -41,3 +41,10 @@ def test_a_name_compared_right_after_the_list() -> None:
 
 def test_competitors_are_written_without_a_colon() -> None:
     assert "quayside ferries" in _rivals("Our competitors are Quayside Ferries and the bus.")
+
+
+def test_a_group_the_brief_calls_a_competitor() -> None:
+    rivals = _rivals(
+        "Rivals: Papyra, Docsy. Also freelance bookkeepers are both partners and competitors, careful."
+    )
+    assert "freelance bookkeepers" in rivals

@@ -59,6 +59,12 @@ _MONTHS = {m.lower() for m in (
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])}  # fmt: skip
 
 
+# A group the brief itself calls a competitor: "<who> (...) are also / both ... competitors".
+_CALLED_A_RIVAL = re.compile(
+    r"^\s*(?:also|and|plus|but)?\s*(?P<what>[^\W\d][\w'-]*(?:\s+[^\W\d][\w'-]*){0,3}?)\s*(?:\([^)]*\)\s*)?"
+    r"(?:is|are)\s+(?:also\s+|both\s+|really\s+|the\s+real\s+)?[^.]{0,30}?\b(?:an?\s+)?(?:competitors?|rivals?|competition)\b",
+    re.IGNORECASE,
+)
 _COMPARED_NEXT = re.compile(
     r"^\s*([A-Z][\w'.&-]*(?:\s+[A-Z][\w'.&-]*)*)\s+(?:is|are)\s+(?:(?:much|far|a bit|even)\s+)?"
     r"(?:more|less|cheaper|bigger|smaller|pricier|newer|older|stronger|the (?:leader|biggest|cheapest))\b"
@@ -191,6 +197,9 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
             for item in _listed(body, excluded):
                 add(item, offset + max(0, body.find(item)))
             continue
+        called = _CALLED_A_RIVAL.match(body)
+        if called:  # "Also accounting offices (biura rachunkowe) are both a channel and a competitor."
+            add(called.group("what"), offset + called.start("what"))
         cue = _CUE.search(body)
         after = cue.start() if cue else 0
         for m in _NAME.finditer(body):
