@@ -243,6 +243,12 @@ _REDUCE = re.compile(
 )
 
 
+_CONTENT_OF = re.compile(
+    r"\s+(?:videos?|posts?|content|ads?|photos?|images?|clips?|reels?)\s+(?:of|showing|that show|where|in which|with)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class ChannelMention:
     name: str  # catalogue channel name, or a format
@@ -321,6 +327,10 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
             verdict = "reduce"
         else:
             verdict = "boost"
+        if verdict == "drop" and _CONTENT_OF.match(text, end):
+            # "No creator videos of dogs on the worktop": a rule about what content shows, not a channel ban.
+            last = (end, "boost")
+            continue
         last = (end, verdict)
         key = (label, is_format)
         previous = found.get(key)

@@ -69,3 +69,9 @@ def test_a_one_slip_typo_still_names_the_channel() -> None:
     assert one_slip("billbaord", "billboard") and one_slip("pinterst", "pinterest") is False
     assert mend("a big billbaord downtown", ["billboard"]) == "a big billboard downtown"
     assert "Out-of-home" in {m.name for m in channel_mentions("We really want a billbaord near the station.")}
+
+
+def test_a_rule_about_what_content_shows_is_no_channel_ban() -> None:
+    u = understand(_brief("No influencer videos of kids in the bath, please. Instagram is fine."))
+    assert "Influencers & creators" not in u.rules.excluded_channels
+    assert "Instagram" in u.channels
