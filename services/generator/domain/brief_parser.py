@@ -1567,7 +1567,8 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
     )
     mandated = {m.casefold() for m in rules.mandated_terms}
     for phrase in phrases:
-        mentions = list(channel_mentions(phrase, vocab))
+        # "influencer videos of kids": what content may show, not a channel ruled out
+        mentions = [] if _CONTENT_OF.search(phrase) else list(channel_mentions(phrase, vocab))
         if phrase.casefold() in vocab.channel_groups:
             continue  # "no paid social": the rules above read channel groups
         if mentions:
