@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -306,6 +306,8 @@ class ObjectiveChannels(_Strict):
 class Catalogue(_Strict):
     channels: dict[str, ChannelCopy]
     industries: tuple[Industry, ...]
+    # Profiles a kind of business names (business_types.yaml `profile`), never matched by an industry's words.
+    kind_profiles: tuple[Industry, ...] = ()
     playbooks: dict[str, Playbook]
     objective_channels: tuple[ObjectiveChannels, ...]
     kind_actions: dict[str, dict[Stage, tuple[str, ...]]]
@@ -328,7 +330,10 @@ class Catalogue(_Strict):
         for key, copy in self.channels.items():
             if copy.name != key:
                 raise ValueError(f"channel {key!r} is filed under another name ({copy.name!r})")
-        for industry in self.industries:
+        keys = [i.key for i in (*self.industries, *self.kind_profiles)]
+        if len(set(keys)) != len(keys):
+            raise ValueError("industry and kind profile keys must be unique")
+        for industry in (*self.industries, *self.kind_profiles):
             unknown = set(industry.channels) - names
             if unknown:
                 raise ValueError(f"industry {industry.key}: unknown channels {sorted(unknown)}")
@@ -351,7 +356,7 @@ class Catalogue(_Strict):
         return self
 
     def industry(self, key: str) -> Industry:
-        return next(i for i in self.industries if i.key == key)
+        return next(i for i in (*self.industries, *self.kind_profiles) if i.key == key)
 
     def playbook(self, model: BusinessModel) -> Playbook:
         return self.playbooks[model.value]
@@ -360,6 +365,16 @@ class Catalogue(_Strict):
 def _load(name: str) -> object:
     text = resources.files("services.generator.composer").joinpath("data", name).read_text("utf-8")
     return yaml.safe_load(text)
+
+
+def _kind_profiles(industries: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each kind profile over the profile it names as `base` (its planning numbers), with its own words."""
+    by_key = {i["key"]: i for i in industries["industries"]}
+    out = []
+    for profile in industries.get("kind_profiles", []):
+        own = {k: v for k, v in profile.items() if k != "base"}
+        out.append({**by_key[profile["base"]], **own, "match": []})
+    return out
 
 
 @functools.cache
@@ -374,6 +389,7 @@ def catalogue() -> Catalogue:
             "channels": {c["name"]: c for c in channels["channels"]},
             "kind_actions": channels["kind_actions"],
             "industries": industries["industries"],
+            "kind_profiles": _kind_profiles(industries),
             "playbooks": {
                 p["key"]: {**p, "copydeck": _load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]
             },

@@ -9,6 +9,7 @@ from typing import Any
 from services.generator.composer import plans, views
 from services.generator.composer.context import Ctx
 from services.generator.composer.creative import Creative, creative_lines
+from services.generator.composer.kind_words import words_for
 from services.generator.composer.render import compiled
 
 _VIEWS = (
@@ -56,6 +57,7 @@ def template_names(plan: Ctx) -> dict[str, Any]:
         "ind": plan.profile,
         "facts": plan.facts,
         "section": plan.section,
+        "w": words_for(plan.playbook.key, plan.facts.business_type),
     }
     names.update({n: getattr(views, n) for n in _VIEWS})
     names.update({n: getattr(plans, n) for n in _PLANS})

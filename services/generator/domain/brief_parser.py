@@ -30,15 +30,18 @@ from services.generator.domain.money import (
 )
 from services.generator.domain.readers import read_brief
 from services.generator.domain.readers.goals import Goal
+from services.generator.domain.readers.money import CORRECTION
+from services.generator.domain.readers.money import GOAL_MOVE as _GOAL_MOVE
 from services.generator.domain.readers.places import (
     country_currency,
     country_name,
     language_code,
     market_language,
 )
-from services.generator.domain.readers.source import Span
+from services.generator.domain.readers.source import Sentence, Span
 from services.generator.domain.text import clean, dedupe, split_list
 from services.generator.domain.timeline import parse_timeline
+from services.generator.domain.typos import mend
 from services.generator.domain.understanding import (
     BriefEvent,
     BusinessModel,
@@ -229,12 +232,20 @@ def _sentences(text: str) -> list[str]:
 
 _NEGATE = re.compile(
     r"\b(no|not|without|drop|remove|exclude|excluding|avoid|stop|never|skip|ban|banned|don'?t|do not|cut|"
-    r"kill|lose|ditch|zero|nothing on|nothing in|none on|none in|out of scope|off-limits|rule out|pull)\b"
+    r"kill|lose|ditch|zero|nothing on|nothing in|none on|none in|out of scope|off-limits|rule out|ruled out|"
+    r"rules out|doesn'?t|does not|won'?t|will not|wouldn'?t|didn'?t|must not|mustn'?t|can'?t|cannot|no more|"
+    r"nunca|nada de|sem|sin|kein|keine|nie|geen|niet|pas de|jamais|pull)\b"
     r"(?:\W+\w+){0,3}\W*$",
     re.I,
 )
 _REDUCE = re.compile(
     r"\b(less|fewer|reduce|lower|smaller|scale back|decrease|trim)\b(?:\W+\w+){0,2}\W*$", re.I
+)
+
+
+_CONTENT_OF = re.compile(
+    r"\s+(?:videos?|posts?|content|ads?|photos?|images?|clips?|reels?)\s+(?:of|showing|that show|where|in which|with)\b",
+    re.IGNORECASE,
 )
 
 
@@ -256,10 +267,25 @@ def _compiled_alternation(ordered: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in ordered) + r")(?![\w-])", re.I)
 
 
+_SINGLE_WORDS: dict[int, tuple[str, ...]] = {}
+
+
+def _single_words(v: Vocabulary) -> tuple[str, ...]:
+    """The vocabulary's one-word channel names, lower case and sorted (worked out once per vocabulary)."""
+    words = _SINGLE_WORDS.get(id(v))
+    if words is None:
+        words = tuple(
+            sorted({a.casefold() for c in v.channels for a in (c.name, *c.aliases) if " " not in a})
+        )
+        _SINGLE_WORDS[id(v)] = words
+    return words
+
+
 def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[ChannelMention]:
     """Channels (and channel-only formats) a text mentions, each judged boost, reduce or drop by the words
     before it in the same clause ("no paid social on TikTok" drops TikTok; "more LinkedIn" boosts it)."""
     v = vocab or vocabulary()
+    text = mend(text, _single_words(v))
     found: dict[tuple[str, bool], ChannelMention] = {}
     order: list[tuple[str, bool]] = []
     targets: list[tuple[str, bool, re.Pattern[str]]] = []
@@ -271,19 +297,23 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
     for group in v.channel_groups:
         for m in _alias_pattern([group]).finditer(text):
             group_hits.append((m.start(), group, m.group(0)))
-    hits: list[tuple[int, int, str, bool, str]] = []  # start, end, label, is_format, as written
+    candidates: list[tuple[int, int, str, bool, str]] = []  # start, end, label, is_format, as written
     for name, is_format, pattern in targets:
         for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e, _l, _f, _w in hits):
-                continue
             label = name or next(f for c in v.channels for f in c.formats if f.lower() == m.group(1).lower())
-            hits.append((m.start(), m.end(), label, is_format, m.group(0)))
+            candidates.append((m.start(), m.end(), label, is_format, m.group(0)))
+    # The longest words win where two names overlap ("Google Business Profile" over "Google").
+    hits: list[tuple[int, int, str, bool, str]] = []
+    for hit in sorted(candidates, key=lambda h: (h[0] - h[1], h[0])):
+        if not any(hit[0] < e and s < hit[1] for s, e, _l, _f, _w in hits):
+            hits.append(hit)
     hits.sort()
     last: tuple[int, str] | None = None  # end and verdict of the previous mention
     for start, end, label, is_format, written in hits:
         before = text[max(0, start - 60) : start]
         clause = re.split(
-            r"[,.;:!?\n(]|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))", before
+            r"[,.;:!?\n(\u2013\u2014]|\s-\s|\band\b(?!\s+(?:no|not)\b)|\bbut\b|\bor\b(?=\s+(?:more|add))",
+            before,
         )[-1]
         if (
             last is not None
@@ -297,6 +327,10 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
             verdict = "reduce"
         else:
             verdict = "boost"
+        if verdict == "drop" and _CONTENT_OF.match(text, end):
+            # "No creator videos of dogs on the worktop": a rule about what content shows, not a channel ban.
+            last = (end, "boost")
+            continue
         last = (end, verdict)
         key = (label, is_format)
         previous = found.get(key)
@@ -304,6 +338,11 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
             order.append(key)
         if previous is None or verdict == "drop" or (verdict == "reduce" and previous.verdict == "boost"):
             found[key] = ChannelMention(label, verdict, is_format, written)
+        # A format asked for ("neighbourhood Facebook groups", "Reels") asks for its channel too.
+        parent = next((c.name for c in v.channels if label in c.formats), "") if is_format else ""
+        if parent and verdict != "drop" and (parent, False) not in found:
+            order.append((parent, False))
+            found[(parent, False)] = ChannelMention(parent, verdict, False, written)
     # "no paid social" with no platform named in the same sentence rules out every social platform.
     for pos, group, written in group_hits:
         sentence_start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos), text.rfind(";", 0, pos)) + 1
@@ -896,7 +935,17 @@ def _places(text: str, vocab: Vocabulary, *, listed: bool) -> list[tuple[str, st
             written = re.sub(r"^the\s+", "", m.group(0), flags=re.I)
             hits.append((m.start(), m.end(), written, code))
     hits.sort()
-    return [(written, code) for _s, _e, written, code in hits]
+    # Places people come from ("guests from Taiwan and Hong Kong", "export distributors in ...") are not the
+    # market.
+    home = [h for h in hits if not _ORIGIN.search(text[: h[0]].rsplit(";", 1)[-1].rsplit(".", 1)[-1])]
+    return [(written, code) for _s, _e, written, code in home]
+
+
+_ORIGIN = re.compile(
+    r"\b(?:guests|visitors|tourists|travell?ers|inbound|students|buyers|customers|people|expats|migrants)\s+"
+    r"(?:\w+\s+)?from\b",
+    re.IGNORECASE,
+)
 
 
 _LANGUAGE = re.compile(
@@ -1287,6 +1336,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
 
     if not countries and reading.places.countries:
         codes = [c.value for c in reading.places.countries]
+        top = reading.places.money_country
+        if top and top in codes:
+            codes = dedupe(
+                [top, *codes]
+            )  # the country the money points at leads ("¥" over "guests from Taiwan")
         countries = codes[:3]
         markets = dedupe(markets + [country_name(countries[0])] + [c.value for c in reading.places.cities])
         geography = geography or _join(markets[:4])
@@ -1298,7 +1352,13 @@ def understand(brief: Brief) -> UnderstoodBrief:
         top = reading.places.money_country
         if top and top != countries[0]:
             countries = dedupe([top, *countries])
-    languages = [g.value for g in reading.places.languages]
+    languages = [g.value for g in reading.places.languages if g.span is not None]
+    if any(g.span is None for g in reading.places.languages):
+        # The market's own language, implied: the market as this brief reads it, not the readers' guess.
+        home = market_language(countries[0]) if countries else ""
+        home = home or next(g.value for g in reading.places.languages if g.span is None)
+        if home not in languages:
+            languages = [home, *languages] if home != "English" else [*languages, home]
     named = [g.value for g in reading.places.languages if g.span is not None]
     if language:
         languages = dedupe([language, *languages])
@@ -1307,6 +1367,8 @@ def understand(brief: Brief) -> UnderstoodBrief:
         f.note("language", Origin.TEXT)
         said("language", *(g.span for g in reading.places.languages if g.span))
     currency_code = country_currency(countries[0]) if countries else ""
+    if not currency_code and budget is not None and not budget.currency_assumed:
+        currency_code = budget.currency.code  # no market named: the money the brief is written in
     if o_budget is not Origin.FORM and reading.budget is not None:
         read_budget_value = reading.budget.value
         span_text = reading.budget.span.text if reading.budget.span else ""
@@ -1314,7 +1376,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
             budget is None
             or (
                 round(read_budget_value.value) != budget.amount
-                and _corrects(span_text, prose_text, read_budget_value.text)
+                and _corrects(span_text, src.text, read_budget_value.text)
             )
             or budget.currency_assumed
             or budget.currency.code != read_budget_value.currency
@@ -1342,7 +1404,15 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if o_prices is not Origin.FORM:
         # What it costs to run the organisation, or what it earns, is no price a customer pays.
         prices = [
-            p for p in prices if not (p.text and _NOT_A_PRICE.search(src.sentence_of(src.ground(p.text))))
+            p
+            for p in prices
+            if not (
+                p.text
+                and (
+                    _NOT_A_PRICE.search(src.sentence_of(src.ground(p.text)))
+                    or _GOAL_MOVE.search(src.sentence_of(src.ground(p.text)))
+                )
+            )
         ]
     if o_prices is not Origin.FORM and reading.prices and len(reading.prices) > len(prices):
         prices = [
@@ -1368,10 +1438,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
     for g in reading.events:
         moment = g.value
         if moment.name == "Campaign start":
-            if launch is None:
-                launch = moment.start
-                f.note("launch_date", Origin.TEXT)
-            continue
+            if launch is not None:
+                continue  # the launch date already says it
+            # A start the older rules missed is the launch date and a day on the calendar.
+            launch = moment.start
+            f.note("launch_date", Origin.TEXT)
         written = (g.span.text if g.span else moment.name).casefold()
         if any(written in e.name.casefold() or e.name.casefold() in written for e in events):
             continue
@@ -1382,6 +1453,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
             f.note("events", Origin.TEXT)
             said("events", g.span)
     rules = _with_ruled_out(rules, reading.ruled_out.phrases, vocab)
+    rules = _with_channels_refused(rules, src.sentences, vocab)
     # Channels the client asks for anywhere in the text ("We'd love Pinterest and Meta", "they read Naver
     # blog and KakaoTalk"), never one it tried and gave up on, one ruled out, or a rival's channel.
     if o_channels is not Origin.FORM:
@@ -1389,6 +1461,10 @@ def understand(brief: Brief) -> UnderstoodBrief:
         asked_in: list[Span] = []
         for line in src.sentences:
             if _TRIED.search(line.text) or not _ASKS_FOR.search(line.text):
+                continue
+            if not _ASKS_OUTRIGHT.search(line.text) and (
+                _STATES_A_RULE.search(line.text) or _DESCRIBES_ITSELF.search(line.text)
+            ):
                 continue
             named = [
                 c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format
@@ -1409,9 +1485,9 @@ def understand(brief: Brief) -> UnderstoodBrief:
         kind = reading.business_type.type
         business_type = kind.key
         # A brief that names an industry keeps its industry-led plan, unless its kind is one no industry
-        # profile covers (a charity, a council, a marketplace: `profile: general`); a pasted brief gets the
-        # kind's plan.
-        if (not industry or kind.profile == "general") and BusinessModel(kind.plan) is not model:
+        # profile covers (a charity, a council, a marketplace: `industry_leads: false`); a pasted brief gets
+        # the kind's plan.
+        if (not industry or not kind.industry_leads) and BusinessModel(kind.plan) is not model:
             model = BusinessModel(kind.plan)
             clue = reading.business_type.evidence.lstrip("-*\u2022 ")
             basis = f"read from the brief's meaning: \u201c{trim_words(clue, 24)}\u201d"
@@ -1491,7 +1567,8 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
     )
     mandated = {m.casefold() for m in rules.mandated_terms}
     for phrase in phrases:
-        mentions = list(channel_mentions(phrase, vocab))
+        # "influencer videos of kids": what content may show, not a channel ruled out
+        mentions = [] if _CONTENT_OF.search(phrase) else list(channel_mentions(phrase, vocab))
         if phrase.casefold() in vocab.channel_groups:
             continue  # "no paid social": the rules above read channel groups
         if mentions:
@@ -1505,6 +1582,27 @@ def _with_ruled_out(rules: Rules, phrases: Iterable[str], vocab: Vocabulary) -> 
         excluded_formats=tuple(dedupe(formats)),
         forbidden_words=tuple(dedupe(forbidden)),
     )
+
+
+# Portuguese, where "no" is "in the" ("mandou no WhatsApp"): its refusals say "não" or "nada de".
+_NO_IS_A_PREPOSITION = re.compile(
+    r"\b(?:n\u00e3o|voc\u00ea|tamb\u00e9m|s\u00e3o|est\u00e1|ent\u00e3o|quase|depois|tudo|uma|ela|ele|mandou|temos)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_channels_refused(rules: Rules, lines: Iterable[Sentence], vocab: Vocabulary) -> Rules:
+    """Channels refused anywhere in the text, in any sentence ("Doesn't want Facebook ads", "Please no YouTube
+    ads, we tried last year"), join the excluded ones; a format refused alone stays a format."""
+    excluded = list(rules.excluded_channels)
+    formats = list(rules.excluded_formats)
+    for line in lines:
+        if _NO_IS_A_PREPOSITION.search(line.text):
+            continue
+        for c in channel_mentions(line.text, vocab):
+            if c.verdict == "drop":
+                (formats if c.is_format else excluded).append(c.name)
+    return replace(rules, excluded_channels=tuple(dedupe(excluded)), excluded_formats=tuple(dedupe(formats)))
 
 
 def _price_period(after: str) -> str:
@@ -1527,8 +1625,20 @@ _NOT_A_PRICE = re.compile(
 _ASKS_FOR = re.compile(
     r"\b(love|like|likes|liked|want|wants|would|ideas?|channels?|use|using|works?|working|do(?:es)? (?:very )?well|"
     r"ok|okay|fine|focus|lead|push|test|try|keen|prefer|plan|should|could|maybe|through|thru|via|read|reads|watch|"
-    r"listen|mostly|on|include|add|definitely|definately|also|plus|and)\b",
+    r"listen|mostly|on|include|incl|including|share|add|definitely|definately|also|plus|and|yes|"
+    # channel lists labelled in other languages ("Canais que a gente gosta:", "Kanäle:", "Canales:")
+    r"canais|canales|canaux|kan\u00e4le|kanalen|kana\u0142y|kanaler|medios|m\u00eddia)\b",
     re.IGNORECASE,
+)
+# A sentence that asks for channels outright, even beside a rule ("No TV, but we want Instagram").
+_ASKS_OUTRIGHT = re.compile(
+    r"\b(love|want|wants|focus|prefer|keen|channels?|use|using|lead with|push|yes|only if|(?:is|are) (?:ok|okay|fine)|canais|canales|canaux|kan\u00e4le|"
+    r"kanalen|kana\u0142y|kanaler)\b",
+    re.IGNORECASE,
+)
+# A sentence that says what the client is or already runs ("we're a newsroom with a daily newsletter").
+_DESCRIBES_ITSELF = re.compile(
+    r"\b(?:we(?:['\u2019]re| are)|it(?:['\u2019]s| is)) (?:an?|the)\b", re.IGNORECASE
 )
 _TRIED = re.compile(
     r"\b(tried|burned|burnt|wasted|didn['\u2019]?t work|did not work|zero result|no result|stopped|gave up|"
@@ -1555,8 +1665,7 @@ def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:
     """Whether the budget the readers found is a correction the text makes ("no wait, make it ₦5,000,000")."""
     at = prose.find(amount_text)
     before = prose[max(0, at - 120) : at] if at >= 0 else budget_words
-    return bool(re.search(r"\b(actually|correct\w*|confirm\w*|sorry|no wait|make it|make that|revised|instead|"
-                          r"approved|honestly|scratch that|no\s*[\u2013\u2014,-])", before, re.I))  # fmt: skip
+    return bool(CORRECTION.search(before))
 
 
 def _clause_of(sentence: str, target: str) -> str:

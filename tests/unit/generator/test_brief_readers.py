@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.readers import read_brief
@@ -175,3 +177,61 @@ def test_a_council_scheme_gets_a_public_service_plan() -> None:
     assert "completed applications" in report and "residents" in report
     for wrong in ("return on spend", "add to cart", "discount code", "shoppers", "buy now"):
         assert wrong not in report, wrong
+
+
+def test_a_named_moment_is_the_first_after_the_plan_starts() -> None:
+    """A plan from October 2026 to March 2027 meets Christmas 2026, even when the brief names 2027 more."""
+    brief = Brief(
+        client_name="Kettle & Co",
+        brand_name="Kettle",
+        raw_brief_text=(
+            "Campaign runs from 5 October 2026 to 31 March 2027. Target: 4,000 orders by 31 March 2027.\n"
+            "Christmas gifting is the big push; the 2027 range lands in spring 2027."
+        ),
+    )
+    u = understand(brief)
+    days = {e.start for e in u.events if e.start}
+    assert datetime.date(2026, 12, 25) in days
+    assert datetime.date(2026, 10, 5) in days  # the start is on the calendar too
+
+
+def test_a_money_transfer_app_is_regulated_finance_and_trades_software_is_small_business_software() -> None:
+    remit = Brief(
+        client_name="Sendhome Ltd",
+        brand_name="Sendhome",
+        raw_brief_text=(
+            "Sendhome lets care workers in Ireland send money to Ghana and Zimbabwe from their phone or at our "
+            "two counters in Dublin. We are authorised by the Central Bank of Ireland. Average transfer EUR 300; "
+            "we want more monthly senders and fewer counter visits."
+        ),
+    )
+    trades = Brief(
+        client_name="Boltline Software",
+        brand_name="Boltline",
+        raw_brief_text=(
+            "Boltline is a quoting and job-scheduling app for small electricians and roofers (1-15 staff). "
+            "EUR 39 per office user a month; field staff use it free on their phones. "
+            "We have 600 paying firms and want 1,500 by next summer."
+        ),
+    )
+    assert read_brief(remit).business_type.type is not None
+    assert read_brief(remit).business_type.type.key == "financial_services_regulated"  # type: ignore[union-attr]
+    assert read_brief(trades).business_type.type.key == "b2b_saas_smb"  # type: ignore[union-attr]
+
+
+def test_places_people_come_from_are_not_the_market() -> None:
+    brief = Brief(
+        client_name="Fjellhytta AS",
+        brand_name="Fjellhytta",
+        raw_brief_text="Mountain lodge, 20 rooms. Budget NOK 300,000 for the winter.",
+        geography="Geilo, Norway; guests from Germany and Denmark",
+    )
+    u = understand(brief)
+    assert u.countries[0] == "NO" and "DE" not in u.countries and "DK" not in u.countries
+
+
+def test_a_brief_without_a_market_counts_in_its_own_money() -> None:
+    u = understand(
+        Brief(client_name="Gemeente X", brand_name="X", raw_brief_text="Budget €80.000 for the scheme.")
+    )
+    assert u.currency == "EUR"

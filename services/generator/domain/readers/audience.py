@@ -15,7 +15,10 @@ _LABEL = re.compile(
     r"^\s*(?:target\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
     r"users|customers|buyers|"
     r"who(?: we(?:'re| are) (?:after|targeting))?|segments?|personas?|readers|members|guests|attendees|"
-    r"audience\s*/\s*\w+)\s*[:\u2013\u2014-]\s*(?P<rest>\D.+)$",
+    r"audience\s*/\s*\w+|"
+    # the same labels in other languages
+    r"p\u00fablico(?:[- ]alvo| objetivo)?|publico(?:[- ]alvo| objetivo)?|zielgruppen?|doelgroep(?:en)?|cible|"
+    r"grupa docelowa|grupy docelowe|pubblico|destinatari)\s*[:\u2013\u2014-]\s*(?P<rest>\D.+)$",
     re.IGNORECASE,
 )
 _PEOPLE = (
@@ -35,7 +38,10 @@ _PROSE = re.compile(
     rf"\b(?:(?:our|the|most|main|typical|core|key)\s+(?:target\s+)?(?:audience|customers?|buyers?|users?|clients?|"
     rf"readers?|guests?|members?|patients?)\s+(?:is|are|=)|audience\s+(?:is|are)|we\s+(?:target|serve|want to reach|"
     rf"sell to|are for)|aimed\s+at|(?:mostly|mainly|primarily|largely)\s+(?=[\w\s]*\b{_PEOPLE}\b)|"
-    rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose))",
+    rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose)|"
+    # "Most tickets are bought by team leads", "the buying committee is CRO, CISO and Procurement"
+    rf"\b(?:bought|booked|used|chosen|paid for|signed off|approved)\s+by\s+(?!us\b|the client\b)\w+|"
+    rf"\b(?:buying committee|decision[- ]makers?|buyers?)\s+(?:is|are|=|includes?)\b)",
     re.IGNORECASE,
 )
 # "an app for small HVAC and plumbing contractors (2-20 techs)": who the product is for.
@@ -44,7 +50,11 @@ _FOR = re.compile(
     re.IGNORECASE,
 )
 _PEOPLE_RE = re.compile(rf"\b{_PEOPLE}\b", re.IGNORECASE)
-_AGES = re.compile(r"\b\d{2}\s?[-\u2013]\s?\d{2}\b|\b\d{2}\+|\bin their \d0s\b|\baged\b", re.IGNORECASE)
+_AGES = re.compile(
+    r"\b\d{2}\s?[-\u2013]\s?\d{2}\b|\b\d{2}\+|\bin their \d0s\b|\baged\b|"
+    r"\b\d{2}\s(?:a|to|bis|tot|\u00e0|do)\s\d{2}\s(?:anos|a\u00f1os|years|jahre|jaar|ans|lat)\b",
+    re.IGNORECASE,
+)
 
 
 def read_audience(source: Source) -> list[Grounded[str]]:
@@ -59,13 +69,20 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
             continue
         p = _PROSE.search(sentence.text)
-        if p and (_PEOPLE_RE.search(sentence.text) and (_AGES.search(sentence.text) or p.group(0).strip())):
+        named_by_role = p is not None and re.match(
+            r"(?:bought|booked|used|chosen|paid|signed|approved|buying|decision|buyer)", p.group(0), re.I
+        )
+        if p and (
+            named_by_role
+            or (_PEOPLE_RE.search(sentence.text) and (_AGES.search(sentence.text) or p.group(0).strip()))
+        ):
             text = sentence.text.strip().rstrip(".")
             out.append(Grounded(text, source.sentence_span(sentence)))
             continue
         f = _FOR.search(sentence.text)
         product_line = re.search(
             r"\b(app|platform|software|tool|service|product|made|built|designed|offers?|subsidy|scheme|programme|"
+            r"manufactur\w*|makes?|sells?|suppl(?:y|ies)|installs?|"
             r"program|conference|course|connects|bookkeeping|invoicing)\b|=",
             sentence.text,
             re.I,

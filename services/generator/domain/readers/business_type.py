@@ -31,6 +31,9 @@ class BusinessType:
     describes: tuple[str, ...]
     profile: str = ""  # the industry profile for briefs of this kind that name no industry
     commercial: bool = True  # False: it sells nothing, so there is no revenue to return on spend
+    # False: no industry profile covers this kind (a charity, a marketplace), so its own plan leads even when
+    # the brief names an industry.
+    industry_leads: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ def business_types() -> tuple[BusinessType, ...]:
             tuple(t["describes"]),
             str(t.get("profile") or ""),
             bool(t.get("commercial", True)),
+            bool(t.get("industry_leads", True)),
         )
         for t in raw["types"]
     )
@@ -84,7 +88,9 @@ def _description_vectors(embed: Embed) -> tuple[np.ndarray, tuple[int, ...]]:
         for d in t.describes:
             texts.append(d)
             owners.append(i)
-    return embed(texts), tuple(owners)
+    # One at a time: the int8 model quantises a batch's activations together, so a description embedded in a
+    # batch would move whenever another description is added or edited.
+    return np.vstack([embed([t]) for t in texts]), tuple(owners)
 
 
 # Below this, no description is close enough to say what the business is.

@@ -36,6 +36,67 @@ _NOT_EVENTS = re.compile(r"^\s*(?:\W\s*)?(?:budget|spend|timeline|timing|dates|d
                          r"targets?|success)\b", re.I)  # fmt: skip
 
 
+_STARTS_IN = re.compile(
+    r"\b(?:start(?:s|ing)?|begin(?:s|ning)?|kick(?:s|ing)? off|launch(?:es|ing)?|roll(?:s|ing)? out|join(?:s|ing)?|"
+    r"go(?:es|ing)? into|open(?:s|ing)?|empez\w*|comenz\w*|come\u00e7\w*|beginnen|starten)\b[^.;]{0,40}"
+    r"\b(?:from|in|en|em|im|ab|vanaf|w|od)\s*$",
+    re.IGNORECASE,
+)
+_LEAD_WORDS = re.compile(r"^(?:want|wants|we|to|fill|would|like|should|the|a|an|our|also|and|then|so)$", re.I)
+
+
+_LOCALES = ("en", "es", "pt", "de", "fr", "nl", "it", "pl")
+
+
+@functools.cache
+def _month_names() -> dict[str, int]:
+    """Month names in the languages briefs are written in, from CLDR (babel)."""
+    from babel import Locale
+
+    out: dict[str, int] = {}
+    for code in _LOCALES:
+        for number, name in Locale(code).months["format"]["wide"].items():
+            out.setdefault(str(name).casefold(), int(number))
+    return out
+
+
+_MONTH_NUMBER: dict[str, int] = {}
+
+
+@functools.cache
+def _month_pattern() -> re.Pattern[str]:
+    _MONTH_NUMBER.update(_month_names())
+    names = sorted(_MONTH_NUMBER, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])", re.IGNORECASE)
+
+
+def _what_starts(clause: str) -> str:
+    """The thing that starts, in the client's lowercase words ("the winter intensive starting" gives "winter
+    intensive starts"), or "" when the words before the verb name nothing."""
+    verb = _START.search(clause)
+    if verb is not None and verb.group(0).casefold() == "from" and not _STARTS_IN.search(clause + " from"):
+        return ""  # "drops to £12,000 from 6 April": a change, not something that starts
+    head = _START.split(re.sub(r"\([^)]*\)", " ", clause), maxsplit=1)[0]
+    head = re.split(
+        r"\b(?:join(?:s|ing)?|go(?:es|ing)? into|roll(?:s|ing)? out|open(?:s|ing)?|empez\w*|comenz\w*|"
+        r"come\u00e7\w*|beginn\w*|starten)\b",
+        head,
+        flags=re.IGNORECASE,
+    )[0]
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", head)][-4:]
+    while words and _LEAD_WORDS.match(words[0]):
+        words.pop(0)
+    if not words or all(_LEAD_WORDS.match(w) for w in words):
+        return ""
+    if re.search(
+        r"\b(?:campaign|programme|program|plan|flight|communication|activity|marketing)s?\b",
+        " ".join(words),
+        re.I,
+    ):
+        return ""  # the campaign itself starting: its start, not an event of its own
+    return " ".join(words) + " starts"
+
+
 @dataclass(frozen=True)
 class Moment:
     name: str
@@ -128,9 +189,12 @@ def read_events(
         if sentence.field in ("budget", "objectives", "timeline") or _NOT_EVENTS.match(sentence.text):
             continue
         for d in find_dates(sentence.text, year):
-            if d.precision != "day" or _DEADLINE.search(sentence.text[: d.pos]):
-                continue
             before = sentence.text[: d.pos]
+            # A month alone dates an event only when something starts then ("joins from October", "we go into
+            # 60 stores in October"): it starts on the 1st.
+            month_start = d.precision == "month" and _STARTS_IN.search(before[-60:]) is not None
+            if (d.precision != "day" and not month_start) or _DEADLINE.search(before):
+                continue
             clause = re.split(r"[.;!?]|\s[\u2013\u2014-]\s|,\s(?=[a-z])", before)[-1]
             words = _FILLER.sub("", clause.strip(" ,:(\u2013-")).strip(" ,:(").split()[-6:]
             while words and _TRAILING.fullmatch(words[-1]):
@@ -139,12 +203,33 @@ def read_events(
             name = " ".join(words[capital:]).strip(" ,:(") if capital is not None else ""
             if source.brand and source.brand.casefold() in name.casefold():
                 name = ""
-            if not name:
-                name = "Campaign start" if _START.search(before) else ""
+            if not name and _START.search(before):
+                name = _what_starts(clause) or "Campaign start"
+            elif not name and month_start:
+                name = _what_starts(clause) or "Start"
             if name:
                 add(name, d.start, d.text, sentence.start + d.pos, sentence.start + d.pos_end)
     if year is None:
         return out  # an undated brief: a named moment cannot be placed in a year
+    for sentence in source.sentences:
+        if sentence.field in ("budget", "objectives", "timeline") or _NOT_EVENTS.match(sentence.text):
+            continue
+        for hit in _month_pattern().finditer(sentence.text):
+            before = sentence.text[: hit.start()]
+            if _STARTS_IN.search(before[-60:]) is None or re.match(r"\s*\d", sentence.text[hit.end() :]):
+                continue  # no start, or a full date the loop above read
+            month = _MONTH_NUMBER[hit.group(0).casefold()]
+            first_day = datetime.date(year, month, 1)
+            # A month well before the plan's first dated day is next year's ("from January" in an autumn plan);
+            # one just before it is the run-up (a branch joining the month before the first event).
+            if starts is not None and (starts - first_day).days > 62:
+                first_day = first_day.replace(year=year + 1)
+            clause = re.split(r"[.;!?]|\s[\u2013\u2014-]\s|,\s(?=[a-z])", before)[-1]
+            # Capitalised names before the month, never the verb that opens the sentence ("Empezamos en ...").
+            capitals = re.findall(r"\b[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*", clause)
+            named = [c for c in capitals if not _STARTS_IN.match(c + " in")]
+            name = (named[-1] + " starts") if named else (_what_starts(clause) or "Start")
+            add(name, first_day, hit.group(0), sentence.start + hit.start(), sentence.start + hit.end())
     for moment in _moments():
         m = moment.pattern.search(source.text)
         if m is None:

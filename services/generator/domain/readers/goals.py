@@ -17,16 +17,18 @@ _CUE = re.compile(
     r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|need(?:s)? to|wish|hoping|hope|would like|"
     r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|lift|achieve|success(?: is| =| means)?|"
     r"by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
-    r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen)\b|→|->|=>",
+    r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen|queremos|quer|quiere|wollen|m\u00f6chten|"
+    r"willen|chcemy|voulons|souhaitons)\b|→|->|=>",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"(?<![\w.,/])(?:[€£$₹¥₩₦]|R\$|[A-Z]{3}\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    r"(?<![\w.,/])(?:(?:[€£$₹¥₩₦]|R\$|[A-Z]{3})\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
     r"(\s?(?:%|x\b|k\b|K\b|M\b|m\b|mn\b|million|lakh|crore|mil\b|milhões|millones|bn\b|thousand|tys\.?))?",
 )
 _CURRENT = re.compile(
     r"\b(now|currently|today|right now|at the moment|we have|we had|have|was|were|is|are|at|from|last year|"
-    r"this year|so far|peak|base(?:line)?|vs\.?|compared)\s*(?:about|around|roughly|approx\.?|~)?\s*$",
+    r"this year|so far|peak|base(?:line)?|vs\.?|compared|atual|actual|actualmente|hoje|hoy|aktuell|derzeit|"
+    r"obecnie|actuellement|huidig)\s*(?:about|around|roughly|approx\.?|~)?\s*$",
     re.IGNORECASE,
 )
 _NOT_GOAL_AFTER = re.compile(
@@ -65,11 +67,16 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
     """Targets in sentences that state a goal; `taken` are spans already read as something else (the budget,
     prices), which are never targets."""
     out: list[Grounded[Goal]] = []
+    after_goal = False  # the sentence before stated a goal
+    in_list = False  # the sentence before ended with the number of the next item in a list of goals
     for sentence in source.sentences:
         text = sentence.text
         cue = _CUE.search(text)
-        if sentence.field == "objectives":
+        if sentence.field == "objectives" or (after_goal and _ALSO.match(text)) or in_list:
+            # "Goal: 650 units. Also 3,000 test-drive bookings."; "Our goals are: 1. sell 900 passes 2. ..."
             cue = cue or re.match(r"", text)
+        in_list = cue is not None and bool(re.search(r"(?:^|\s)\d{1,2}[.)]\s*$", text))
+        found_before = len(out)
         if cue is None or not re.search(r"\d", text):
             continue
         candidates = []
@@ -85,7 +92,11 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
             if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
                 continue
             if (
-                re.match(r"[.)](?:\s|$)", after)
+                (
+                    re.match(r"[.)]\s+\S", after)
+                    # at a sentence's end, a list number unless the words before ask for a value ("MER of 4.")
+                    or (re.match(r"[.)]\s*$", after) and not re.search(r"\b(?:of|is|at|to|be|=)\s*$", before))
+                )
                 and not unit
                 and re.fullmatch(r"\d{1,2}", digits)
                 and int(digits) <= 20
@@ -124,7 +135,14 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
             deadline = deadline_m.group(0).strip() if deadline_m else ""
             goal = Goal(metric, target, _value(digits, unit), "%" in unit, deadline, text)
             out.append(Grounded(goal, source.span(sentence.start + m.start(), sentence.start + m.end())))
+        after_goal = len(out) > found_before
     return out[:8]
+
+
+_ALSO = re.compile(
+    r"^\s*(?:also|plus|and|additionally|as well|alem disso|al\u00e9m disso|adem\u00e1s|au\u00dferdem|ook)\b",
+    re.I,
+)
 
 
 _FILLER = re.compile(

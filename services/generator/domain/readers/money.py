@@ -40,9 +40,10 @@ _BUDGET = re.compile(
     r"for you|fee|retainer|allocat\w*|total|ad money|marketing money)\b",
     re.IGNORECASE,
 )
-_CORRECTION = re.compile(
+CORRECTION = re.compile(
     r"\b(actually|correct\w*|confirm\w*|sorry|no\s*[\u2013\u2014,-]|no wait|wait|make it|make that|revised|update[d]?|instead|approved|"
-    r"honestly|scratch that|not \S+ but|change[ds]? to|now|final(?:ly)?|rather|in fact)\b",
+    r"honestly|scratch that|not \S+ but|change[ds]? to|now|final(?:ly)?|rather|in fact|afterwards|later|"
+    r"but then|but|mas|pero|aber|maar|mais|ale|liberou|aprob\u00f3|aprovou|genehmigt)\b",
     re.IGNORECASE,
 )
 _PRICE = re.compile(
@@ -99,7 +100,7 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
         budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
         # "We've got maybe $60k to spend. Actually let me correct that: $75k." The correction is about the
         # budget even though its own sentence does not say so.
-        follows = n - last_budget <= 2 and _CORRECTION.search(sentence.text) is not None and candidates
+        follows = n - last_budget <= 2 and CORRECTION.search(sentence.text) is not None and candidates
         if not budgetish and not follows:
             continue
         last_budget = n
@@ -107,7 +108,7 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
             continue
         for x in in_sentence:
             before = source.text[sentence.start : x.start]
-            after_fix = (bool(_CORRECTION.search(before)) or bool(follows)) and len(
+            after_fix = (bool(CORRECTION.search(before)) or bool(follows)) and len(
                 candidates
             ) + in_sentence.index(x) > 0
             candidates.append((x, after_fix))
@@ -133,22 +134,75 @@ def _near_budget_word(source: Source, x: Money) -> bool:
     return bool(re.search(r"\bbudget|\bspend|\bmedia\b|presupuesto|orçamento|budżet", window, re.I))
 
 
+# A list labelled as prices ("Tickets: Early Bird 899 zł, Regular 1,299 zł"): every amount in it is one.
+_PRICE_LIST = re.compile(
+    r"^\s*(?:tickets?|passes|pass|packages?|bundles?|memberships?|prices?|pricing|plans?|tariffs?|rates?|fees?|tarifs?|preise|precios?|pre\u00e7os?|ceny|"
+    r"prijzen|\u6599\u91d1)\s*[:\u2013\u2014-]",
+    re.IGNORECASE,
+)
+# What a typical sale is worth ("Avg job ~$480", "MRP ₹599", "$28 el kilo"): a price the plan can use.
+_TYPICAL = re.compile(
+    r"\b(?:avg|average)\s+(?:job|order|ticket|sale|booking|stay|deal|visit)\b|\bmrp\b|"
+    r"(?:per|por|el|a|/)\s?(?:kilo|kg|hour|hora|night|noche|person|persona|head|session|class|lesson)\b|"
+    r"\b(?:installed|fitted|all-in|inc(?:l\.?|luding)? (?:vat|gst)|ex(?:cl\.?)? (?:vat|gst)|plus (?:vat|gst))\b",
+    re.IGNORECASE,
+)
+# A figure the client wants to move ("lift the average basket from $41 to $48") is a goal, not a price.
+GOAL_MOVE = re.compile(
+    r"\b(?:lift|grow|raise|increase|boost|double|improve|take|get|push|drive)\b[^.;]{0,40}\bfrom\b|\bfrom\s+\S+\s+to\b",
+    re.IGNORECASE,
+)
+# "The energiecoach visit is free", "Trial class is free": a price of nothing, stated.
+_FREE = re.compile(
+    r"\b(?P<what>(?:(?:trial|first|intro\w*|taster|home|initial)\s+)?[\w'-]+(?:\s+[\w'-]+)?)\s+(?:is|are)\s+"
+    r"(?:(?:always|completely|totally)\s+)?(?:free|gratis|kostenlos|gratuit[eo]?s?|gratuito)\b",
+    re.IGNORECASE,
+)
+
+
 def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grounded[Money]]:
     """What the client's own products cost: amounts in price sentences, never a rival's price."""
     out: list[Grounded[Money]] = []
     for sentence in source.sentences:
         if _BUDGET.search(sentence.text) and re.search(r"\bbudget|\bspend", sentence.text, re.I):
             continue
+        listed = bool(_PRICE_LIST.match(sentence.text))
         for x in money:
             if not (sentence.start <= x.start < sentence.end) or x.start in skip:
                 continue
             local = source.text[max(sentence.start, x.start - 50) : min(sentence.end, x.end + 30)]
             if _NOT_OURS.search(local):
                 continue
-            if re.search(r"\b(revenue|turnover|gmv|sales of|raised|funding|valuation|target|goal|cac|cpa|"
-                         r"cost per|ltv|aov|basket|average|minimum|at least|over|under|below|above|"
-                         r"projects?|deals?|contracts?|to run|running costs?|operat\w+|income|overheads?)\b", local, re.I):  # fmt: skip
+            near = source.text[max(sentence.start, x.start - 30) : min(sentence.end, x.end + 20)]
+            typical = bool(_TYPICAL.search(near)) and not GOAL_MOVE.search(local)
+            # An amount in brackets after what it buys ("zinc lotion (100ml, $34.95)", "(MRP ₹599)").
+            plain = not re.search(r"\d\s?[^\W\d_]+$", x.text) and not source.text[x.end : x.end + 1].isalpha()
+            bracketed = plain and bool(
+                re.search(r"\([^()]{0,30}$", source.text[max(sentence.start, x.start - 30) : x.start])
+            )
+            if not (listed or typical or bracketed) and re.search(
+                r"\b(revenue|turnover|gmv|sales of|raised|funding|valuation|target|goal|cac|cpa|"
+                r"cost per|ltv|aov|basket|average|minimum|at least|over|under|below|above|"
+                r"projects?|deals?|contracts?|to run|running costs?|operat\w+|income|overheads?)\b", local, re.I):  # fmt: skip
                 continue
-            if _PRICE.search(local):
+            if GOAL_MOVE.search(local) and not listed:
+                continue
+            if listed or typical or bracketed or _PRICE.search(local):
                 out.append(Grounded(x, source.span(x.start, x.end)))
+    return out + _free_prices(source, money)
+
+
+def _free_prices(source: Source, money: list[Money]) -> list[Grounded[Money]]:
+    """Things the brief says are free, as prices of nothing in the brief's currency."""
+    currency = money[0].currency if money else ""
+    out: list[Grounded[Money]] = []
+    for sentence in source.sentences:
+        for m in _FREE.finditer(sentence.text):
+            if re.match(
+                r"(?:it|this|that|which|everything|shipping|delivery|the app)\b", m.group("what"), re.I
+            ):
+                continue
+            start = sentence.start + m.start()
+            out.append(Grounded(Money(0.0, currency, m.group(0), start, start + len(m.group(0)), False),
+                                source.span(start, start + len(m.group(0)))))  # fmt: skip
     return out

@@ -17,7 +17,7 @@ _LABEL = re.compile(
     r"^\s*(?:main |key |our |the |direct )?(?:competitors?|competition|competitive set|rivals?|alternatives|comps?|"
     r"competitive landscape|concorrentes|concorr\u00eancia|competencia|competidores|konkurencja|wettbewerber|"
     r"wettbewerb|konkurrenz|konkurrenten|concurrenten|concurrentie|concurrence|concurrents)\b"
-    r"(?:\s+(?:in|for|on|at)\s+[^:\n]{1,30})?\s*(?:are|is|include)?\s*[:\u2013\u2014-]\s*(.+)$"
+    r"(?:\s+(?:in|for|on|at)\s+[^:\n]{1,30})?\s*(?:(?:are|is|include)?\s*[:\u2013\u2014-]|\s(?:are|include))\s*(.+)$"
     r"|^\s*(?:we|they)\s+compete\s+(?:with|against)\s+(.+)$",
     re.IGNORECASE,
 )
@@ -30,7 +30,7 @@ _CUE = re.compile(
 )
 _NAME = re.compile(
     r"(?<![\w'])((?:[A-Z0-9][\w'\u2019.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
-    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|de|da|do|of|the|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
+    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|(?:de|da|do|of|the)\b|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
 )
 _COMMON = {
     "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",
@@ -59,6 +59,18 @@ _MONTHS = {m.lower() for m in (
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])}  # fmt: skip
 
 
+# A group the brief itself calls a competitor: "<who> (...) are also / both ... competitors".
+_CALLED_A_RIVAL = re.compile(
+    r"^\s*(?:also|and|plus|but)?\s*(?P<what>[^\W\d][\w'-]*(?:\s+[^\W\d][\w'-]*){0,3}?)\s*(?:\([^)]*\)\s*)?"
+    r"(?:is|are)\s+(?:also\s+|both\s+|really\s+|the\s+real\s+)?[^.]{0,30}?\b(?:an?\s+)?(?:competitors?|rivals?|competition)\b",
+    re.IGNORECASE,
+)
+_COMPARED_NEXT = re.compile(
+    r"^\s*([A-Z][\w'.&-]*(?:\s+[A-Z][\w'.&-]*)*)\s+(?:is|are)\s+(?:(?:much|far|a bit|even)\s+)?"
+    r"(?:more|less|cheaper|bigger|smaller|pricier|newer|older|stronger|the (?:leader|biggest|cheapest))\b"
+)
+
+
 def _excluded(source: Source) -> set[str]:
     return {source.brand.casefold(), source.client.casefold()} | _known_words()
 
@@ -82,7 +94,7 @@ def _known_words() -> frozenset[str]:
 def _is_date_or_figure(name: str) -> bool:
     """ "31 December 2026", "650 EV", "Avg": a date, a figure with its unit or an abbreviation, not a rival."""
     if re.match(r"^\d", name):
-        return True
+        return not re.match(r"^\d+[A-Za-z]*[A-Z][a-z]+", name)  # "4Developers", "7Eleven" are names
     return bool(
         re.fullmatch(r"(?:Avg|Approx|Ca|Est|Min|Max|Total|Per|Plus|Channels?\s+\w+|Please\s+\w+)", name)
     )
@@ -101,22 +113,37 @@ _MONTH_IN = re.compile(
 )
 
 
-def _listed(body: str) -> list[str]:
+def _listed(body: str, excluded: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """Items of a labelled list, each as its name: "Dream11 (also went free), My11Circle, and honestly the
-    JioHotstar app" gives Dream11, My11Circle, JioHotstar; a lowercase item is kept short as written."""
+    JioHotstar app" gives Dream11, My11Circle, JioHotstar. An item that names no one but a channel ("loads of
+    Instagram handymen") is kept short as written, a quoted one ("the real rival is 'my guy'") as quoted, and
+    an item the writer takes back in brackets ("Acme (no, that's another city)") is dropped."""
     out = []
     body = re.split(r"\s[\u2013\u2014-]\s|:\s", body)[0]  # commentary after a dash is not a name
+    body = re.sub(
+        r"[^,;()]*\(\s*(?:no|nope|not|wrong|scratch that)\s*[,\u2013\u2014-][^)]*\)", "", body, flags=re.I
+    )
     for raw in re.split(
         r"\s*(?:[,;]|\band\b|\bor\b|\be\b|\by\b|\bi\b|\bund\b|\ben\b|\bet\b)\s*",
         re.sub(r"\([^)]*\)", "", body),
     ):
-        raw = re.sub(r"^(?:(?:also|plus|honestly|and|the|big|many|some|loads of|lots of|other|"
-                     r"(?:\w+\s+)?(?:brands|franchises|chains|apps|players) like)\s+)+", "", raw.strip(" .!?"), flags=re.I)  # fmt: skip
-        names = [m.group(1) for m in _NAME.finditer(raw)]
+        raw = re.sub(r"^(?:(?:also|plus|honestly|and|but|mostly|mainly|especially|the)\s+)+", "", raw.strip(" .!?"),
+                     flags=re.I)  # fmt: skip
+        described = raw
+        raw = re.sub(r"^(?:(?:the|big|many|some|loads of|lots of|other|"
+                     r"(?:\w+\s+)?(?:brands|franchises|chains|apps|players) like)\s+)+", "", raw, flags=re.I)  # fmt: skip
+        names = [
+            m.group(1)
+            for m in _NAME.finditer(raw)
+            if not all(w.casefold() in excluded for w in _clean_name(m.group(1)).split())
+        ]
+        quoted = re.search(r"['\u2018\"\u201c]([^'\u2019\"\u201d]{2,40})['\u2019\"\u201d]", raw)
         if names:
             out.append(names[0])
-        elif raw and len(raw.split()) <= 5 and not _CLAUSE.search(raw):
-            out.append(raw)
+        elif quoted:
+            out.append(quoted.group(1))
+        elif described and len(described.split()) <= 6 and not _CLAUSE.search(described):
+            out.append(described)
     return out
 
 
@@ -139,8 +166,16 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
         span = source.ground(name)
         out.append(Grounded(name, span or source.span(start, start + len(name))))
 
+    after_list = False
     for sentence in source.sentences:
         label = _LABEL.match(sentence.text) if sentence.field in ("", "competitors") else None
+        follows, after_list = after_list, label is not None
+        if label is None and follows:
+            # "Competitors: A, B. C is more premium.": a name compared right after the list is one more.
+            more = _COMPARED_NEXT.match(sentence.text)
+            if more:
+                add(more.group(1), sentence.start)
+                continue
         if label is None and sentence.field == "" and not _CUE.search(sentence.text):
             continue
         group = (1 if label.group(1) is not None else 2) if label else 0
@@ -154,9 +189,17 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
         if label is None and not strong and not weak:
             continue
         if label is not None:
-            for item in _listed(body):
+            # The list runs to the end of its line, past a "?" or "!" inside it ("Acme? (no, that's Leeds)").
+            line_end = source.text.find("\n", offset)
+            line_end = len(source.text) if line_end < 0 else line_end
+            if sentence.text.rstrip().endswith(("?", "!")) and line_end > offset + len(body):
+                body = source.text[offset:line_end]
+            for item in _listed(body, excluded):
                 add(item, offset + max(0, body.find(item)))
             continue
+        called = _CALLED_A_RIVAL.match(body)
+        if called:  # "Also accounting offices (biura rachunkowe) are both a channel and a competitor."
+            add(called.group("what"), offset + called.start("what"))
         cue = _CUE.search(body)
         after = cue.start() if cue else 0
         for m in _NAME.finditer(body):

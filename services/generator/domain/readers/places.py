@@ -53,7 +53,16 @@ _NOT_TLD = {
 _CONTENT = re.compile(
     r"\b(content|creative|creatives|copy|ads?|advert\w*|posts?|campaign|materials?|languages?|spoken|speak\w*|"
     r"subtitle\w*|translat\w*|versions?|assets?|comms|communicat\w*|messag\w*|newsletters?|website|site|app|"
-    r"videos?|audiences?|customers?|users?|families|parents|residents|people|speakers?|bilingual|multilingual)\b",
+    r"videos?|audiences?|customers?|users?|families|parents|residents|people|speakers?|bilingual|multilingual|"
+    r"leaflets?|flyers?|pages?|signage|posters?|brochures?|everything)\b",
+    re.IGNORECASE,
+)
+_PEOPLE_AFTER = re.compile(
+    r"\s+(?:nurses|workers|customers|families|community|communities|drivers|people|expats|students|parents|"
+    r"residents|migrants|guests|tourists|users|women|men|clients|patients|employees|staff|diaspora|buyers|"
+    r"owners|market|restaurants?|food|cuisine|dishes|"
+    # the brief's own words ("English summary by me"), not the creative's
+    r"summary|notes|transcript|translation of)\b",
     re.IGNORECASE,
 )
 _ONLY = re.compile(r"\b(only|exclusively|solely)\b", re.IGNORECASE)
@@ -118,6 +127,7 @@ def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     names["Mandarin"] = "Chinese"
     names["Cantonese"] = "Cantonese"
     names["Farsi"] = "Persian"
+    names["Bengali"] = "Bengali"  # CLDR now says "Bangla"; briefs still write Bengali
     out = []
     for text, name in sorted(names.items(), key=lambda x: -len(x[0])):
         out.append((re.compile(r"(?<![\w])" + re.escape(text) + r"(?![\w])"), name))
@@ -219,6 +229,8 @@ def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:
             for m in pattern.finditer(sentence.text):
                 if any(m.start() < e and s < m.end() for s, e, _ in hits):
                     continue
+                if _PEOPLE_AFTER.match(sentence.text, m.end()):
+                    continue  # "Filipino nurses", "Polish customers": people, not a language
                 hits.append((m.start(), m.end(), name))
         for s, e, name in sorted(hits):
             if all(g.value != name for g in named):

@@ -118,9 +118,14 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
 
 def _events(source: Source) -> list[Grounded[Moment]]:
     year = reference_year(source.text)
+    # The plan starts at the first day or month the brief dates in or around its year; a named moment
+    # (Christmas, Diwali) is the first one on or after that start, even when the brief names the next year more.
     dated = [
         d.start
         for d in find_dates(source.text, year)
-        if d.precision == "day" and (year is None or d.start.year >= year)
+        if d.precision in ("day", "month") and (year is None or d.start.year >= year - 1)
     ]
-    return read_events(source, year, min(dated) if dated else None)
+    starts = min(dated) if dated else None
+    if starts is not None and year is not None and starts.year < year:
+        year = starts.year
+    return read_events(source, year, starts)
