@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from services.common.client_ids import client_key
+from ui import session
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     all_sections,
@@ -181,7 +182,8 @@ def render(client: GatewayClient) -> None:
         st.caption(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} for {whose}, pinned first.")
         st.dataframe([_row(e) for e in entries], hide_index=True, width="stretch", key="playbook_table")
         _render_entry(client, entries)
-    _render_add(client, client_id)
+    if session.can(session.OPERATOR):
+        _render_add(client, client_id)
 
 
 def _row(entry: ppb.PlaybookEntry) -> dict[str, Any]:
@@ -235,6 +237,11 @@ def _render_entry(client: GatewayClient, entries: list[ppb.PlaybookEntry]) -> No
         st.caption(" · ".join(f for f in facts if f))
         if entry.note:
             st.caption(f"Note: {entry.note}")
+        if not session.can(session.OPERATOR):  # a viewer reads the playbook; operators curate it
+            st.markdown(entry.text)
+            with st.expander(f"Versions ({entry.version})", expanded=False):
+                _render_versions(client, entry.id)
+            return
         st.text_area("Text", key=K_EDIT_TEXT, height=180)
         st.text_input(
             "Note for this change", key=K_EDIT_NOTE, placeholder="Why? e.g. client asked for a warmer tone"

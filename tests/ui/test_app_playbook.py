@@ -91,3 +91,29 @@ def curate(monkeypatch: pytest.MonkeyPatch, stack: Any) -> None:
     run(at)
     assert at.error
     assert len(_entries(stack, client_id)) == 2
+
+
+def test_a_viewer_reads_the_playbook_and_cannot_change_it(
+    monkeypatch: pytest.MonkeyPatch, running_stack: Any
+) -> None:
+    with stack_logs_on_failure(running_stack, "apptest-playbook-viewer"):
+        client_name = f"Quay Books {uuid.uuid4().hex[:6]}"
+        created = running_stack.post(
+            "/api/playbook",
+            {
+                "client_id": client_key(client_name),
+                "kind": "PLAYBOOK_ENTRY_KIND_TONE",
+                "text": "Calm and plain",
+            },
+        )
+        assert created.status == 200, created.body
+        token = running_stack.token_for(f"viewer-{uuid.uuid4().hex[:6]}", "viewer")
+        at = run(new_app(monkeypatch, running_stack.gateway_url, token, role="viewer", name="viewer"))
+        at.text_input(key="playbook_client").input(client_name)
+        run(at)
+        at.selectbox(key="playbook_open_id").select(created.json()["entry"]["id"])
+        run(at)
+        assert not at.error, alerts(at, "error")
+        assert "Calm and plain" in texts(at)
+        keys = {b.key for b in at.button}
+        assert not keys & {"playbook_save", "playbook_pin", "playbook_state", "playbook_add"}
