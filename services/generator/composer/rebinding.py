@@ -42,14 +42,60 @@ def _plain_digits(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
 
 
-def _digits_in(value: str, known: str) -> bool:
-    """Whether the brief states this number, as a percentage when the value is one ("25%" is not the brief's
-    "25-40 year olds")."""
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "and",
+        "or",
+        "with",
+        "from",
+        "per",
+        "each",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "your",
+        "their",
+        "its",
+    ]
+)
+
+
+def _unit_after(text: str) -> str:
+    """The first word after a number that says what it counts ("60 practices" → "practices"), or ""."""
+    for word in re.findall(r"[^\W\d_][\w'-]*", text.casefold())[:3]:
+        if word not in _STOP:
+            return word
+    return ""
+
+
+def _digits_in(value: str, known: str, after: str = "") -> bool:
+    """Whether the brief states this number: as a percentage when the value is one ("25%" is not the
+    brief's "25-40 year olds"), and for a bare count with what it counts near it in the brief ("delivered
+    20 for the client" is not the brief's "20 stores"). `after` is the sentence's text after the value."""
     digits = _plain_digits(re.sub(r"[^\d,.]", "", value)).strip(".,")
     if not digits:
         return False
-    unit = r"\s?(?:%|per ?cent)" if re.search(r"%|per ?cent", value, re.I) else r"(?![\d])"
-    return re.search(r"(?<![\d.])" + re.escape(digits) + unit, known) is not None
+    percent = re.search(r"%|per ?cent", value, re.I)
+    unit = r"\s?(?:%|per ?cent)" if percent else r"(?![\d])"
+    found = [m.end() for m in re.finditer(r"(?<![\d.])" + re.escape(digits) + unit, known)]
+    if not found or percent or re.search(r"[$€£¥₹]|k\b|m\b|bn\b|million|billion|thousand", value, re.I):
+        return bool(found)
+    counted = _unit_after(after)
+    if not counted:
+        return False  # a bare number that counts nothing cannot be bound to the brief's
+    return any(counted in re.findall(r"[^\W\d_][\w'-]*", known[end : end + 60])[:4] for end in found)
 
 
 def rebind(sentence: str, ctx: Ctx, known: str | None = None) -> str | None:
@@ -59,7 +105,7 @@ def rebind(sentence: str, ctx: Ctx, known: str | None = None) -> str | None:
     out = sentence
     for m in reversed(list(_NUMBER.finditer(sentence))):
         token = m.group(0)
-        if _digits_in(token, known):
+        if _digits_in(token, known, sentence[m.end() : m.end() + 60]):
             continue
         money = bool(m.group("cur")) or bool(_CURRENCY_WORD.match(sentence[m.end() : m.end() + 9].strip()))
         if money and _ABOUT_BUDGET.search(sentence) and ctx.budget.stated:
