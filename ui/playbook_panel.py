@@ -29,6 +29,7 @@ K_AGENCY = "playbook_agency_only"
 K_WITH_AGENCY = "playbook_with_agency"
 K_WITH_REMOVED = "playbook_with_removed"
 K_OPEN = "playbook_open_id"
+K_OPEN_LABEL = "playbook_open_label"
 K_EDIT_TEXT = "playbook_edit_text"
 K_EDIT_NOTE = "playbook_edit_note"
 K_EDIT_FOR = "playbook_edit_for"
@@ -208,8 +209,14 @@ def _label(entry: ppb.PlaybookEntry) -> str:
 
 def _render_entry(client: GatewayClient, entries: list[ppb.PlaybookEntry]) -> None:
     by_id = {e.id: e for e in entries}
-    if get_state(K_OPEN, "") not in by_id:
+    opened = get_state(K_OPEN, "")
+    if opened not in by_id:
         st.session_state[K_OPEN] = ""
+    elif get_state(K_OPEN_LABEL, "") != _label(by_id[opened]):
+        # The open entry's label changed (a new text, pinned, removed): the browser knows a selectbox's choice
+        # by its label, so it is told the new one; else it would keep showing the old words and, at the next
+        # rerun from anywhere in the app, send back a label no option has, which closes the entry.
+        st.session_state[K_OPEN] = opened
     st.selectbox(
         "Entry",
         options=["", *by_id],
@@ -217,6 +224,7 @@ def _render_entry(client: GatewayClient, entries: list[ppb.PlaybookEntry]) -> No
         format_func=lambda entry_id: _label(by_id[entry_id]) if entry_id else "(choose an entry to open)",
     )
     entry = by_id.get(get_state(K_OPEN, ""))
+    st.session_state[K_OPEN_LABEL] = _label(entry) if entry is not None else ""
     if entry is None:
         return
     if get_state(K_EDIT_FOR, "") != f"{entry.id}/{entry.version}":

@@ -57,11 +57,18 @@ def curate(monkeypatch: pytest.MonkeyPatch, stack: Any) -> None:
         2,
         "client asked",
     )
+    # The browser is told the entry picker's new label (it knows the choice by its label: left at the old
+    # words, its next rerun would close the entry).
+    picker = at.selectbox(key="playbook_open_id")
+    assert picker.value == entry_id
+    assert picker.proto.set_value
+    assert picker.proto.raw_value == "Channel mix: WhatsApp leads at 40%, then Google Search"
 
     # Pin it, then remove and restore it.
     at.button(key="playbook_pin").click()
     run(at)
     assert _entries(stack, client_id)[0]["pinned"] is True
+    assert at.selectbox(key="playbook_open_id").proto.raw_value.startswith("📌 Channel mix: ")
     at.button(key="playbook_state").click()
     run(at)
     assert _entries(stack, client_id) == []

@@ -2,6 +2,9 @@
 fill the brief, generate, watch the progress, read the report, see the Learn count go up; then rate one
 section, write one section again with an instruction, refine, open the report's history, compare two
 versions, and download a version as PDF and Word (checked: a PDF with pages, a .docx python-docx opens).
+A second journey, on the same stack: add a big idea to a new client's playbook (Learn → Playbook), correct it
+with a note (version 2), generate a report for that client and see the corrected idea lead its Core Campaign
+Idea section.
 
 Screenshots, the downloaded files and the PDF's first pages (rendered by poppler's pdftoppm) are kept under
 var/artifacts/ui/ (git-ignored) for a person to look at. Waits are generous; no duration is asserted.
@@ -24,7 +27,7 @@ from typing import Any
 
 import docx
 import pytest
-from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
@@ -406,3 +409,113 @@ def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> N
         audit.get_by_text("Audit trail").first.wait_for()
         audit.locator('[data-testid="stDataFrame"]').first.wait_for()  # the entries (drawn on a canvas)
         page.screenshot(path=str(ARTIFACTS / "roles-admin.png"), full_page=True)
+
+
+def test_playbook_entry_edited_in_a_real_browser_leads_the_next_report(
+    page: Page, running_stack: Any
+) -> None:
+    with stack_logs_on_failure(running_stack, "browser-playbook"):
+        edit_playbook_then_generate(page, running_stack)
+
+
+# A big idea as first written, and as corrected: distinctive words no report would write by itself.
+FIRST_IDEA = "Every Crumb Comes Home"
+EDITED_IDEA = "Lanterns Along the Quayside"
+
+
+def edit_playbook_then_generate(page: Page, running_stack: Any) -> None:
+    """In the Learn tab's Playbook panel, add a big idea for a new client and correct it (version 2, with a
+    note); generate a report for that client: the corrected idea leads its Core Campaign Idea section, the
+    first words appear nowhere, and the report's learning detail says the playbook's big idea was used."""
+    client_name = f"Quayside Lantern Co {uuid.uuid4().hex[:6]}"
+    page.goto(running_stack.ui_url)
+    sign_in(page)
+    page.get_by_label("Client name *").wait_for(timeout=60_000)
+    page.get_by_text("All services are serving").wait_for()
+
+    learn = open_tab(page, "Learn")
+    learn.get_by_role("heading", name="Playbook").scroll_into_view_if_needed()
+    who = keyed(page, "playbook_client").locator("input")
+    who.fill(client_name)
+    who.press("Enter")
+    page_says(page, re.compile(r"^Nothing in the playbook of client .* yet"), 60_000)
+
+    # Add a big idea for the whole plan.
+    learn.get_by_text(re.compile(r"^Add an entry to the playbook of client")).click()  # opens the expander
+    choose(page, "playbook_new_kind", re.compile(r"^Big idea$"))
+    keyed(page, "playbook_new_text").locator("textarea").fill(FIRST_IDEA)
+    keyed(page, "playbook_add").locator("button").first.click()
+    page_says(page, "Added to the playbook: Big idea.", 60_000)
+    box = keyed(page, "playbook_entry_box")
+    box.wait_for()
+    box.get_by_text(re.compile(r"version 1, ")).wait_for()
+    assert keyed(page, "playbook_edit_text").locator("textarea").input_value() == FIRST_IDEA
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "20-playbook-entry-added.png"))
+
+    # Correct its words with a note: a new version.
+    keyed(page, "playbook_edit_text").locator("textarea").fill(EDITED_IDEA)
+    keyed(page, "playbook_edit_note").locator("input").fill("Client prefers the harbour imagery")
+    keyed(page, "playbook_save").locator("button").first.click()
+    page_says(page, "Saved version 2 of the entry.", 60_000)
+    box.get_by_text(re.compile(r"^Big idea · the whole plan · active · .*version 2, ")).wait_for()
+    box.get_by_text("Note: Client prefers the harbour imagery", exact=True).wait_for()
+    assert keyed(page, "playbook_edit_text").locator("textarea").input_value() == EDITED_IDEA
+    # The entry picker names the entry by its new words (and keeps it open whatever is done next).
+    expect(keyed(page, "playbook_open_id").locator("input")).to_have_value(
+        f"Big idea: {EDITED_IDEA}", timeout=30_000
+    )
+    box.get_by_text("Versions (2)").click()  # both versions, newest first
+    versions = box.get_by_test_id("stExpanderDetails").first
+    versions.get_by_text(EDITED_IDEA, exact=True).wait_for()
+    versions.get_by_text(FIRST_IDEA, exact=True).wait_for()
+    assert "note: Client prefers the harbour imagery" in versions.inner_text()
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "21-playbook-entry-version-2.png"))
+
+    # A report for this client: its big idea is the corrected one.
+    open_tab(page, "Generate")
+    page.get_by_label("Client name *").fill(client_name)
+    page.get_by_label("Brand *").fill("Quayside Lantern")
+    page.get_by_label("Product or service").fill("evening harbour walking tours")
+    page.get_by_label("Objectives").fill("Sell 1,500 tour tickets by the end of summer")
+    page.get_by_label("Budget").fill("$18,000")
+    page.get_by_role("button", name="Generate report").click()
+    page_says(page, re.compile(r"^Report ready: 17 sections"))
+    report = keyed(page, "gen_report_box")
+    idea = report.locator('[data-testid="stMarkdownContainer"]').filter(
+        has=page.get_by_role("heading", name="Core Campaign Idea")
+    )
+    idea.wait_for()
+    idea.scroll_into_view_if_needed()
+    lead = idea.locator("p").first.inner_text()
+    assert lead.startswith(f"The big idea: “{EDITED_IDEA}”"), lead
+    assert FIRST_IDEA.casefold() not in report.inner_text().casefold()
+    page.screenshot(path=str(ARTIFACTS / "22-report-big-idea.png"))
+    detail = page_says(page, re.compile(r"^Learning detail from AICMO: "), 60_000)
+    assert f"From the client playbook and past work: the big idea “{EDITED_IDEA}”" in detail.inner_text()
+    detail.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "23-report-learning-detail.png"))
+
+    # Back in the playbook: the entry is still the client's, at version 2.
+    learn = open_tab(page, "Learn")
+    box = keyed(page, "playbook_entry_box")
+    box.get_by_text(re.compile(r"^Big idea · the whole plan · active · .*version 2, ")).wait_for()
+    expect(keyed(page, "playbook_open_id").locator("input")).to_have_value(
+        f"Big idea: {EDITED_IDEA}", timeout=30_000
+    )
+    assert keyed(page, "playbook_edit_text").locator("textarea").input_value() == EDITED_IDEA
+    # The table (its version column says 2) and the entry under it.
+    learn.get_by_text(re.compile(r"^1 entry for client ")).evaluate(
+        "caption => caption.scrollIntoView({block: 'center'})"
+    )
+    page.screenshot(path=str(ARTIFACTS / "24-playbook-after-report.png"))
+
+    # Leave the shared stack as we found it: forgetting the client deletes its playbook too.
+    request = urllib.request.Request(
+        f"{running_stack.gateway_url}/api/learn/clients/{client_key(client_name)}",
+        method="DELETE",
+        headers={"Authorization": f"Bearer {running_stack.admin_token()}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert json.loads(response.read())["playbook_entries_deleted_count"] == 1
