@@ -392,7 +392,7 @@ def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> N
         running_stack.token_for("olive", "operator")  # makes the account
         page.goto(running_stack.ui_url)
         sign_in(page, "olive", TEST_PASSWORD)
-        assert page.get_by_role("tab", name="Generate").count() == 1
+        page.get_by_role("tab", name="Generate").wait_for()  # the operator's tabs are drawn after the sign-in
         assert page.get_by_role("tab", name="Audit").count() == 0
         learn = open_tab(page, "Learn")
         learn.get_by_text("Memory Database Stats").wait_for()
@@ -402,7 +402,7 @@ def test_each_role_sees_only_what_it_may_do(page: Page, running_stack: Any) -> N
 
         keyed(page, "sidebar_sign_out").locator("button").click()
         sign_in(page)
-        assert page.get_by_role("tab", name="Audit").count() == 1
+        page.get_by_role("tab", name="Audit").wait_for()  # the admin's tabs are drawn after the sign-in
         learn = open_tab(page, "Learn")
         keyed(page, "learn_forget_count").wait_for()
         audit = open_tab(page, "Audit")
