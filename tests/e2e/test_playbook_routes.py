@@ -19,6 +19,7 @@ def test_create_edit_list_and_forget_over_rest(running_stack: StackProcess) -> N
     entry = created.json()["entry"]
     assert entry["version"] == 1 and entry["state"] == "PLAYBOOK_ENTRY_STATE_ACTIVE"
     assert entry["origin"] == "PLAYBOOK_ENTRY_ORIGIN_OPERATOR" and created.json()["created"] is True
+    assert entry["author"] == "admin"  # the signed-in person, from the verified token
     agency = running_stack.post("/api/playbook", {"kind": "PLAYBOOK_ENTRY_KIND_DO", "text": "Test two hooks"})
     assert agency.status == 200
 
@@ -43,6 +44,12 @@ def test_create_edit_list_and_forget_over_rest(running_stack: StackProcess) -> N
     assert agency.json()["entry"]["id"] in {e["id"] for e in entries}
     versions = running_stack.get(f"/api/playbook/{entry['id']}/versions").json()["versions"]
     assert [v["version"] for v in versions] == [2, 1]
+    # Each version names who made it: the person the token was issued to.
+    pat = running_stack.token_for("pat", "operator")
+    by_pat = running_stack.patch(
+        f"/api/playbook/{entry['id']}", {"text": "WhatsApp 50%, Google Search 20%"}, token=pat
+    )
+    assert by_pat.status == 200 and by_pat.json()["entry"]["author"] == "pat"
 
     forgot = running_stack.delete(f"/api/learn/clients/{client}")
     assert forgot.status == 200 and forgot.json()["playbook_entries_deleted_count"] == 1

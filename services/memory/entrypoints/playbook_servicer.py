@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TypeVar
 
 import grpc
 from aicmo.memory.v1 import playbook_pb2 as ppb
 from aicmo.memory.v1 import playbook_pb2_grpc as ppb_grpc
 
+from services.common.auth import current_identity
 from services.common.domain_errors import InvalidArgument
 from services.memory.domain.playbook import (
     Entry,
@@ -151,6 +153,7 @@ class PlaybookServicer(ppb_grpc.PlaybookServiceServicer):
         if not request.HasField("entry"):
             raise InvalidArgument("entry", "is required")
         new = new_entry_from_proto(request.entry, work_start_time=work_start(request.work_start_time))
+        new = replace(new, author=current_identity().person)  # who signed in, never what the caller claims
         return add_result_to_proto(self._playbook.add([new])[0])
 
     def UpdatePlaybookEntry(
@@ -162,6 +165,7 @@ class PlaybookServicer(ppb_grpc.PlaybookServiceServicer):
             pinned=request.pinned if request.HasField("pinned") else None,
             state=state,
             note=request.note,
+            author=current_identity().person,
             expected_version=request.expected_version,
         )
         return ppb.UpdatePlaybookEntryResponse(
