@@ -1195,13 +1195,23 @@ def _render_learned_from(result: gpb.GenerateReportResponse) -> None:
             f"Learned from: {count} past item{'s' if count != 1 else ''} informed {len(used)} of "
             f"{len(result.sections)} sections"
         )
+    if result.playbook_applied:
+        label += " · the client playbook"
     if revised:
         label += f" · revision notes on {len(revised)} section{'s' if len(revised) != 1 else ''}"
     with st.expander(label, expanded=False):
         st.caption("For you only: none of this is printed in the report or its downloads.")
+        if result.playbook_applied:
+            st.markdown(
+                "**From the client playbook and approved past work:**\n"
+                + "\n".join(f"- {line}" for line in result.playbook_applied)
+            )
         if not used and not revised:
             st.markdown(
-                "No past items informed this report: memory had nothing similar enough yet, or learning was off."
+                "No past items were quoted or adapted in this report: memory had nothing similar and approved "
+                "enough yet, or learning was off."
+                if not result.playbook_applied
+                else "No single past item was quoted or adapted; the decisions above shaped the plan."
             )
             return
         sources: dict[int, set[str]] = {}

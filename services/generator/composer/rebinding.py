@@ -43,7 +43,7 @@ def _plain_digits(text: str) -> str:
 
 
 _STOP = frozenset(
-    [
+    {
         "a",
         "an",
         "the",
@@ -68,16 +68,14 @@ _STOP = frozenset(
         "your",
         "their",
         "its",
-    ]
+    }
 )
 
 
 def _unit_after(text: str) -> str:
     """The first word after a number that says what it counts ("60 practices" → "practices"), or ""."""
-    for word in re.findall(r"[^\W\d_][\w'-]*", text.casefold())[:3]:
-        if word not in _STOP:
-            return word
-    return ""
+    words: list[str] = re.findall(r"[^\W\d_][\w'-]*", text.casefold())
+    return next((w for w in words[:3] if w not in _STOP), "")
 
 
 def _digits_in(value: str, known: str, after: str = "") -> bool:

@@ -347,6 +347,7 @@ def report_to_proto(report: Report) -> pb.GenerateReportResponse:
         mode=_MODE[report.generation_mode],
         learning_status=report.learning_status,
         learning_detail=report.learning_detail,
+        playbook_applied=list(report.playbook_applied),
         timings=report.timings,
         warnings=report.warnings,
         learned_item_id=report.learned_item_id,

@@ -147,6 +147,7 @@ class Report:
     refine_applied: tuple[str, ...] = ()  # what the feedback changed in the plan (for the operator)
     refine_unapplied: tuple[str, ...] = ()  # feedback instructions that could not be applied, with the reason
     understood: UnderstoodBrief | None = None  # the brief as understood and used for this report
+    playbook_applied: tuple[str, ...] = ()  # what learning decided for it, in words (for the operator)
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ class ReportGenerator:
         _observe(timings, generation_mode, learning_state, retrieval_state)
         yield Completed(
             Report(
+                playbook_applied=decisions.applied,
                 refine_applied=outcome.applied,
                 refine_unapplied=outcome.unapplied,
                 understood=outcome.understood,

@@ -76,6 +76,7 @@ def test_an_edited_idea_carries_into_the_next_two_reports_re_bound_and_nothing_s
         report = write(gen, brief)
         idea = section(report, "core_campaign_idea")
         assert f"\u201c{IDEA}\u201d" in idea
+        assert any(IDEA in line for line in report.playbook_applied)  # said to the operator, not in the text
         assert "when the owner finally stops worrying" in idea  # whole, not cut off
         assert "in their own words, never from a stock photo" in idea
         assert "400 paid sign-ups" not in report.markdown and "€45,000" not in report.markdown

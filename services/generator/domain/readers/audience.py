@@ -40,7 +40,9 @@ _PROSE = re.compile(
     rf"sell to|are for)|aimed\s+at|(?:mostly|mainly|primarily|largely)\s+(?=[\w\s]*\b{_PEOPLE}\b)|"
     rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose)|"
     # "Most tickets are bought by team leads", "the buying committee is CRO, CISO and Procurement"
-    rf"\b(?:bought|booked|used|chosen|paid for|signed off|approved)\s+by\s+(?!us\b|the client\b)\w+|"
+    rf"\b(?:bought|booked|used|chosen|paid for)\s+by\s+(?!us\b|the client\b)\w+|"
+    # "signed off by the CFO" names a buyer; "approved by legal before use" is a rule, not an audience.
+    rf"\b(?:signed off|approved)\s+by\s+(?=(?:[\w'-]+\s+){{0,3}}?{_PEOPLE}\b)|"
     rf"\b(?:buying committee|decision[- ]makers?|buyers?)\s+(?:is|are|=|includes?)\b)",
     re.IGNORECASE,
 )
