@@ -159,9 +159,12 @@ _TITLE_SQL = (
     ", title_candidates AS MATERIALIZED ("
     "  SELECT c.id, e.evidence, e.hits FROM (SELECT id FROM nearest UNION SELECT id FROM keyword) c"
     "  JOIN learning_examples l ON l.id = c.id,"
+    # The title parsed again (the weight-A part of search_text) rather than a long section's whole
+    # search_text read from TOAST for each candidate.
+    "  LATERAL (SELECT CASE WHEN l.title <> '' THEN to_tsvector('english', l.title)"
+    "   WHEN length(l.search_text) <= %(untitled_max)s THEN l.search_text END AS words) f,"
     "  LATERAL (SELECT sum(t.idf) AS evidence, array_agg(t.n) AS hits FROM title_terms t"
-    "   WHERE CASE WHEN l.title = '' AND length(l.search_text) <= %(untitled_max)s"
-    "   THEN l.search_text @@ t.any ELSE l.search_text @@ t.q END) e"
+    "   WHERE f.words @@ t.q) e"
     "  WHERE e.evidence > 0),"
     " title_total AS (SELECT sum(t.idf) AS total FROM title_terms t"
     "  WHERE t.n IN (SELECT unnest(hits) FROM title_candidates)),"
@@ -681,7 +684,8 @@ class LearningRepository:
         (%(pending_ids)s) are keyword candidates, and those embedded by this search (%(fresh_ids)s, with
         their cosine %(fresh_similarity)s) meaning candidates too; one found by its words alone passes
         min_similarity with similarity 0 (it has none yet). Within the statement's one snapshot an item is
-        either embedded or waiting, never both."""
+        either embedded or waiting, never both. With `titles`, the title ranking (_TITLE_SQL) over both
+        rankings' candidates is fused too (the keyword SQL's title_terms, unused otherwise, feed it)."""
         vec = f"embedding::vector({self.dimensions})"
         filters = "".join(f" AND {w}" for w in where)
         if scoped:
@@ -813,8 +817,7 @@ class LearningRepository:
             # Every word of the query (stop words out, common ones in: a section's name is common in
             # texts but rare among titles), weighted by its rarity among titles.
             " title_terms AS MATERIALIZED ("
-            "  SELECT row_number() OVER () AS n, (quote_literal(t.lexeme) || ':A')::tsquery AS q,"
-            "   quote_literal(t.lexeme)::tsquery AS any,"
+            "  SELECT row_number() OVER () AS n, quote_literal(t.lexeme)::tsquery AS q,"
             "   ln(1 + 1 / coalesce(s.title_share, %(rare_share)s)) AS idf"
             "  FROM unnest(to_tsvector('english', %(words)s)) AS t"
             "  LEFT JOIN learning_title_lexeme_stats s ON s.lexeme = t.lexeme),"
