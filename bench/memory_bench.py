@@ -636,6 +636,7 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
     realistic_memory.report(realistic, table, progress)
     env.sql("TRUNCATE learning_item_aliases, learning_examples")
     env.sql("DELETE FROM learning_lexeme_stats")
+    env.sql("DELETE FROM learning_title_lexeme_stats")
     env.sql("CREATE TABLE floor_items (id integer PRIMARY KEY, title text, text text, embedding vector(384))")
     real = LabelledCorpus(plan.sizes[0], plan.seed)
     vectors = corpus_vectors(env, real.snippets, progress)

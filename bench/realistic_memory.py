@@ -2,7 +2,8 @@
 
 Loads the corpus into the memory service's database (vectors from the real model, cached under
 var/bench-cache), then sends every labelled query through gRPC as an operator or the generator would
-(scoped where the query is), with the ranking before issue 20 and with the current one, interleaved, and
+(scoped where the query is), with the ranking before issue 20, the current one without its title ranking and
+the current one, interleaved, and
 exact cosine over the same vectors as a reference. Part of `python -m bench memory` (run first, on an
 empty database); alone: `python -m bench.realistic_memory`.
 """
@@ -20,9 +21,9 @@ from aicmo.memory.v1 import memory_service_pb2 as pb
 
 from bench.memory_env import F32, ROOT, SEARCH_DEADLINE, Env, environment
 from bench.realistic_corpus import Item, Query, build
-from bench.report import Progress, ResultTable, load_average
+from bench.report import Progress, ResultTable, load_average, percentile_ms
 from services.common.logging import configure_logging
-from services.memory.adapters.repository import LEGACY_RANKING, RANKING, Ranking
+from services.memory.adapters.repository import LEGACY_RANKING, RANKING, WITHOUT_TITLES, Ranking
 from services.memory.domain.model import GOLD_BOOST, WEAK_PENALTY, NewItem, Scope, embedding_text
 
 CACHE = ROOT / "var" / "bench-cache"
@@ -34,6 +35,8 @@ TARGET_RECALL5 = 0.98
 @dataclass
 class Ranks:
     by_kind: dict[str, list[int | None]] = field(default_factory=dict)
+    # Search time through gRPC (seconds) of the queries in a client's scope, where the title ranking applies.
+    scoped_seconds: list[float] = field(default_factory=list)
 
     def add(self, kind: str, rank: int | None) -> None:
         self.by_kind.setdefault(kind, []).append(rank)
@@ -106,7 +109,11 @@ def exact_rank(query: Query, qv: F32, items: Sequence[Item], vectors: F32) -> in
 
 def evaluate(env: Env, progress: Progress, rankings: dict[str, Ranking] | None = None) -> dict[str, Ranks]:
     """Loads the realistic memory (into an empty database) and runs every query under each ranking."""
-    rankings = rankings or {"before (issue 20)": LEGACY_RANKING, "now": RANKING}
+    rankings = rankings or {
+        "before (issue 20)": LEGACY_RANKING,
+        "without the title ranking": WITHOUT_TITLES,
+        "now": RANKING,
+    }
     started = time.perf_counter()
     items, queries = build()
     vectors = vectors_for(env, items, progress)
@@ -121,15 +128,20 @@ def evaluate(env: Env, progress: Progress, rankings: dict[str, Ranking] | None =
     repository = env.repository
     saved = repository.ranking
     try:
-        for query in queries:
-            for name, ranking in rankings.items():  # interleaved, query by query
-                repository.ranking = ranking
+        names = list(rankings)
+        for n, query in enumerate(queries):
+            # Interleaved query by query, each ranking first equally often.
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                repository.ranking = rankings[name]
+                started = time.perf_counter()
                 response = env.stub.SearchItems(
                     pb.SearchItemsRequest(
                         query=query.text, top_k=TOP_K, min_score=-1, for_client_id=query.for_client_id
                     ),
                     timeout=SEARCH_DEADLINE,
                 )
+                if query.for_client_id:
+                    results[name].scoped_seconds.append(time.perf_counter() - started)
                 found = [keys.get(r.item.id, "") for r in response.results]
                 results[name].add(
                     query.kind, found.index(query.target) + 1 if query.target in found else None
@@ -151,6 +163,14 @@ def report(results: dict[str, Ranks], table: ResultTable, progress: Progress) ->
     table.at_least("realistic memory recall@5 (gRPC)", Ranks.recall(now, 5), TARGET_RECALL5, ".3f")
     for name, ranks in results.items():
         table.info(f"  ... recall@1/5/10 / MRR, {name}", ranks.line())
+    table.info(
+        "  ... search p50 in a client's scope (gRPC, interleaved)",
+        ", ".join(
+            f"{name} {percentile_ms(ranks.scoped_seconds, 50):.1f} ms"
+            for name, ranks in results.items()
+            if ranks.scoped_seconds
+        ),
+    )
     for kind in kinds:
         table.info(
             f"  ... now, {kind} queries ({len(results['now'].by_kind[kind])})",

@@ -133,6 +133,15 @@ class LexemeStat(Base):
     doc_share: Mapped[float] = mapped_column(Float, nullable=False)
 
 
+class TitleLexemeStat(Base):
+    """How common a word is in titles: the share of items whose title holds it (search's title ranking)."""
+
+    __tablename__ = "learning_title_lexeme_stats"
+
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    title_share: Mapped[float] = mapped_column(Float, nullable=False)
+
+
 class PlaybookEntryRow(Base):
     """A playbook entry's current version (see services/memory/domain/playbook.py)."""
 

@@ -121,6 +121,16 @@ class Ranking:
     length_reference: float = 60.0
     # A keyword match takes part in the fusion when it holds this share of the query's evidence.
     min_coverage: float = MIN_COVERAGE
+    # The title as a field of its own, in a client's scope (for_client_id or the client_id filter): there
+    # the candidates are mostly one client's report sections, whose titles name the section ("Persona Cards
+    # — Lumen"). The candidates of both rankings whose title holds the query's words are ranked by those
+    # words' rarity among titles (a section's name is rare among titles though its words fill every
+    # report) and join the fusion with this weight, times the share of the query's title evidence they hold
+    # (0: no title ranking). An item without a title, of at most `untitled_max` distinct words (a
+    # two-sentence upload), is its own title. Unscoped (the library, free-text titles), one incidental word
+    # shared with a title outvoted meaning: see RANKING.
+    title_weight: float = 0.0
+    untitled_max: int = 40
 
 
 # Before issue 20: evidence not normalised by length, keyword weight 1, coverage 0.6. A long generated
@@ -133,7 +143,34 @@ LEGACY_RANKING = Ranking()
 # within a query or two of each other on both; weight 0.75-1 lost 4-7 points of recall@1 on realistic memory.
 # A match's weight stays the share of the query's evidence it holds: weighting by the length-normalised
 # evidence instead lost 5-9 points of recall@1 on realistic memory and 3 on the brand corpus.
-RANKING = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3)
+WITHOUT_TITLES = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3)
+# With the title ranking in a client's scope (chosen with bench/realistic_memory.py, one run each; recall@1
+# / @5): 0.838 / 0.956 without it, 0.904 / 0.985 with it (scoped section queries 0.812 -> 0.906; unscoped
+# searches are unchanged by construction). Title weights 1.25-1.5 with keyword weights 0.35-0.5 gave
+# 0.904-0.912 / 0.978-0.985; 1.0 gave 0.897. Applied to every search (unscoped too), the same title ranking
+# took the paraphrase set of tests/integration/memory/test_retrieval_quality.py from MRR 0.938 to 0.82 at
+# weight 0.5 and 0.61 at 1.5 (free-text titles: one incidental shared word outvoted meaning), and gating it
+# on the share of the title the query holds lost the realistic gain (0.84): hence the scope.
+RANKING = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3, title_weight=1.5)
+# The title ranking (Ranking.title_weight): the candidates of both rankings, scored by the query's words
+# their title holds (an untitled short item: its text), each weighted by its rarity among titles; ties share
+# a rank. An item's weight is the share of the query's title evidence (of words some candidate holds) it holds.
+_TITLE_SQL = (
+    ", title_candidates AS MATERIALIZED ("
+    "  SELECT c.id, e.evidence, e.hits FROM (SELECT id FROM nearest UNION SELECT id FROM keyword) c"
+    "  JOIN learning_examples l ON l.id = c.id,"
+    # The title parsed again (the weight-A part of search_text) rather than a long section's whole
+    # search_text read from TOAST for each candidate.
+    "  LATERAL (SELECT CASE WHEN l.title <> '' THEN to_tsvector('english', l.title)"
+    "   WHEN length(l.search_text) <= %(untitled_max)s THEN l.search_text END AS words) f,"
+    "  LATERAL (SELECT sum(t.idf) AS evidence, array_agg(t.n) AS hits FROM title_terms t"
+    "   WHERE f.words @@ t.q) e"
+    "  WHERE e.evidence > 0),"
+    " title_total AS (SELECT sum(t.idf) AS total FROM title_terms t"
+    "  WHERE t.n IN (SELECT unnest(hits) FROM title_candidates)),"
+    " titled AS (SELECT id, evidence / total AS w, dense_rank() OVER (ORDER BY evidence DESC) AS r"
+    "  FROM title_candidates, title_total)"
+)
 # Keep the lexeme statistics this fresh: ANALYZE runs when this share of the table changed since the last.
 _STATS_CHANGED_SHARE = 0.1
 _STATS_LOCK = 7_413_221_908  # its own key: sharing the index build's made a refresh skip that build
@@ -588,6 +625,8 @@ class LearningRepository:
             len_b=self.ranking.length_b,
             len_ref=self.ranking.length_reference,
             min_coverage=self.ranking.min_coverage,
+            title_weight=self.ranking.title_weight,
+            untitled_max=self.ranking.untitled_max,
         )
         scoped = bool(query.filters.for_client_id)
         pending = bool(query.pending.ids)
@@ -600,12 +639,16 @@ class LearningRepository:
                 unembedded_ids=[str(i) for i in query.pending.ids if i not in query.pending.similarity],
             )
         sizes = (query.vector_candidates, query.keyword_candidates, query.top_k)
-        key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes, pending)
+        # The title ranking: in a client's scope, with the query's words (not a query in search syntax,
+        # taken as written).
+        in_scope = bool(query.filters.for_client_id or query.filters.client_id)
+        titles = self.ranking.title_weight > 0 and in_scope and "title_terms" in keyword_sql
+        key = ("search", tuple(sorted(where)), scoped, keyword_sql, sizes, pending, titles)
         sql = self._sql_cache.get(key)
         if sql is None:
             # The model and the row counts are written into the statement: a prepared statement's plan
             # then knows the partial index applies and how few rows each step wants.
-            sql = self._search_sql(where, scoped, keyword_sql, pending).replace(
+            sql = self._search_sql(where, scoped, keyword_sql, pending, titles).replace(
                 "%(model)s", _sql_literal(self.model)
             )
             for name, value in zip(("vector_candidates", "keyword_candidates", "top_k"), sizes, strict=True):
@@ -629,12 +672,20 @@ class LearningRepository:
     def _ef(self, where: Sequence[str]) -> int:
         return self.ef_search_filtered if where else self.ef_search
 
-    def _search_sql(self, where: Sequence[str], scoped: bool, keyword_sql: str, pending: bool = False) -> str:
+    def _search_sql(
+        self,
+        where: Sequence[str],
+        scoped: bool,
+        keyword_sql: str,
+        pending: bool = False,
+        titles: bool = False,
+    ) -> str:
         """The hybrid statement. With `pending`, the scope's items still waiting for their embedding
         (%(pending_ids)s) are keyword candidates, and those embedded by this search (%(fresh_ids)s, with
         their cosine %(fresh_similarity)s) meaning candidates too; one found by its words alone passes
         min_similarity with similarity 0 (it has none yet). Within the statement's one snapshot an item is
-        either embedded or waiting, never both."""
+        either embedded or waiting, never both. With `titles`, the title ranking (_TITLE_SQL) over both
+        rankings' candidates is fused too (the keyword SQL's title_terms, unused otherwise, feed it)."""
         vec = f"embedding::vector({self.dimensions})"
         filters = "".join(f" AND {w}" for w in where)
         if scoped:
@@ -671,6 +722,9 @@ class LearningRepository:
                 else "%(keyword_weight)s * w"
             )
             ranks += f" UNION ALL SELECT id, {weight}, r FROM keyword"
+            if titles:
+                ranks += " UNION ALL SELECT id, %(title_weight)s * w, r FROM titled"
+                keyword_sql += _TITLE_SQL
             # The scope's waiting items need not hold most of the query's evidence: their weight (the share
             # they hold) ranks them, and they may have no meaning rank to be fused with.
             waiting = " OR id = ANY(%(pending_ids)s::text[]::uuid[])" if pending else ""
@@ -760,6 +814,13 @@ class LearningRepository:
                 {"words": query},
             )
         return (
+            # Every word of the query (stop words out, common ones in: a section's name is common in
+            # texts but rare among titles), weighted by its rarity among titles.
+            " title_terms AS MATERIALIZED ("
+            "  SELECT row_number() OVER () AS n, quote_literal(t.lexeme)::tsquery AS q,"
+            "   ln(1 + 1 / coalesce(s.title_share, %(rare_share)s)) AS idf"
+            "  FROM unnest(to_tsvector('english', %(words)s)) AS t"
+            "  LEFT JOIN learning_title_lexeme_stats s ON s.lexeme = t.lexeme),"
             " terms AS MATERIALIZED ("
             "  SELECT row_number() OVER () AS n, quote_literal(t.lexeme)::tsquery AS q,"
             "   quote_literal(t.lexeme) AS lexeme,"
@@ -817,6 +878,16 @@ class LearningRepository:
             conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             conn.exec_driver_sql("ANALYZE learning_examples")
             conn.exec_driver_sql("DELETE FROM learning_lexeme_stats")
+            conn.exec_driver_sql("DELETE FROM learning_title_lexeme_stats")
+            # Titles are short: parsing them again is cheaper than unnesting every stored tsvector.
+            conn.exec_driver_sql(
+                "INSERT INTO learning_title_lexeme_stats (lexeme, title_share)"
+                " SELECT t.lexeme, count(*) / max(c.reltuples) FROM learning_examples l,"
+                "  unnest(tsvector_to_array(to_tsvector('english', l.title))) AS t(lexeme),"
+                "  (SELECT greatest(reltuples, 1)::float8 AS reltuples FROM pg_class"
+                "   WHERE oid = 'learning_examples'::regclass) c"
+                " WHERE l.title <> '' GROUP BY t.lexeme"
+            )
             conn.exec_driver_sql(
                 "INSERT INTO learning_lexeme_stats (lexeme, doc_share)"
                 " SELECT e.lexeme, e.share FROM pg_stats s,"

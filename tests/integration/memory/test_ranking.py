@@ -4,7 +4,10 @@ Vectors are chosen by hand (the item nearest the query by meaning is known), so 
 keyword ranking and the fusion: a two-sentence example nearest in meaning must not lose to a 600-word
 generated section that holds more of the query's words by its length alone, nor to one that repeats the
 query's common marketing words; a made-up brand name the meaning ranking misses is still found by its
-words. The ranking before issue 20 (LEGACY_RANKING) fails the first case, which is what it guards.
+words; the section whose title names what the query asks for beats a section nearer by meaning (the title
+ranking), and a long section's title holding the query's common words does not carry it above a two-sentence
+example. The ranking before issue 20 (LEGACY_RANKING) fails the first case, and the ranking without titles
+(WITHOUT_TITLES) the section-name case, which is what they guard.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.memory.adapters.repository import LEGACY_RANKING, RANKING, LearningRepository, Ranking
+from services.memory.adapters.repository import (
+    LEGACY_RANKING,
+    RANKING,
+    WITHOUT_TITLES,
+    LearningRepository,
+    Ranking,
+)
 from services.memory.bootstrap import open_storage
 from services.memory.domain.model import NewItem, Scope, SearchFilters
 from services.memory.service_layer.ports import SearchQuery
@@ -87,18 +96,38 @@ def repository(database_url: str, data_dir: Path) -> Iterator[LearningRepository
         storage.close()
 
 
-def _store(repo: LearningRepository, items: list[tuple[str, str, float]]) -> dict[str, str]:
-    """(key, text, cosine to the query) -> stored; other clients' generated sections fill the table so
-    the common words' statistics are those of a memory full of reports."""
+# Section names of generated reports, as their titles carry them ("<name> — <brand>").
+SECTION_NAMES = (
+    "Overview", "Campaign Objective", "Core Campaign Idea", "Channel Plan", "Persona Cards",
+    "KPI & Budget Plan", "Execution Roadmap", "Post-Campaign Analysis",
+)  # fmt: skip
+
+
+def _store(
+    repo: LearningRepository, items: list[tuple[str, str, float]], titles: dict[str, str] | None = None
+) -> dict[str, str]:
+    """(key, text, cosine to the query) -> stored, with `titles` by key (else untitled); other clients'
+    generated sections fill the table, titled as the generator titles them, so the common words'
+    statistics (in texts and in titles) are those of a memory full of reports."""
+    titles = titles or {}
     filler = [
         (f"filler-{n}", f"{COMMON * 4} Client {n} plans a spring launch.", 0.2 + 0.01 * (n % 10))
         for n in range(40)
     ]
+    filler_titles = {
+        f"filler-{n}": f"{SECTION_NAMES[n % len(SECTION_NAMES)]} — Client {n // 8}" for n in range(40)
+    }
     rows = items + filler
     stored = repo.insert_new(
-        [NewItem(kind="report_section", text=text, client_id="c", scope=Scope.CLIENT) for _, text, _ in rows],
+        [
+            NewItem(
+                kind="report_section", text=text, title={**filler_titles, **titles}.get(key, ""), client_id="c",
+                scope=Scope.CLIENT,
+            )
+            for key, text, _ in rows
+        ],
         [_vector(sim, 1 + n % (DIMS - 1)) for n, (_, _, sim) in enumerate(rows)],
-    )
+    )  # fmt: skip
     ids = {}
     for (key, _, _), item in zip(rows, stored, strict=True):
         assert item is not None and not isinstance(item, str)
@@ -109,9 +138,13 @@ def _store(repo: LearningRepository, items: list[tuple[str, str, float]]) -> dic
     return ids
 
 
-def _first(repo: LearningRepository, ids: dict[str, str], query: str, ranking: Ranking) -> list[str]:
+def _first(
+    repo: LearningRepository, ids: dict[str, str], query: str, ranking: Ranking, *, client: str = ""
+) -> list[str]:
+    """The keys found, best first (in `client`'s scope when given, as the generator searches)."""
     repo.ranking = ranking
-    found = repo.search(SearchQuery(_vector(1.0, 1), query, SearchFilters(), 5, -1.0, 40, 40))
+    filters = SearchFilters(for_client_id=client)
+    found = repo.search(SearchQuery(_vector(1.0, 1), query, filters, 5, -1.0, 40, 40))
     return [ids[str(item.id)] for item, _, _ in found]
 
 
@@ -139,3 +172,40 @@ def test_a_brand_name_the_meaning_ranking_misses_is_still_found_first(repository
     near = "A loyalty week with double points for a skincare brand's returning customers."
     ids = _store(repository, [("brand", brand, 0.45), ("near", near, 0.75), ("section", SECTION, 0.6)])
     assert _first(repository, ids, "Quorvexa Lumaline loyalty week", RANKING)[0] == "brand"
+
+
+def test_the_section_the_query_names_beats_a_section_nearer_by_meaning(
+    repository: LearningRepository,
+) -> None:
+    # In a client's scope (the generator's searches), a report's hub section (its overview) says a little about everything, the query's words included, and
+    # is nearer the query by meaning than the persona section, whose text is a table of names; the persona
+    # section's title is what the operator asked for.
+    hub = (
+        "The campaign exists to deliver one result for Lumen: 500 new patients. Everything else in this plan "
+        "(the personas, the buyers' needs and objections, the channels, the budget) serves it."
+    )
+    personas = "| Grace | 34 | school-run mornings | worried about cost |\n| Tom | 41 | near the office | short on time |"
+    ids = _store(
+        repository,
+        [("hub", hub, 0.72), ("personas", personas, 0.55), ("channels", "Search first, then Meta.", 0.6)],
+        {"hub": "Overview — Lumen", "personas": "Persona Cards — Lumen", "channels": "Channel Plan — Lumen"},
+    )
+    query = "Lumen the typical buyers as personas with their needs and objections"
+    assert _first(repository, ids, query, RANKING, client="c")[0] == "personas"
+    assert _first(repository, ids, query, WITHOUT_TITLES, client="c")[0] == "hub"  # what the titles change
+    assert _first(repository, ids, query, RANKING)[0] == "hub"  # unscoped (the library), titles do not rank
+
+
+def test_a_long_section_whose_title_holds_the_query_words_does_not_beat_the_short_example(
+    repository: LearningRepository,
+) -> None:
+    # The 600-word section's title names the KPIs and the budget, and its text repeats the query's common
+    # words; the two-sentence example (no title: it is its own) is nearer by meaning and still comes first.
+    ids = _store(
+        repository,
+        [("example", EXAMPLE, 0.80), ("section", SECTION, 0.74)],
+        {"section": "KPI & Budget Plan — Halberd ID"},
+    )
+    query = "quarterly KPI targets, cost per lead and budget for a SaaS company's marketing campaign"
+    assert _first(repository, ids, query, RANKING, client="c")[0] == "example"
+    assert _first(repository, ids, query, RANKING)[0] == "example"
