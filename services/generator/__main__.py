@@ -25,8 +25,10 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
     from services.common.auth import AuditEvent, Identity
     from services.generator.adapters.audit_outbox import AuditOutbox, GeneratorAudit
     from services.generator.adapters.memory_client import MemoryClient
-    from services.generator.adapters.spool import LearningSpool, UnknownBatch
+    from services.generator.adapters.spool import LearningSpool
     from services.generator.bootstrap import service_credentials
+    from services.generator.domain.learning_queue import UnknownBatch
+    from services.generator.service_layer.learning_queue_admin import REPLAY_TIMEOUT
 
     usage = "usage: python -m services.generator spool list | replay NAME | drop NAME"
     if not args or args[0] not in ("list", "replay", "drop") or (args[0] != "list" and len(args) != 2):
@@ -55,7 +57,7 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
                 print(f"{b.name}\t{state}\t{b.client_id}\t{b.item_count} item(s)\t{b.reason}")
             print(f"{spool.pending()} queued, {spool.set_aside_count()} set aside in {settings.spool_dir}")
         elif args[0] == "replay":
-            outcome, _ = spool.replay(args[1], timeout=10.0)
+            outcome, _ = spool.replay(args[1], timeout=REPLAY_TIMEOUT)
             print(f"{args[1]}: {outcome}")
         else:
             spool.drop(args[1])
