@@ -19,7 +19,7 @@ export AICMO_DATA_DIR ?= $(CURDIR)/var
 help:
 	@echo "make run     set up everything and start the whole system"
 	@echo "make test    set up everything and run the test suite"
-	@echo "make lint    ruff check + ruff format --check + mypy + buf lint/breaking"
+	@echo "make lint    ruff check + ruff format --check + import layers + mypy + buf lint/breaking"
 	@echo "make bench   benchmarks (prints figures)"
 	@echo "make eval    report quality: boilerplate, brief facts used, rules obeyed, refinement (prints figures)"
 	@echo "make protos  regenerate Python stubs and the gateway descriptor set"
@@ -86,6 +86,7 @@ $(BUF):
 lint: setup $(BUF)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy services gateway ui tests scripts bench
 	$(PY) scripts/check_protos.py --buf $(BUF)
 

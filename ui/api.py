@@ -22,6 +22,12 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
+from services.common import ports
+from services.common.timeouts import (
+    APP_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_GENERATE_TIMEOUT_SECONDS,
+    app_read_timeout,
+)
 from ui.contract import (
     ACCOUNTS,
     ARCHIVE,
@@ -43,8 +49,9 @@ from ui.contract import (
 
 __all__ = ["GatewayClient", "GatewayError", "Health"]
 
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 120.0
+DEFAULT_CONNECT_TIMEOUT = APP_CONNECT_TIMEOUT_SECONDS
+# The app's settings pass their own (ui/common.py); this default follows the same timeout chain.
+DEFAULT_READ_TIMEOUT = app_read_timeout(DEFAULT_GENERATE_TIMEOUT_SECONDS)
 
 M = TypeVar("M", bound=Message)
 
@@ -573,7 +580,7 @@ class GatewayClient:
                 "runs AICMO to fix the app's settings.",
                 kind="unreachable",
                 detail=f"AICMO_GATEWAY_URL ({url!r}) is not a valid URL. Set it to something like "
-                "http://127.0.0.1:8080.",
+                f"http://{ports.local(ports.GATEWAY_HTTP)}.",
             )
         if isinstance(exc, requests.ConnectionError):
             return GatewayError(

@@ -5,26 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.api import GatewayClient, GatewayError
-from ui.common import get_state, show_error
+from ui.common import get_state, pager, reset_paging, show_error
 from ui.contract import aupb
 
 K_CLIENT = "audit_client"
 K_PERSON = "audit_person"
 K_PAGES = "audit_pages"  # page tokens of the pages before the one shown
 PAGE_SIZE = 50
-
-
-def _on_filter() -> None:
-    st.session_state[K_PAGES] = [""]
-
-
-def _on_next(token: str) -> None:
-    st.session_state[K_PAGES] = [*get_state(K_PAGES, [""]), token]
-
-
-def _on_previous() -> None:
-    pages = get_state(K_PAGES, [""])
-    st.session_state[K_PAGES] = pages[:-1] or [""]
 
 
 def render(client: GatewayClient) -> None:
@@ -35,8 +22,12 @@ def render(client: GatewayClient) -> None:
         "removed; forgetting a client keeps them."
     )
     cols = st.columns(2)
-    cols[0].text_input("Client id", key=K_CLIENT, on_change=_on_filter, placeholder="all clients")
-    cols[1].text_input("Person", key=K_PERSON, on_change=_on_filter, placeholder="everyone")
+    cols[0].text_input(
+        "Client id", key=K_CLIENT, on_change=reset_paging, args=(K_PAGES,), placeholder="all clients"
+    )
+    cols[1].text_input(
+        "Person", key=K_PERSON, on_change=reset_paging, args=(K_PAGES,), placeholder="everyone"
+    )
     pages = get_state(K_PAGES, [""])
     request = aupb.ListAuditEntriesRequest(
         client_id=get_state(K_CLIENT, "").strip(),
@@ -66,15 +57,7 @@ def render(client: GatewayClient) -> None:
         st.info("No entries match.")
     else:
         st.dataframe(rows, hide_index=True, width="stretch", key="audit_table")
-    nav = st.columns([1, 1, 4])
-    nav[0].button("Newer", key="audit_prev", on_click=_on_previous, disabled=len(pages) <= 1)
-    nav[1].button(
-        "Older",
-        key="audit_next",
-        on_click=_on_next,
-        args=(response.next_page_token,),
-        disabled=not response.next_page_token,
-    )
+    pager(K_PAGES, response.next_page_token, "audit", ("Newer", "Older"))
     st.caption(
         "To export: `GET /api/audit` (a page at a time) or `python -m services.memory audit export "
         "--format csv` (or jsonl) on the memory host."

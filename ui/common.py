@@ -128,6 +128,25 @@ def previous_page(tokens_key: str) -> None:
     st.session_state[tokens_key] = tokens[:-1] or [""]
 
 
+def pager(
+    tokens_key: str, next_token: str, key: str, labels: tuple[str, str] = ("← Previous", "Next →")
+) -> None:
+    """The buttons under a paged table (keys `<key>_prev` and `<key>_next`): back to the page before, and on
+    to the page `next_token` starts (none: this is the last page)."""
+    tokens: list[str] = get_state(tokens_key, [""]) or [""]
+    nav = st.columns([1, 1, 4])
+    nav[0].button(
+        labels[0], key=f"{key}_prev", disabled=len(tokens) <= 1, on_click=previous_page, args=(tokens_key,)
+    )
+    nav[1].button(
+        labels[1],
+        key=f"{key}_next",
+        disabled=not next_token,
+        on_click=next_page,
+        args=(tokens_key, next_token),
+    )
+
+
 def open_selected_row(
     table_key: str, ids_key: str, open_key: str, also: Mapping[str, Any] | None = None
 ) -> None:

@@ -13,6 +13,7 @@ import io
 import re
 from pathlib import Path
 
+from ui.report_fonts import unicode_font_files
 from ui.report_markdown import (
     Block,
     Code,
@@ -176,27 +177,6 @@ def _docx_text(filename: str, data: bytes) -> str:
 
 # ---------------------------------------------------------------------------------------------------------
 # Writing the deliverables.
-
-_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"),
-)
-_FONT_FILES = {
-    "": "DejaVuSans.ttf",
-    "B": "DejaVuSans-Bold.ttf",
-    "I": "DejaVuSans-Oblique.ttf",
-    "BI": "DejaVuSans-BoldOblique.ttf",
-}
-
-
-def unicode_font_files() -> dict[str, Path] | None:
-    """DejaVu Sans in its four styles, if installed (Debian: fonts-dejavu-core)."""
-    for directory in _FONT_DIRS:
-        files = {style: directory / name for style, name in _FONT_FILES.items()}
-        if all(path.is_file() for path in files.values()):
-            return files
-    return None
 
 
 def default_agency() -> str:

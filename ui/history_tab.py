@@ -22,9 +22,8 @@ from ui import deliverables
 from ui.api import GatewayClient, GatewayError
 from ui.common import (
     get_state,
-    next_page,
     open_selected_row,
-    previous_page,
+    pager,
     reset_paging,
     show_error,
     technical_details,
@@ -251,21 +250,7 @@ def _render_list(client: GatewayClient) -> None:
         )
     else:
         st.caption("No more reports.")
-    nav = st.columns([1, 1, 4])
-    nav[0].button(
-        "← Previous",
-        key="hist_prev",
-        disabled=page_number <= 1,
-        on_click=previous_page,
-        args=(K_TOKENS,),
-    )
-    nav[1].button(
-        "Next →",
-        key="hist_next",
-        disabled=not page.next_page_token,
-        on_click=next_page,
-        args=(K_TOKENS, page.next_page_token),
-    )
+    pager(K_TOKENS, page.next_page_token, "hist")
     listed = [r.history_id for r in page.reports]
     current = get_state(K_REPORT, "")
     options = ["", *listed] + ([current] if current and current not in listed else [])

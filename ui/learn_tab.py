@@ -20,9 +20,8 @@ from ui.common import (
     get_obj,
     get_state,
     load_packages,
-    next_page,
     open_selected_row,
-    previous_page,
+    pager,
     reset_paging,
     say,
     show_error,
@@ -527,21 +526,7 @@ def _render_browse(client: GatewayClient, seen: list[mpb.LearningItem]) -> None:
     else:
         st.caption("No learned items match." if page_number == 1 else "No more items.")
     seen.extend(page.items)
-    nav = st.columns([1, 1, 4])
-    nav[0].button(
-        "← Previous",
-        key="learn_prev",
-        disabled=page_number <= 1,
-        on_click=previous_page,
-        args=(K_TOKENS,),
-    )
-    nav[1].button(
-        "Next →",
-        key="learn_next",
-        disabled=not page.next_page_token,
-        on_click=next_page,
-        args=(K_TOKENS, page.next_page_token),
-    )
+    pager(K_TOKENS, page.next_page_token, "learn")
 
 
 def _row(item: mpb.LearningItem) -> dict[str, Any]:

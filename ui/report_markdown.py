@@ -42,44 +42,38 @@ def plain(spans: Sequence[Span]) -> str:
     return "".join(span.text for span in spans)
 
 
+class _Spanned:
+    """A block of styled text; `text` is its plain text."""
+
+    spans: Inline
+
+    @property
+    def text(self) -> str:
+        return plain(self.spans)
+
+
 @dataclass(frozen=True)
-class Heading:
+class Heading(_Spanned):
     level: int
     spans: Inline
 
-    @property
-    def text(self) -> str:
-        return plain(self.spans)
-
 
 @dataclass(frozen=True)
-class Paragraph:
+class Paragraph(_Spanned):
     spans: Inline
 
-    @property
-    def text(self) -> str:
-        return plain(self.spans)
-
 
 @dataclass(frozen=True)
-class ListItem:
+class ListItem(_Spanned):
     spans: Inline
     ordered: bool
     number: str
     depth: int
 
-    @property
-    def text(self) -> str:
-        return plain(self.spans)
-
 
 @dataclass(frozen=True)
-class Quote:
+class Quote(_Spanned):
     spans: Inline
-
-    @property
-    def text(self) -> str:
-        return plain(self.spans)
 
 
 @dataclass(frozen=True)

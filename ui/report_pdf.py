@@ -41,7 +41,7 @@ from reportlab.platypus.flowables import HRFlowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ui import report_markdown as rm
-from ui.documents import unicode_font_files
+from ui.report_fonts import unicode_font_files
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 20 * mm

@@ -7,7 +7,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common import ports
-from services.common.timeouts import DEFAULT_GENERATE_TIMEOUT_SECONDS, app_read_timeout
+from services.common.timeouts import (
+    APP_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_GENERATE_TIMEOUT_SECONDS,
+    app_read_timeout,
+)
 
 
 class UISettings(BaseSettings):
@@ -17,7 +21,7 @@ class UISettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AICMO_", env_file=".env", extra="ignore")
 
     gateway_url: str = f"http://{ports.local(ports.GATEWAY_HTTP)}"
-    ui_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    ui_connect_timeout_seconds: float = Field(default=APP_CONNECT_TIMEOUT_SECONDS, gt=0)
     # How long a report may take (the gateway's generate routes); the app waits a little longer.
     generate_timeout_seconds: float = Field(default=DEFAULT_GENERATE_TIMEOUT_SECONDS, ge=5, le=900)
     # The agency named on the cover and in the page header of every PDF and Word report.

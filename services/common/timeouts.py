@@ -12,6 +12,8 @@ DEFAULT_GENERATE_TIMEOUT_SECONDS = 120.0
 GATEWAY_MARGIN_SECONDS = 2.0
 GENERATOR_MARGIN_SECONDS = 5.0
 APP_MARGIN_SECONDS = 5.0
+# How long the app waits for the gateway to accept a connection (AICMO_UI_CONNECT_TIMEOUT_SECONDS).
+APP_CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 def gateway_deadline(generate_timeout: float) -> float:

@@ -12,9 +12,8 @@ import sys
 from dataclasses import dataclass
 
 from services.common.logging import configure_logging
-from services.common.observability.metrics import serve_metrics
-from services.common.observability.tracing import configure_tracing, shutdown_tracing
-from services.common.server import PortInUseError, exit_process
+from services.common.serve import run_service
+from services.common.server import PortInUseError
 from services.common.settings import load_settings
 from services.generator.settings import GeneratorSettings
 
@@ -25,8 +24,10 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
     from services.common.auth import AuditEvent, Identity
     from services.generator.adapters.audit_outbox import AuditOutbox, GeneratorAudit
     from services.generator.adapters.memory_client import MemoryClient
-    from services.generator.adapters.spool import LearningSpool, UnknownBatch
+    from services.generator.adapters.spool import LearningSpool
     from services.generator.bootstrap import service_credentials
+    from services.generator.domain.learning_queue import UnknownBatch
+    from services.generator.service_layer.learning_queue_admin import REPLAY_TIMEOUT
 
     usage = "usage: python -m services.generator spool list | replay NAME | drop NAME"
     if not args or args[0] not in ("list", "replay", "drop") or (args[0] != "list" and len(args) != 2):
@@ -55,7 +56,7 @@ def spool_command(settings: GeneratorSettings, args: list[str]) -> int:
                 print(f"{b.name}\t{state}\t{b.client_id}\t{b.item_count} item(s)\t{b.reason}")
             print(f"{spool.pending()} queued, {spool.set_aside_count()} set aside in {settings.spool_dir}")
         elif args[0] == "replay":
-            outcome, _ = spool.replay(args[1], timeout=10.0)
+            outcome, _ = spool.replay(args[1], timeout=REPLAY_TIMEOUT)
             print(f"{args[1]}: {outcome}")
         else:
             spool.drop(args[1])
@@ -86,30 +87,25 @@ def main() -> int:
     if sys.argv[1:2] == ["spool"]:
         return spool_command(settings, sys.argv[2:])
     configure_logging(settings.log_level, settings.log_format, service="generator")
-    from services.generator.bootstrap import create_runtime
+    from services.generator.bootstrap import GeneratorRuntime, create_runtime
 
-    configure_tracing("generator")
-    runtime = create_runtime(settings)
-    try:
+    def start() -> GeneratorRuntime:
+        runtime = create_runtime(settings)
         port = runtime.start()
+        log.info("generator ready on %s:%d (memory at %s)", settings.bind_host, port, settings.memory_target)
+        return runtime
+
+    try:
+        return run_service(
+            "generator",
+            start,
+            host=settings.bind_host,
+            metrics_port=settings.generator_metrics_port,
+            metrics_env="AICMO_GENERATOR_METRICS_PORT",
+        )
     except PortInUseError as exc:
         log.error("generator cannot start: %s", exc)
         return 2
-    log.info("generator ready on %s:%d (memory at %s)", settings.bind_host, port, settings.memory_target)
-    try:
-        serve_metrics(settings.bind_host, settings.generator_metrics_port, "generator")
-    except OSError as exc:
-        log.error(
-            "generator metrics cannot listen on port %d (%s): set AICMO_GENERATOR_METRICS_PORT",
-            settings.generator_metrics_port,
-            exc,
-        )
-        runtime.stop()
-        return 2
-    runtime.app.serve_forever()
-    shutdown_tracing()
-    exit_process(0)
-    return 0
 
 
 if __name__ == "__main__":

@@ -131,30 +131,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: MemorySettings) -> int:
-    from services.common.observability.metrics import serve_metrics
-    from services.common.observability.tracing import configure_tracing, shutdown_tracing
-    from services.common.server import exit_process
-    from services.memory.bootstrap import create_runtime
+    from services.common.serve import run_service
+    from services.memory.bootstrap import MemoryRuntime, create_runtime
 
-    configure_tracing("memory")
-    runtime = create_runtime(settings)
-    runtime.app.start()
-    runtime.health.start()
-    log.info("memory service ready on %s:%d", settings.bind_host, runtime.app.port)
-    try:
-        serve_metrics(settings.bind_host, settings.memory_metrics_port, "memory")
-    except OSError as exc:
-        log.error(
-            "memory metrics cannot listen on port %d (%s): set AICMO_MEMORY_METRICS_PORT",
-            settings.memory_metrics_port,
-            exc,
-        )
-        runtime.stop()
-        return 2
-    runtime.app.serve_forever()
-    shutdown_tracing()
-    exit_process(0)
-    return 0
+    def start() -> MemoryRuntime:
+        runtime = create_runtime(settings)
+        runtime.app.start()
+        runtime.health.start()
+        log.info("memory service ready on %s:%d", settings.bind_host, runtime.app.port)
+        return runtime
+
+    return run_service(
+        "memory",
+        start,
+        host=settings.bind_host,
+        metrics_port=settings.memory_metrics_port,
+        metrics_env="AICMO_MEMORY_METRICS_PORT",
+    )
 
 
 def _migrate(settings: MemorySettings) -> int:

@@ -164,6 +164,6 @@ def _export(audit: Any, args: argparse.Namespace) -> int:
 
 
 def audit_row_type() -> Any:
-    from services.memory.adapters.people import AuditRow
+    from services.memory.domain.people import AuditRow
 
     return AuditRow

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
+from services.common import ports
 from services.common.settings import OpenAISettings
 
 POSTGRES_SCHEMES = ("postgresql+psycopg2://", "postgresql://", "postgres://")
@@ -15,13 +16,13 @@ POSTGRES_SCHEMES = ("postgresql+psycopg2://", "postgresql://", "postgres://")
 class MemorySettings(OpenAISettings):
     """AICMO_MEMORY_PORT, AICMO_MEMORY_DB, AICMO_EMBEDDING_PROVIDER, AICMO_FAKE_EMBEDDINGS, ..."""
 
-    memory_port: int = 50052
+    memory_port: int = ports.MEMORY_GRPC
     # A plaintext listener answering only gRPC health checks, for probes that cannot speak TLS (Kubernetes'
     # grpc probes) when the service port is TLS only (AICMO_TLS_*); 0: none.
     memory_health_port: int = Field(default=0, ge=0, le=65535)
     # A SQLAlchemy/Postgres URL for an external server; unset means the embedded Postgres.
     memory_db: SecretStr | None = None
-    embedded_pg_port: int = 54329
+    embedded_pg_port: int = ports.EMBEDDED_POSTGRES
     embedding_provider: Literal["local", "openai"] = "local"
     fake_embeddings: bool = False
     openai_embedding_model: str = "text-embedding-3-small"

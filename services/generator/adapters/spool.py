@@ -24,12 +24,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 from google.protobuf.message import DecodeError
+
+from services.generator.domain.learning_queue import Outcome, SpooledBatch, UnknownBatch
 
 log = logging.getLogger(__name__)
 
@@ -62,30 +63,6 @@ OUTAGE_CODES = frozenset(
     }
 )
 _NAME = re.compile(r"^[0-9]{20}-[A-Za-z0-9_-]{1,80}\.pb$")
-
-
-class UnknownBatch(LookupError):
-    """No batch of that name in the queue or among the set-aside ones."""
-
-
-class Outcome:
-    DELIVERED = "delivered"
-    DEFERRED = "deferred"  # an outage: try again later, and pause the queue
-    FAILED = "failed"  # unexpected error, retried later without pausing the others
-    SET_ASIDE = "set_aside"
-
-
-@dataclass(frozen=True)
-class SpooledBatch:
-    name: str
-    set_aside: bool
-    report_id: str
-    client_id: str
-    title: str
-    item_count: int
-    enqueue_time: dt.datetime
-    reason: str
-    attempts: int
 
 
 def is_valid_name(name: str) -> bool:

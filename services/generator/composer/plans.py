@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
+from services.generator.composer.kpi_sources import percent_source
 from services.generator.composer.text import (
     WEEKDAYS,
     bare,
@@ -156,8 +157,6 @@ def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
     if plan.stage is not None:
         return f"{ctx.playbook_copy.kpi_source}: {plan.stage.name}"
     if plan.kind == "percent":
-        from services.generator.composer.views import percent_source
-
         return cap(percent_source(plan.objective.metric))
     return ctx.playbook_copy.kpi_source
 

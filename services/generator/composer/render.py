@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from services.generator.composer.context import short_phrase
 from services.generator.composer.text import (
     bare,
     bullets,
@@ -46,8 +47,6 @@ def _join_and(items: Sequence[str]) -> str:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    from services.generator.composer.context import short_phrase
-
     return short_phrase(text, limit)
 
 

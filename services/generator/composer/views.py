@@ -14,20 +14,27 @@ from importlib import resources
 
 import yaml
 
-from services.generator.composer.budget import allocate
-from services.generator.composer.context import Ctx, ObjectivePlan
+from services.generator.composer.budget import allocate, split_amount, split_percentages
+from services.generator.composer.catalogue import catalogue
+from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
+from services.generator.composer.kpi_sources import percent_source
+from services.generator.composer.plans import Day, day_label, phases, rollup, week_span
 from services.generator.composer.render import compiled
+from services.generator.composer.rules import excluded_patterns, violations
 from services.generator.composer.text import (
     cap,
     fmt_date,
+    fmt_date_short,
     fmt_int,
     hashtag,
     join_and,
     lower_first,
+    pct1,
     pick,
     stable_index,
 )
 from services.generator.domain.money import CURRENCIES, format_amount
+from services.generator.domain.packages import ALTERNATE_TITLES
 from services.generator.domain.vocabulary import vocabulary
 
 _NAMES = (
@@ -108,29 +115,6 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
             ]
         )
     return rows
-
-
-_PERCENT_SOURCES = (
-    (
-        ("awareness", "aware", "recall", "consideration"),
-        "a brand-tracking survey (n=500) before launch and at the deadline",
-    ),
-    (
-        ("occupancy", "utilisation", "utilization", "capacity", "slots"),
-        "booking-system utilisation, reported weekly",
-    ),
-    (("churn", "cancellation", "cancellations", "retention"), "monthly cohort reports"),
-    (("conversion", "rate", "win rate"), "stage conversion in the CRM, reported weekly"),
-    (("share", "penetration"), "retail panel data, monthly"),
-)
-
-
-def percent_source(metric: str) -> str:
-    low = metric.lower()
-    for words, source in _PERCENT_SOURCES:
-        if any(re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", low) for w in words):
-            return source
-    return "the client's figure for the same period last year"
 
 
 def planned_text(plan: Ctx, op: ObjectivePlan) -> str:
@@ -246,7 +230,6 @@ def personas(plan: Ctx) -> list[PersonaCard]:
     start = stable_index(len(_NAMES), plan.brand, "personas", *([plan.variant] if plan.variant else []))
     names = [_NAMES[(start + 7 * i) % len(_NAMES)] for i in range(3)]
     segs = segments(plan)
-    from services.generator.composer.rules import excluded_patterns
 
     banned = excluded_patterns(plan.facts.rules)
     out = []
@@ -364,15 +347,11 @@ def segment_rows(plan: Ctx) -> list[list[str]]:
 
 
 def social_platforms(plan: Ctx) -> list[str]:
-    from services.generator.composer.catalogue import catalogue
-
     channels = catalogue().channels
     return [n for n in plan.channel_names if channels[n].platform is not None]
 
 
 def platform_format_lines(plan: Ctx) -> list[str]:
-    from services.generator.composer.catalogue import catalogue
-
     channels = catalogue().channels
     banned = {f.casefold() for f in plan.facts.rules.excluded_formats}
     out = []
@@ -421,8 +400,6 @@ def calendar_start_note(plan: Ctx) -> str:
 
 
 def calendar_rows(days: list[object]) -> list[list[str]]:
-    from services.generator.composer.plans import Day, day_label
-
     rows = []
     for d in days:
         assert isinstance(d, Day)
@@ -431,8 +408,6 @@ def calendar_rows(days: list[object]) -> list[list[str]]:
 
 
 def channel_mix_line(days: list[object]) -> str:
-    from services.generator.composer.plans import Day
-
     counts: dict[str, int] = {}
     for d in days:
         assert isinstance(d, Day)
@@ -449,8 +424,6 @@ def budget_header(plan: Ctx) -> str:
 
 
 def rollup_rows(plan: Ctx) -> list[list[str]]:
-    from services.generator.composer.plans import rollup
-
     rows = [[name, f"{pct}%", plan.money(amount)] for name, pct, amount in rollup(plan)]
     rows.append(["**Total**", "**100%**", f"**{plan.budget.total_text}**"])
     return rows
@@ -461,8 +434,6 @@ def phase_header(plan: Ctx) -> str:
 
 
 def phase_rows(plan: Ctx) -> list[list[str]]:
-    from services.generator.composer.plans import phases, week_span
-
     live = [p for p in phases(plan) if p.first_week > 0]
     intensity = {"Launch": 15, "Optimise": 10, "Scale & review": 12}
     total = plan.programme_total
@@ -503,8 +474,6 @@ def objective_need_lines(plan: Ctx) -> list[str]:
 
 
 def roadmap_rows(plan: Ctx) -> list[list[str]]:
-    from services.generator.composer.plans import phases, week_span
-
     rows = [
         [p.name, week_span(plan, p.first_week, p.last_week), p.activities, p.owner, p.exit]
         for p in phases(plan)
@@ -528,8 +497,6 @@ def review_due(plan: Ctx) -> str:
 
 
 def next_steps(plan: Ctx) -> list[str]:
-    from services.generator.composer.plans import phases, week_span
-
     return [
         f"**{p.name}**, {lower_first(week_span(plan, p.first_week, p.last_week))}: {lower_first(p.activities.rstrip('.'))}; owner: {p.owner}."
         for p in phases(plan)[:3]
@@ -573,7 +540,6 @@ def client_questions(plan: Ctx) -> list[str]:
 
 def weekly_rows(plan: Ctx, themes: list[tuple[str, str, str]]) -> list[list[str]]:
     """Week | Dates | Focus | Hero content | Posts | Community | KPI focus, four weeks from the start."""
-    from services.generator.composer.text import fmt_date_short
 
     platforms = social_platforms(plan) or list(plan.channel_names[:2])
     kpis = ("Reach", "Saves and shares", "Engagement rate", "Clicks and conversions")
@@ -638,8 +604,6 @@ def hashtag_rows(plan: Ctx, idea: str) -> list[list[str]]:
 
 
 def platform_rows(plan: Ctx) -> list[list[str]]:
-    from services.generator.composer.catalogue import catalogue
-
     channels = catalogue().channels
     banned = {f.casefold() for f in plan.facts.rules.excluded_formats}
     rows = []
@@ -781,14 +745,10 @@ def efficiency_rows(plan: Ctx) -> list[list[str]]:
 
 
 def _scale(plan: Ctx) -> int:
-    from services.generator.composer.context import _SCALE
-
     return _SCALE.get(plan.budget.currency.code, 1)
 
 
 def reallocation_rows(plan: Ctx) -> list[list[str]]:
-    from services.generator.composer.budget import split_amount, split_percentages
-
     channels = plan.channels
     total = sum(c.amount for c in channels)
     current_pcts = split_percentages([1] * len(channels))
@@ -827,7 +787,6 @@ def stamp(plan: Ctx) -> str:
 
 def funnel_rows(plan: Ctx) -> list[list[str]]:
     """Stage | Job | Channels | KPI | Target, from the business model's funnel."""
-    from services.generator.composer.text import pct1
 
     f = plan.funnel
     names = list(plan.channel_names)
@@ -866,8 +825,6 @@ def funnel_rows(plan: Ctx) -> list[list[str]]:
 
 
 def platform_hashtags(name: str) -> str:
-    from services.generator.composer.catalogue import catalogue
-
     rules = catalogue().channels[name].platform
     return rules.hashtags if rules is not None else "2-3"
 
@@ -879,8 +836,6 @@ def objection_rows(plan: Ctx) -> list[list[str]]:
 def section_titles(plan: Ctx) -> list[str]:
     """The report's other section titles as the client sees them (an alternate title when a registered one
     names a channel the brief rules out)."""
-    from services.generator.composer.rules import violations
-    from services.generator.domain.packages import ALTERNATE_TITLES
 
     out = []
     for spec in plan.package.sections:

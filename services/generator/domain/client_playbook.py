@@ -9,33 +9,11 @@ own brief.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class EntryKind(enum.StrEnum):
-    BIG_IDEA = "big_idea"
-    POSITIONING = "positioning"
-    MESSAGE = "message"
-    CHANNEL_MIX = "channel_mix"
-    OFFER = "offer"
-    TONE = "tone"
-    DO = "do"
-    DONT = "dont"
-    APPROVED_TEXT = "approved_text"
-    AVOID_TEXT = "avoid_text"
-    STANDING_INSTRUCTION = "standing_instruction"
-
-
-class EntryOrigin(enum.StrEnum):
-    UNSPECIFIED = ""
-    OPERATOR = "operator"
-    GOLD_RATING = "gold_rating"
-    WEAK_RATING = "weak_rating"
-    EDIT = "edit"
-    INSTRUCTION = "instruction"
-    REFINE_FEEDBACK = "refine_feedback"
+from services.common.playbook_terms import EntryKind as EntryKind
+from services.common.playbook_terms import EntryOrigin as EntryOrigin
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from google.protobuf import json_format
 
 from services.common.domain_errors import InvalidArgument
 from services.common.text_rules import check_storable, check_storable_json
-from services.generator.adapters.spool import SpooledBatch
 from services.generator.composer.models import SAME_CLIENT
 from services.generator.domain.brief import Brief
+from services.generator.domain.learning_queue import SpooledBatch
 from services.generator.domain.packages import PACKAGES, UnknownPackageError, get_package, key_for_label
 from services.generator.domain.understanding import BusinessModel, Origin, PriceKind, UnderstoodBrief
 from services.generator.service_layer.generation import (

@@ -10,10 +10,7 @@ import grpc
 from aicmo.generator.v1 import generator_service_pb2 as pb
 from aicmo.generator.v1 import generator_service_pb2_grpc as pb_grpc
 
-from services.common.domain_errors import InvalidArgument, NotFound, Unavailable
-from services.common.text_rules import check_storable
-from services.generator.adapters.memory_client import MemoryClient
-from services.generator.adapters.spool import LearningSpool, Outcome, UnknownBatch
+from services.common.domain_errors import InvalidArgument, Unavailable
 from services.generator.domain.packages import PACKAGES, Package
 from services.generator.entrypoints.convert import (
     batch_to_proto,
@@ -27,9 +24,9 @@ from services.generator.entrypoints.convert import (
     understood_to_proto,
 )
 from services.generator.service_layer.generation import Completed, ReportGenerator, SectionDone, Started
-
-HEALTH_TIMEOUT = 2.0  # generous: a busy machine must not report a healthy memory as unreachable
-REPLAY_TIMEOUT = 10.0
+from services.generator.service_layer.health import Component, HealthCheck
+from services.generator.service_layer.learning_queue_admin import QueueAdmin
+from services.generator.service_layer.ports import LearningQueueAdmin, MemoryHealth
 
 
 def _section_infos(package: Package) -> list[pb.SectionInfo]:
@@ -38,11 +35,15 @@ def _section_infos(package: Package) -> list[pb.SectionInfo]:
 
 class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
     def __init__(
-        self, generator: ReportGenerator, memory: MemoryClient, spool: LearningSpool, default_deadline: float
+        self,
+        generator: ReportGenerator,
+        memory: MemoryHealth,
+        spool: LearningQueueAdmin,
+        default_deadline: float,
     ) -> None:
         self._generator = generator
-        self._memory = memory
-        self._spool = spool
+        self._health = HealthCheck(memory, spool)
+        self._queue = QueueAdmin(spool)
         self._default_deadline = default_deadline
 
     @staticmethod
@@ -149,69 +150,45 @@ class GeneratorServicer(pb_grpc.GeneratorServiceServicer):
         self, request: pb.CheckHealthRequest, context: grpc.ServicerContext
     ) -> pb.CheckHealthResponse:
         """SERVING only when the generator, memory and the database all serve; else UNAVAILABLE naming them."""
-        memory = self._memory.health(timeout=HEALTH_TIMEOUT)
-        if memory == "SERVING":
-            database = ("SERVING", "")
-        elif memory == "NOT_SERVING":
-            database = ("UNREACHABLE", "the memory service cannot reach its database")
-        else:
-            database = ("UNKNOWN", "the memory service is unreachable, so the database cannot be checked")
-        memory_detail = "" if memory != "UNREACHABLE" else f"no answer from {self._memory.target}"
-        components = [
-            _component("generator", "SERVING", ""),
-            _component("memory", memory, memory_detail),
-            _component("database", *database),
-        ]
-        down = [c for c in components if c.state != pb.SERVING_STATE_SERVING]
+        health = self._health.check()
+        state = pb.SERVING_STATE_SERVING if health.serving else pb.SERVING_STATE_NOT_SERVING
         response = pb.CheckHealthResponse(
-            status="SERVING" if not down else "NOT_SERVING",
-            state=pb.SERVING_STATE_SERVING if not down else pb.SERVING_STATE_NOT_SERVING,
-            components=components,
-            pending_learning=self._spool.pending(),
-            set_aside_learning=self._spool.set_aside_count(),
+            status=pb.ServingState.Name(state).removeprefix("SERVING_STATE_"),
+            state=state,
+            components=[_component(c) for c in health.components],
+            pending_learning=health.pending_learning,
+            set_aside_learning=health.set_aside_learning,
         )
-        if down:
-            raise Unavailable(
-                "not serving: "
-                + "; ".join(f"{c.name} {c.status}" + (f" ({c.detail})" if c.detail else "") for c in down),
-                details=[response],
-            )
+        if not health.serving:
+            raise Unavailable(f"not serving: {health.problem()}", details=[response])
         return response
 
     def ListLearningQueue(
         self, request: pb.ListLearningQueueRequest, context: grpc.ServicerContext
     ) -> pb.ListLearningQueueResponse:
         """This replica's queued and set-aside learning batches."""
+        view = self._queue.view()
         return pb.ListLearningQueueResponse(
-            batches=[batch_to_proto(b) for b in self._spool.list()],
-            queued_count=self._spool.pending(),
-            set_aside_count=self._spool.set_aside_count(),
+            batches=[batch_to_proto(b) for b in view.batches],
+            queued_count=view.queued,
+            set_aside_count=view.set_aside,
         )
 
     def ReplayLearningBatch(
         self, request: pb.ReplayLearningBatchRequest, context: grpc.ServicerContext
     ) -> pb.ReplayLearningBatchResponse:
         """Re-queues a set-aside batch and tries to deliver it now."""
-        name = _batch_name(request.name)
-        try:
-            outcome, batch = self._spool.replay(name, timeout=REPLAY_TIMEOUT)
-        except UnknownBatch:
-            raise NotFound(f"no learning batch named {name!r} in this generator's queue") from None
+        replayed = self._queue.replay(request.name)
         return pb.ReplayLearningBatchResponse(
-            batch=batch_to_proto(batch) if batch is not None else None,
-            delivered=outcome == Outcome.DELIVERED,
+            batch=batch_to_proto(replayed.batch) if replayed.batch is not None else None,
+            delivered=replayed.delivered,
         )
 
     def DropLearningBatch(
         self, request: pb.DropLearningBatchRequest, context: grpc.ServicerContext
     ) -> pb.DropLearningBatchResponse:
         """Deletes a batch: its report will not be learned."""
-        name = _batch_name(request.name)
-        try:
-            self._spool.drop(name)
-        except UnknownBatch:
-            raise NotFound(f"no learning batch named {name!r} in this generator's queue") from None
-        return pb.DropLearningBatchResponse(name=name)
+        return pb.DropLearningBatchResponse(name=self._queue.drop(request.name))
 
 
 _SERVING_STATES = {
@@ -222,21 +199,11 @@ _SERVING_STATES = {
 }
 
 
-def _component(name: str, status: str, detail: str) -> pb.ComponentHealth:
-    state = _SERVING_STATES.get(status, pb.SERVING_STATE_UNKNOWN)
+def _component(component: Component) -> pb.ComponentHealth:
+    state = _SERVING_STATES.get(component.status, pb.SERVING_STATE_UNKNOWN)
     return pb.ComponentHealth(
-        name=name,
+        name=component.name,
         status=pb.ServingState.Name(state).removeprefix("SERVING_STATE_"),
-        detail=detail,
+        detail=component.detail,
         state=state,
     )
-
-
-def _batch_name(name: str) -> str:
-    check_storable("name", name)
-    name = name.strip()
-    if not name:
-        raise InvalidArgument("name", "is required (see ListLearningQueue)")
-    if len(name) > 120:
-        raise InvalidArgument("name", "is not a learning batch name (see ListLearningQueue)")
-    return name

@@ -18,6 +18,7 @@ from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook
 from services.generator.domain.learned import ArchivedVersion, PastWorkQuery, SearchHit
+from services.generator.domain.learning_queue import SpooledBatch
 from services.generator.domain.packages import Package, SectionSpec
 
 
@@ -86,4 +87,39 @@ class SectionWriter(Protocol):
         decisions: Decisions = NO_DECISIONS,
     ) -> str:
         """One section's markdown, written with the report's learned decisions; raises WriterFailed."""
+        ...
+
+
+class MemoryHealth(Protocol):
+    """Whether memory (and through it the database) serves."""
+
+    target: str  # where memory is reached, for saying where no answer came from
+
+    def health(self, *, timeout: float) -> str:
+        """SERVING (memory and its database are up), NOT_SERVING (database down) or UNREACHABLE."""
+        ...
+
+
+class LearningQueueAdmin(Protocol):
+    """The learning queue as an operator sees it: what waits, and replaying or dropping a batch."""
+
+    def pending(self) -> int:
+        """How many batches are queued for delivery."""
+        ...
+
+    def set_aside_count(self) -> int:
+        """How many batches were set aside after repeated failures."""
+        ...
+
+    def list(self) -> list[SpooledBatch]:
+        """The queued and set-aside batches."""
+        ...
+
+    def replay(self, name: str, timeout: float) -> tuple[str, SpooledBatch | None]:
+        """Re-queues a batch and tries to deliver it now: the Outcome and the batch as it stands afterwards
+        (None once delivered); raises UnknownBatch."""
+        ...
+
+    def drop(self, name: str) -> None:
+        """Deletes a batch: its report will not be learned; raises UnknownBatch."""
         ...

@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from services.common.domain_errors import InvalidArgument
+from services.common.playbook_terms import EntryKind as EntryKind
+from services.common.playbook_terms import EntryOrigin as EntryOrigin
 from services.common.text_rules import check_storable
 from services.memory.domain.model import MAX_FIELD_CHARS, parse_item_id
 
@@ -23,34 +25,6 @@ SECTION_KIND = "report_section"
 REPORT_KIND = "full_report"
 # Derived entries' ids: uuid5(this namespace, "<item id>/<kind>"), one entry per rated item and kind.
 _DERIVED_NAMESPACE = uuid.UUID("6f1d3c0e-6a43-4b7e-9a57-2f0c1c5b9e19")
-
-
-class EntryKind(enum.StrEnum):
-    """What an entry decides (stored as these strings)."""
-
-    BIG_IDEA = "big_idea"
-    POSITIONING = "positioning"
-    MESSAGE = "message"
-    CHANNEL_MIX = "channel_mix"
-    OFFER = "offer"
-    TONE = "tone"
-    DO = "do"
-    DONT = "dont"
-    APPROVED_TEXT = "approved_text"
-    AVOID_TEXT = "avoid_text"
-    STANDING_INSTRUCTION = "standing_instruction"
-
-
-class EntryOrigin(enum.StrEnum):
-    """Where an entry came from ("" when not reported)."""
-
-    UNSPECIFIED = ""
-    OPERATOR = "operator"
-    GOLD_RATING = "gold_rating"
-    WEAK_RATING = "weak_rating"
-    EDIT = "edit"
-    INSTRUCTION = "instruction"
-    REFINE_FEEDBACK = "refine_feedback"
 
 
 class EntryState(enum.StrEnum):

@@ -16,13 +16,8 @@ from google.protobuf import timestamp_pb2
 from services.common.auth import AuditEvent, Identity, current_identity
 from services.common.domain_errors import InvalidArgument
 from services.common.signing import KeySource, issue_token
-from services.memory.adapters.people import (
-    AccountRepository,
-    AccountRow,
-    AuditRepository,
-    AuditRow,
-    NewAuditEntry,
-)
+from services.memory.adapters.people import AccountRepository, AuditRepository
+from services.memory.domain.people import AccountRow, AuditRow, NewAuditEntry
 from services.memory.service_layer.people import NameTaken, People, TooManyAttempts
 
 log = logging.getLogger(__name__)

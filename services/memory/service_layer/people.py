@@ -16,7 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from services.common.auth import ROLES
 from services.common.domain_errors import InvalidArgument, NotFound
 from services.common.logging import register_secret
-from services.memory.adapters.people import AccountRepository, AccountRow
+from services.memory.domain.people import AccountRow
+from services.memory.service_layer.ports import AccountStore
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 MIN_PASSWORD_LENGTH = 12
@@ -114,7 +115,7 @@ def password_matches(stored_hash: str, password: str) -> bool:
 
 @dataclass
 class People:
-    accounts: AccountRepository
+    accounts: AccountStore
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
     def sign_in(self, name: str, password: str) -> AccountRow | None:

@@ -24,6 +24,7 @@ from services.memory.domain.model import (
     SearchFilters,
     StoredItem,
 )
+from services.memory.domain.people import AccountRow
 from services.memory.domain.playbook import Entry, NewEntry
 from services.memory.domain.reports import ReportRow, StoredVersion
 from services.memory.embeddings.base import Vectors
@@ -240,4 +241,39 @@ class ReportArchiveStore(Protocol):
         self, *, client_id: str, size: int, after: tuple[dt.datetime, uuid.UUID] | None
     ) -> list[ReportRow]:
         """Reports (their latest versions), most recently changed first, after a position."""
+        ...
+
+
+class AccountStore(Protocol):
+    """The built-in account store (adapters/people.py over Postgres; a fake in the unit tests)."""
+
+    def count(self) -> int:
+        """How many accounts there are, disabled ones included."""
+        ...
+
+    def get(self, name: str) -> AccountRow | None:
+        """The account with its password hash, or None."""
+        ...
+
+    def list(self) -> list[AccountRow]:
+        """Every account by name, without password hashes."""
+        ...
+
+    def create(self, name: str, role: str, password_hash: str) -> AccountRow | None:
+        """The new account, or None when the name is taken."""
+        ...
+
+    def create_first_admin(self, name: str, password_hash: str) -> bool:
+        """Makes the admin only while there is no account at all; False when there was one."""
+        ...
+
+    def update(
+        self,
+        name: str,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> AccountRow | None:
+        """The account after the change (None given: unchanged), or None when there is no such account."""
         ...

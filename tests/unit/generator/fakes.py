@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from services.generator.composer.models import Example, Refinement
 from services.generator.domain.brief import Brief
 from services.generator.domain.client_playbook import ClientPlaybook, PlaybookEntry
 from services.generator.domain.learned import ArchivedVersion, LearnedItem, PastWorkQuery, SearchHit
+from services.generator.domain.learning_queue import Outcome, SpooledBatch, UnknownBatch
 from services.generator.domain.packages import Package, SectionSpec
 from services.generator.service_layer.playbook_records import entry_from_proto
 from services.generator.service_layer.ports import RetrievalTooSlow, RetrievalUnavailable, WriterFailed
@@ -108,6 +110,63 @@ class FakeQueue:
 
     def nudge(self) -> None:
         self.nudges += 1
+
+
+@dataclass
+class FakeMemoryHealth:
+    """Memory's health as it answers: SERVING, NOT_SERVING, UNREACHABLE or anything else it may say."""
+
+    status: str = "SERVING"
+    target: str = "memory.test:50052"
+
+    def health(self, *, timeout: float) -> str:
+        return self.status
+
+
+def spooled(name: str, *, set_aside: bool = False, client_id: str = "acme") -> SpooledBatch:
+    return SpooledBatch(
+        name=name,
+        set_aside=set_aside,
+        report_id="r-1",
+        client_id=client_id,
+        title="A report",
+        item_count=3,
+        enqueue_time=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        reason="memory refused it" if set_aside else "",
+        attempts=5 if set_aside else 0,
+    )
+
+
+@dataclass
+class FakeQueueAdmin:
+    """The learning queue an operator administers: batches by name; `accept` says whether a replay lands."""
+
+    batches: dict[str, SpooledBatch] = field(default_factory=dict)
+    accept: bool = True
+    replay_timeouts: list[float] = field(default_factory=list)
+
+    def pending(self) -> int:
+        return sum(not b.set_aside for b in self.batches.values())
+
+    def set_aside_count(self) -> int:
+        return sum(b.set_aside for b in self.batches.values())
+
+    def list(self) -> list[SpooledBatch]:
+        return list(self.batches.values())
+
+    def replay(self, name: str, timeout: float) -> tuple[str, SpooledBatch | None]:
+        if name not in self.batches:
+            raise UnknownBatch(name)
+        self.replay_timeouts.append(timeout)
+        if self.accept:
+            del self.batches[name]
+            return Outcome.DELIVERED, None
+        self.batches[name] = spooled(name)  # queued again, to be retried
+        return Outcome.DEFERRED, self.batches[name]
+
+    def drop(self, name: str) -> None:
+        if self.batches.pop(name, None) is None:
+            raise UnknownBatch(name)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import grpc
 import pytest
 from aicmo.memory.v1 import memory_service_pb2 as mpb
 
-from services.generator.adapters.spool import MAX_ATTEMPTS, LearningSpool, Outcome, UnknownBatch
+from services.generator.adapters.spool import MAX_ATTEMPTS, LearningSpool
+from services.generator.domain.learning_queue import Outcome, UnknownBatch
 
 
 class FakeRpcError(grpc.RpcError):  # type: ignore[misc]

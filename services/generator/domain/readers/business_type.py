@@ -1,15 +1,15 @@
 """Which kind of business a brief describes: by meaning, against the described kinds in business_types.yaml.
 
 Each sentence of the brief and each description are embedded with the product's own sentence model (the
-offline MiniLM the memory service uses); a kind's score is the mean of its descriptions' best matches among
-the brief's sentences. Without the model (it cannot load), no kind is guessed: the brief gets `general`.
+port in domain/sentence_model.py, the offline MiniLM the memory service uses); a kind's score is the mean of
+its descriptions' best matches among the brief's sentences. Without the model (it cannot load), no kind is
+guessed: the brief gets `general`.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +17,10 @@ import numpy as np
 import yaml
 
 from services.generator.domain.readers.source import Source
+from services.generator.domain.sentence_model import Embed, sentence_model
 
 log = logging.getLogger(__name__)
 _DATA = Path(__file__).resolve().parent.parent / "business_types.yaml"
-Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,6 @@ def type_by_key(key: str) -> BusinessType | None:
 
 
 @functools.cache
-def _default_embed() -> Embed | None:
-    try:
-        from services.memory.embeddings.minilm_onnx import MiniLMOnnxEmbedder
-
-        model = MiniLMOnnxEmbedder(threads=1)
-    except Exception as exc:  # pragma: no cover - the model ships with the product
-        log.warning("brief understanding runs without the sentence model: %s", exc)
-        return None
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(model.embed(list(texts)), dtype=np.float32)
-
-    return embed
-
-
-@functools.cache
 def _description_vectors(embed: Embed) -> tuple[np.ndarray, tuple[int, ...]]:
     owners: list[int] = []
     texts: list[str] = []
@@ -98,7 +82,7 @@ MIN_SCORE = 0.25
 
 
 def read_business_type(source: Source, embed: Embed | None = None) -> TypeReading:
-    embed = embed or _default_embed()
+    embed = embed or sentence_model()
     # Budget, timing and place say nothing about the kind of business.
     sentences = [
         s.text for s in source.sentences

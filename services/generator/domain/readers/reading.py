@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from services.generator.domain.brief import Brief
 from services.generator.domain.dates import find_dates
 from services.generator.domain.readers.audience import read_audience
-from services.generator.domain.readers.business_type import Embed, TypeReading, read_business_type
+from services.generator.domain.readers.business_type import TypeReading, read_business_type
 from services.generator.domain.readers.events import Moment, read_events, reference_year
 from services.generator.domain.readers.goals import Goal, read_goals
 from services.generator.domain.readers.money import Money, find_money, read_budget, read_prices
@@ -16,6 +16,7 @@ from services.generator.domain.readers.names import read_competitors
 from services.generator.domain.readers.places import Places, read_places
 from services.generator.domain.readers.rules import RuledOut, read_ruled_out
 from services.generator.domain.readers.source import Grounded, Source
+from services.generator.domain.sentence_model import Embed
 
 # A sentence that states a rule or a mandatory line, and one that names a date.
 _RULE = re.compile(
