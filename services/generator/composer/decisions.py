@@ -154,9 +154,8 @@ def decide(
             if e.source == SAME_CLIENT and rating == "gold":
                 approved[section_id].append(section_part(e.text, title))
             elif rating == "weak":
-                if (
-                    not e.section_id or e.section_id == section_id
-                ):  # another section's weak text says nothing here
+                # Another section's weak text says nothing about this one.
+                if not e.section_id or e.section_id == section_id:
                     avoid[section_id].append(section_part(e.text, title))
             elif e.source == AGENCY_LIBRARY:
                 adapted[section_id].append(e)
