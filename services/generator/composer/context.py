@@ -30,7 +30,7 @@ from services.generator.domain.brief import Brief
 from services.generator.domain.brief_parser import understand
 from services.generator.domain.money import CURRENCIES, Budget, Currency, assumed_budget, format_amount
 from services.generator.domain.packages import Package, SectionSpec
-from services.generator.domain.readers.business_type import type_by_key
+from services.generator.domain.readers.business_type import business_types, type_by_key
 from services.generator.domain.timeline import Timeline, parse_timeline
 from services.generator.domain.understanding import (
     BriefEvent,
@@ -383,6 +383,17 @@ def _metadata(brief: Brief) -> tuple[tuple[str, str], ...]:
 
 
 # ----- profile and playbook -------------------------------------------------------------------------------
+
+
+def _stock_offers(business_type: str, profile: Industry, playbook: Playbook) -> tuple[str, ...]:
+    """The offers a brief that names none is planned with: the playbook's, unless the playbook is shared by
+    several kinds of business and this kind has its own profile (a hotel's book-direct perk, not the
+    considered-purchase playbook's application-fee waiver)."""
+    kind = type_by_key(business_type) if business_type else None
+    shared = kind is not None and sum(1 for t in business_types() if t.plan == kind.plan) > 1
+    if kind is not None and shared and kind.profile == profile.key and profile.key != "general" and profile.offers:
+        return profile.offers
+    return playbook.offers or profile.offers
 
 
 def _profile(facts: UnderstoodBrief, brief: Brief) -> Industry:
@@ -929,7 +940,7 @@ def _build(
         revenue=funnel.revenue,
         roas=funnel.roas,
     )
-    offers = tuple(dict.fromkeys([*facts.offers, *(playbook.offers or profile.offers)]))
+    offers = tuple(dict.fromkeys([*facts.offers, *_stock_offers(facts.business_type, profile, playbook)]))
     return Ctx(
         brief=brief,
         facts=facts,

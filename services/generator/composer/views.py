@@ -17,6 +17,7 @@ import yaml
 from services.generator.composer.budget import allocate, split_amount, split_percentages
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
+from services.generator.composer.kind_words import words_for
 from services.generator.composer.kpi_sources import percent_source
 from services.generator.composer.plans import Day, day_label, phases, rollup, week_span
 from services.generator.composer.render import compiled
@@ -35,6 +36,7 @@ from services.generator.composer.text import (
 )
 from services.generator.domain.money import CURRENCIES, format_amount
 from services.generator.domain.packages import ALTERNATE_TITLES
+from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.vocabulary import vocabulary
 
 _NAMES = (
@@ -44,6 +46,13 @@ _NAMES = (
 
 
 # ----- the brief --------------------------------------------------------------------------------------------
+
+
+def in_kind_words(plan: Ctx, text: str) -> str:
+    """A playbook's line in the words of the kind of business read from the brief (data/copy/words.yaml)."""
+    if "{{" not in text:
+        return text
+    return compiled(text).render(w=words_for(plan.playbook.key, plan.facts.business_type), plan=plan).strip()
 
 
 def overview_rows(plan: Ctx) -> list[list[str]]:
@@ -57,7 +66,13 @@ def overview_rows(plan: Ctx) -> list[list[str]]:
         ]
     )
     rows.append(["Industry", f.industry if plan.industry_given else f"{plan.industry} (inferred)"])
-    rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
+    kind = type_by_key(f.business_type) if f.business_type else None
+    if kind is not None and kind.label.casefold() != plan.playbook.label.casefold():
+        # The kind read from the brief, and the playbook family it is written from.
+        playbook = lower_first(plan.playbook.label)
+        rows.append(["Business model", f"{kind.label}, from the {playbook} playbook: sells {plan.playbook.sells}"])
+    else:
+        rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
     rows.append(
         ["Markets", plan.geo if plan.geo_given else "Not specified: we plan for the brand's core market"]
     )
@@ -271,7 +286,7 @@ def offer_rows(plan: Ctx) -> list[list[str]]:
     windows = plan.playbook_copy.offer_windows
     out = []
     for i, offer in enumerate(plan.offers[:4]):
-        when, who, guard = windows[min(i, len(windows) - 1)]
+        when, who, guard = (in_kind_words(plan, cell) for cell in windows[min(i, len(windows) - 1)])
         if plan.centrepiece is not None and i == 2 and plan.centrepiece.date_text:
             when = f"Around {plan.centrepiece.name} ({plan.centrepiece.date_text})"
         out.append([cap(offer), when, who, guard])
@@ -416,7 +431,10 @@ def channel_mix_line(days: list[object]) -> str:
 
 
 def flow_rows(plan: Ctx) -> list[list[str]]:
-    return [[f.name, f.trigger, f.messages, f.timing, f.goal] for f in plan.playbook.crm_flows]
+    return [
+        [in_kind_words(plan, cell) for cell in (f.name, f.trigger, f.messages, f.timing, f.goal)]
+        for f in plan.playbook.crm_flows
+    ]
 
 
 def budget_header(plan: Ctx) -> str:
