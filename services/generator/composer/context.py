@@ -385,6 +385,24 @@ def _metadata(brief: Brief) -> tuple[tuple[str, str], ...]:
 # ----- profile and playbook -------------------------------------------------------------------------------
 
 
+_REFUSAL = re.compile(r"\b(?:no|not|never|without|avoid)\b((?:\W+\w[\w-]*){1,3})", re.IGNORECASE)
+
+
+_GLUE = frozenset({"more", "than", "less", "with", "that", "this", "from", "over", "under", "only", "your", "their"})
+
+
+def _refused(offer: str, rules: Rules) -> bool:
+    """A stock offer the brief's rules refuse ("benefits ..., not discounts"): one of its words is ruled out."""
+    words = {w.rstrip("s") for w in re.findall(r"[a-z][a-z-]{3,}", offer.lower())} - _GLUE
+    if any(f.lower() in offer.lower() for f in rules.forbidden_words if f.strip()):
+        return True
+    for text in rules.other:
+        for m in _REFUSAL.finditer(text):
+            if words & {w.rstrip("s") for w in re.findall(r"[a-z][a-z-]{3,}", m.group(1).lower())}:
+                return True
+    return False
+
+
 def _stock_offers(business_type: str, profile: Industry, playbook: Playbook) -> tuple[str, ...]:
     """The offers a brief that names none is planned with: the playbook's, unless the playbook is shared by
     several kinds of business and this kind has its own profile (a hotel's book-direct perk, not the
@@ -940,7 +958,8 @@ def _build(
         revenue=funnel.revenue,
         roas=funnel.roas,
     )
-    offers = tuple(dict.fromkeys([*facts.offers, *_stock_offers(facts.business_type, profile, playbook)]))
+    stock = _stock_offers(facts.business_type, profile, playbook)
+    offers = tuple(dict.fromkeys([*facts.offers, *(o for o in stock if not _refused(o, facts.rules))]))
     return Ctx(
         brief=brief,
         facts=facts,

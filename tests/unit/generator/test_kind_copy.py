@@ -187,3 +187,26 @@ def test_the_overview_names_the_kind_read_and_its_playbook() -> None:
         playbook = catalogue().playbooks[kind.plan]
         row = next(line for line in report(key).splitlines() if line.startswith("| Business model"))
         assert kind.label in row and playbook.label.lower() in row.lower()
+
+
+def test_a_stock_offer_the_brief_refuses_is_not_offered() -> None:
+    """A hotel that may give perks for booking direct but 'never discounts' gets no discount among its offers."""
+    base = BRIEFS["hotel"]
+    refusing = Brief(
+        client_name=base.client_name,
+        brand_name=base.brand_name,
+        raw_brief_text=base.raw_brief_text
+        + " Because of rate parity with the booking sites, direct guests get perks like a welcome hamper, never discounts.",
+    )
+    kind = type_by_key(understand(refusing).business_type)
+    assert kind is not None
+    stock = catalogue().industry(kind.profile).offers
+    refused = [o for o in stock if "discount" in o.lower()]
+    assert refused  # the kind's stock offers include one the brief rules out
+    text = report_of(refusing).lower()
+    assert not any(o.lower() in text for o in refused)
+    assert any(o.lower() in text for o in stock if o not in refused)
+
+
+def report_of(brief: Brief) -> str:
+    return "\n\n".join(compose_section(s, brief, FLAGSHIP) for s in FLAGSHIP.sections)
