@@ -388,7 +388,9 @@ def _metadata(brief: Brief) -> tuple[tuple[str, str], ...]:
 _REFUSAL = re.compile(r"\b(?:no|not|never|without|avoid)\b((?:\W+\w[\w-]*){1,3})", re.IGNORECASE)
 
 
-_GLUE = frozenset({"more", "than", "less", "with", "that", "this", "from", "over", "under", "only", "your", "their"})
+_GLUE = frozenset(
+    {"more", "than", "less", "with", "that", "this", "from", "over", "under", "only", "your", "their"}
+)
 
 
 def _refused(offer: str, rules: Rules) -> bool:
@@ -409,7 +411,13 @@ def _stock_offers(business_type: str, profile: Industry, playbook: Playbook) -> 
     considered-purchase playbook's application-fee waiver)."""
     kind = type_by_key(business_type) if business_type else None
     shared = kind is not None and sum(1 for t in business_types() if t.plan == kind.plan) > 1
-    if kind is not None and shared and kind.profile == profile.key and profile.key != "general" and profile.offers:
+    if (
+        kind is not None
+        and shared
+        and kind.profile == profile.key
+        and profile.key != "general"
+        and profile.offers
+    ):
         return profile.offers
     return playbook.offers or profile.offers
 

@@ -70,7 +70,9 @@ def overview_rows(plan: Ctx) -> list[list[str]]:
     if kind is not None and kind.label.casefold() != plan.playbook.label.casefold():
         # The kind read from the brief, and the playbook family it is written from.
         playbook = lower_first(plan.playbook.label)
-        rows.append(["Business model", f"{kind.label}, from the {playbook} playbook: sells {plan.playbook.sells}"])
+        rows.append(
+            ["Business model", f"{kind.label}, from the {playbook} playbook: sells {plan.playbook.sells}"]
+        )
     else:
         rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
     rows.append(
