@@ -16,6 +16,7 @@ from services.generator.composer.text import (
     fmt_date,
     fmt_date_short,
     fmt_int,
+    join_and,
     pct1,
     table,
     trim,
@@ -161,6 +162,12 @@ def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
     return ctx.playbook_copy.kpi_source
 
 
+def _paid_reach(ctx: Ctx) -> str:
+    """The paid-reach KPI, naming the biggest channels bought by the impression in this plan."""
+    bought = [line.name for line in ctx.channels if line.channel is not None and line.channel.media]
+    return f"Paid reach (impressions) on {join_and(bought[:3])}" if bought else "Paid reach (impressions)"
+
+
 def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     """KPI | Target | Owner | Cadence | Source: the brief's objectives as stated first, then the funnel
     targets the budget buys at planning benchmarks."""
@@ -174,7 +181,7 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
 
     rows += [
         [
-            "Paid reach (impressions)",
+            _paid_reach(ctx),
             f"{fmt_int(f.impressions)}{p}",
             "Performance marketer",
             "Weekly",
