@@ -155,11 +155,14 @@ def objective_rows(ctx: Ctx) -> list[list[str]]:
 
 
 def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
+    from services.generator.composer.views import in_kind_words
+
+    source = in_kind_words(ctx, ctx.playbook_copy.kpi_source)
     if plan.stage is not None:
-        return f"{ctx.playbook_copy.kpi_source}: {plan.stage.name}"
+        return f"{source}: {plan.stage.name}"
     if plan.kind == "percent":
         return cap(percent_source(plan.objective.metric))
-    return ctx.playbook_copy.kpi_source
+    return source
 
 
 def _paid_reach(ctx: Ctx) -> str:
