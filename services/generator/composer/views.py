@@ -383,7 +383,9 @@ def platform_format_lines(plan: Ctx) -> list[str]:
 def mandatories(plan: Ctx) -> list[str]:
     out = [f"{c.rstrip('.')}." for c in plan.constraints]
     languages = plan.facts.languages
-    captions = f"captions in {join_and(list(languages))} on all video" if languages else "captions on all video"
+    captions = (
+        f"captions in {join_and(list(languages))} on all video" if languages else "captions on all video"
+    )
     out.append(f"Accessibility: {captions}, alt text on all images, 4.5:1 contrast.")
     if not plan.facts.rules.claims_needing_review:
         out.append("Every claim substantiated and approved before use.")
