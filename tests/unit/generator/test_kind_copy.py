@@ -213,3 +213,32 @@ def test_a_stock_offer_the_brief_refuses_is_not_offered() -> None:
 
 def report_of(brief: Brief) -> str:
     return "\n\n".join(compose_section(s, brief, FLAGSHIP) for s in FLAGSHIP.sections)
+
+
+def test_a_charity_and_a_council_are_written_from_their_own_profiles_not_the_general_one() -> None:
+    charity = Brief(
+        client_name="Riverside Hedgehog Rescue",
+        brand_name="Riverside Hedgehog Rescue",
+        raw_brief_text=(
+            "We are a small wildlife charity nursing injured hedgehogs back to health in Shropshire. We want 250 "
+            "people giving £5 a month by next spring (we have 90 regular donors) and more volunteers for the "
+            "summer. Our sponsored hedgehog walk is on 14 June 2027. Budget £8,000."
+        ),
+    )
+    council = Brief(
+        client_name="Eastmoor Borough Council",
+        brand_name="Eastmoor Bus Pass",
+        raw_brief_text=(
+            "The council gives residents over 66 and disabled residents a free bus pass. Many who qualify have "
+            "never applied. We want 3,000 new applications by 31 March 2027. Residents can apply at the library "
+            "or online; leaflets at GP surgeries work. Budget £20,000."
+        ),
+    )
+    general = catalogue().industry("general")
+    for brief in (charity, council):
+        kind = type_by_key(understand(brief).business_type)
+        assert kind is not None and kind.profile != "general"
+        own = catalogue().industry(kind.profile)
+        assert (own.cpm, own.cvr, own.value) == (general.cpm, general.cvr, general.value)
+        text = report_of(brief).lower()
+        assert own.insight.lower() in text and general.insight.lower() not in text, kind.key
