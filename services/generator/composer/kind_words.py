@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from services.generator.composer.render import compiled
 from services.generator.domain.readers.business_type import type_by_key
+
+if TYPE_CHECKING:
+    from services.generator.composer.context import Ctx
 
 
 class KindWords(BaseModel):
@@ -49,3 +54,10 @@ def words_for(plan_key: str, business_type: str) -> dict[str, str]:
     if kind is not None and kind.plan == plan_key:
         words.update(data.types.get(business_type, {}))
     return words
+
+
+def in_kind_words(plan: Ctx, text: str) -> str:
+    """A playbook's line (a table cell, a source) in the words of the kind of business read from the brief."""
+    if "{{" not in text:
+        return text
+    return compiled(text).render(w=words_for(plan.playbook.key, plan.facts.business_type), plan=plan).strip()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
-from services.generator.composer.kpi_sources import percent_source
+from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.text import (
     WEEKDAYS,
     bare,
@@ -155,12 +155,12 @@ def objective_rows(ctx: Ctx) -> list[list[str]]:
 
 
 def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
-    from services.generator.composer.views import in_kind_words
-
     source = in_kind_words(ctx, ctx.playbook_copy.kpi_source)
     if plan.stage is not None:
         return f"{source}: {plan.stage.name}"
     if plan.kind == "percent":
+        from services.generator.composer.views import percent_source
+
         return cap(percent_source(plan.objective.metric))
     return source
 

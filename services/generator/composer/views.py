@@ -17,7 +17,7 @@ import yaml
 from services.generator.composer.budget import allocate, split_amount, split_percentages
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
-from services.generator.composer.kind_words import words_for
+from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
 from services.generator.composer.plans import Day, day_label, phases, rollup, week_span
 from services.generator.composer.render import compiled
@@ -46,13 +46,6 @@ _NAMES = (
 
 
 # ----- the brief --------------------------------------------------------------------------------------------
-
-
-def in_kind_words(plan: Ctx, text: str) -> str:
-    """A playbook's line in the words of the kind of business read from the brief (data/copy/words.yaml)."""
-    if "{{" not in text:
-        return text
-    return compiled(text).render(w=words_for(plan.playbook.key, plan.facts.business_type), plan=plan).strip()
 
 
 def overview_rows(plan: Ctx) -> list[list[str]]:
