@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
 from services.generator.composer.kind_words import in_kind_words
+from services.generator.composer.kpi_sources import percent_source
 from services.generator.composer.text import (
     WEEKDAYS,
     bare,
@@ -159,8 +160,6 @@ def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
     if plan.stage is not None:
         return f"{source}: {plan.stage.name}"
     if plan.kind == "percent":
-        from services.generator.composer.views import percent_source
-
         return cap(percent_source(plan.objective.metric))
     return source
 
