@@ -493,7 +493,7 @@ def edit_playbook_then_generate(page: Page, running_stack: Any) -> None:
     assert FIRST_IDEA.casefold() not in report.inner_text().casefold()
     page.screenshot(path=str(ARTIFACTS / "22-report-big-idea.png"))
     detail = page_says(page, re.compile(r"^Learning detail from AICMO: "), 60_000)
-    assert f"From the client playbook and past work: the big idea “{EDITED_IDEA}”" in detail.inner_text()
+    assert f"the big idea “{EDITED_IDEA}”" in detail.inner_text()
     detail.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "23-report-learning-detail.png"))
 

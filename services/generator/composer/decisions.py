@@ -137,11 +137,15 @@ def decide(
             )
         else:
             approved[entry.section_id].append(entry.text)
+    approved_texts = any(approved.values())
     for kind, homes in _KIND_SECTIONS.items():
         home = next((h for h in homes if h in approved), "")
         texts = [e.text for e in playbook.of(kind)]
         if home and texts:
             approved[home] = [*texts, *approved[home]]
+            applied.append(
+                f"{len(texts)} {kind.value.replace('_', ' ')} entr{'y' if len(texts) == 1 else 'ies'}"
+            )
     for entry in playbook.of(EntryKind.AVOID_TEXT):
         if entry.section_id in avoid:
             avoid[entry.section_id].append(entry.text)
@@ -153,6 +157,7 @@ def decide(
             rating = _rating(e)
             if e.source == SAME_CLIENT and rating == "gold":
                 approved[section_id].append(section_part(e.text, title))
+                approved_texts = True
             elif rating == "weak":
                 # Another section's weak text says nothing about this one.
                 if not e.section_id or e.section_id == section_id:
@@ -160,8 +165,8 @@ def decide(
             elif e.source == AGENCY_LIBRARY:
                 adapted[section_id].append(e)
             # the client's unrated drafts: weak evidence, neither a decision nor a quote
-    if any(approved.values()):
-        applied.append("approved texts of earlier reports, re-bound to this brief's facts")
+    if approved_texts:
+        applied.insert(0, "approved texts of earlier reports, re-bound to this brief's facts")
 
     big_idea = next((e.text.strip() for e in playbook.of(EntryKind.BIG_IDEA)), "")
     if not big_idea and IDEA_SECTION in approved:
