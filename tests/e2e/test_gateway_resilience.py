@@ -30,6 +30,8 @@ def start_gateway(data_dir: Path, *, generator: str, memory: str, **env: str) ->
         {
             "AICMO_DATA_DIR": str(data_dir),
             "AICMO_GATEWAY_PORT": str(port),
+            # Envoy's admin port too: the default (9901) may be a running `make run`'s.
+            "AICMO_GATEWAY_ADMIN_PORT": str(free_port()),
             "AICMO_GENERATOR_TARGET": generator,
             "AICMO_MEMORY_TARGET": memory,
             **env,
