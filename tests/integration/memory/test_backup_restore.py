@@ -4,6 +4,7 @@ CLI: the restored database is the backup's, row for row, except that a client fo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_backup_forget_restore_keeps_the_client_forgotten_and_the_rest_exact(
     records = {r["client_id"]: r for r in after["forgotten_clients"]}
     assert set(records) == {"soylent", "globex"}
     assert records["soylent"] == next(r for r in before["forgotten_clients"] if r["client_id"] == "soylent")
-    assert records["globex"]["forget_time"] == _pg_time(forgotten.forget_time.ToDatetime())
+    assert _as_time(records["globex"]["forget_time"]) == _pg_time(forgotten.forget_time.ToDatetime())
 
     # A second restore of the same backup is the same (the ledger is replayed again, idempotently).
     assert main(["restore", str(archive)]) == 0
@@ -91,12 +92,17 @@ def _client(snapshot: dict[str, list[dict[str, object]]], table: str, row: dict[
     return row["client_id"]
 
 
-def _pg_time(value: object) -> str:
-    """A forget time as to_jsonb writes a timestamptz (the session's time zone is UTC here)."""
-    import datetime as dt
-
+def _pg_time(value: object) -> dt.datetime:
+    """A forget time from the API, in UTC."""
     assert isinstance(value, dt.datetime)
-    return value.replace(tzinfo=dt.UTC).isoformat()
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _as_time(value: object) -> dt.datetime:
+    """A timestamptz as to_jsonb writes it (Postgres drops trailing zeros of the microseconds: compare
+    instants, not strings)."""
+    assert isinstance(value, str)
+    return dt.datetime.fromisoformat(value)
 
 
 def test_a_client_brought_back_after_the_backup_is_forgotten_again_and_its_import_named(
