@@ -302,7 +302,7 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
     idea that already leads it, are not repeated. "" when nothing is carried."""
     known = brief_text(ctx)
     said = _plain(body)
-    heading = "Agreed direction"
+    from_library = False  # "Tactics to apply" (an adapted agency example) rather than "Agreed direction"
     candidates = [s for text in approved for s in key_lines(text, _MAX_APPROVED * 2, whole=True)]
     swaps: list[tuple[str, str]] = []
     if not candidates:
@@ -310,7 +310,8 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
         if chosen is not None:
             swaps = brand_swaps(chosen, ctx.brand, ctx.client)
             candidates = key_lines(section_part(chosen.text, ctx.section.title), _MAX_APPROVED, whole=True)
-            heading = "Tactics to apply"
+            from_library = True
+    limit = _MAX_LINES if from_library else _MAX_APPROVED
     lines: list[str] = []
     seen: set[str] = set()
     for sentence in candidates:
@@ -322,11 +323,11 @@ def carried_block(ctx: Ctx, approved: Sequence[str], adapted: Sequence[Example],
             continue
         seen.add(key)
         lines.append(bound)
-        if len(lines) >= (_MAX_APPROVED if heading == "Agreed direction" else _MAX_LINES):
+        if len(lines) >= limit:
             break
     if not lines:
         return ""
-    return render_block("carried", plan=ctx, lines=lines, adapted=heading != "Agreed direction")
+    return render_block("carried", plan=ctx, lines=lines, adapted=from_library)
 
 
 def _sentences(text: str) -> set[str]:
