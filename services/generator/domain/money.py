@@ -116,7 +116,8 @@ _WORD_CODES = {
 
 _NUMBER = re.compile(
     r"(?<!\d)(?<!\d[.,])(\d{1,3}(?:[,.](?=\d{3}(?!\d))\d{3})+(?:\.\d+)?|\d{1,3}(?: "
-    r"\d{3}(?!\d))+|\d+(?:[.,]\d+)?)\s*(k|thousand|grand|m|mn|mm|mio|million|b|bn|billion|lakhs?|lacs?|crores?|cr)?(?![a-z])",
+    r"\d{3}(?!\d))+|\d+(?:[.,]\d+)?)\s*(k|thousand|grand|millones|millón|milhões|milhão|million|mln|mil|m|mn|mm|mio|b|bn|"
+    r"billion|lakhs?|lacs?|crores?|cr|tys\.?)?(?![a-z\u00e0-\u00ff])",
     re.IGNORECASE,
 )
 MULTIPLIERS = {

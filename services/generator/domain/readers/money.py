@@ -95,12 +95,15 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
     last_budget = -10  # index of the last sentence about the budget
     for n, sentence in enumerate(source.sentences):
         in_sentence = [x for x in money if sentence.start <= x.start < sentence.end]
-        if not in_sentence:
-            continue
-        budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
         # "We've got maybe $60k to spend. Actually let me correct that: $75k." The correction is about the
         # budget even though its own sentence does not say so.
         follows = n - last_budget <= 2 and CORRECTION.search(sentence.text) is not None and candidates
+        if follows and not in_sentence:
+            # "Correction from Andrés: 3,8 millones": the corrected figure keeps the budget's currency.
+            in_sentence = _bare_amounts(source, sentence.start, sentence.end, candidates[-1][0])
+        if not in_sentence:
+            continue
+        budgetish = bool(_BUDGET.search(sentence.text)) or sentence.field == "budget"
         if not budgetish and not follows:
             continue
         last_budget = n
@@ -127,6 +130,20 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
         chosen = budget_field[0] if budget_field else max(
             (c for c, _ in candidates[:3]), key=lambda c: c.value if _near_budget_word(source, c) else 0)  # fmt: skip
     return Grounded(chosen, source.span(chosen.start, chosen.end))
+
+
+def _bare_amounts(source: Source, start: int, end: int, like: Money) -> list[Money]:
+    """Amounts written without a currency between `start` and `end` that could restate the budget `like`
+    (at least a tenth of it), in its currency."""
+    out = []
+    for m in _AMOUNT.finditer(source.text, start, end):
+        if m.group("pre") or m.group("post") or source.text[m.end() : m.end() + 1] in ("%", "x"):
+            continue
+        mult = m.group("mult") or ""
+        value = to_number(m.group("num")) * MULTIPLIERS.get(mult, MULTIPLIERS.get(mult.lower(), 1))
+        if value >= like.value / 10:
+            out.append(Money(value, like.currency, m.group(0).strip(), m.start(), m.end(), False))
+    return out
 
 
 def _near_budget_word(source: Source, x: Money) -> bool:

@@ -25,12 +25,14 @@ _CUE = re.compile(
     r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|comparison|alternatives?|instead of|switch(?:ing|ed)? from|"
     r"up against|dominat\w*|market leaders?|leaders?|players?|incumbents?|go(?:es)? up against|lose (?:to|deals to)|"
     r"losing to|benchmark|bigger|cheaper than|undercut\w*|same street|(?:brands|apps|companies|chains|"
-    r"franchises|players|providers|firms|shops|stores) like)\b",
+    r"franchises|players|providers|firms|shops|stores) like|confus\w* (?:us )?with|mistak\w* (?:us )?for|"
+    r"big (?:names|ones|players|guys|boys|brands|chains))\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(
     r"(?<![\w'])((?:[A-Z0-9][\w'\u2019.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
-    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|(?:de|da|do|of|the)\b|and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
+    r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|[dl]['\u2019][A-Z][\w-]*|(?:de|da|do|of|the)\b|"
+    r"and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
 )
 _COMMON = {
     "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",
@@ -71,8 +73,14 @@ _COMPARED_NEXT = re.compile(
 )
 
 
+# Who speaks in a pasted chat or transcript ("[09:12] Rafael: ...", "Sophie: ..."): a person, not a rival.
+_SPEAKER = re.compile(r"^\s*(?:\[[^\]]{1,20}\]\s*)?([A-Z][\w'-]+(?:\s[A-Z][\w'-]+)?)\s*:", re.MULTILINE)
+
+
 def _excluded(source: Source) -> set[str]:
-    return {source.brand.casefold(), source.client.casefold()} | _known_words()
+    speakers = {m.group(1).casefold() for m in _SPEAKER.finditer(source.text)}
+    speakers = {s for s in speakers if len(_SPEAKER.findall(source.text)) >= 2}
+    return {source.brand.casefold(), source.client.casefold()} | speakers | _known_words()
 
 
 @functools.cache
@@ -182,7 +190,9 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
         body = label.group(group) if label else sentence.text
         offset = sentence.start + (label.start(group) if label else 0)
         strong = re.search(r"\b(compet\w*|rivals?|vs\.?|versus|compare[sd]?|alternatives?|dominat\w*|"
-                           r"up against|lose|losing|incumbents?|players?)\b", sentence.text, re.I)  # fmt: skip
+                           r"up against|lose|losing|incumbents?|players?|confus\w* (?:us )?with|"
+                           r"mistak\w* (?:us )?for|big (?:names|ones|guys|boys|brands|chains))\b",
+                           sentence.text, re.I)  # fmt: skip
         # A weaker cue ("brands like", "bigger") needs a list of names after it.
         weak = re.search(r"\b(bigger|cheaper than|same street|(?:brands|apps|companies|chains|franchises|"
                          r"players|providers|firms|shops|stores) like)\b", sentence.text, re.I)  # fmt: skip
@@ -203,13 +213,18 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
         cue = _CUE.search(body)
         after = cue.start() if cue else 0
         for m in _NAME.finditer(body):
-            if m.start() < after - 60:
+            if m.start() < after - 90:
                 continue
             if re.fullmatch(r"[A-Z0-9]{1,4}", m.group(1)) or _MONTH_IN.search(m.group(1)):
                 continue  # an acronym in passing ("FX", "CPO") or a date is not a rival named in prose
             start = offset + m.start()
-            # A capitalised word opening the sentence is a name only if it is not a common word.
-            if m.start() == 0 and label is None and m.group(1).split()[0].casefold() in _COMMON:
+            # A capitalised word opening the sentence is a name only if it is not a common word: one of the
+            # list, or one the brief also writes in lower case ("Engineers download..." beside "design
+            # engineers").
+            first = m.group(1).split()[0]
+            if m.start() == 0 and label is None and (
+                first.casefold() in _COMMON or re.search(rf"(?<![\w'])\b{re.escape(first.lower())}\b", source.text)
+            ):
                 rest = m.group(1).split(" ", 1)
                 if len(rest) == 2:
                     add(rest[1], start)

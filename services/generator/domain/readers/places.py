@@ -20,14 +20,35 @@ from babel.numbers import get_territory_currencies
 from services.generator.domain.readers.source import Grounded, Source
 from services.generator.domain.vocabulary import vocabulary
 
-# What counts in a currency points at its country (symbols and words that belong to one country only).
+# What counts in a currency points at its country: symbols and words that belong to one country only, and
+# codes or everyday words that count only beside a figure ("CAD 40,000", not "CAD files" or "we won").
+_FIGURE = r"\d(?:[\d.,\u00a0 ]*\d)?\s?(?:k|m|mn|million|bn)?"
+
+
+def _beside_figure(*words: str) -> str:
+    alternatives = "|".join(words)
+    return rf"\b(?:{alternatives})\s?\d|{_FIGURE}\s?(?:{alternatives})\b"
+
+
 _CURRENCY_COUNTRY: tuple[tuple[str, str], ...] = (
-    (r"₩|\bwon\b|\bKRW\b", "KR"), (r"₦|\bnaira\b|\bNGN\b", "NG"), (r"₹|\blakhs?\b|\bcrores?\b|\bINR\b|\bRs\.?\s?\d", "IN"),
-    (r"R\$|\breais\b|\bBRL\b", "BR"), (r"\bAED\b|\bdirhams?\b", "AE"), (r"\byen\b|\bJPY\b|円", "JP"),
-    (r"\bzł\b|\bPLN\b|\bzloty\b", "PL"), (r"\bMXN\b|\bMX\$|\bpesos mexicanos\b", "MX"), (r"\bCAD\b|\bC\$|\bCA\$", "CA"),
-    (r"\bAUD\b|\bA\$|\bAU\$", "AU"), (r"£|\bGBP\b", "GB"), (r"\bSAR\b|\briyals?\b", "SA"), (r"\bSEK\b", "SE"),
-    (r"\bZAR\b|\brand\b", "ZA"), (r"\bKES\b", "KE"), (r"\bTRY\b|₺", "TR"), (r"\bIDR\b|\brupiah\b", "ID"),
-)  # fmt: skip
+    (r"₩|" + _beside_figure("won", "KRW"), "KR"),
+    (r"₦|\bnaira\b|" + _beside_figure("NGN"), "NG"),
+    (r"₹|\blakhs?\b|\bcrores?\b|\bRs\.?\s?\d|" + _beside_figure("INR"), "IN"),
+    (r"R\$|\breais\b|" + _beside_figure("BRL"), "BR"),
+    (r"\bdirhams?\b|" + _beside_figure("AED"), "AE"),
+    (r"\byen\b|円|" + _beside_figure("JPY"), "JP"),
+    (r"\bzł\b|\bzloty\b|" + _beside_figure("PLN"), "PL"),
+    (r"\bMX\$|\bpesos mexicanos\b|" + _beside_figure("MXN"), "MX"),
+    (r"\bC\$|\bCA\$|" + _beside_figure("CAD"), "CA"),
+    (r"\bA\$|\bAU\$|" + _beside_figure("AUD"), "AU"),
+    (r"£|" + _beside_figure("GBP"), "GB"),
+    (r"\briyals?\b|" + _beside_figure("SAR"), "SA"),
+    (_beside_figure("SEK"), "SE"),
+    (_beside_figure("ZAR", "rand"), "ZA"),
+    (_beside_figure("KES"), "KE"),
+    (r"₺|" + _beside_figure("TRY"), "TR"),
+    (r"\brupiah\b|" + _beside_figure("IDR"), "ID"),
+)
 _TLD = re.compile(r"\b[\w-]+\.(?:co\.|com\.)?([a-z]{2})\b(?![.@\w])")
 _TLD_COUNTRY = {"uk": "GB"}
 _NOT_TLD = {
