@@ -11,14 +11,17 @@ import re
 
 from services.generator.domain.readers.source import Grounded, Source
 
+# Who speaks, in a pasted chat or transcript: "[09:20] Rafael: ", "Sophie: ".
+_SPEAKER = r"(?:\[[^\]]{1,20}\]\s*[\w' -]{1,30}:\s*)?"
 _LABEL = re.compile(
-    r"^\s*(?:target\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
+    rf"^\s*{_SPEAKER}(?:target\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
     r"users|customers|buyers|"
-    r"who(?: we(?:'re| are) (?:after|targeting))?|segments?|personas?|readers|members|guests|attendees|"
+    r"(?P<who>who)(?: we(?:'re| are) (?:after|targeting))?|who (?:applies|buys|books|signs up|enrols|comes|uses it)|"
+    r"segments?|personas?|readers|members|guests|attendees|"
     r"audience\s*/\s*\w+|"
     # the same labels in other languages
     r"p\u00fablico(?:[- ]alvo| objetivo)?|publico(?:[- ]alvo| objetivo)?|zielgruppen?|doelgroep(?:en)?|cible|"
-    r"grupa docelowa|grupy docelowe|pubblico|destinatari)\s*[:\u2013\u2014-]\s*(?P<rest>\D.+)$",
+    r"grupa docelowa|grupy docelowe|pubblico|destinatari)\s*[:=\u2013\u2014-]\s*(?P<rest>\D.+)$",
     re.IGNORECASE,
 )
 _PEOPLE = (
@@ -38,7 +41,10 @@ _PROSE = re.compile(
     rf"\b(?:(?:our|the|most|main|typical|core|key)\s+(?:target\s+)?(?:audience|customers?|buyers?|users?|clients?|"
     rf"readers?|guests?|members?|patients?)\s+(?:is|are|=)|audience\s+(?:is|are)|we\s+(?:target|serve|want to reach|"
     rf"sell to|are for)|aimed\s+at|(?:mostly|mainly|primarily|largely)\s+(?=[\w\s]*\b{_PEOPLE}\b)|"
-    rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose)|"
+    rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose)\b(?!\w*\s+(?:online|by|before))|"
+    # "Patients are mostly 35-60", "It is for parents of children in 0.-6. klasse"
+    rf"{_PEOPLE}\s+are\s+(?:mostly|mainly|primarily|largely|typically|usually|often)\b|"
+    rf"\b(?:it|this|the (?:campaign|scheme|programme|program|service))\s+(?:is|'s)\s+(?:for|aimed at)\s+(?=[\w\s]{{0,30}}\b{_PEOPLE}\b)|"
     # "Most tickets are bought by team leads", "the buying committee is CRO, CISO and Procurement"
     rf"\b(?:bought|booked|used|chosen|paid for)\s+by\s+(?!us\b|the client\b)\w+|"
     # "signed off by the CFO" names a buyer; "approved by legal before use" is a rule, not an audience.
@@ -59,16 +65,40 @@ _AGES = re.compile(
 )
 
 
+# A line about another part of the brief ("Goal: 1,200 new patients booked online") is not the audience.
+_OTHER_LABEL = re.compile(rf"^\s*{_SPEAKER}(?:goals?|objectives?|kpis?|budget|timeline|deadline|kpi)\s*[:=\u2013\u2014-]", re.I)
+# The question of an interview ("Us: Audience?", "Who is it for?"): the answer is the next sentence.
+_ASKED = re.compile(
+    rf"^\s*{_SPEAKER}(?:[\w' -]{{1,20}}:\s*)?(?:(?:target\s+)?audience|who(?:'s| is) (?:it|this) for|who (?:are|is) "
+    r"(?:the|your) (?:customers?|audience|buyers?|users?)|target group)\s*\?\s*$",
+    re.IGNORECASE,
+)
+_ANSWER = re.compile(r"^\s*(?:\[[^\]]{1,20}\]\s*)?(?:[\w' -]{1,30}:\s*)?(?P<rest>.+)$")
+
+
 def read_audience(source: Source) -> list[Grounded[str]]:
     out: list[Grounded[str]] = []
+    asked = False
+    bare_who: list[Grounded[str]] = []  # "Who: ..." often describes the product: kept only as a last resort
     for sentence in source.sentences:
+        answer_to_question, asked = asked, bool(_ASKED.match(sentence.text))
         if sentence.field not in ("", "audience") and not sentence.field.startswith("metadata"):
             continue
+        if asked or _OTHER_LABEL.match(sentence.text):
+            continue
+        if answer_to_question:
+            a = _ANSWER.match(sentence.text)
+            if a and _PEOPLE_RE.search(a.group("rest")):
+                rest = a.group("rest").strip()
+                start = sentence.start + a.start("rest")
+                out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
+                continue
         m = _LABEL.match(sentence.text)
         if m and (_PEOPLE_RE.search(m.group("rest")) or _AGES.search(m.group("rest"))):
             rest = m.group("rest").strip()
             start = sentence.start + m.start("rest")
-            out.append(Grounded(rest.rstrip("."), source.span(start, start + len(rest))))
+            found = Grounded(rest.rstrip("."), source.span(start, start + len(rest)))
+            (bare_who if m.group("who") else out).append(found)
             continue
         p = _PROSE.search(sentence.text)
         named_by_role = p is not None and re.match(
@@ -93,4 +123,4 @@ def read_audience(source: Source) -> list[Grounded[str]]:
             start = sentence.start + f.start(1)
             out.append(Grounded(f.group(1), source.span(start, start + len(f.group(1)))))
     # Keep the first few, the way a strategist would summarise who the brief is for.
-    return out[:3]
+    return (out or bare_who)[:3]

@@ -14,7 +14,7 @@ from services.generator.domain.money import MULTIPLIERS, to_number
 from services.generator.domain.readers.source import Grounded, Source
 
 _CUE = re.compile(
-    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|need(?:s)? to|wish|hoping|hope|would like|"
+    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|needs?|fill|wish|hoping|hope|would like|"
     r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|lift|achieve|success(?: is| =| means)?|"
     r"by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
     r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen|queremos|quer|quiere|wollen|m\u00f6chten|"
@@ -22,7 +22,7 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
-    r"(?<![\w.,/])(?:(?:[€£$₹¥₩₦]|R\$|[A-Z]{3})\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    r"(?<![\w.,/])(?<!\d:)(?:(?:[€£$₹¥₩₦]|R\$|[A-Z]{3})\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
     r"(\s?(?:%|x\b|k\b|K\b|M\b|m\b|mn\b|million|lakh|crore|mil\b|milhões|millones|bn\b|thousand|tys\.?))?",
 )
 _CURRENT = re.compile(
@@ -32,8 +32,8 @@ _CURRENT = re.compile(
     re.IGNORECASE,
 )
 _NOT_GOAL_AFTER = re.compile(
-    r"^\s*(?:years?|yrs?|y/o|yo\b|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am\b|pm\b|st\b|nd\b|"
-    r"rd\b|th\b|[-\u2013]\s?\d|/\s?\d|km|kilos?|kg)",
+    r"^\s*(?:(?:years?|yrs?|y/o|yo|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am|pm|st|nd|rd|th|km|"
+    r"kilos?|kg)\b|[-\u2013]\s?\d|/\s?\d|:\d\d)",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -102,10 +102,10 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
                 and int(digits) <= 20
             ):
                 continue  # a list number: "Our goals are: 1. grow …", "2) …"
-            if re.search(r"[A-Za-z]$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
-                continue  # part of a name: "D7", "4Developers", "Q3"
+            if re.search(r"[A-Za-z]-?$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
+                continue  # part of a name: "D7", "day-30", "4Developers", "Q3"
             if _CURRENT.search(before[-30:]) and not re.search(
-                r"\b(to|want|target|goal|reach|hit)\s*\S*\s*$", before[-20:], re.I
+                r"\b(to|want|target|goal|reach|hit)(?:\s+\S+){0,2}\s*$", before[-24:], re.I
             ):
                 continue
             if re.search(r"\(\s*(?:we have|we had|they have|they had|had|has|now|currently|today|was|from|vs|"
@@ -146,10 +146,10 @@ _ALSO = re.compile(
 
 
 _FILLER = re.compile(
-    r"\b(?:is|are|was|were|be|have|has|had|want|wants|wanted|we|our|us|they|i|target(?:ing)?|goal|aim|need|needs|to|from|by|"
+    r"(?<![\w-])(?:is|are|was|were|be|have|has|had|want|wants|wanted|we|our|us|they|i|it|them|target(?:ing)?|goal|aim|need|needs|to|from|by|"
     r"of|at|now|currently|right now|about|around|approx|roughly|last year|this year|next year|today|so far|"
     r"reach|get|hit|grow|increase|the|a|an|and|also|plus|min(?:imum)?|max(?:imum)?|under|over|above|below|"
-    r"without|going|less than|more than|at least)\b|[~≈]",
+    r"without|going|less than|more than|at least)(?![\w-])|[~≈]",
     re.IGNORECASE,
 )
 
@@ -162,7 +162,7 @@ def _metric(text: str, m: re.Match[str]) -> str:
     words = [w for w in (after[: stop.start()] if stop else after).split() if not _FILLER.fullmatch(w)]
     if words and re.search(r"[^\W\d_]{2}", " ".join(words)):
         return " ".join(words[:6])
-    clauses = re.split(r"[,.;:()!?\n]|\s[\u2013\u2014-]\s", text[: m.start()])
+    clauses = re.split(r"[,.;:()!?\n]|\s[\u2013\u2014-]\s|\band\b", text[: m.start()])
     for clause in reversed(clauses):
         cleaned = _FILLER.sub(" ", clause)
         tokens = [
