@@ -1459,16 +1459,25 @@ def understand(brief: Brief) -> UnderstoodBrief:
     if o_channels is not Origin.FORM:
         asked: list[str] = []
         asked_in: list[Span] = []
+        itself = (
+            re.compile(rf"^\W*{re.escape(brief.brand_name)}\s+is\s+(?:an?|the)\b", re.I)
+            if brief.brand_name
+            else None
+        )
         for line in src.sentences:
-            if _TRIED.search(line.text) or not _ASKS_FOR.search(line.text):
-                continue
-            if not _ASKS_OUTRIGHT.search(line.text) and (
-                _STATES_A_RULE.search(line.text) or _DESCRIBES_ITSELF.search(line.text)
-            ):
-                continue
             named = [
                 c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format
             ]
+            # "performance heavy: Meta, Google UAC, Apple Search Ads": a list of channels after a colon asks.
+            listed = len(set(named)) >= 2 and re.search(r":\s*[^:]*$", line.text) is not None
+            if _TRIED.search(line.text) or not (listed or _ASKS_FOR.search(line.text)):
+                continue
+            if not _ASKS_OUTRIGHT.search(line.text) and (
+                _STATES_A_RULE.search(line.text)
+                or _DESCRIBES_ITSELF.search(line.text)
+                or (itself is not None and itself.search(line.text))
+            ):
+                continue
             if named:
                 asked += named
                 asked_in.append(src.span(line.start, line.end))

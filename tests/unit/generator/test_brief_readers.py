@@ -235,3 +235,77 @@ def test_a_brief_without_a_market_counts_in_its_own_money() -> None:
         Brief(client_name="Gemeente X", brand_name="X", raw_brief_text="Budget €80.000 for the scheme.")
     )
     assert u.currency == "EUR"
+
+
+# ----- briefs pasted as chats, interviews and emails (written for these tests, never the dev set's) -------
+
+CHAT = Brief(
+    client_name="Ondas Apps Ltda",
+    brand_name="Ondas",
+    raw_brief_text=(
+        "[10:02] Bruno: oi! summary for the brief\n"
+        "[10:03] Bruno: Ondas is a surf forecast app, iOS and Android, 300k downloads\n"
+        "[10:04] Bruno: goal for 2027: 40k paying users by dec and day-30 retention from 12% to 20%\n"
+        "[10:05] Bruno: competitors Surfline and Magicseaweed\n"
+        "[10:06] Bruno: budget R$ 1,5 milhão for the year\n"
+        "[10:07] Bruno: performance heavy: Meta, Google UAC, Apple Search Ads\n"
+        "[10:08] Bruno: audience = surfers 18-40 on the coast, weekend warriors from São Paulo"
+    ),
+)
+
+INTERVIEW = Brief(
+    client_name="Harbour Hounds Rescue",
+    brand_name="Harbour Hounds",
+    raw_brief_text=(
+        "Call transcript with Aoife, the director.\n"
+        "Aoife: We rehome about 300 dogs a year and we need monthly givers.\n"
+        "Us: Audience?\n"
+        "Aoife: Dog lovers in Cork and Kerry, lots of retirees and young families.\n"
+        "Aoife: The board wants 250 monthly donors by the end of 2027 and \u20ac120,000 raised in total.\n"
+        "Aoife: Giving Tuesday is December 1st, a local bakery matches gifts up to \u20ac5,000 that day.\n"
+        "Aoife: Dogs Trust and the ISPCA are the big names people confuse us with.\n"
+        "Aoife: Budget is EUR 20,000. Correction from the treasurer: 24,000, the raffle did well."
+    ),
+)
+
+
+def test_a_chat_is_read_past_its_timestamps_and_speakers() -> None:
+    reading = read_brief(CHAT, with_type=False)
+    assert reading.budget is not None and reading.budget.value.value == 1_500_000
+    targets = sorted(g.value.number for g in reading.goals)
+    assert targets == [20.0, 40_000.0]  # never 10 (a timestamp) or 30 ("day-30")
+    names = [g.value for g in reading.competitors]
+    assert "Surfline" in names and "Magicseaweed" in names and "Bruno" not in names
+    assert reading.audience and "surfers" in reading.audience[0].value
+    channels = understand(CHAT).channels
+    assert {"Facebook", "Google Search", "App stores & ASO"} <= set(channels)
+
+
+def test_an_interview_answer_is_the_audience_and_its_figures_are_read_for_what_they_are() -> None:
+    reading = read_brief(INTERVIEW, with_type=False)
+    assert reading.audience and reading.audience[0].value.startswith("Dog lovers in Cork")
+    assert 250 in [g.value.number for g in reading.goals]  # "250 monthly donors": not a duration
+    assert reading.budget is not None
+    # A corrected figure written without its currency keeps the budget's.
+    assert (reading.budget.value.value, reading.budget.value.currency) == (24_000, "EUR")
+    assert [g.value.value for g in reading.prices] == []  # a matched gift is not a price
+    names = [g.value for g in reading.competitors]
+    assert "Dogs Trust" in names and "ISPCA" in names
+    understood = understand(INTERVIEW)
+    assert datetime.date(2027, 12, 1) in {e.start for e in understood.events} or any(
+        e.start and (e.start.month, e.start.day) == (12, 1) for e in understood.events
+    )
+
+
+def test_a_currency_code_counts_only_beside_a_figure() -> None:
+    brief = Brief(
+        client_name="Valvola SpA",
+        brand_name="Valvola",
+        raw_brief_text=(
+            "We make ball valves in Brescia for OEMs in Germany. Engineers download CAD files and datasheets. "
+            "Budget EUR 90,000 for 2027."
+        ),
+    )
+    understood = understand(brief)
+    assert understood.currency == "EUR" and "CA" not in understood.countries
+    assert "Engineers" not in understood.competitor_names

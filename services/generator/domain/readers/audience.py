@@ -66,7 +66,9 @@ _AGES = re.compile(
 
 
 # A line about another part of the brief ("Goal: 1,200 new patients booked online") is not the audience.
-_OTHER_LABEL = re.compile(rf"^\s*{_SPEAKER}(?:goals?|objectives?|kpis?|budget|timeline|deadline|kpi)\s*[:=\u2013\u2014-]", re.I)
+_OTHER_LABEL = re.compile(
+    rf"^\s*{_SPEAKER}(?:goals?|objectives?|kpis?|budget|timeline|deadline|kpi)\s*[:=\u2013\u2014-]", re.I
+)
 # The question of an interview ("Us: Audience?", "Who is it for?"): the answer is the next sentence.
 _ASKED = re.compile(
     rf"^\s*{_SPEAKER}(?:[\w' -]{{1,20}}:\s*)?(?:(?:target\s+)?audience|who(?:'s| is) (?:it|this) for|who (?:are|is) "

@@ -126,7 +126,7 @@ class _MomentRule:
         return None
 
 
-_AFTER_THANKSGIVING = {"us_thanksgiving": 0, "black_friday": 1, "cyber_monday": 4}
+_AFTER_THANKSGIVING = {"us_thanksgiving": 0, "black_friday": 1, "cyber_monday": 4, "giving_tuesday": 5}
 
 
 def _easter(year: int) -> datetime.date:

@@ -14,7 +14,7 @@ from services.generator.domain.money import MULTIPLIERS, to_number
 from services.generator.domain.readers.source import Grounded, Source
 
 _CUE = re.compile(
-    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|needs?|fill|wish|hoping|hope|would like|"
+    r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|(?:we|i|they) (?:really |still )?need|what we need|need(?:s)? to|fill|wish|hoping|hope|would like|"
     r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|lift|achieve|success(?: is| =| means)?|"
     r"by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
     r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen|queremos|quer|quiere|wollen|m\u00f6chten|"
@@ -33,7 +33,7 @@ _CURRENT = re.compile(
 )
 _NOT_GOAL_AFTER = re.compile(
     r"^\s*(?:(?:years?|yrs?|y/o|yo|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am|pm|st|nd|rd|th|km|"
-    r"kilos?|kg)\b|[-\u2013]\s?\d|/\s?\d|:\d\d)",
+    r"kilos?|kg|kcal|cal|calories|ml|mg|g|cm|mm|m2|sqm|m²)\b|[-\u2013]\s?\d|/\s?\d|:\d\d)",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

@@ -48,10 +48,12 @@ CORRECTION = re.compile(
 )
 _PRICE = re.compile(
     r"\b(price[ds]?|costs?|priced|per month|a month|/month|/mo|per year|a year|/year|subscription|plan|"
-    r"tickets?|fee|rrp|retail|sells? (?:at|for)|each|per|from|starts? at|bundle|pack|box|membership|"
-    r"tier|edition|at)\b|/",
+    r"tickets?|fee|rrp|retail|sells? (?:at|for)|starts? at|bundle|pack|box|membership|tier|edition)\b|/",
     re.IGNORECASE,
 )
+# Words that make an amount a price only right beside it: "from €149", "at $12", "$5 each", "€6 per seat".
+_PRICE_BEFORE = re.compile(r"\b(?:from|at|only|just)\s*$", re.IGNORECASE)
+_PRICE_AFTER = re.compile(r"^\s*(?:each|per\b|/|a (?:month|year|night|week|seat|user))", re.IGNORECASE)
 _NOT_OURS = re.compile(
     r"\b(competitor|rival|vs\.?|versus|compared?|cheaper than|undercut|charges?)\b", re.IGNORECASE
 )
@@ -204,7 +206,13 @@ def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grou
                 continue
             if GOAL_MOVE.search(local) and not listed:
                 continue
-            if listed or typical or bracketed or _PRICE.search(local):
+            beside = bool(
+                _PRICE_BEFORE.search(source.text[max(sentence.start, x.start - 12) : x.start])
+                or _PRICE_AFTER.match(source.text[x.end : min(sentence.end, x.end + 16)])
+            )
+            # After one price, the sentence lists more ("from ¥880,000, initial consultation ¥3,300").
+            after_a_price = bool(out) and out[-1].value.start >= sentence.start
+            if listed or typical or bracketed or beside or after_a_price or _PRICE.search(local):
                 out.append(Grounded(x, source.span(x.start, x.end)))
     return out + _free_prices(source, money)
 

@@ -32,7 +32,7 @@ _CUE = re.compile(
 _NAME = re.compile(
     r"(?<![\w'])((?:[A-Z0-9][\w'\u2019.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
     r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|[dl]['\u2019][A-Z][\w-]*|(?:de|da|do|of|the)\b|"
-    r"and(?=\s+[A-Z][a-z]+\b(?!\s*[,.]))|[\uac00-\ud7af]+))*)"
+    r"and(?=\s+[A-Z][a-z]+\b(?![ \t]*(?:[,.\n]|$)))|[\uac00-\ud7af]+))*)"
 )
 _COMMON = {
     "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",
@@ -222,8 +222,13 @@ def read_competitors(source: Source) -> list[Grounded[str]]:
             # list, or one the brief also writes in lower case ("Engineers download..." beside "design
             # engineers").
             first = m.group(1).split()[0]
-            if m.start() == 0 and label is None and (
-                first.casefold() in _COMMON or re.search(rf"(?<![\w'])\b{re.escape(first.lower())}\b", source.text)
+            if (
+                m.start() == 0
+                and label is None
+                and (
+                    first.casefold() in _COMMON
+                    or re.search(rf"(?<![\w'])\b{re.escape(first.lower())}\b", source.text)
+                )
             ):
                 rest = m.group(1).split(" ", 1)
                 if len(rest) == 2:
