@@ -22,6 +22,7 @@ from services.generator.domain.brief import Brief
 from services.generator.domain.dates import find_dates, first_year
 from services.generator.domain.money import (
     CURRENCIES,
+    MULTIPLIERS,
     Budget,
     Currency,
     currency_of,
@@ -519,7 +520,8 @@ _DONE = {"sell": "sold", "sign": "signed", "win": "won", "book": "booked", "enro
          "acquire": "acquired", "close": "closed", "open": "opened", "recruit": "recruited"}  # fmt: skip
 _LEAD_VERB = re.compile(rf"^(?:to\s+)?(?:{_VERBS})\b\s*", re.I)
 _TARGET = re.compile(
-    r"(?<![\w.-])(?:[$€£₹¥]\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b|m\b|bn\b|x\b|million\b|thousand\b)?"
+    r"(?<![\w.-])(?:[$€£₹¥]\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b|m\b|mn\b|bn\b|x\b|million\b|thousand\b|"
+    r"lakhs?\b|crores?\b|cr\b|millones\b|milh(?:ões|ão)\b|mln\b|mio\b)?"
     r"(?:\s?(?:percentage points|points|pts|pp)\b)?",
     re.I,
 )
@@ -610,12 +612,16 @@ def _is_age_or_size(text: str, m: re.Match[str]) -> bool:
 
 
 def _number(target: str) -> tuple[float | None, bool]:
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s?(%|k|m|bn|million|thousand)?", target, re.I)
+    m = re.search(
+        r"(\d[\d,]*(?:\.\d+)?)\s?(%|k|mn|m|bn|million|thousand|lakhs?|crores?|cr|millones|milhões|milhão|mln|mio)?",
+        target,
+        re.I,
+    )
     if not m:
         return None, False
     value = float(m.group(1).replace(",", ""))
     suffix = (m.group(2) or "").lower()
-    value *= {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9}.get(suffix, 1)
+    value *= MULTIPLIERS.get(suffix, 1)
     return value, suffix == "%"
 
 

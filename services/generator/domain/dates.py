@@ -27,8 +27,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("us_day_range", re.compile(rf"\b{_M}\s+{_D}{_DASH}{_D},?(?:\s+{_Y})?", re.I)),
     ("day", re.compile(rf"\b{_D}\s+(?:of\s+)?{_M},?(?:\s+{_Y})?", re.I)),
     ("us_day", re.compile(rf"\b{_M}\s+{_D}(?:,\s*|\s+){_Y}", re.I)),
-    # "Giving Tuesday is December 1st": without a year, the ordinal says it is a day.
+    # "Giving Tuesday is December 1st", "Election day Nov 3 is": without a year, an ordinal or a capitalised
+    # month says it is a day.
     ("us_day", re.compile(rf"\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)\b()", re.I)),
+    (
+        "us_day",
+        re.compile(
+            r"\b(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|June?|July?|Aug(?:ust)?|"
+            r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+(\d{1,2})\b(?![\d%]|[.,:/-]\d)()"
+        ),
+    ),
     ("end_of_month", re.compile(rf"\bend\s+of\s+{_M},?\s+{_Y}", re.I)),
     ("quarter", re.compile(r"\b(?:end\s+of\s+)?q([1-4])\s*(?:fy)?\s*'?(\d{4}|\d{2})\b", re.I)),
     ("half", re.compile(rf"\bh([12])\s*{_Y}\b", re.I)),

@@ -309,3 +309,43 @@ def test_a_currency_code_counts_only_beside_a_figure() -> None:
     understood = understand(brief)
     assert understood.currency == "EUR" and "CA" not in understood.countries
     assert "Engineers" not in understood.competitor_names
+
+
+def test_a_brief_that_names_only_its_city_is_placed_in_its_country() -> None:
+    brief = Brief(
+        client_name="Lakeside Civic Media",
+        brand_name="The Lakeside Ledger",
+        raw_brief_text=(
+            "We are a digital newsroom covering Milwaukee city hall and schools. Members pay $8 a month. "
+            "Charlotte: please plan 2026. Election day Nov 3 is our biggest traffic moment."
+        ),
+    )
+    understood = understand(brief)
+    assert understood.countries[:1] == ("US",) and understood.currency == "USD"
+    assert any(e.start and (e.start.month, e.start.day) == (11, 3) for e in understood.events)
+
+
+def test_people_described_after_are_or_a_qualified_label_are_the_audience() -> None:
+    for text, first_words in (
+        ("Fans are 18-30, indie and Latin pop lovers. Budget EUR 20,000.", "Fans are 18-30"),
+        ("UK shoppers: foodies 35-65, tea lovers and gift buyers.", "foodies 35-65"),
+        ("Buying committee: CHRO, CFO and the IT head.", "CHRO, CFO"),
+    ):
+        reading = read_brief(Brief(client_name="A", brand_name="A", raw_brief_text=text), with_type=False)
+        assert reading.audience and reading.audience[0].value.startswith(first_words), text
+    quiet = Brief(client_name="A", brand_name="A", raw_brief_text="Customers are happy with the new shop.")
+    assert read_brief(quiet, with_type=False).audience == ()
+
+
+def test_regional_language_names_are_their_language_and_indian_amounts_are_read_whole() -> None:
+    brief = Brief(
+        client_name="Bloei BV",
+        brand_name="Bloei",
+        raw_brief_text=(
+            "Copy in Dutch (NL + Flemish ok) and English. Budget \u20ac40.000 for 2027.\n"
+            "Objectives: \u20b924 crore of new ARR by March 2027"
+        ),
+    )
+    understood = understand(brief)
+    assert understood.languages == ("Dutch", "English")
+    assert 240_000_000 in [o.target_number for o in understood.objectives]

@@ -14,8 +14,8 @@ from services.generator.domain.readers.source import Grounded, Source
 # Who speaks, in a pasted chat or transcript: "[09:20] Rafael: ", "Sophie: ".
 _SPEAKER = r"(?:\[[^\]]{1,20}\]\s*[\w' -]{1,30}:\s*)?"
 _LABEL = re.compile(
-    rf"^\s*{_SPEAKER}(?:target\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
-    r"users|customers|buyers|"
+    rf"^\s*{_SPEAKER}(?:(?:target|main|core|key|typical|our|[A-Z]{{2,3}})\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
+    r"users|customers|buyers|shoppers|fans|clients|visitors|donors|buying committee|decision[- ]makers|"
     r"(?P<who>who)(?: we(?:'re| are) (?:after|targeting))?|who (?:applies|buys|books|signs up|enrols|comes|uses it)|"
     r"segments?|personas?|readers|members|guests|attendees|"
     r"audience\s*/\s*\w+|"
@@ -35,7 +35,8 @@ _PEOPLE = (
     r"sellers|artisans|entrepreneurs|smes?|smbs?|businesses|firms|companies|clinics|practices|schools|"
     r"tenants|occupiers|owner-occupiers|intenders|households|travellers|visitors|attendees|delegates|sponsors|"
     r"technicians|electricians|plumbers|traders|"
-    r"hospitals|councils|municipalities|utilities|accountants|lawyers|dentists|pharmacists|vets|athletes)"
+    r"hospitals|councils|municipalities|utilities|accountants|lawyers|dentists|pharmacists|vets|athletes|"
+    r"heads?|officers|c-suite|ceos?|cfos?|ctos?|cios?|chros?|cmos?|cisos?|coos?)"
 )
 _PROSE = re.compile(
     rf"\b(?:(?:our|the|most|main|typical|core|key)\s+(?:target\s+)?(?:audience|customers?|buyers?|users?|clients?|"
@@ -44,6 +45,8 @@ _PROSE = re.compile(
     rf"{_PEOPLE}\s+(?:decide|buy|book|use|pay|choose)\b(?!\w*\s+(?:online|by|before))|"
     # "Patients are mostly 35-60", "It is for parents of children in 0.-6. klasse"
     rf"{_PEOPLE}\s+are\s+(?:mostly|mainly|primarily|largely|typically|usually|often)\b|"
+    # "Fans are 18-30, indie and Latin pop lovers", "Customers are busy professionals and families"
+    rf"^\W*(?:our\s+|most\s+(?:of\s+our\s+)?)?{_PEOPLE}\s+are\s+(?=[^.]{{0,80}}(?:\b\d{{2}}\s?[-\u2013]\s?\d{{2}}\b|\b{_PEOPLE}\b))|"
     rf"\b(?:it|this|the (?:campaign|scheme|programme|program|service))\s+(?:is|'s)\s+(?:for|aimed at)\s+(?=[\w\s]{{0,30}}\b{_PEOPLE}\b)|"
     # "Most tickets are bought by team leads", "the buying committee is CRO, CISO and Procurement"
     rf"\b(?:bought|booked|used|chosen|paid for)\s+by\s+(?!us\b|the client\b)\w+|"

