@@ -282,6 +282,19 @@ def _single_words(v: Vocabulary) -> tuple[str, ...]:
     return words
 
 
+def _bracketed_after(before: str) -> str:
+    """For a name inside brackets, the clause the brackets follow ("No consumer social (Instagram etc)" gives
+    "No consumer social"), so the examples share its verdict; "" outside brackets."""
+    opened = before.rfind("(")
+    if (
+        opened < 0
+        or ")" in before[opened:]
+        or re.search(r"\b(but|except|only|apart from)\b", before[opened:], re.I)
+    ):
+        return ""
+    return re.split(r"[,.;:!?\n\u2013\u2014]|\s-\s|\bbut\b", before[:opened])[-1]
+
+
 def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[ChannelMention]:
     """Channels (and channel-only formats) a text mentions, each judged boost, reduce or drop by the words
     before it in the same clause ("no paid social on TikTok" drops TikTok; "more LinkedIn" boosts it)."""
@@ -322,7 +335,7 @@ def channel_mentions(text: str, vocab: Vocabulary | None = None) -> list[Channel
             and re.fullmatch(r"\s*(?:,|or|and|nor|/|&)?\s*", text[last[0] : start])
         ):
             verdict = "drop"  # "no TikTok or Reels", "remove TikTok/Reels"
-        elif _NEGATE.search(clause):
+        elif _NEGATE.search(clause) or _NEGATE.search(_bracketed_after(before)):
             verdict = "drop"
         elif _REDUCE.search(clause):
             verdict = "reduce"
@@ -1470,13 +1483,17 @@ def understand(brief: Brief) -> UnderstoodBrief:
             if brief.brand_name
             else None
         )
+        previous_asked = False
         for line in src.sentences:
             named = [
                 c.name for c in channel_mentions(line.text, vocab) if c.verdict != "drop" and not c.is_format
             ]
-            # "performance heavy: Meta, Google UAC, Apple Search Ads": a list of channels after a colon asks.
+            # "performance heavy: Meta, Google UAC, Apple Search Ads": a list of channels after a colon asks;
+            # so does the rest of an asking sentence after a semicolon ("...; email flows for retention").
             listed = len(set(named)) >= 2 and re.search(r":\s*[^:]*$", line.text) is not None
-            if _TRIED.search(line.text) or not (listed or _ASKS_FOR.search(line.text)):
+            goes_on = previous_asked and src.text[: line.start].rstrip().endswith(";")
+            previous_asked = False
+            if _TRIED.search(line.text) or not (listed or goes_on or _ASKS_FOR.search(line.text)):
                 continue
             if not _ASKS_OUTRIGHT.search(line.text) and (
                 _STATES_A_RULE.search(line.text)
@@ -1487,6 +1504,7 @@ def understand(brief: Brief) -> UnderstoodBrief:
             if named:
                 asked += named
                 asked_in.append(src.span(line.start, line.end))
+                previous_asked = True
         more = [c for c in dedupe(asked) if c not in wanted]
         if more:
             wanted = dedupe([*wanted, *more])

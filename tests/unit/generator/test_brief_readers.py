@@ -349,3 +349,18 @@ def test_regional_language_names_are_their_language_and_indian_amounts_are_read_
     understood = understand(brief)
     assert understood.languages == ("Dutch", "English")
     assert 240_000_000 in [o.target_number for o in understood.objectives]
+
+
+def test_examples_in_brackets_share_the_rule_before_them_and_a_semicolon_continues_an_ask() -> None:
+    brief = Brief(
+        client_name="Kettle & Co",
+        brand_name="Kettle",
+        raw_brief_text=(
+            "No consumer social (Instagram etc). No TV (but YouTube is fine).\n"
+            "We want Pinterest and a referral programme; email flows for retention. Door hangers work too."
+        ),
+    )
+    understood = understand(brief)
+    assert "Instagram" in understood.rules.excluded_channels
+    assert "YouTube" not in understood.rules.excluded_channels
+    assert {"Pinterest", "Referral programme", "Email & CRM"} <= set(understood.channels)
