@@ -45,8 +45,26 @@ class Violation:
         return f"{self.rule}: {self.detail}"
 
 
+# Sentences (with the whitespace after each kept, so joining them gives the text back) and the words that
+# make a sentence state a rule rather than break it.
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])(?=\s)|(?<=\n)")
+_STATES_THE_RULE = re.compile(
+    r"\b(no|not|never|don't|do not|must not|cannot|can't|avoid|without|banned|prohibited|excluded|ruled out|"
+    r"killed|forbidden|none|nor|won't|will not)\b",
+    re.IGNORECASE,
+)
+
+
 def _word(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w#-])" + re.escape(term) + r"(?![\w-])", re.IGNORECASE)
+    """The term as a whole word or phrase; a slash in it stands for any way of joining its halves
+    ("before/after" is also "before-and-after", "before and after", "before & after")."""
+    parts = [re.escape(p) for p in term.split("/")]
+    body = (
+        r"\s*(?:/|-and-|-|&|\band\b|\bor\b)\s*".join(parts)
+        if len(parts) > 1 and all(parts)
+        else re.escape(term)
+    )
+    return re.compile(r"(?<![\w#-])" + body + r"(?![\w-])", re.IGNORECASE)
 
 
 @functools.cache
@@ -158,8 +176,15 @@ def enforce(markdown: str, rules: Rules, keep: Iterable[str] = ()) -> tuple[str,
         if not pattern.search(text):
             continue
         synonym = _SYNONYMS.get(word.casefold(), "")
-        text = pattern.sub(_replacer(synonym), text)
-        text = re.sub(r"[ \t]{2,}", " ", text)
+        reworded = _SENTENCE_END.split(text)
+        for i, sentence in enumerate(reworded):
+            # A sentence that states the rule ("legal killed 'sin culpa'", "never say organic") keeps the word.
+            if pattern.search(sentence) and not _STATES_THE_RULE.search(pattern.sub(" ", sentence)):
+                reworded[i] = pattern.sub(_replacer(synonym), sentence)
+        new_text = "".join(reworded)
+        if new_text == text:
+            continue
+        text = re.sub(r"[ \t]{2,}", " ", new_text)
         text = re.sub(r" ([,.;:])", r"\1", text)
         changes.append("reworded a line that used a word the brief rules out")
     patterns = excluded_patterns(rules)

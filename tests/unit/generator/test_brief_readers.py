@@ -364,3 +364,21 @@ def test_examples_in_brackets_share_the_rule_before_them_and_a_semicolon_continu
     assert "Instagram" in understood.rules.excluded_channels
     assert "YouTube" not in understood.rules.excluded_channels
     assert {"Pinterest", "Referral programme", "Email & CRM"} <= set(understood.channels)
+
+
+def test_a_compound_claim_is_ruled_out_in_every_spelling_and_a_required_quote_is_not() -> None:
+    brief = Brief(
+        client_name="Forma Gyms",
+        brand_name="Forma",
+        raw_brief_text=(
+            "Rules from legal: no before/after body images, and every ad needs the 'Results may vary' line. "
+            "Legal killed 'burn fat fast'."
+        ),
+    )
+    rules = understand(brief).rules
+    assert "before/after" in rules.forbidden_words and "burn fat fast" in rules.forbidden_words
+    assert "Results may vary" not in rules.forbidden_words
+    from services.generator.composer.rules import enforce
+
+    text, _changes = enforce("Share before-and-after stories. We never use before/after photos.", rules)
+    assert "before-and-after" not in text and "never use before/after photos" in text

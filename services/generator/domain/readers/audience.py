@@ -17,6 +17,7 @@ _LABEL = re.compile(
     rf"^\s*{_SPEAKER}(?:(?:target|main|core|key|typical|our|[A-Z]{{2,3}})\s+)?(?:audiences?(?:\s+(?:thoughts|notes|ideas))?|tg|ta|icp|target(?:\s+groups?|\s+customers|\s+market)?|"
     r"users|customers|buyers|shoppers|fans|clients|visitors|donors|buying committee|decision[- ]makers|"
     r"(?P<who>who)(?: we(?:'re| are) (?:after|targeting))?|who (?:applies|buys|books|signs up|enrols|comes|uses it)|"
+    r"who we (?:want|need|serve|target)(?: to reach)?|"
     r"segments?|personas?|readers|members|guests|attendees|"
     r"audience\s*/\s*\w+|"
     # the same labels in other languages

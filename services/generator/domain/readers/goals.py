@@ -104,6 +104,8 @@ def read_goals(source: Source, taken: list[tuple[int, int]]) -> list[Grounded[Go
                 continue  # a list number: "Our goals are: 1. grow …", "2) …"
             if re.search(r"[A-Za-z]-?$", before) or (re.match(r"[A-Za-z]", after[:1]) and not unit):
                 continue  # part of a name: "D7", "day-30", "4Developers", "Q3"
+            if re.search(r"\d\s?[-\u2013]\s?$", before):
+                continue  # the end of a range ("startups of 5-30 people") is a size, not a target
             if _CURRENT.search(before[-30:]) and not re.search(
                 r"\b(to|want|target|goal|reach|hit)(?:\s+\S+){0,2}\s*$", before[-24:], re.I
             ):

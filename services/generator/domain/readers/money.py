@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from babel.numbers import list_currencies
+
 from services.generator.domain.money import MULTIPLIERS, to_number
 from services.generator.domain.readers.source import Grounded, Source
 
@@ -30,10 +32,17 @@ _TOKENS: dict[str, str] = {
 _DOLLAR_OF = {"CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN"}
 _PESO_OF = {"MX": "MXN", "AR": "ARS", "CL": "CLP", "CO": "COP", "PH": "PHP"}
 
-_PRE = r"(?P<pre>US\$|A\$|AU\$|C\$|CA\$|NZ\$|S\$|HK\$|R\$|MX\$|[€£₹¥₩₦₺₱$]|(?:USD|EUR|GBP|INR|JPY|KRW|NGN|AED|SAR|PLN|CHF|SEK|NOK|DKK|ZAR|BRL|MXN|CAD|AUD|NZD|SGD|HKD|CNY|RMB|KES|IDR|PHP|Rs\.?)(?=[\s\d]))\s?"
+# Every ISO 4217 code CLDR knows, written in capitals, except the ones that are also English words ("TOP 10").
+_CODES = "|".join(
+    sorted(
+        set(list_currencies()) - {"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "GEL", "MAD", "SOS", "BAM", "FUN"}
+    )
+    + ["RMB"]
+)
+_PRE = rf"(?P<pre>US\$|A\$|AU\$|C\$|CA\$|NZ\$|S\$|HK\$|R\$|MX\$|[€£₹¥₩₦₺₱$]|(?:{_CODES}|Rs\.?)(?=[\s\d]))\s?"
 _NUM = r"(?P<num>\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
 _SUF = r"(?:\s?(?P<mult>k|K|m|M|mn|mm|mio|mln|million|millones|milhões|milhão|bn|billion|lakhs?|lac|crores?|cr|thousand|tys\.?|mil|grand|万|억|만)(?![\w]))?"
-_POST = r"(?:\s?(?P<post>USD|EUR|GBP|INR|JPY|KRW|NGN|AED|SAR|PLN|CHF|SEK|NOK|DKK|ZAR|BRL|MXN|CAD|AUD|NZD|SGD|HKD|CNY|euros?|dollars|pounds|yen|won|naira|dirhams?|riyals|reais|pesos|rupees|zł|złotych|円|€)(?![\w]))?"
+_POST = rf"(?:\s?(?P<post>{_CODES}|euros?|dollars|pounds|yen|won|naira|dirhams?|riyals|reais|pesos|rupees|zł|złotych|円|€)(?![\w]))?"
 _AMOUNT = re.compile(rf"(?<![\w.,])(?:{_PRE})?{_NUM}{_SUF}{_POST}")
 _BUDGET = re.compile(
     r"\b(budget\w*|spend\w*|invest\w*|media|working|presupuesto|orçamento|verba|budżet|grant|fund(?:ing|s)?|"
@@ -52,7 +61,7 @@ _PRICE = re.compile(
     re.IGNORECASE,
 )
 # Words that make an amount a price only right beside it: "from €149", "at $12", "$5 each", "€6 per seat".
-_PRICE_BEFORE = re.compile(r"\b(?:from|at|only|just)\s*$", re.IGNORECASE)
+_PRICE_BEFORE = re.compile(r"\b(?:from|at|only|just|is|are|costs?)\s*$", re.IGNORECASE)
 _PRICE_AFTER = re.compile(r"^\s*(?:each|per\b|/|a (?:month|year|night|week|seat|user))", re.IGNORECASE)
 _NOT_OURS = re.compile(
     r"\b(competitor|rival|vs\.?|versus|compared?|cheaper than|undercut|charges?)\b", re.IGNORECASE

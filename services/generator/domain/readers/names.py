@@ -32,7 +32,7 @@ _CUE = re.compile(
 _NAME = re.compile(
     r"(?<![\w'])((?:[A-Z0-9][\w'\u2019.&+-]*|[a-z]+[A-Z][\w'.-]*|[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff]+)"
     r"(?:\s+(?:&\s+)?(?:[A-Z0-9][\w'\u2019.&+-]*|[dl]['\u2019][A-Z][\w-]*|(?:de|da|do|of|the)\b|"
-    r"and(?=\s+[A-Z][a-z]+\b(?![ \t]*(?:[,.\n]|$)))|[\uac00-\ud7af]+))*)"
+    r"[\uac00-\ud7af]+))*)"
 )
 _COMMON = {
     "i", "we", "our", "us", "they", "the", "a", "an", "also", "and", "but", "or", "people", "competitors",

@@ -88,6 +88,10 @@ _PEOPLE_AFTER = re.compile(
     r"summary|notes|transcript|translation of)\b",
     re.IGNORECASE,
 )
+# A sentence about how the brief itself is written ("she writes half German half English, sorry").
+_ABOUT_THE_BRIEF = re.compile(
+    r"\b(writ\w*|wrote|speak\w*|spoke|e?mail|translat\w*|notes|summary|call|sorry)\b", re.IGNORECASE
+)
 _ONLY = re.compile(r"\b(only|exclusively|solely)\b", re.IGNORECASE)
 
 
@@ -117,9 +121,21 @@ def _country_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
         names[country.name] = country.code
         for alias in country.aliases:
             names[alias] = country.code
-    for name in ("UAE", "U.A.E.", "USA", "UK", "South Korea", "Korea", "Holland", "KSA", "the Emirates"):
+    for name in (
+        "UAE",
+        "U.A.E.",
+        "USA",
+        "UK",
+        "South Korea",
+        "Korea",
+        "Holland",
+        "KSA",
+        "the Emirates",
+        "Turkey",
+    ):
         names.setdefault(name, {"UAE": "AE", "U.A.E.": "AE", "USA": "US", "UK": "GB", "KSA": "SA",
-                                "the Emirates": "AE", "Korea": "KR", "South Korea": "KR", "Holland": "NL"}[name])  # fmt: skip
+                                "the Emirates": "AE", "Korea": "KR", "South Korea": "KR", "Holland": "NL",
+                                "Turkey": "TR"}[name])  # fmt: skip
     out = []
     for name, code in sorted(names.items(), key=lambda x: -len(x[0])):
         # Short aliases ("us", "uk") only in capitals, so the pronoun "us" is never the United States.
@@ -292,11 +308,18 @@ def _world_cities_in(source: Source) -> list[tuple[str, int, int]]:
     return out
 
 
+def _language_hits(text: str) -> set[str]:
+    return {name for pattern, name in _language_patterns() if pattern.search(text)}
+
+
 def _languages(source: Source, market: str) -> tuple[Grounded[str], ...]:
     named: list[Grounded[str]] = []
     only = False
     for sentence in source.sentences:
-        if not _CONTENT.search(sentence.text):
+        # A sentence about content, or one that is a list of languages ("Arabic first, English secondary").
+        if not _CONTENT.search(sentence.text) and (
+            len(_language_hits(sentence.text)) < 2 or _ABOUT_THE_BRIEF.search(sentence.text)
+        ):
             continue
         hits: list[tuple[int, int, str]] = []
         for pattern, name in _language_patterns():

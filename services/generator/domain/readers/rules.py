@@ -26,7 +26,18 @@ _STOP = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"(?<![\w])[\"\u201c'\u2018]([^\"\u201d'\u2019]{2,40})[\"\u201d'\u2019](?![\w])")
-_SPLIT = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b|&|\bno\b)\s*", re.IGNORECASE)
+# A slash between two words is one term ("before/after", "24/7"); a spaced one separates items.
+_SPLIT = re.compile(
+    r"\s*(?:,|\s/\s|(?<=[^\w\s])/|/(?=[^\w\s])|\bor\b|\band\b|\bnor\b|&|\bno\b)\s*", re.IGNORECASE
+)
+_COMPOUND = re.compile(r"(?<![\w/])[^\W\d_]+/[^\W\d_]+(?![\w/])")
+# A quoted term is ruled out when its clause says so ("legal killed 'sin culpa'"), not when it is required
+# ("every piece needs the 'Evite el exceso' legend").
+_RULES_OUT = re.compile(
+    r"\b(no|not|never|don['\u2019]?t|do not|must not|avoid|ban(?:ned)?|forbidden|prohibited|killed|dropped|"
+    r"instead of|rather than|without|nothing)\b",
+    re.IGNORECASE,
+)
 # Items that are no rule on their own.
 _GENERIC = {
     "idea", "ideas", "result", "results", "problem", "problems", "one", "way", "time", "need", "needed", "thing",
@@ -100,10 +111,16 @@ def read_ruled_out(source: Source) -> RuledOut:
                     found = True
         if found:
             sentences.append(sentence.text)
-    # A quoted term in a rule sentence is ruled out too ("no 'No.1' or '日本一' claims").
-    for text in sentences:
+    # A quoted term in a rule sentence is ruled out too ("no 'No.1' or '日本一' claims"), when its clause rules
+    # it out.
+    for sentence in source.sentences:
+        text = sentence.text
         for q in _QUOTED.finditer(text):
-            phrases.append(q.group(1).strip())
+            clause_start = max(text.rfind(c, 0, q.start()) for c in ",;\u2013\u2014") + 1
+            if _RULES_OUT.search(text[clause_start : q.start()]):
+                phrases.append(q.group(1).strip())
+                if text not in sentences:
+                    sentences.append(text)
     return RuledOut(tuple(dict.fromkeys(phrases)), tuple(sentences))
 
 
@@ -123,4 +140,8 @@ def _items(chunk: str) -> list[str]:
         if len(words) == 1 and len(item) < 3:
             continue
         out.append(item)
+        # "before/after body images": the compound is the claim, whatever it is shown on.
+        out += [
+            c.group(0) for c in _COMPOUND.finditer(item) if len(words) > 1 and _CLAIMISH.search(c.group(0))
+        ]
     return out
