@@ -58,44 +58,18 @@ from services.generator.domain.vocabulary import Vocabulary, vocabulary
 
 # ----- labels: how a brief names each fact (form metadata keys and headings in the text) -------------------
 
-LABELS: dict[str, tuple[str, ...]] = {
-    "product": ("product", "products", "product/service", "product / service", "product or service", "service",
-                "services", "offering", "proposition", "what we sell", "the product", "product_service"),
-    "industry": ("industry", "sector", "category", "vertical"),
-    "geography": ("geography", "market", "markets", "region", "regions", "location", "locations", "territory",
-                  "territories", "target markets", "geographies", "where"),
-    "audience": ("audience", "target audience", "audiences", "target audiences", "target customers", "customers",
-                 "segments", "audience segments", "who", "target groups", "target group"),
-    "objectives": ("objectives", "objective", "goals", "goal", "kpis", "targets", "success metrics",
-                   "business objectives", "campaign objectives", "what success looks like", "aims"),
-    "budget": ("budget", "media budget", "total budget", "spend", "investment", "working budget",
-               "campaign budget"),
-    "timeline": ("timeline", "timing", "campaign period", "flight", "flight dates", "duration", "campaign dates",
-                 "timings"),
-    "launch_date": ("launch date", "launch", "go-live", "go live", "start date", "launch_date"),
-    "constraints": ("constraints", "mandatories", "rules", "restrictions", "don'ts", "donts", "dos and don'ts",
-                    "compliance", "legal", "guardrails", "must nots", "things to avoid", "limitations",
-                    "brand rules", "constraints and rules"),
-    "competitors": ("competitors", "competition", "competitive set", "key competitors", "main competitors",
-                    "rivals", "competitor", "competitive landscape"),
-    "events": ("events", "key events", "key dates", "moments", "key moments", "event", "events and dates"),
-    "prices": ("pricing", "price", "prices", "price point", "price points", "deal size", "economics",
-               "unit economics", "commercials", "values", "pricing and values"),
-    "channels": ("channels", "media", "channel", "channel preferences", "media channels", "preferred channels",
-                 "channel mix"),
-    "language": ("language", "creative language", "languages", "locale"),
-    "tone": ("tone", "tone of voice", "brand voice", "voice", "brand_voice", "tone_of_voice"),
-    "retail_partners": ("retail partners", "retailers", "distribution", "stockists", "retail", "listings",
-                        "retail_partners"),
-    "business_model": ("business model", "sales model", "how we sell", "business_model"),
-    "offers": ("offers", "offer", "promotions", "promotion", "finance", "finance offers", "incentives"),
-    "proof_points": ("proof points", "proof", "usps", "usp", "differentiators", "why us", "reasons to believe",
-                     "proof_points"),
-    "timeline_weeks": (),
-}  # fmt: skip
-_LABEL_OF: dict[str, str] = {
-    re.sub(r"[^a-z0-9]", "", label): fact for fact, labels in LABELS.items() for label in labels
-}
+# The labels themselves are vocabulary (vocabulary.yaml, `labels`).
+
+
+@functools.cache
+def _label_of() -> dict[str, str]:
+    """Every label in lower case without spaces or punctuation -> the fact it names."""
+    return {
+        re.sub(r"[^a-z0-9]", "", label): fact
+        for fact, labels in vocabulary().labels.items()
+        for label in labels
+    }
+
 
 # The form's own fields, by fact.
 _FORM_FIELDS = {
@@ -130,7 +104,7 @@ class _Text:
 
 
 def _label(raw: str) -> str | None:
-    return _LABEL_OF.get(re.sub(r"[^a-z0-9]", "", raw.lower()))
+    return _label_of().get(re.sub(r"[^a-z0-9]", "", raw.lower()))
 
 
 def _split_text(text: str) -> _Text:
