@@ -953,35 +953,26 @@ def _locale(language: str, countries: list[str], vocab: Vocabulary) -> str:
 
 # ----- the business model ---------------------------------------------------------------------------------
 
-_MODEL_NAMES: dict[str, BusinessModel] = {
-    "b2b enterprise": BusinessModel.B2B_ENTERPRISE, "enterprise": BusinessModel.B2B_ENTERPRISE,
-    "enterprise b2b": BusinessModel.B2B_ENTERPRISE, "b2b": BusinessModel.B2B_ENTERPRISE,
-    "b2b smb": BusinessModel.B2B_SMB, "smb": BusinessModel.B2B_SMB, "b2b small business": BusinessModel.B2B_SMB,
-    "self-serve saas": BusinessModel.B2B_SMB, "product-led": BusinessModel.B2B_SMB,
-    "local services": BusinessModel.LOCAL_SERVICES, "local service": BusinessModel.LOCAL_SERVICES,
-    "local": BusinessModel.LOCAL_SERVICES, "multi-site services": BusinessModel.LOCAL_SERVICES,
-    "cpg": BusinessModel.CPG_RETAIL, "cpg/retail": BusinessModel.CPG_RETAIL, "cpg / retail": BusinessModel.CPG_RETAIL,
-    "fmcg": BusinessModel.CPG_RETAIL, "retail": BusinessModel.CPG_RETAIL, "consumer packaged goods": BusinessModel.CPG_RETAIL,
-    "dtc": BusinessModel.DTC_ECOMMERCE, "d2c": BusinessModel.DTC_ECOMMERCE, "dtc e-commerce": BusinessModel.DTC_ECOMMERCE,
-    "dtc ecommerce": BusinessModel.DTC_ECOMMERCE, "e-commerce": BusinessModel.DTC_ECOMMERCE, "ecommerce": BusinessModel.DTC_ECOMMERCE,
-    "dtc subscription": BusinessModel.DTC_SUBSCRIPTION, "subscription": BusinessModel.DTC_SUBSCRIPTION,
-    "d2c subscription": BusinessModel.DTC_SUBSCRIPTION,
-    "consumer services": BusinessModel.CONSUMER_SERVICES, "considered consumer purchase": BusinessModel.CONSUMER_SERVICES,
-    "nonprofit": BusinessModel.NONPROFIT, "non-profit": BusinessModel.NONPROFIT, "charity": BusinessModel.NONPROFIT,
-    "fundraising": BusinessModel.NONPROFIT, "charity fundraising": BusinessModel.NONPROFIT,
-    "public sector": BusinessModel.PUBLIC_SECTOR, "public service": BusinessModel.PUBLIC_SECTOR,
-    "government": BusinessModel.PUBLIC_SECTOR, "municipality": BusinessModel.PUBLIC_SECTOR,
-}  # fmt: skip
+
+@functools.cache
+def _model_names() -> dict[str, BusinessModel]:
+    """What a brief calls each business model when it names it outright (vocabulary.yaml) -> the model."""
+    return {
+        name: BusinessModel(model)
+        for model, names in vocabulary().business_model_names.items()
+        for name in names
+    }
 
 
 def _model_named(text: str) -> BusinessModel | None:
     key = clean(text).lower().rstrip(".")
-    if key in _MODEL_NAMES:
-        return _MODEL_NAMES[key]
+    names = _model_names()
+    if key in names:
+        return names[key]
     for value in BusinessModel:
         if key in (value.value, value.value.replace("_", " ")):
             return value
-    for name, model in sorted(_MODEL_NAMES.items(), key=lambda kv: -len(kv[0])):
+    for name, model in sorted(names.items(), key=lambda kv: -len(kv[0])):
         if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", key):
             return model
     return None

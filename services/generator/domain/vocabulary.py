@@ -58,6 +58,8 @@ class Vocabulary(_Strict):
     languages: tuple[Language, ...]
     retailers: tuple[str, ...]
     business_models: dict[str, BusinessModelWords]
+    # business model (its value) -> what a brief calls it when it names it outright
+    business_model_names: dict[str, tuple[str, ...]]
     # fact -> the headings and metadata keys that name it (see brief_parser's labelled parts)
     labels: dict[str, tuple[str, ...]]
 
