@@ -482,16 +482,20 @@ def _rule_sentences(prose: Iterable[str]) -> list[str]:
 
 # ----- objectives -----------------------------------------------------------------------------------------
 
-_VERBS = (
-    "generate|grow|increase|reach|achieve|drive|win|sign|book|acquire|deliver|get|hit|land|build|secure|sell|"
-    "raise|lift|double|triple|launch|gain|add|attract|convert|recruit|earn|open|make|boost|improve|cut|reduce|"
-    "lower|create|establish|source|register|enrol|enroll|capture|close|bring|fill|hold|keep|retain|maintain|"
-    "onboard|activate|expand|secure|obtain|see|have|be|become"
-)
-# Verbs whose result names the metric better when kept: "Sell 2.5 million cartons" -> "cartons sold".
-_DONE = {"sell": "sold", "sign": "signed", "win": "won", "book": "booked", "enrol": "enrolled", "enroll": "enrolled",
-         "acquire": "acquired", "close": "closed", "open": "opened", "recruit": "recruited"}  # fmt: skip
-_LEAD_VERB = re.compile(rf"^(?:to\s+)?(?:{_VERBS})\b\s*", re.I)
+# The verbs an objective starts with, and what each verb's result is called, are vocabulary (vocabulary.yaml).
+
+
+@functools.cache
+def _verbs() -> str:
+    """The objective verbs as one alternation, in their order."""
+    return "|".join(re.escape(v) for v in vocabulary().objective_verbs)
+
+
+@functools.cache
+def _lead_verb() -> re.Pattern[str]:
+    return re.compile(rf"^(?:to\s+)?(?:{_verbs()})\b\s*", re.I)
+
+
 _TARGET = re.compile(
     r"(?<![\w.-])(?:[$€£₹¥]\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b|m\b|bn\b|x\b|million\b|thousand\b)?"
     r"(?:\s?(?:percentage points|points|pts|pp)\b)?",
@@ -553,9 +557,11 @@ def parse_objective(text: str, default_year: int | None = None) -> Objective:
     if target_span is not None:
         metric = body[: target_span[0]] + " " + body[target_span[1] :]
     metric = re.sub(r"\bfrom\s*(?=\s|$)", " ", metric)
-    verb = _LEAD_VERB.match(clean(metric))
-    metric = clean(_LEAD_VERB.sub("", clean(metric)))
-    done = _DONE.get(verb.group(0).strip().lower().removeprefix("to ").strip() if verb else "", "")
+    verb = _lead_verb().match(clean(metric))
+    metric = clean(_lead_verb().sub("", clean(metric)))
+    done = vocabulary().objective_verb_results.get(
+        verb.group(0).strip().lower().removeprefix("to ").strip() if verb else "", ""
+    )
     metric = re.sub(r"^(?:by|to|of|at|with|a|an|the|our|its|their)\s+", "", metric, flags=re.I)
     metric = re.sub(r"\s+(?:by|to|of|at|from|with|in)$", "", metric, flags=re.I).strip(" ,;:-")
     if done and metric and len(metric.split()) <= 5:
@@ -595,10 +601,11 @@ def _number(target: str) -> tuple[float | None, bool]:
 
 def _objective_items(text: str) -> list[str]:
     items = split_list(text)
-    if len(items) == 1 and re.search(r",\s*(?:and\s+)?(?:" + _VERBS + r")\b", items[0], re.I):
+    verbs = _verbs()
+    if len(items) == 1 and re.search(r",\s*(?:and\s+)?(?:" + verbs + r")\b", items[0], re.I):
         # "Generate 400 SQLs by March, grow pipeline to $3M and win 12 logos": verbs start each objective.
         parts = re.split(
-            r",\s*(?:and\s+)?(?=(?:" + _VERBS + r")\b)|\s+and\s+(?=(?:" + _VERBS + r")\b)",
+            r",\s*(?:and\s+)?(?=(?:" + verbs + r")\b)|\s+and\s+(?=(?:" + verbs + r")\b)",
             items[0],
             flags=re.I,
         )

@@ -60,6 +60,9 @@ class Vocabulary(_Strict):
     business_models: dict[str, BusinessModelWords]
     # business model (its value) -> what a brief calls it when it names it outright
     business_model_names: dict[str, tuple[str, ...]]
+    # the verbs an objective starts with, in the order they are tried; verb -> its result ("sell" -> "sold")
+    objective_verbs: tuple[str, ...]
+    objective_verb_results: dict[str, str]
     # fact -> the headings and metadata keys that name it (see brief_parser's labelled parts)
     labels: dict[str, tuple[str, ...]]
 
