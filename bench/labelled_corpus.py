@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from bench.corpus import INSIGHTS as MARKETING_INSIGHTS
+
 # (canonical wording in snippets, paraphrase used in queries)
 AUDIENCES = (
     ("Gen Z students", "college-age young people"),
@@ -84,20 +86,9 @@ GOALS = (
     ("reduce churn in the first 90 days", "keep new customers from leaving in their first three months"),
     ("launch in a new city", "open up in another town"),
 )
-INSIGHTS = (
-    "social proof from peers",
-    "clear savings calculators",
-    "behind-the-scenes craftsmanship",
-    "time-saving convenience",
-    "sustainability credentials",
-    "expert endorsements",
-    "limited availability",
-    "a sense of community",
-    "transparent pricing",
-    "before-and-after stories",
-    "personalised recommendations",
-    "risk-free guarantees",
-)
+# Twelve of the synthetic corpus's insights (its first ten, then two of its later ones), in the order this
+# corpus has always drawn them from (a seed gives the same corpus as before).
+INSIGHTS = (*MARKETING_INSIGHTS[:10], "personalised recommendations", "risk-free guarantees")
 INDUSTRIES = (
     ("fintech", "card"),
     ("skincare", "serum"),

@@ -40,7 +40,7 @@ from bench.synthetic import (
 from services.memory.adapters.embedded_postgres import EmbeddedPostgres
 from services.memory.adapters.repository import LearningRepository, vector_index_name
 from services.memory.bootstrap import MemoryRuntime, create_runtime
-from services.memory.embeddings.base import Embedder
+from services.memory.service_layer.ports import Embedder
 from services.memory.settings import MemorySettings
 
 ROOT = Path(__file__).resolve().parent.parent

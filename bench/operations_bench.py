@@ -18,20 +18,19 @@ import contextlib
 import os
 import shutil
 import signal
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 import psycopg2
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from bench import Benchmark
-from services.memory.adapters.database import MIGRATIONS, migrate
+from services.memory.adapters.database import migrate
 from tests.e2e.stack import StackProcess, http
 from tests.e2e.test_supervision import Writer, current_pid, more_writes, restarted, running, stored_texts
-from tests.integration.memory.test_online_migrations import PROBE_MIGRATION, Load
+from tests.integration.memory.migration_probe import Traffic, prepare
 from tests.support import new_data_dir, wait_until
 
 HUNG = ("memory", "generator", "gateway", "ui", "postgres")
@@ -77,50 +76,17 @@ def _migration(stack: StackProcess, rows: int) -> list[str]:
     engine = create_engine(url)
     scripts = stack.data_dir / "bench-migrations"
     try:
-        migrate(engine)
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO learning_examples (id, kind, scope, title, text, content_hash) "
-                    "SELECT gen_random_uuid(), 'uploaded_example', 'agency', 'title ' || g, "
-                    "'a loyalty offer for returning customers, number ' || g, md5(g::text) "
-                    "FROM generate_series(1, :rows) g"
-                ),
-                {"rows": rows},
-            )
-            conn.execute(text("ANALYZE learning_examples"))
-            head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-        (scripts / "versions" / "9001_probe.py").write_text(PROBE_MIGRATION.format(head=head))
-        writer = Load(
-            url,
-            "INSERT INTO learning_examples (id, kind, scope, text, content_hash) "
-            "VALUES (gen_random_uuid(), 'uploaded_example', 'agency', 'written during the migration', %(key)s)",
-        )
-        searcher = Load(
-            url,
-            "SELECT id FROM learning_examples WHERE search_text @@ plainto_tsquery('english', 'loyalty returning') "
-            "ORDER BY create_time DESC LIMIT 10",
-        )
-        blocker = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
-        with blocker.cursor() as cur:
-            cur.execute("SELECT count(*) FROM learning_examples WHERE kind = 'none'")
-        release = threading.Timer(4.0, blocker.commit)
-        writer.start()
-        searcher.start()
-        time.sleep(1.0)
+        prepare(engine, rows, scripts)
+        traffic = Traffic(url)
+        traffic.start(settle_seconds=1.0)
         started = time.perf_counter()
-        release.start()
+        traffic.hold_then_release()
         try:
             migrate(engine, script_location=scripts)
         finally:
             took = time.perf_counter() - started
-            release.cancel()
-            blocker.close()
-            time.sleep(1.0)
-            for load in (writer, searcher):
-                load.done.set()
-                load.join(30)
+            traffic.stop(settle_seconds=1.0)
+        writer, searcher = traffic.writer, traffic.searcher
         return [
             f"  migration on {rows} rows (a column, its backfill, a concurrent index; a transaction holding the "
             f"table 4 s): {took:.1f} s",

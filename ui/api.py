@@ -122,6 +122,7 @@ class Health:
 
     @property
     def serving(self) -> bool:
+        """Whether the whole system serves (every component up)."""
         return self.response.state == gpb.SERVING_STATE_SERVING
 
 
@@ -153,6 +154,7 @@ class GatewayClient:
             self._headers["Authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
+        """Closes the HTTP session (its pooled connections)."""
         self._session.close()
 
     # -- generator --------------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ class GatewayClient:
         return Health(response=response)
 
     def list_packages(self) -> gpb.ListPackagesResponse:
+        """The package catalogue: each package's key, label and sections, the flagship first."""
         return self._call(
             binding(GENERATOR, "ListPackages"),
             gpb.ListPackagesRequest(),
@@ -225,6 +228,7 @@ class GatewayClient:
         )
 
     def generate_report(self, request: gpb.GenerateReportRequest) -> gpb.GenerateReportResponse:
+        """Writes a whole report and waits for it (the app streams instead: `stream_generate_report`)."""
         return self._call(
             binding(GENERATOR, "GenerateReport"), request, gpb.GenerateReportResponse, "generating the report"
         )
@@ -370,6 +374,7 @@ class GatewayClient:
         )
 
     def create_playbook_entry(self, entry: ppb.PlaybookEntry) -> ppb.CreatePlaybookEntryResponse:
+        """Adds an entry to a client's (or the agency-wide) playbook."""
         return self._call(
             binding(PLAYBOOK, "CreatePlaybookEntry"),
             ppb.CreatePlaybookEntryRequest(entry=entry),
@@ -400,6 +405,7 @@ class GatewayClient:
     # -- memory -----------------------------------------------------------------------------------------
 
     def summary(self) -> mpb.GetSummaryResponse:
+        """Memory's totals (by kind, by rating, per day), its storage and embedding model, and its warnings."""
         return self._call(
             binding(MEMORY, "GetSummary"),
             mpb.GetSummaryRequest(),
@@ -408,6 +414,7 @@ class GatewayClient:
         )
 
     def list_items(self, request: mpb.ListItemsRequest | None = None) -> mpb.ListItemsResponse:
+        """A page of learned items, newest first, filtered as the request says."""
         return self._call(
             binding(MEMORY, "ListItems"),
             request or mpb.ListItemsRequest(),
@@ -416,6 +423,7 @@ class GatewayClient:
         )
 
     def get_item(self, item_id: str) -> mpb.LearningItem:
+        """One learned item, whole."""
         return self._call(
             binding(MEMORY, "GetItem"),
             mpb.GetItemRequest(id=item_id),
@@ -424,6 +432,7 @@ class GatewayClient:
         ).item
 
     def delete_item(self, item_id: str) -> mpb.DeleteItemResponse:
+        """Deletes one learned item (admins)."""
         return self._call(
             binding(MEMORY, "DeleteItem"),
             mpb.DeleteItemRequest(id=item_id),
@@ -450,6 +459,7 @@ class GatewayClient:
         ).item
 
     def record_item(self, request: mpb.RecordItemRequest) -> mpb.RecordItemResponse:
+        """Learns one uploaded example (or any item the operator records)."""
         return self._call(
             binding(MEMORY, "RecordItem"), request, mpb.RecordItemResponse, "recording the example"
         )
@@ -462,6 +472,7 @@ class GatewayClient:
         )
 
     def forget_client(self, client_id: str) -> mpb.ForgetClientResponse:
+        """Deletes everything learned for one client (right to be forgotten), and says what went (admins)."""
         return self._call(
             binding(MEMORY, "ForgetClient"),
             mpb.ForgetClientRequest(client_id=client_id),
@@ -481,6 +492,7 @@ class GatewayClient:
     # -- people and the audit trail ---------------------------------------------------------------------
 
     def sign_in(self, name: str, password: str) -> apb.SignInResponse:
+        """Checks a name and password; the response carries the signed token for later calls."""
         return self._call(
             binding(ACCOUNTS, "SignIn"),
             apb.SignInRequest(name=name, password=password),

@@ -46,7 +46,6 @@ from services.memory.adapters.people import AccountRepository, AuditRepository
 from services.memory.adapters.playbook import PlaybookRepository
 from services.memory.adapters.report_archive import ReportArchiveRepository
 from services.memory.adapters.repository import LearningRepository
-from services.memory.embeddings.base import Embedder
 from services.memory.embeddings.factory import build_embedder
 from services.memory.embeddings.measured import MeasuredEmbedder
 from services.memory.entrypoints.grpc_servicer import MemoryServicer
@@ -59,6 +58,7 @@ from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
 from services.memory.service_layer.people import People
 from services.memory.service_layer.playbook import Playbook
+from services.memory.service_layer.ports import Embedder
 from services.memory.service_layer.reports import ReportArchive
 from services.memory.settings import MemorySettings
 

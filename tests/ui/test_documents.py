@@ -28,6 +28,7 @@ from services.generator.composer.offline import compose_section
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import get_package
 from services.generator.service_layer.generation import GenerationRequest, SectionResult, assemble
+from tests.example_briefs import example_brief
 from ui import documents, report_markdown
 from ui.documents import Code, DocumentError, Heading, ListItem, Paragraph, Quote, Rule, Table, read_upload
 from ui.report_markdown import Span
@@ -355,19 +356,7 @@ class Flagship:
     pages: list[str]
 
 
-FLAGSHIP_BRIEF = Brief(
-    client_name="Aegis Security Ltd",
-    brand_name="Aegis CSPM",
-    product_service="Cloud security posture management",
-    industry="Cybersecurity",
-    geography="UK and EU",
-    audience="CISOs and cloud platform teams at mid-market SaaS companies",
-    objectives="Generate 120 qualified demos in 90 days; grow brand awareness",
-    budget="$80,000",
-    timeline="12 weeks",
-    constraints="No fear-mongering; GDPR-compliant",
-    launch_date=datetime.date(2026, 9, 1),
-)
+FLAGSHIP_BRIEF = example_brief("aegis_cspm")
 
 
 def flagship_markdown() -> tuple[str, tuple[str, ...], str]:

@@ -59,44 +59,18 @@ from services.generator.domain.vocabulary import Vocabulary, vocabulary
 
 # ----- labels: how a brief names each fact (form metadata keys and headings in the text) -------------------
 
-LABELS: dict[str, tuple[str, ...]] = {
-    "product": ("product", "products", "product/service", "product / service", "product or service", "service",
-                "services", "offering", "proposition", "what we sell", "the product", "product_service"),
-    "industry": ("industry", "sector", "category", "vertical"),
-    "geography": ("geography", "market", "markets", "region", "regions", "location", "locations", "territory",
-                  "territories", "target markets", "geographies", "where"),
-    "audience": ("audience", "target audience", "audiences", "target audiences", "target customers", "customers",
-                 "segments", "audience segments", "who", "target groups", "target group"),
-    "objectives": ("objectives", "objective", "goals", "goal", "kpis", "targets", "success metrics",
-                   "business objectives", "campaign objectives", "what success looks like", "aims"),
-    "budget": ("budget", "media budget", "total budget", "spend", "investment", "working budget",
-               "campaign budget"),
-    "timeline": ("timeline", "timing", "campaign period", "flight", "flight dates", "duration", "campaign dates",
-                 "timings"),
-    "launch_date": ("launch date", "launch", "go-live", "go live", "start date", "launch_date"),
-    "constraints": ("constraints", "mandatories", "rules", "restrictions", "don'ts", "donts", "dos and don'ts",
-                    "compliance", "legal", "guardrails", "must nots", "things to avoid", "limitations",
-                    "brand rules", "constraints and rules"),
-    "competitors": ("competitors", "competition", "competitive set", "key competitors", "main competitors",
-                    "rivals", "competitor", "competitive landscape"),
-    "events": ("events", "key events", "key dates", "moments", "key moments", "event", "events and dates"),
-    "prices": ("pricing", "price", "prices", "price point", "price points", "deal size", "economics",
-               "unit economics", "commercials", "values", "pricing and values"),
-    "channels": ("channels", "media", "channel", "channel preferences", "media channels", "preferred channels",
-                 "channel mix"),
-    "language": ("language", "creative language", "languages", "locale"),
-    "tone": ("tone", "tone of voice", "brand voice", "voice", "brand_voice", "tone_of_voice"),
-    "retail_partners": ("retail partners", "retailers", "distribution", "stockists", "retail", "listings",
-                        "retail_partners"),
-    "business_model": ("business model", "sales model", "how we sell", "business_model"),
-    "offers": ("offers", "offer", "promotions", "promotion", "finance", "finance offers", "incentives"),
-    "proof_points": ("proof points", "proof", "usps", "usp", "differentiators", "why us", "reasons to believe",
-                     "proof_points"),
-    "timeline_weeks": (),
-}  # fmt: skip
-_LABEL_OF: dict[str, str] = {
-    re.sub(r"[^a-z0-9]", "", label): fact for fact, labels in LABELS.items() for label in labels
-}
+# The labels themselves are vocabulary (vocabulary.yaml, `labels`).
+
+
+@functools.cache
+def _label_of() -> dict[str, str]:
+    """Every label in lower case without spaces or punctuation -> the fact it names."""
+    return {
+        re.sub(r"[^a-z0-9]", "", label): fact
+        for fact, labels in vocabulary().labels.items()
+        for label in labels
+    }
+
 
 # The form's own fields, by fact.
 _FORM_FIELDS = {
@@ -131,7 +105,7 @@ class _Text:
 
 
 def _label(raw: str) -> str | None:
-    return _LABEL_OF.get(re.sub(r"[^a-z0-9]", "", raw.lower()))
+    return _label_of().get(re.sub(r"[^a-z0-9]", "", raw.lower()))
 
 
 def _split_text(text: str) -> _Text:
@@ -522,16 +496,20 @@ def _rule_sentences(prose: Iterable[str]) -> list[str]:
 
 # ----- objectives -----------------------------------------------------------------------------------------
 
-_VERBS = (
-    "generate|grow|increase|reach|achieve|drive|win|sign|book|acquire|deliver|get|hit|land|build|secure|sell|"
-    "raise|lift|double|triple|launch|gain|add|attract|convert|recruit|earn|open|make|boost|improve|cut|reduce|"
-    "lower|create|establish|source|register|enrol|enroll|capture|close|bring|fill|hold|keep|retain|maintain|"
-    "onboard|activate|expand|secure|obtain|see|have|be|become"
-)
-# Verbs whose result names the metric better when kept: "Sell 2.5 million cartons" -> "cartons sold".
-_DONE = {"sell": "sold", "sign": "signed", "win": "won", "book": "booked", "enrol": "enrolled", "enroll": "enrolled",
-         "acquire": "acquired", "close": "closed", "open": "opened", "recruit": "recruited"}  # fmt: skip
-_LEAD_VERB = re.compile(rf"^(?:to\s+)?(?:{_VERBS})\b\s*", re.I)
+# The verbs an objective starts with, and what each verb's result is called, are vocabulary (vocabulary.yaml).
+
+
+@functools.cache
+def _verbs() -> str:
+    """The objective verbs as one alternation, in their order."""
+    return "|".join(re.escape(v) for v in vocabulary().objective_verbs)
+
+
+@functools.cache
+def _lead_verb() -> re.Pattern[str]:
+    return re.compile(rf"^(?:to\s+)?(?:{_verbs()})\b\s*", re.I)
+
+
 _TARGET = re.compile(
     r"(?<![\w.-])(?:[$€£₹¥]\s?)?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b|m\b|mn\b|bn\b|x\b|million\b|thousand\b|"
     r"lakhs?\b|crores?\b|cr\b|millones\b|milh(?:ões|ão)\b|mln\b|mio\b)?"
@@ -594,9 +572,11 @@ def parse_objective(text: str, default_year: int | None = None) -> Objective:
     if target_span is not None:
         metric = body[: target_span[0]] + " " + body[target_span[1] :]
     metric = re.sub(r"\bfrom\s*(?=\s|$)", " ", metric)
-    verb = _LEAD_VERB.match(clean(metric))
-    metric = clean(_LEAD_VERB.sub("", clean(metric)))
-    done = _DONE.get(verb.group(0).strip().lower().removeprefix("to ").strip() if verb else "", "")
+    verb = _lead_verb().match(clean(metric))
+    metric = clean(_lead_verb().sub("", clean(metric)))
+    done = vocabulary().objective_verb_results.get(
+        verb.group(0).strip().lower().removeprefix("to ").strip() if verb else "", ""
+    )
     metric = re.sub(r"^(?:by|to|of|at|with|a|an|the|our|its|their)\s+", "", metric, flags=re.I)
     metric = re.sub(r"\s+(?:by|to|of|at|from|with|in)$", "", metric, flags=re.I).strip(" ,;:-")
     if done and metric and len(metric.split()) <= 5:
@@ -640,10 +620,11 @@ def _number(target: str) -> tuple[float | None, bool]:
 
 def _objective_items(text: str) -> list[str]:
     items = split_list(text)
-    if len(items) == 1 and re.search(r",\s*(?:and\s+)?(?:" + _VERBS + r")\b", items[0], re.I):
+    verbs = _verbs()
+    if len(items) == 1 and re.search(r",\s*(?:and\s+)?(?:" + verbs + r")\b", items[0], re.I):
         # "Generate 400 SQLs by March, grow pipeline to $3M and win 12 logos": verbs start each objective.
         parts = re.split(
-            r",\s*(?:and\s+)?(?=(?:" + _VERBS + r")\b)|\s+and\s+(?=(?:" + _VERBS + r")\b)",
+            r",\s*(?:and\s+)?(?=(?:" + verbs + r")\b)|\s+and\s+(?=(?:" + verbs + r")\b)",
             items[0],
             flags=re.I,
         )
@@ -998,35 +979,26 @@ def _locale(language: str, countries: list[str], vocab: Vocabulary) -> str:
 
 # ----- the business model ---------------------------------------------------------------------------------
 
-_MODEL_NAMES: dict[str, BusinessModel] = {
-    "b2b enterprise": BusinessModel.B2B_ENTERPRISE, "enterprise": BusinessModel.B2B_ENTERPRISE,
-    "enterprise b2b": BusinessModel.B2B_ENTERPRISE, "b2b": BusinessModel.B2B_ENTERPRISE,
-    "b2b smb": BusinessModel.B2B_SMB, "smb": BusinessModel.B2B_SMB, "b2b small business": BusinessModel.B2B_SMB,
-    "self-serve saas": BusinessModel.B2B_SMB, "product-led": BusinessModel.B2B_SMB,
-    "local services": BusinessModel.LOCAL_SERVICES, "local service": BusinessModel.LOCAL_SERVICES,
-    "local": BusinessModel.LOCAL_SERVICES, "multi-site services": BusinessModel.LOCAL_SERVICES,
-    "cpg": BusinessModel.CPG_RETAIL, "cpg/retail": BusinessModel.CPG_RETAIL, "cpg / retail": BusinessModel.CPG_RETAIL,
-    "fmcg": BusinessModel.CPG_RETAIL, "retail": BusinessModel.CPG_RETAIL, "consumer packaged goods": BusinessModel.CPG_RETAIL,
-    "dtc": BusinessModel.DTC_ECOMMERCE, "d2c": BusinessModel.DTC_ECOMMERCE, "dtc e-commerce": BusinessModel.DTC_ECOMMERCE,
-    "dtc ecommerce": BusinessModel.DTC_ECOMMERCE, "e-commerce": BusinessModel.DTC_ECOMMERCE, "ecommerce": BusinessModel.DTC_ECOMMERCE,
-    "dtc subscription": BusinessModel.DTC_SUBSCRIPTION, "subscription": BusinessModel.DTC_SUBSCRIPTION,
-    "d2c subscription": BusinessModel.DTC_SUBSCRIPTION,
-    "consumer services": BusinessModel.CONSUMER_SERVICES, "considered consumer purchase": BusinessModel.CONSUMER_SERVICES,
-    "nonprofit": BusinessModel.NONPROFIT, "non-profit": BusinessModel.NONPROFIT, "charity": BusinessModel.NONPROFIT,
-    "fundraising": BusinessModel.NONPROFIT, "charity fundraising": BusinessModel.NONPROFIT,
-    "public sector": BusinessModel.PUBLIC_SECTOR, "public service": BusinessModel.PUBLIC_SECTOR,
-    "government": BusinessModel.PUBLIC_SECTOR, "municipality": BusinessModel.PUBLIC_SECTOR,
-}  # fmt: skip
+
+@functools.cache
+def _model_names() -> dict[str, BusinessModel]:
+    """What a brief calls each business model when it names it outright (vocabulary.yaml) -> the model."""
+    return {
+        name: BusinessModel(model)
+        for model, names in vocabulary().business_model_names.items()
+        for name in names
+    }
 
 
 def _model_named(text: str) -> BusinessModel | None:
     key = clean(text).lower().rstrip(".")
-    if key in _MODEL_NAMES:
-        return _MODEL_NAMES[key]
+    names = _model_names()
+    if key in names:
+        return names[key]
     for value in BusinessModel:
         if key in (value.value, value.value.replace("_", " ")):
             return value
-    for name, model in sorted(_MODEL_NAMES.items(), key=lambda kv: -len(kv[0])):
+    for name, model in sorted(names.items(), key=lambda kv: -len(kv[0])):
         if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", key):
             return model
     return None

@@ -1,7 +1,7 @@
 """The brief parser's vocabulary (vocabulary.yaml), checked by a schema when first loaded.
 
-Channels, places, languages, retailers and business-model signals are data: adding a city or a retailer is
-an edit to the YAML file, never to the parser. The channel names here are the catalogue every plan, budget
+Channels, places, languages, retailers, business-model signals and the headings a brief names each fact
+with are data: adding a city, a retailer or a heading is an edit to the YAML file, never to the parser. The channel names here are the catalogue every plan, budget
 and data file of the composer keys on.
 """
 
@@ -58,6 +58,13 @@ class Vocabulary(_Strict):
     languages: tuple[Language, ...]
     retailers: tuple[str, ...]
     business_models: dict[str, BusinessModelWords]
+    # business model (its value) -> what a brief calls it when it names it outright
+    business_model_names: dict[str, tuple[str, ...]]
+    # the verbs an objective starts with, in the order they are tried; verb -> its result ("sell" -> "sold")
+    objective_verbs: tuple[str, ...]
+    objective_verb_results: dict[str, str]
+    # fact -> the headings and metadata keys that name it (see brief_parser's labelled parts)
+    labels: dict[str, tuple[str, ...]]
 
     @model_validator(mode="after")
     def _consistent(self) -> Vocabulary:

@@ -41,7 +41,6 @@ from services.memory.domain.model import (
     embedding_text,
     predates_forget,
 )
-from services.memory.embeddings.base import Vectors
 from services.memory.service_layer.ports import (
     DISCARDED,
     Cursor,
@@ -49,6 +48,7 @@ from services.memory.service_layer.ports import (
     ForgetRecord,
     SearchQuery,
     Vector,
+    Vectors,
 )
 
 __all__ = ["DISCARDED", "Cursor", "LearningRepository", "vector_index_name"]

@@ -1,26 +1,11 @@
-"""What every embedding model offers the memory service."""
+"""What the embedding models share. Each implements the service's `Embedder` port
+(services/memory/service_layer/ports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
-
 import numpy as np
-import numpy.typing as npt
 
-Vectors = npt.NDArray[np.float32]
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised vectors. `model_name` is stored with every vector."""
-
-    model_name: str
-    dimensions: int
-    is_fake: bool
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """One row per text, shape (len(texts), dimensions), each row of unit length."""
-        ...
+from services.memory.service_layer.ports import Vectors
 
 
 def normalise(vectors: Vectors) -> Vectors:

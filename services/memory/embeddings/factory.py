@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from services.memory.embeddings.base import Embedder
+from services.memory.service_layer.ports import FAKE_EMBEDDINGS_WARNING, Embedder
 from services.memory.settings import MemorySettings
 
 log = logging.getLogger(__name__)
-
-FAKE_WARNING = (
-    "FAKE EMBEDDINGS IN USE (AICMO_FAKE_EMBEDDINGS=1): vectors are word hashes, not a language model; "
-    "retrieval quality is meaningless. Never use this outside tests."
-)
 
 
 def build_embedder(settings: MemorySettings) -> Embedder:
     if settings.fake_embeddings:
         from services.memory.embeddings.fake import FakeHashEmbedder
 
-        log.warning(FAKE_WARNING)
+        log.warning(FAKE_EMBEDDINGS_WARNING)
         return FakeHashEmbedder()
     if settings.embedding_provider == "openai":
         from services.memory.embeddings.openai_embedder import OpenAIEmbedder

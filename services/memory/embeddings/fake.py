@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from services.memory.embeddings.base import Vectors, normalise
+from services.memory.embeddings.base import normalise
+from services.memory.service_layer.ports import Vectors
 
 MODEL_NAME = "fake-hash-384"
 DIMENSIONS = 384

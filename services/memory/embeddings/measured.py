@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from services.common.observability import metrics
-from services.memory.embeddings.base import Embedder, Vectors
+from services.memory.service_layer.ports import Embedder, Vectors
 
 
 class MeasuredEmbedder:

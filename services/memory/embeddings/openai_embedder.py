@@ -12,7 +12,8 @@ import numpy as np
 import openai
 
 from services.common.domain_errors import Unavailable
-from services.memory.embeddings.base import Vectors, normalise
+from services.memory.embeddings.base import normalise
+from services.memory.service_layer.ports import Vectors
 
 KNOWN_DIMENSIONS = {
     "text-embedding-3-small": 1536,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
@@ -27,6 +28,8 @@ _ACKNOWLEDGE_FROM_PROTO = {
     pb.ACKNOWLEDGE_EMBEDDED: Acknowledge.EMBEDDED,
     pb.ACKNOWLEDGE_COMMITTED: Acknowledge.COMMITTED,
 }
+# The item's fields that travel between the message and the domain as they are (the others are converted).
+_PLAIN_FIELDS = ("kind", "text", "title", "client_id", "industry", "package_key", "section_id", "source")
 _RESULT_TO_PROTO = {
     RecordResult.CREATED: pb.RECORD_RESULT_CREATED,
     RecordResult.EXISTING: pb.RECORD_RESULT_EXISTING,
@@ -57,16 +60,9 @@ def new_item_from_request(request: pb.RecordItemRequest, prefix: str = "") -> Ne
     item = request.item
     metadata = json_format.MessageToDict(item.metadata) if item.HasField("metadata") else {}
     return validate_new_item(
-        kind=item.kind,
-        text=item.text,
-        title=item.title,
-        client_id=item.client_id,
-        industry=item.industry,
-        package_key=item.package_key,
-        section_id=item.section_id,
+        **_plain_fields(item),
         tags=list(item.tags),
         metadata=metadata,
-        source=item.source,
         idempotency_key=request.idempotency_key,
         scope=_scope(item.scope, f"{prefix}item.scope"),
         item_id=request.item_id,
@@ -79,6 +75,10 @@ def new_item_from_request(request: pb.RecordItemRequest, prefix: str = "") -> Ne
         key_field=f"{prefix}idempotency_key",
         item_id_field=f"{prefix}item_id",
     )
+
+
+def _plain_fields(item: pb.LearningItem | StoredItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in _PLAIN_FIELDS}
 
 
 def _acknowledge(value: int, field: str) -> Acknowledge:
@@ -109,16 +109,9 @@ def item_to_proto(item: StoredItem) -> pb.LearningItem:
     create_time.FromDatetime(item.create_time)
     return pb.LearningItem(
         id=str(item.id),
-        kind=item.kind,
-        title=item.title,
-        text=item.text,
-        client_id=item.client_id,
-        industry=item.industry,
-        package_key=item.package_key,
-        section_id=item.section_id,
+        **_plain_fields(item),
         tags=list(item.tags),
         metadata=metadata,
-        source=item.source,
         rating=item.rating,
         verdict=_RATING_TO_PROTO[item.rating],
         rating_note=item.rating_note,

@@ -38,13 +38,13 @@ from services.memory.domain.model import (
     validate_rating,
     validate_top_k,
 )
-from services.memory.embeddings.base import Embedder
-from services.memory.embeddings.factory import FAKE_WARNING
 from services.memory.service_layer import page_tokens
 from services.memory.service_layer.playbook import Playbook, rated_items
 from services.memory.service_layer.ports import (
     DISCARDED,
+    FAKE_EMBEDDINGS_WARNING,
     Cursor,
+    Embedder,
     LearningStore,
     PendingCandidates,
     SearchQuery,
@@ -130,7 +130,7 @@ class LearningService:
 
     @property
     def warnings(self) -> list[str]:
-        return [FAKE_WARNING] if self.embedder.is_fake else []
+        return [FAKE_EMBEDDINGS_WARNING] if self.embedder.is_fake else []
 
     # -- writes --------------------------------------------------------------------------------------
     def record(self, items: Sequence[NewItem]) -> list[RecordOutcome]:
@@ -299,7 +299,7 @@ class LearningService:
         if not -1.0 <= min_score <= 1.0:
             raise InvalidArgument("min_score", "must be between -1 and 1")
         if self.embedder.is_fake:
-            log.warning(FAKE_WARNING)
+            log.warning(FAKE_EMBEDDINGS_WARNING)
         started = time.monotonic()
         scope_client = filters.for_client_id or filters.client_id
         waiting = self.repository.pending_in_scope(scope_client, filters, PENDING_MAX) if scope_client else []
@@ -380,7 +380,7 @@ class LearningService:
         per_kind: dict[str, int] = stats["per_kind"]
         backlog = self.repository.backlog()
         if self.embedder.is_fake:
-            log.warning(FAKE_WARNING)
+            log.warning(FAKE_EMBEDDINGS_WARNING)
         warnings = self.warnings
         if backlog.pending and backlog.oldest_pending_seconds > BACKLOG_WARN_SECONDS:
             warnings.append(

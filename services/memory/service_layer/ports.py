@@ -1,8 +1,9 @@
 """What the memory use cases need from the outside world, as protocols (ports).
 
-`LearningService` depends on these, never on SQLAlchemy: the Postgres adapter
-(services/memory/adapters/repository.py) implements `LearningStore`, and the unit tests use an in-memory
-fake (tests/unit/memory/fakes.py) so the use cases are tested without a database.
+`LearningService` depends on these, never on SQLAlchemy or an embedding model: the Postgres adapter
+(services/memory/adapters/repository.py) implements `LearningStore`, the embedding models
+(services/memory/embeddings/) implement `Embedder`, and the unit tests use in-memory fakes
+(tests/unit/memory/fakes.py) so the use cases are tested without a database or a model.
 """
 
 from __future__ import annotations
@@ -27,13 +28,34 @@ from services.memory.domain.model import (
 from services.memory.domain.people import AccountRow
 from services.memory.domain.playbook import Entry, NewEntry
 from services.memory.domain.reports import ReportRow, StoredVersion
-from services.memory.embeddings.base import Vectors
 
 # Marks an item insert_new discarded because its client was forgotten meanwhile.
 DISCARDED = "discarded"
 
 # One embedding.
 Vector = npt.NDArray[np.float32]
+# Embeddings, one row per text.
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors. `model_name` is stored with every vector; `is_fake` says the
+    vectors are word hashes, not a language model (AICMO_FAKE_EMBEDDINGS=1), and the service then warns
+    with `FAKE_EMBEDDINGS_WARNING`."""
+
+    model_name: str
+    dimensions: int
+    is_fake: bool
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One row per text, shape (len(texts), dimensions), each row of unit length."""
+        ...
+
+
+FAKE_EMBEDDINGS_WARNING = (
+    "FAKE EMBEDDINGS IN USE (AICMO_FAKE_EMBEDDINGS=1): vectors are word hashes, not a language model; "
+    "retrieval quality is meaningless. Never use this outside tests."
+)
 # Turns texts into vectors (the embedder's `embed`), handed to the store to embed its queue.
 EmbedTexts = Callable[[Sequence[str]], Vectors]
 

@@ -21,6 +21,7 @@ from aicmo.memory.v1 import memory_service_pb2 as mpb
 from aicmo.memory.v1 import memory_service_pb2_grpc as mpb_grpc
 
 from services.generator.service_layer.generation import client_key
+from tests.example_briefs import example_fields
 from tests.integration.generator.conftest import (
     Stack,
     StackFactory,
@@ -35,32 +36,8 @@ from tests.openai_stub_server import OpenAIStubServer
 from tests.support import free_port, wait_until
 from ui.documents import markdown_to_docx, markdown_to_pdf, read_upload
 
-VAULTLINE = brief(
-    client_name="VaultLine Identity Inc.",
-    brand_name="VaultLine",
-    product_service="passwordless identity security platform for mid-market companies",
-    industry="Cybersecurity",
-    geography="North America",
-    audience="CISOs and IT directors at companies with 500-5,000 employees",
-    objectives="build a $3M qualified pipeline and 120 enterprise demos",
-    budget="$180,000",
-    timeline="12 weeks",
-    constraints="always use the hashtag #VaultLineZeroTrust",
-    raw_brief_text="VaultLine sells passwordless identity security; #VaultLineZeroTrust is its campaign tag.",
-)
-AEGIS = brief(
-    client_name="Aegis Cloud Ltd",
-    brand_name="Aegis",
-    product_service="cloud security posture management platform",
-    industry="Cybersecurity",
-    geography="United Kingdom",
-    audience="security leaders at cloud-first scale-ups",
-    objectives="generate 300 marketing-qualified leads",
-    budget="£90,000",
-    timeline="10 weeks",
-    constraints="",
-    raw_brief_text="Aegis helps cloud-first companies find misconfigurations before attackers do.",
-)
+VAULTLINE = brief(**example_fields("vaultline"))
+AEGIS = brief(**example_fields("aegis_cloud"))
 # What VaultLine's report says that Aegis's must never say: its names, figures, targets and hashtag.
 VAULTLINE_IDENTIFIERS = re.compile(
     r"vaultline|180,000|\$180k|\$3m|3,000,000|120 enterprise demos|zerotrust|passwordless", re.I

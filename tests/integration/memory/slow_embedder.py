@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from services.memory.embeddings.base import Embedder, Vectors
+from services.memory.service_layer.ports import Embedder, Vectors
 
 
 class GatedWorkerEmbedder:

@@ -9,22 +9,19 @@ Outcomes are asserted; the stall figures are printed, not asserted (a shared mac
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from services.memory.adapters.database import MIGRATIONS, MigrationLock, StorageError, migrate, schema_behind
+from services.memory.adapters.database import MigrationLock, StorageError, migrate, schema_behind
 from services.memory.bootstrap import open_storage
 from services.memory.settings import MemorySettings
+from tests.integration.memory.migration_probe import PROBE_REVISION, Traffic, prepare
 from tests.support import ROOT
 
 pytestmark = pytest.mark.integration
@@ -76,120 +73,25 @@ def test_the_migration_lock_is_a_lease(engine: Engine) -> None:
         assert conn.execute(text("SELECT count(*) FROM aicmo_migration_lock")).scalar_one() == 0
 
 
-PROBE_MIGRATION = '''"""A column, its batched backfill and an index built concurrently: an expand migration.
-
-Revision ID: 9001
-Revises: {head}
-"""
-
-from __future__ import annotations
-
-import sqlalchemy as sa
-from alembic import op
-
-from services.memory.migrations.online import backfill, create_index_concurrently
-
-revision = "9001"
-down_revision = "{head}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.add_column("learning_examples", sa.Column("probe_len", sa.Integer, nullable=True))
-    backfill("learning_examples", "probe_len = length(text)", "probe_len IS NULL", batch=5000)
-    create_index_concurrently("ix_learning_examples_probe_len", "learning_examples", "probe_len")
-
-
-def downgrade() -> None:
-    op.drop_index("ix_learning_examples_probe_len", "learning_examples")
-    op.drop_column("learning_examples", "probe_len")
-'''
-
-
-class Load(threading.Thread):
-    """Runs `step` on its own connection over and over, timing each; errors are counted, not raised."""
-
-    def __init__(self, url: str, step: str) -> None:
-        super().__init__(daemon=True)
-        self.url, self.step = url, step
-        self.times: list[float] = []
-        self.errors: list[str] = []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        conn = psycopg2.connect(self.url.replace("postgresql+psycopg2", "postgresql"))
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            while not self.done.is_set():
-                started = time.perf_counter()
-                try:
-                    cur.execute(self.step, {"key": uuid.uuid4().hex})
-                    if cur.description:
-                        cur.fetchall()
-                except psycopg2.Error as exc:
-                    self.errors.append(str(exc).strip())
-                self.times.append(time.perf_counter() - started)
-                time.sleep(0.01)
-        conn.close()
-
-
 def test_a_migration_on_a_100k_row_table_holds_no_write_up(
     database_url: str, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    migrate(engine)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO learning_examples (id, kind, scope, title, text, content_hash) "
-                "SELECT gen_random_uuid(), 'uploaded_example', 'agency', 'title ' || g, "
-                "'a loyalty offer for returning customers, number ' || g, md5(g::text) "
-                "FROM generate_series(1, :rows) g"
-            ),
-            {"rows": ROWS},
-        )
-        conn.execute(text("ANALYZE learning_examples"))
-        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     scripts = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "9001_probe.py").write_text(PROBE_MIGRATION.format(head=head))
-
-    writer = Load(
-        database_url,
-        "INSERT INTO learning_examples (id, kind, scope, text, content_hash) "
-        "VALUES (gen_random_uuid(), 'uploaded_example', 'agency', 'written during the migration', %(key)s)",
-    )
-    searcher = Load(
-        database_url,
-        "SELECT id FROM learning_examples WHERE search_text @@ plainto_tsquery('english', 'loyalty returning') "
-        "ORDER BY create_time DESC LIMIT 10",
-    )
-    # A long transaction that has read the table: the ALTER TABLE must wait for it, and every write queued
-    # behind the waiting ALTER would wait as long, but for the lock timeout.
-    blocker = psycopg2.connect(database_url.replace("postgresql+psycopg2", "postgresql"))
-    with blocker.cursor() as cur:
-        cur.execute("SELECT count(*) FROM learning_examples WHERE kind = 'none'")
-    release = threading.Timer(4.0, blocker.commit)
-    for thread in (writer, searcher):
-        thread.start()
-    time.sleep(0.5)
+    prepare(engine, ROWS, scripts)
+    traffic = Traffic(database_url)
+    traffic.start(settle_seconds=0.5)
     caplog.set_level("INFO", "services.memory.adapters.database")
     started = time.perf_counter()
-    release.start()
+    traffic.hold_then_release()
     try:
         migrate(engine, script_location=scripts, lock_timeout_ms=500)
     finally:
-        release.cancel()
-        blocker.rollback()
-        blocker.close()
         took = time.perf_counter() - started
-        time.sleep(0.5)
-        for thread in (writer, searcher):
-            thread.done.set()
-            thread.join(30)
+        traffic.stop(settle_seconds=0.5)
+    writer, searcher = traffic.writer, traffic.searcher
 
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "9001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == PROBE_REVISION
         assert conn.execute(
             text("SELECT count(*) FROM learning_examples WHERE probe_len IS NULL")
         ).scalar_one() <= (

@@ -132,9 +132,16 @@ def test_a_field_the_operator_typed_wins_over_the_model() -> None:
     assert ground(typed, answer).brief.budget == "NOK 500,000"
 
 
-def test_a_charity_gets_a_fundraising_plan_not_a_shop_or_a_clinic() -> None:
+def _flagship_report(brief: Brief) -> str:
+    """The flagship report the offline composer writes for `brief`, in lower case."""
     from services.generator.composer.offline import compose_section
     from services.generator.domain.packages import get_package
+
+    flagship = get_package("strategy_campaign_standard")
+    return "\n".join(compose_section(spec, brief, flagship) for spec in flagship.sections).lower()
+
+
+def test_a_charity_gets_a_fundraising_plan_not_a_shop_or_a_clinic() -> None:
     from services.generator.domain.understanding import BusinessModel
 
     brief = Brief(
@@ -149,16 +156,13 @@ def test_a_charity_gets_a_fundraising_plan_not_a_shop_or_a_clinic() -> None:
     )
     u = understand(brief)
     assert u.business_type == "nonprofit_fundraising" and u.business_model is BusinessModel.NONPROFIT
-    flagship = get_package("strategy_campaign_standard")
-    report = "\n".join(compose_section(spec, brief, flagship) for spec in flagship.sections).lower()
+    report = _flagship_report(brief)
     assert "regular givers" in report and "donors" in report
     for wrong in ("add to cart", "checkout", "free trial", "unboxing", "booked appointments", "first order"):
         assert wrong not in report, wrong
 
 
 def test_a_council_scheme_gets_a_public_service_plan() -> None:
-    from services.generator.composer.offline import compose_section
-    from services.generator.domain.packages import get_package
     from services.generator.domain.understanding import BusinessModel
 
     brief = Brief(
@@ -172,8 +176,7 @@ def test_a_council_scheme_gets_a_public_service_plan() -> None:
     )
     u = understand(brief)
     assert u.business_type == "public_sector" and u.business_model is BusinessModel.PUBLIC_SECTOR
-    flagship = get_package("strategy_campaign_standard")
-    report = "\n".join(compose_section(spec, brief, flagship) for spec in flagship.sections).lower()
+    report = _flagship_report(brief)
     assert "completed applications" in report and "residents" in report
     for wrong in ("return on spend", "add to cart", "discount code", "shoppers", "buy now"):
         assert wrong not in report, wrong

@@ -4,7 +4,6 @@ to the new brief, without the report saying where they came from."""
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -14,23 +13,10 @@ from services.generator.composer.models import AGENCY_LIBRARY, SAME_CLIENT, Exam
 from services.generator.composer.offline import compose_section
 from services.generator.domain.brief import Brief
 from services.generator.domain.packages import SectionSpec, get_package
+from tests.example_briefs import example_brief
 
 FLAGSHIP = get_package("strategy_campaign_standard")
-RICH = Brief(
-    client_name="Northwind Foods Ltd",
-    brand_name="Brewly",
-    product_service="cold brew coffee cans",
-    industry="Specialty coffee",
-    geography="London, UK",
-    audience="urban professionals aged 25-40 who want good coffee on the go",
-    objectives="Drive trial in 50 stores; grow Instagram to 10k followers; 20% repeat purchase",
-    budget="£40k",
-    timeline="8 weeks",
-    constraints="No TikTok; all claims must be substantiated",
-    raw_brief_text="Brewly is launching cans of cold brew in London convenience stores.",
-    launch_date=datetime.date(2026, 9, 14),
-    metadata={"competitors": "Minor Figures; Starbucks RTD", "tone": "witty but warm"},
-)
+RICH = example_brief("brewly")
 # The flagship brief, with objectives that ask for no channel by name (so the learned split is the mix).
 BRIEF = dataclasses.replace(RICH, objectives="Drive trial in 50 stores; 20% repeat purchase")
 NO_LINKEDIN = dataclasses.replace(BRIEF, constraints="No LinkedIn; all claims must be substantiated")

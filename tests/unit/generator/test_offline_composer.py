@@ -29,23 +29,10 @@ from services.generator.domain.packages import (
     get_package,
 )
 from services.generator.domain.timeline import parse_timeline
+from tests.example_briefs import example_brief
 
 LAUNCH = datetime.date(2026, 9, 14)
-RICH = Brief(
-    client_name="Northwind Foods Ltd",
-    brand_name="Brewly",
-    product_service="cold brew coffee cans",
-    industry="Specialty coffee",
-    geography="London, UK",
-    audience="urban professionals aged 25-40 who want good coffee on the go",
-    objectives="Drive trial in 50 stores; grow Instagram to 10k followers; 20% repeat purchase",
-    budget="£40k",
-    timeline="8 weeks",
-    constraints="No TikTok; all claims must be substantiated",
-    raw_brief_text="Brewly is launching cans of cold brew in London convenience stores.",
-    launch_date=LAUNCH,
-    metadata={"competitors": "Minor Figures; Starbucks RTD", "tone": "witty but warm"},
-)
+RICH = example_brief("brewly")
 MINIMAL = Brief(client_name="Acme Holdings", brand_name="Acme")
 DRAFT = Refinement()
 FLAGSHIP = get_package("strategy_campaign_standard")

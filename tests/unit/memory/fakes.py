@@ -28,7 +28,6 @@ from services.memory.domain.model import (
 )
 from services.memory.domain.playbook import Entry, EntryState, NewEntry, RemovedBy
 from services.memory.domain.reports import ReportRow, StoredVersion
-from services.memory.embeddings.base import Vectors
 from services.memory.service_layer.ports import (
     DISCARDED,
     AddedEntry,
@@ -37,6 +36,7 @@ from services.memory.service_layer.ports import (
     ForgetRecord,
     SearchQuery,
     Vector,
+    Vectors,
 )
 
 

@@ -20,11 +20,10 @@ from services.memory.domain.model import (
     SearchFilters,
     validate_new_item,
 )
-from services.memory.embeddings.base import Vectors
 from services.memory.embeddings.fake import FakeHashEmbedder
 from services.memory.service_layer.embedding_worker import EmbeddingWorker
 from services.memory.service_layer.learning import LearningService
-from services.memory.service_layer.ports import LearningStore
+from services.memory.service_layer.ports import LearningStore, Vectors
 from tests.unit.memory.fakes import FakeStore
 
 
