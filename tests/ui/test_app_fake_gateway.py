@@ -19,9 +19,9 @@ from streamlit.testing.v1.element_tree import Button, Markdown
 from tests.support import ROOT
 from tests.ui.apptest_support import alerts, fill_brief, metric, new_app, run, table_with, texts
 from tests.ui.fake_gateway import FakeGateway, closed_port, running_fake_gateway
-from ui import documents, generate_tab
+from ui import documents, generate_progress
 from ui.contract import gpb, mpb
-from ui.generate_tab import Progress
+from ui.generate_progress import Progress
 
 STREAM = "/api/aicmo/generate_report/stream"
 
@@ -852,7 +852,7 @@ def test_progress_says_learning_while_the_report_is_learned(
     """Sections as they stream, then "Learning this report…" until `completed` arrives, then done: each
     label with the time taken, the clock moving while AICMO is quiet."""
     shown: list[str] = []
-    original = generate_tab.progress_label
+    original = generate_progress.progress_label
 
     def recording(progress: Progress) -> str:
         label = original(progress)
@@ -860,8 +860,8 @@ def test_progress_says_learning_while_the_report_is_learned(
             shown.append(label)
         return label
 
-    monkeypatch.setattr(generate_tab, "progress_label", recording)
-    monkeypatch.setattr(generate_tab, "TICK_SECONDS", 0.2)
+    monkeypatch.setattr(generate_progress, "progress_label", recording)
+    monkeypatch.setattr(generate_progress, "TICK_SECONDS", 0.2)
     fake.learning_delay = 1.3
     at = generate(run(new_app(monkeypatch, fake.url)))
     assert shown[0].startswith("Sending the brief to AICMO… 0 s")
@@ -878,26 +878,26 @@ def test_progress_says_learning_while_the_report_is_learned(
 
 def test_progress_steps_in_words() -> None:
     progress = Progress(learning=False)
-    assert generate_tab.progress_label(progress) == "Sending the brief to AICMO… 0 s"
+    assert generate_progress.progress_label(progress) == "Sending the brief to AICMO… 0 s"
     started = gpb.GenerationStarted(
         report_id="r", package_label="Pack", sections=[gpb.SectionInfo(id="a"), gpb.SectionInfo(id="b")]
     )
-    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(started=started), 0.2)
+    generate_progress.advance(progress, gpb.StreamGenerateReportResponse(started=started), 0.2)
     assert (progress.label, progress.fraction) == ("Writing 2 sections of Pack… 0 s", 0.0)
     for n, title in enumerate(["A", "B"], start=1):
         done = gpb.SectionCompleted(index=n, total=2, section=gpb.ReportSection(title=title))
-        generate_tab.advance(progress, gpb.StreamGenerateReportResponse(section_completed=done), n)
+        generate_progress.advance(progress, gpb.StreamGenerateReportResponse(section_completed=done), n)
     assert progress.state == "learning"
     assert progress.fraction == pytest.approx(0.9)  # the last tenth is the report being put together
-    generate_tab.tick(progress, 4.4)
+    generate_progress.tick(progress, 4.4)
     assert progress.label == "Putting the report together… all 2 sections written · 4 s"  # learning is off
     completed = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_OFF)
-    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(completed=completed), 4.6)
+    generate_progress.advance(progress, gpb.StreamGenerateReportResponse(completed=completed), 4.6)
     assert (progress.label, progress.fraction) == ("Report ready: 2 sections in 4.6 s", 1.0)
 
     queued = Progress(state="learning", total=1, done=["A"], sections_done_at=1.0)
     waiting = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_QUEUED)
-    generate_tab.advance(queued, gpb.StreamGenerateReportResponse(completed=waiting), 2.0)
+    generate_progress.advance(queued, gpb.StreamGenerateReportResponse(completed=waiting), 2.0)
     assert (
         queued.label == "Report ready: 1 sections in 2.0 s · not learned yet (it waits in the learning queue)"
     )

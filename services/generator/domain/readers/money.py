@@ -34,10 +34,13 @@ _PESO_OF = {"MX": "MXN", "AR": "ARS", "CL": "CLP", "CO": "COP", "PH": "PHP"}
 
 # Every ISO 4217 code CLDR knows, written in capitals, except the ones that are also English words ("TOP 10").
 _CODES = "|".join(
-    sorted(
-        set(list_currencies()) - {"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "GEL", "MAD", "SOS", "BAM", "FUN"}
-    )
-    + ["RMB"]
+    [
+        *sorted(
+            set(list_currencies())
+            - {"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "GEL", "MAD", "SOS", "BAM", "FUN"}
+        ),
+        "RMB",
+    ]
 )
 _PRE = rf"(?P<pre>US\$|A\$|AU\$|C\$|CA\$|NZ\$|S\$|HK\$|R\$|MX\$|[€£₹¥₩₦₺₱$]|(?:{_CODES}|Rs\.?)(?=[\s\d]))\s?"
 _NUM = r"(?P<num>\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
