@@ -385,3 +385,14 @@ def test_a_compound_claim_is_ruled_out_in_every_spelling_and_a_required_quote_is
 
     text, _changes = enforce("Share before-and-after stories. We never use before/after photos.", rules)
     assert "before-and-after" not in text and "never use before/after photos" in text
+
+
+def test_an_event_written_in_lower_case_is_named_and_keeps_both_its_dates() -> None:
+    brief = Brief(
+        client_name="Brookfield School",
+        brand_name="Brookfield",
+        raw_brief_text="Our entrance exams are on 14 March and 9 May 2026, open days the Saturday before each exam.",
+    )
+    days = {(e.name, e.start) for e in understand(brief).events}
+    assert ("Entrance exams", datetime.date(2026, 3, 14)) in days
+    assert ("Entrance exams", datetime.date(2026, 5, 9)) in days

@@ -42,6 +42,9 @@ _STARTS_IN = re.compile(
     r"\b(?:from|in|en|em|im|ab|vanaf|w|od)\s*$",
     re.IGNORECASE,
 )
+_IS_ON = re.compile(
+    r"\b(?:is|are|falls?|takes? place|happens?|will be|runs?)\s+(?:on|in)?\s*$", re.IGNORECASE
+)
 _LEAD_WORDS = re.compile(r"^(?:want|wants|we|to|fill|would|like|should|the|a|an|our|also|and|then|so)$", re.I)
 
 
@@ -180,16 +183,26 @@ def read_events(
 
     def add(name: str, day: datetime.date, text: str, start: int, end: int) -> None:
         key = name.casefold()
-        if key in seen or not name:
+        if not name or key in seen or f"{key}@{day}" in seen:
             return
-        seen.add(key)
+        seen.add(f"{key}@{day}")
         out.append(Grounded(Moment(name, day, text), source.span(start, end)))
 
     for sentence in source.sentences:
         if sentence.field in ("budget", "objectives", "timeline") or _NOT_EVENTS.match(sentence.text):
             continue
+        previous: tuple[str, int] | None = (
+            None  # the last event named in this sentence, and where its date ends
+        )
         for d in find_dates(sentence.text, year):
             before = sentence.text[: d.pos]
+            if previous is not None and re.fullmatch(
+                r"\s*(?:,|and|&|or|y|et|und|e)\s*", before[previous[1] :]
+            ):
+                # "exams are on 14 March and 9 May": the second date is the same event's
+                add(previous[0], d.start, d.text, sentence.start + d.pos, sentence.start + d.pos_end)
+                previous = (previous[0], d.pos_end)
+                continue
             # A month alone dates an event only when something starts then ("joins from October", "we go into
             # 60 stores in October"): it starts on the 1st.
             month_start = d.precision == "month" and _STARTS_IN.search(before[-60:]) is not None
@@ -201,6 +214,10 @@ def read_events(
                 words.pop()
             capital = next((i for i, w in enumerate(words) if w[:1].isupper()), None)
             name = " ".join(words[capital:]).strip(" ,:(") if capital is not None else ""
+            if not name and words and len(words) <= 4 and _IS_ON.search(clause):
+                # "the gala is on 12 June", "our entrance exams are on 14 March": the thing that is on then
+                name = " ".join(words).strip(" ,:(")
+                name = name[:1].upper() + name[1:]
             if source.brand and source.brand.casefold() in name.casefold():
                 name = ""
             if not name and _START.search(before):
@@ -209,6 +226,7 @@ def read_events(
                 name = _what_starts(clause) or "Start"
             if name:
                 add(name, d.start, d.text, sentence.start + d.pos, sentence.start + d.pos_end)
+                previous = (name, d.pos_end)
     if year is None:
         return out  # an undated brief: a named moment cannot be placed in a year
     for sentence in source.sentences:
