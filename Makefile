@@ -110,6 +110,7 @@ bench: setup bench-floor
 # outside the code (../shared/briefs/dev.jsonl), then the checks on tests/data/briefs.yaml (figures, not a test).
 eval: setup
 	$(PY) -m bench.dev_eval
+	$(PY) -m bench.dev_eval --briefs tests/data/own_briefs.jsonl
 	$(PY) -m bench.learning_lift
 	$(PY) -m bench.quality
 
