@@ -276,7 +276,7 @@ _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,2}")
 
 
 @functools.cache
-def _world_cities() -> dict[str, str]:
+def world_cities() -> dict[str, str]:
     """City name -> country code, for GeoNames' cities of `_CITY_POPULATION` people or more (the most populous
     city wins a shared name: Christchurch is New Zealand's, not Dorset's)."""
     best: dict[str, tuple[int, str]] = {}
@@ -294,7 +294,7 @@ def _world_cities_in(source: Source) -> list[tuple[str, int, int]]:
     """(country, start, end) for each city the brief names as a whole capitalised name, never the word that
     opens a sentence (that may be "Reading", "Nice" or a person's name), a person speaking ("Charlotte:") or
     a word the brief also writes in lower case ("Mobile" beside "mobile")."""
-    cities = _world_cities()
+    cities = world_cities()
     out = []
     for sentence in source.sentences:
         for m in _CAPITALISED.finditer(sentence.text):
