@@ -22,7 +22,17 @@ _VIEWS = (
     "milestone_rows", "ice_rows", "efficiency_rows", "reallocation_rows", "stamp", "funnel_rows", "platform_hashtags", "objection_rows", "section_titles", "channels_of",
     "client_questions",
 )  # fmt: skip
-_PLANS = ("kpi_rows", "budget_table", "rollup", "phases", "week_span", "day_plan", "day_label", "kind_of")
+_PLANS = (
+    "kpi_rows",
+    "budget_table",
+    "line_role",
+    "rollup",
+    "phases",
+    "week_span",
+    "day_plan",
+    "day_label",
+    "kind_of",
+)
 
 
 def _creative(plan: Ctx, base: dict[str, Any]) -> Creative:

@@ -230,26 +230,45 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     return rows
 
 
+def line_role(ctx: Ctx, line: BudgetLine) -> str:
+    """What a budget line does in this plan: a channel's role and what it is for in this kind of business
+    (the copy deck's `channel_aims`, in the kind's words); production, tools and the reserve from their lines
+    in channels.yaml. The channel's role is never rendered as a template (an operator's note may be in it)."""
+    if line.channel is None:
+        return in_kind_words(ctx, line.role)
+    kind = line.channel.kind
+    aims = ctx.playbook_copy.channel_aims.get(kind, ())
+    same_kind = [c.name for c in ctx.channels if c.channel is not None and c.channel.kind == kind]
+    if not aims or line.name not in same_kind:
+        return line.role
+    aim = aims[same_kind.index(line.name) % len(aims)]
+    return f"{line.role}; {in_kind_words(ctx, aim)}"
+
+
 def budget_table(ctx: Ctx, lines: tuple[BudgetLine, ...] | None = None) -> str:
     """Every budget line with share and amount; shares add to 100% and amounts to the total exactly."""
     lines = lines if lines is not None else ctx.lines
     header = f"Budget ({ctx.budget.period_label})" if ctx.budget.period != "total" else "Budget"
-    rows = [[line.name, line.role, f"{line.pct}%", ctx.money(line.amount)] for line in lines]
+    rows = [[line.name, line_role(ctx, line), f"{line.pct}%", ctx.money(line.amount)] for line in lines]
     rows.append(["**Total**", "", "**100%**", f"**{ctx.budget.total_text}**"])
     return table(["Line", "Role", "Share", header], rows)
 
 
-def rollup(ctx: Ctx) -> list[tuple[str, int, int]]:
-    """(category, pct, amount): channels summed into one line, then the non-channel lines."""
+def rollup(ctx: Ctx) -> list[tuple[str, str, int, int]]:
+    """(category, what it pays for, pct, amount): channels summed into one line, then the non-channel lines."""
     channels = ctx.channels
+    media = catalogue().media_line
     out = [
         (
-            "Channels & media (detail in the channel plan)",
+            media.name,
+            in_kind_words(ctx, media.role),
             sum(c.pct for c in channels),
             sum(c.amount for c in channels),
         )
     ]
-    out += [(line.name, line.pct, line.amount) for line in ctx.lines if line.channel is None]
+    out += [
+        (line.name, line_role(ctx, line), line.pct, line.amount) for line in ctx.lines if line.channel is None
+    ]
     return out
 
 

@@ -19,7 +19,7 @@ from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
 from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
-from services.generator.composer.plans import Day, day_label, phases, rollup, week_span
+from services.generator.composer.plans import Day, day_label, line_role, phases, rollup, week_span
 from services.generator.composer.render import compiled
 from services.generator.composer.rules import excluded_patterns, violations
 from services.generator.composer.text import (
@@ -441,8 +441,8 @@ def budget_header(plan: Ctx) -> str:
 
 
 def rollup_rows(plan: Ctx) -> list[list[str]]:
-    rows = [[name, f"{pct}%", plan.money(amount)] for name, pct, amount in rollup(plan)]
-    rows.append(["**Total**", "**100%**", f"**{plan.budget.total_text}**"])
+    rows = [[name, what, f"{pct}%", plan.money(amount)] for name, what, pct, amount in rollup(plan)]
+    rows.append(["**Total**", "", "**100%**", f"**{plan.budget.total_text}**"])
     return rows
 
 
@@ -639,7 +639,7 @@ def platform_rows(plan: Ctx) -> list[list[str]]:
                     "Native specs",
                     "2-3",
                     "When the audience is active",
-                    line.role,
+                    line_role(plan, line),
                 ]
             )
     return rows
@@ -752,7 +752,7 @@ def efficiency_rows(plan: Ctx) -> list[list[str]]:
         rows.append(
             [
                 line.name,
-                line.role,
+                line_role(plan, line),
                 benchmark,
                 f"{line.pct}% / {plan.money(line.amount)}",
                 f"Cost per {plan.funnel.primary.one} against the blended target",
