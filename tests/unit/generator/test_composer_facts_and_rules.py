@@ -10,7 +10,6 @@ from typing import Any
 import jinja2
 import pydantic
 import pytest
-import yaml
 
 from services.generator.composer.catalogue import Catalogue, catalogue
 from services.generator.composer.context import build_context
