@@ -48,7 +48,9 @@ class ChannelCopy(_Strict):
     cpm_factor: float = 1.0  # relative to the industry's planning CPM
     media: bool = True  # bought by the impression (counts towards paid reach)
     platform: PlatformRules | None = None
-    actions: dict[Stage, tuple[str, ...]] = Field(default_factory=dict)  # day-plan actions; {brand} etc.
+    actions: dict[Stage, tuple[str, ...]] = Field(
+        default_factory=dict
+    )  # day-plan actions; Jinja: {{ brand }} etc.
 
     @property
     def kind(self) -> str:
@@ -167,7 +169,7 @@ class Flow(_Strict):
 
 
 class EventPlay(_Strict):
-    """How this kind of business works an event; {event} is its name."""
+    """How this kind of business works an event; Jinja lines, {{ event }} is its name, {{ n }} the day."""
 
     before: tuple[str, str, str]  # two weeks, one week and one day before
     during: tuple[str, ...]  # one line per event day, repeated from the last

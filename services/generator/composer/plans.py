@@ -10,6 +10,7 @@ from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
 from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
+from services.generator.composer.render import compiled
 from services.generator.composer.text import (
     WEEKDAYS,
     bare,
@@ -318,16 +319,15 @@ def event_days(ctx: Ctx, event: BriefEvent) -> dict[datetime.date, str]:
         return {}
     play = ctx.playbook.event
     end = event.end or event.start
-    out: dict[datetime.date, str] = {}
+    out: dict[datetime.date, tuple[str, int]] = {}  # the line and its event day (0 outside the event)
     for offset, line in zip((14, 7, 1), play.before, strict=True):
-        out[event.start - datetime.timedelta(days=offset)] = line
+        out[event.start - datetime.timedelta(days=offset)] = (line, 0)
     n_days = (end - event.start).days + 1
     for i in range(n_days):
-        line = play.during[min(i, len(play.during) - 1)]
-        out[event.start + datetime.timedelta(days=i)] = line.replace("{n}", str(i + 1))
-    out[end + datetime.timedelta(days=1)] = play.after[0]
-    out[end + datetime.timedelta(days=7)] = play.after[1]
-    return {d: line.format(event=event.name, brand=ctx.brand) for d, line in out.items()}
+        out[event.start + datetime.timedelta(days=i)] = (play.during[min(i, len(play.during) - 1)], i + 1)
+    out[end + datetime.timedelta(days=1)] = (play.after[0], 0)
+    out[end + datetime.timedelta(days=7)] = (play.after[1], 0)
+    return {d: compiled(line).render(event=event.name, brand=ctx.brand, n=n) for d, (line, n) in out.items()}
 
 
 def _event_channel(ctx: Ctx) -> str:
@@ -391,7 +391,7 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
             actions = _actions(channel, stage)
             n = used.get((channel, stage), 0)
             used[(channel, stage)] = n + 1
-            action = actions[n % len(actions)].format(channel=channel, **fields)
+            action = compiled(actions[n % len(actions)]).render(channel=channel, **fields)
         out.append(
             Day(
                 i + 1,

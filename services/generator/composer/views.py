@@ -173,9 +173,12 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
 def big_idea(plan: Ctx) -> str:
     if plan.learned_idea:
         return plan.learned_idea
-    return pick(
-        plan.playbook_copy.ideas, plan.brand, "idea", *([plan.idea_variant] if plan.idea_variant else [])
-    ).replace("{brand}", plan.brand)
+    return in_kind_words(
+        plan,
+        pick(
+            plan.playbook_copy.ideas, plan.brand, "idea", *([plan.idea_variant] if plan.idea_variant else [])
+        ),
+    )
 
 
 def lead_channel(plan: Ctx, kinds: tuple[str, ...], fallback: int = 0) -> str:
