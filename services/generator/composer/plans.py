@@ -4,7 +4,7 @@ budget tables, the day-by-day plan."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import BudgetLine, Ctx, ObjectivePlan, short_phrase
@@ -18,11 +18,11 @@ from services.generator.composer.text import (
     fmt_date,
     fmt_date_short,
     fmt_int,
-    join_and,
     pct1,
     table,
     trim,
 )
+from services.generator.composer.wording import render_line, say, words
 from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.understanding import BriefEvent
 from services.generator.domain.vocabulary import vocabulary
@@ -35,6 +35,7 @@ def kind_of(name: str) -> str:
 
 @dataclass(frozen=True)
 class Phase:
+    key: str  # mobilise, launch, optimise, scale, review (data/wording.yaml `phases`)
     name: str
     first_week: int  # 1-based weeks from go-live; <= 0 before go-live
     last_week: int
@@ -47,16 +48,25 @@ class Phase:
 def week_span(ctx: Ctx, first: int, last: int) -> str:
     """'Weeks 3-10 (28 Sep - 6 Dec)' with dates when the plan has a start date."""
     if first <= 0:
-        label = f"{-first + 1} week{'s' if first < 0 else ''} before go-live"
+        label = say("weeks.before", n=-first + 1)
     elif first == last:
-        label = f"Week {first}"
+        label = say("weeks.one", first=first)
     else:
-        label = f"Weeks {first}-{last}"
+        label = say("weeks.span", first=first, last=last)
     if ctx.start is None:
         return label
     a = ctx.start + datetime.timedelta(weeks=first - 1)
     b = ctx.start + datetime.timedelta(weeks=last, days=-1)
-    return f"{label} ({fmt_date_short(a)} - {fmt_date_short(b)})"
+    return say("weeks.dated", label=label, a=fmt_date_short(a), b=fmt_date_short(b))
+
+
+def _phase(ctx: Ctx, key: str, first: int, last: int, **names: object) -> Phase:
+    """A phase in the words of data/wording.yaml `phases.<key>`."""
+    words_of = words(f"phases.{key}")
+    line = {k: render_line(str(v), plan=ctx, **names) for k, v in words_of.items()}
+    return Phase(
+        key, line["name"], first, last, line.get("focus", ""), line["activities"], line["owner"], line["exit"]
+    )
 
 
 def phases(ctx: Ctx) -> list[Phase]:
@@ -65,75 +75,31 @@ def phases(ctx: Ctx) -> list[Phase]:
     review_len = 1 if w <= 5 else 2
     opt_first, opt_last = launch_len + 1, w - review_len
     paid = [c for c in ctx.channel_names if kind_of(c) in ("social", "search", "media")][:2]
-    built = (
-        f"campaigns and audiences built on {' and '.join(paid)}" if paid else "owned-channel journeys built"
-    )
+    creators = "Influencers & creators" in ctx.channel_names
     out = [
-        Phase(
-            "Mobilise",
-            -1,
-            0,
-            "Set-up and approvals",
-            f"Tracking and dashboards, creative production, {built}, offer mechanics signed off",
-            "Account director",
-            "Tracking tested; assets approved",
-        ),
-        Phase(
-            "Launch",
-            1,
-            launch_len,
-            "Go live and learn fast",
-            "Hero content and ads live"
-            + (", creators posting" if "Influencers & creators" in ctx.channel_names else "")
-            + ", launch messages sent, daily checks on delivery",
-            "Performance marketer",
-            "All channels delivering; first read on CTR and CPA",
-        ),
+        _phase(ctx, "mobilise", -1, 0, paid=paid),
+        _phase(ctx, "launch", 1, launch_len, creators=creators),
     ]
     if opt_last >= opt_first:
-        out.append(
-            Phase(
-                "Optimise",
-                opt_first,
-                opt_last,
-                "Shift spend to what works",
-                "Weekly creative refresh, budget moved to best CPA, A/B tests on offer and landing page",
-                "Performance marketer",
-                f"CPA at or under {ctx.money(ctx.est.cpa)}",
-            )
-        )
-    out.append(
-        Phase(
-            "Scale & review",
-            w - review_len + 1,
-            w,
-            "Double down and capture learning",
-            "Scale winning ads and audiences, retargeting and retention push, learning log completed",
-            "Strategy lead",
-            (
-                f"{fmt_int(ctx.est.conversions)} {ctx.conversion}{ctx.period_word} reached"
-                if ctx.objectives_given
-                else f"{cap(ctx.conversion)} against the target the client sets"
-            ),
-        )
-    )
+        out.append(_phase(ctx, "optimise", opt_first, opt_last))
+    out.append(_phase(ctx, "scale", w - review_len + 1, w))
     event = ctx.centrepiece
     if event is not None and event.start is not None and ctx.start is not None:
         week = (event.start - ctx.start).days // 7 + 1
         for i, phase in enumerate(out):
             if phase.first_week <= week <= phase.last_week or (i == len(out) - 1 and week > phase.last_week):
                 when = event.date_text or fmt_date(event.start)
-                out[i] = Phase(
-                    phase.name,
-                    phase.first_week,
-                    phase.last_week,
-                    phase.focus,
-                    f"{phase.activities}; centrepiece: {event.name} ({when})",
-                    phase.owner,
-                    phase.exit,
+                activities = say(
+                    "phases.centrepiece", activities=phase.activities, event=event.name, when=when
                 )
+                out[i] = replace(phase, activities=activities)
                 break
     return out
+
+
+def review_phase(ctx: Ctx) -> Phase:
+    """The post-campaign review, the two weeks after the programme."""
+    return _phase(ctx, "review", ctx.weeks + 1, ctx.weeks + 2)
 
 
 def objective_rows(ctx: Ctx) -> list[list[str]]:
@@ -149,7 +115,7 @@ def objective_rows(ctx: Ctx) -> list[list[str]]:
                 cap(o.metric),
                 target,
                 ctx.client_lead,
-                "Weekly" if plan.stage else "Monthly",
+                words("kpi.rows.objective_cadence")["stage" if plan.stage else "other"],
                 _source(ctx, plan),
             ]
         )
@@ -159,16 +125,15 @@ def objective_rows(ctx: Ctx) -> list[list[str]]:
 def _source(ctx: Ctx, plan: ObjectivePlan) -> str:
     source = in_kind_words(ctx, ctx.playbook_copy.kpi_source)
     if plan.stage is not None:
-        return f"{source}: {plan.stage.name}"
+        return say("kpi.objective_source", source=source, stage=plan.stage.name)
     if plan.kind == "percent":
         return cap(percent_source(plan.objective.metric))
     return source
 
 
-def _paid_reach(ctx: Ctx) -> str:
-    """The paid-reach KPI, naming the biggest channels bought by the impression in this plan."""
-    bought = [line.name for line in ctx.channels if line.channel is not None and line.channel.media]
-    return f"Paid reach (impressions) on {join_and(bought[:3])}" if bought else "Paid reach (impressions)"
+def _bought(ctx: Ctx) -> list[str]:
+    """The mix's channels bought by the impression, biggest first."""
+    return [line.name for line in ctx.channels if line.channel is not None and line.channel.media]
 
 
 def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
@@ -177,57 +142,30 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     f = ctx.funnel
     p = ctx.period_word
     rows = objective_rows(ctx)
+    row = words("kpi.rows")
+    bought = _bought(ctx)
     # Without objectives in the brief a count is an estimate of what the budget buys, never a target.
 
     def count(n: int) -> str:
-        return f"{fmt_int(n)}{p}" if ctx.objectives_given else f"to agree (estimate ~{fmt_int(n)}{p})"
+        return f"{fmt_int(n)}{p}" if ctx.objectives_given else say("kpi.estimate", n=f"{fmt_int(n)}{p}")
 
+    ctr_name, *ctr_rest = row["ctr"]
+    ctr = [say("kpi.ctr_name", name=ctr_name, bought=bought), f"\u2265 {pct1(f.ctr)}", *ctr_rest]
     rows += [
-        [
-            _paid_reach(ctx),
-            f"{fmt_int(f.impressions)}{p}",
-            "Performance marketer",
-            "Weekly",
-            "Ad platform reporting",
-        ],
-        [cap(f.primary.name), count(f.primary.count), "Strategy lead", "Weekly", "Analytics + CRM"],
-        [
-            "Cost per " + f.primary.one,
-            f"\u2264 {ctx.money(f.cpa)}",
-            "Performance marketer",
-            "Weekly",
-            "Spend / attributed results",
-        ],
+        [say("kpi.paid_reach", bought=bought), f"{fmt_int(f.impressions)}{p}", *row["paid_reach"]],
+        [cap(f.primary.name), count(f.primary.count), *row["primary"]],
+        [say("kpi.cost_per", stage=f.primary.one), f"\u2264 {ctx.money(f.cpa)}", *row["cost"]],
     ]
     if light:
-        rows += [
-            [
-                "Engagement rate (organic)",
-                "\u2265 3.5% per post",
-                "Social lead",
-                "Weekly",
-                "Native analytics",
-            ],
-            ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"],
-        ]
-        return rows
+        return [*rows, list(row["engagement"]), ctr]
     for stage in f.stages:
         if stage.key != f.primary.key:
-            rows.append([cap(stage.name), count(stage.count), "Strategy lead", "Weekly", "CRM"])
-    rows.append(
-        ["Click-through rate", f"\u2265 {pct1(f.ctr)}", "Performance marketer", "Weekly", "Ad platforms"]
-    )
+            rows.append([cap(stage.name), count(stage.count), *row["stage"]])
+    rows.append(ctr)
     kind = type_by_key(ctx.facts.business_type)
     if kind is None or kind.commercial:
-        rows.append(
-            [
-                "Return on spend",
-                f"\u2265 {f.roas:.1f}x ({ctx.playbook.funnel.value_label} {ctx.money(f.value)})",
-                "Strategy lead",
-                "Monthly",
-                "Revenue or pipeline / total budget",
-            ]
-        )
+        name, *rest = row["roas"]
+        rows.append([name, say("kpi.roas", plan=ctx, f=f), *rest])
     return rows
 
 
@@ -274,20 +212,6 @@ def rollup(ctx: Ctx) -> list[tuple[str, str, int, int]]:
 
 
 # ----- the day-by-day plan ------------------------------------------------------------------------------
-
-_WEEK_THEMES = (
-    ("Launch & awareness", "awareness"),
-    ("Explain & educate", "consideration"),
-    ("Proof & social validation", "consideration"),
-    ("Convert & reward", "conversion"),
-    ("Recap & retain", "retention"),
-)
-_GOALS = {
-    "awareness": "Reach and saves",
-    "consideration": "Engagement and site visits",
-    "conversion": "Conversions at target CPA",
-    "retention": "Repeat visits and referrals",
-}
 
 
 @dataclass(frozen=True)
@@ -350,15 +274,16 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
     owned = [c for c in names if kind_of(c) == "owned"]
     other = [c for c in names if kind_of(c) not in ("social", "creator", "owned")]
     social = social or other or owned or ["Email & CRM"]
-    competitor = ctx.competitors[0] if ctx.competitors else "the usual option"
+    cal = words("calendar")
+    themes = [(str(name), str(stage)) for name, stage in cal["themes"]]
     fields = {
         "brand": ctx.brand,
         "product": short_phrase(ctx.product, 50),
         "audience": ctx.audience_short,
-        "offer": bare(short_phrase(ctx.offers[0], 60)) if ctx.offers else "the launch offer",
+        "offer": bare(short_phrase(ctx.offers[0], 60)) if ctx.offers else cal["no_offer"],
         "topic": trim(ctx.topic, 50),
-        "event": ctx.centrepiece.name if ctx.centrepiece else "the launch",
-        "competitor": competitor,
+        "event": ctx.centrepiece.name if ctx.centrepiece else cal["no_event"],
+        "competitor": ctx.competitors[0] if ctx.competitors else cal["no_competitor"],
     }
     events = event_days(ctx, ctx.centrepiece) if ctx.centrepiece is not None and ctx.calendar_from else {}
     event_channel = _event_channel(ctx)
@@ -366,19 +291,18 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
     counters = {"social": 0, "owned": 0, "other": 0}
     used: dict[tuple[str, str], int] = {}  # so each action runs once before any repeats
     for i in range(days):
-        week = min(i // 7, len(_WEEK_THEMES) - 1)
-        theme, stage = _WEEK_THEMES[week]
+        theme, stage = themes[min(i // 7, len(themes) - 1)]
         date = ctx.calendar_from + datetime.timedelta(days=i) if ctx.calendar_from else None
         wd = date.weekday() if date else i % 7  # without a date, kickoff is a Monday
         if date is not None and date in events:
             out.append(
-                Day(i + 1, date, WEEKDAYS[wd], f"Centrepiece: {ctx.centrepiece.name}" if ctx.centrepiece else theme,
+                Day(i + 1, date, WEEKDAYS[wd], say("calendar.centrepiece", event=ctx.centrepiece.name) if ctx.centrepiece else theme,
                     event_channel, events[date], _owner(event_channel), ctx.playbook.event.goal)
             )  # fmt: skip
             continue
         if wd == 6:
             channel = social[0]
-            action = "Community: reply to comments and reshare customer posts"
+            action = say("calendar.community", plan=ctx, channel=channel)
         else:
             if wd == 1 and owned:
                 pool, key = owned, "owned"
@@ -401,11 +325,11 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
                 channel,
                 action,
                 "CRM lead" if kind_of(channel) == "owned" else _owner(channel),
-                _GOALS[stage],
+                cal["goals"][stage],
             )
         )
     return out
 
 
 def day_label(day: Day) -> str:
-    return fmt_date(day.date) if day.date else f"{day.weekday} (kickoff + {day.n - 1})"
+    return fmt_date(day.date) if day.date else say("calendar.kickoff_day", weekday=day.weekday, n=day.n - 1)

@@ -19,7 +19,15 @@ from services.generator.composer.catalogue import catalogue
 from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
 from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
-from services.generator.composer.plans import Day, day_label, line_role, phases, rollup, week_span
+from services.generator.composer.plans import (
+    Day,
+    day_label,
+    line_role,
+    phases,
+    review_phase,
+    rollup,
+    week_span,
+)
 from services.generator.composer.render import compiled
 from services.generator.composer.rules import excluded_patterns, violations
 from services.generator.composer.text import (
@@ -34,6 +42,7 @@ from services.generator.composer.text import (
     pick,
     stable_index,
 )
+from services.generator.composer.wording import say
 from services.generator.domain.money import CURRENCIES, format_amount
 from services.generator.domain.packages import ALTERNATE_TITLES
 from services.generator.domain.readers.business_type import type_by_key
@@ -455,9 +464,9 @@ def phase_header(plan: Ctx) -> str:
 
 def phase_rows(plan: Ctx) -> list[list[str]]:
     live = [p for p in phases(plan) if p.first_week > 0]
-    intensity = {"Launch": 15, "Optimise": 10, "Scale & review": 12}
+    intensity = {"launch": 15, "optimise": 10, "scale": 12}
     total = plan.programme_total
-    split = allocate(total, [intensity.get(p.name, 10) * (p.last_week - p.first_week + 1) for p in live])
+    split = allocate(total, [intensity.get(p.key, 10) * (p.last_week - p.first_week + 1) for p in live])
     rows = [
         [p.name, week_span(plan, p.first_week, p.last_week), f"{pct}%", plan.money(amount)]
         for p, (pct, amount) in zip(live, split, strict=True)
@@ -494,20 +503,10 @@ def objective_need_lines(plan: Ctx) -> list[str]:
 
 
 def roadmap_rows(plan: Ctx) -> list[list[str]]:
-    rows = [
+    return [
         [p.name, week_span(plan, p.first_week, p.last_week), p.activities, p.owner, p.exit]
-        for p in phases(plan)
+        for p in (*phases(plan), review_phase(plan))
     ]
-    rows.append(
-        [
-            "Post-campaign review",
-            week_span(plan, plan.weeks + 1, plan.weeks + 2),
-            "Results against every objective, learning log, recommendations for the next cycle",
-            "Strategy lead",
-            f"Review presented to {plan.client}",
-        ]
-    )
-    return rows
 
 
 def review_due(plan: Ctx) -> str:
@@ -518,7 +517,7 @@ def review_due(plan: Ctx) -> str:
 
 def next_steps(plan: Ctx) -> list[str]:
     return [
-        f"**{p.name}**, {lower_first(week_span(plan, p.first_week, p.last_week))}: {lower_first(p.activities.rstrip('.'))}; owner: {p.owner}."
+        say("phases.next_step", phase=p, when=week_span(plan, p.first_week, p.last_week))
         for p in phases(plan)[:3]
     ]
 
