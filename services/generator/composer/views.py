@@ -42,7 +42,7 @@ from services.generator.composer.text import (
     pick,
     stable_index,
 )
-from services.generator.composer.wording import say
+from services.generator.composer.wording import render_line, say, words
 from services.generator.domain.money import CURRENCIES, format_amount
 from services.generator.domain.packages import ALTERNATE_TITLES
 from services.generator.domain.readers.business_type import type_by_key
@@ -64,26 +64,21 @@ def overview_rows(plan: Ctx) -> list[list[str]]:
     rows.append(
         [
             "Product / service",
-            plan.product if plan.product_given else f"{plan.brand}'s core offer (not specified)",
+            plan.product if plan.product_given else say("glance.product_missing", plan=plan),
         ]
     )
-    rows.append(["Industry", f.industry if plan.industry_given else f"{plan.industry} (inferred)"])
+    rows.append(
+        ["Industry", f.industry if plan.industry_given else say("glance.industry_inferred", plan=plan)]
+    )
     kind = type_by_key(f.business_type) if f.business_type else None
     if kind is not None and kind.label.casefold() != plan.playbook.label.casefold():
         # The kind read from the brief, and the playbook family it is written from.
-        playbook = lower_first(plan.playbook.label)
-        rows.append(
-            ["Business model", f"{kind.label}, from the {playbook} playbook: sells {plan.playbook.sells}"]
-        )
+        rows.append(["Business model", say("glance.model_of_kind", plan=plan, kind=kind)])
     else:
-        rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
-    rows.append(
-        ["Markets", plan.geo if plan.geo_given else "Not specified: we plan for the brand's core market"]
-    )
+        rows.append(["Business model", say("glance.model", plan=plan)])
+    rows.append(["Markets", plan.geo if plan.geo_given else say("glance.markets_missing")])
     audience = join_and([s.name for s in f.segments]) if f.segments else plan.audience
-    rows.append(
-        ["Audience", audience if plan.audience_given else f"{plan.audience} (our working definition)"]
-    )
+    rows.append(["Audience", audience if plan.audience_given else say("glance.audience_assumed", plan=plan)])
     rows.append(["Budget", plan.budget_phrase])
     rows.append(["Timeline", f.timeline or plan.timeline.label])
     if plan.launch:
@@ -127,8 +122,8 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
         rows.append(
             [
                 o.text,
-                o.target or "as stated",
-                o.deadline or "not stated",
+                o.target or say("objectives.as_stated"),
+                o.deadline or say("objectives.not_stated"),
                 planned_text(plan, op),
                 takes_text(plan, op),
             ]
@@ -139,20 +134,20 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
 def planned_text(plan: Ctx, op: ObjectivePlan) -> str:
     if op.planned is None:
         if op.kind == "percent":
-            return f"measured by {percent_source(op.objective.metric)}"
-        return "tracked as stated"
+            return say("objectives.planned.percent", source=percent_source(op.objective.metric))
+        return say("objectives.planned.tracked")
     if op.kind == "money":
-        return f"about {plan.money(op.planned)}"
+        return say("objectives.planned.money", plan=plan, op=op)
     if op.stage is not None:
-        return f"about {fmt_int(op.planned)} {op.stage.name} in all"
+        return say("objectives.planned.stage", n=fmt_int(op.planned), stage=op.stage.name)
     unit = re.sub(r"\s+(?:sold|won|booked)$", "", op.objective.metric)
-    return f"about {fmt_int(op.planned)} {unit} from media-driven buyers"
+    return say("objectives.planned.units", n=fmt_int(op.planned), unit=unit)
 
 
 def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
     coverage = op.coverage
     cost = (
-        f"; {plan.money(op.cost_per)} of budget for each of the {op.objective.target}"
+        say("objectives.takes.cost", cost=plan.money(op.cost_per), target=op.objective.target)
         if op.cost_per and op.cost_per >= 1
         else ""
     )
@@ -160,20 +155,21 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
     if ros:
         cost += f"; {ros}"
     baseline = re.search(r"\bfrom\s+(\S+)\s+to\s+(\S+)", op.objective.text)
+    channels = list(op.channels[:3])
     if op.kind == "percent" and baseline:
-        lead = f"a rise from {baseline.group(1)} to {baseline.group(2)}"
-        return lead + (f", with {join_and(list(op.channels[:3]))} weighted up" if op.channels else "")
+        return say("objectives.takes.rise", from_=baseline.group(1), to=baseline.group(2), channels=channels)
     if coverage is None:
         if op.channels:
-            return f"{join_and(list(op.channels[:3]))} weighted up for it"
+            return say("objectives.takes.weighted", channels=channels)
         if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
-            return "the baseline from last year's figures, agreed in week one"
+            return say("objectives.takes.baseline")
         return plan.playbook_copy.objective_without_channels
+    share = round(coverage * 100)
     if coverage >= 1:
-        return f"within reach of the planned volume{cost}"
+        return say("objectives.takes.in_reach", cost=cost)
     if coverage >= 0.6:
-        return f"paid media delivers {round(coverage * 100)}%; optimisation and owned channels close the rest{cost}"
-    return f"paid media delivers about {round(coverage * 100)}%; the rest needs {plan.playbook_copy.gap_sources}{cost}"
+        return say("objectives.takes.mostly", share=share, cost=cost)
+    return say("objectives.takes.partly", plan=plan, share=share, cost=cost)
 
 
 # ----- the idea and creative --------------------------------------------------------------------------------
@@ -261,7 +257,7 @@ def personas(plan: Ctx) -> list[PersonaCard]:
         convinced = persona.convinced_by
         if any(b.search(convinced) for _l, b in banned):
             convinced = plan.profile.proof[i % 3]
-        hangouts = ", ".join(places) or "search and word of mouth"
+        hangouts = ", ".join(places) or words("no_hangouts")
         if plan.facts.segments:
             # The brief's own segment decides who the persona is; the category fills in where they are.
             brief_seg = plan.facts.segments[min(i, len(plan.facts.segments) - 1)]
@@ -295,7 +291,7 @@ def offer_rows(plan: Ctx) -> list[list[str]]:
     for i, offer in enumerate(plan.offers[:4]):
         when, who, guard = (in_kind_words(plan, cell) for cell in windows[min(i, len(windows) - 1)])
         if plan.centrepiece is not None and i == 2 and plan.centrepiece.date_text:
-            when = f"Around {plan.centrepiece.name} ({plan.centrepiece.date_text})"
+            when = say("offers.around_event", event=plan.centrepiece)
         out.append([cap(offer), when, who, guard])
     return out
 
@@ -305,7 +301,7 @@ def price_lines(plan: Ctx) -> list[str]:
     for p in plan.facts.prices:
         currency = CURRENCIES.get(p.currency, plan.budget.currency)
         out.append(
-            f"{cap(p.label)}: {format_amount(p.amount, currency)}{' per ' + p.period if p.period else ''}"
+            say("price_line", label=p.label, amount=format_amount(p.amount, currency), period=p.period)
         )
     return out
 
@@ -333,7 +329,7 @@ def event_when(plan: Ctx) -> str:
 
 def deadline_of(plan: Ctx) -> str:
     if plan.start is None:
-        return f"end of week {plan.weeks}"
+        return say("deadline_undated", plan=plan)
     return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks, days=-1))
 
 
@@ -343,20 +339,18 @@ def deadline_of(plan: Ctx) -> str:
 def pillar_rows(plan: Ctx) -> list[list[str]]:
     """Pillar | Key message | Proof point: the category's first three pillars, with its proof."""
     p = plan.profile
-    need = segments(plan)[0].need
-    return [
-        [p.pillars[0], f"{plan.brand} delivers what {audience_phrase(plan)} need most: {need}.", p.proof[0]],
-        [
-            p.pillars[1],
-            f"Choosing {plan.brand} is easy and low-risk: {plan.offers[0] if plan.offers else p.offers[0]}.",
-            p.proof[1],
-        ],
-        [p.pillars[2], f"People like them already rely on {plan.brand} {plan.in_geo}.", p.proof[2]],
-    ]
+    names = {
+        "plan": plan,
+        "audience": audience_phrase(plan),
+        "need": segments(plan)[0].need,
+        "offer": plan.offers[0] if plan.offers else p.offers[0],
+    }
+    messages = words("pillars")
+    return [[p.pillars[i], render_line(messages[i], **names), p.proof[i]] for i in range(3)]
 
 
 def mandated_lines(plan: Ctx) -> list[str]:
-    return [f"\u201c{t}\u201d, exactly as the brief prescribes" for t in plan.facts.rules.mandated_terms]
+    return [say("mandated", term=t) for t in plan.facts.rules.mandated_terms]
 
 
 def segment_rows(plan: Ctx) -> list[list[str]]:
@@ -364,7 +358,7 @@ def segment_rows(plan: Ctx) -> list[list[str]]:
     out = []
     for i, seg in enumerate(segments(plan)):
         best = join_and(names[i : i + 2] or names[:2])
-        out.append([seg.name, seg.who, seg.need, ("Primary", "Secondary", "Tertiary")[min(i, 2)], best])
+        out.append([seg.name, seg.who, seg.need, words("priorities")[min(i, 2)], best])
     return out
 
 
@@ -381,19 +375,15 @@ def platform_format_lines(plan: Ctx) -> list[str]:
         rules = channels[name].platform
         assert rules is not None
         formats = ", ".join(f.strip() for f in rules.formats.split(",") if f.strip().casefold() not in banned)
-        out.append(f"**{name}:** {formats} ({rules.specs}).")
+        out.append(say("platform_line", name=name, formats=formats, specs=rules.specs))
     return out
 
 
 def mandatories(plan: Ctx) -> list[str]:
     out = [f"{c.rstrip('.')}." for c in plan.constraints]
-    languages = plan.facts.languages
-    captions = (
-        f"captions in {join_and(list(languages))} on all video" if languages else "captions on all video"
-    )
-    out.append(f"Accessibility: {captions}, alt text on all images, 4.5:1 contrast.")
+    out.append(say("mandatories.accessibility", languages=list(plan.facts.languages)))
     if not plan.facts.rules.claims_needing_review:
-        out.append("Every claim substantiated and approved before use.")
+        out.append(say("mandatories.claims"))
     return out
 
 
@@ -403,26 +393,17 @@ def influencer_rows(plan: Ctx, pot: int) -> list[list[str]]:
 
 
 def calendar_start_note(plan: Ctx) -> str:
-    if (
-        plan.calendar_from
-        and plan.start
-        and plan.calendar_from != plan.start
-        and plan.centrepiece is not None
-    ):
-        return (
-            f"Day 1 is {fmt_date(plan.calendar_from)}: the thirty days run up to and through "
-            f"{plan.centrepiece.name}, the centrepiece; the programme itself starts {fmt_date(plan.start)}."
-        )
+    event = plan.centrepiece.name if plan.centrepiece is not None else ""
+    start = fmt_date(plan.start) if plan.start else ""
+    if plan.calendar_from and plan.start and plan.calendar_from != plan.start and event:
+        return say("calendar_start.run_up", day1=fmt_date(plan.calendar_from), start=start, event=event)
     if plan.start and plan.start_reason == "launch":
-        return f"Day 1 is the launch date, {fmt_date(plan.start)}."
-    if plan.start and plan.start_reason == "event" and plan.centrepiece is not None:
-        return f"Day 1 is {fmt_date(plan.start)}, two weeks before {plan.centrepiece.name} begins."
+        return say("calendar_start.launch", start=start)
+    if plan.start and plan.start_reason == "event" and event:
+        return say("calendar_start.event", start=start, event=event)
     if plan.start:
-        return f"Day 1 is {fmt_date(plan.start)}, the first Monday of the period named in the timeline."
-    return (
-        "No launch date is set, so days are counted from kickoff, which we schedule on a Monday; dates drop in "
-        "as soon as go-live is fixed."
-    )
+        return say("calendar_start.timeline", start=start)
+    return say("calendar_start.undated")
 
 
 def calendar_rows(days: list[object]) -> list[list[str]]:
@@ -478,27 +459,18 @@ def phase_rows(plan: Ctx) -> list[list[str]]:
 def funnel_line(plan: Ctx) -> str:
     """The funnel maths in one paragraph: media, reach, the stages, the value and where it comes from."""
     f = plan.funnel
-    base = (
-        f"{fmt_int(f.clicks)} visits ({f.ctr * 100:.1f}% click-through)"
-        if plan.playbook.funnel.base == "clicks"
-        else (f"about {fmt_int(f.reach)} people reached ({plan.playbook.funnel.frequency:g} views each)")
-    )
-    chain = ", then ".join(f"{fmt_int(s.count)} {s.name} ({s.rate * 100:.0f}%)" for s in f.stages)
-    units = f" They buy about {fmt_int(f.units)} units." if f.units else ""
-    return (
-        f"Paid media of {plan.money(f.media)}{plan.period_word} at a blended CPM of {plan.money(f.cpm)} buys about "
-        f"{fmt_int(f.impressions)} impressions and {base}; then {chain}.{units} Each {f.value_stage.one} is worth "
-        f"{plan.money(f.value)}, from {f.value_basis}, so the plan returns about {plan.money(f.revenue)}"
-        f"{plan.period_word} ({f.roas:.1f}x the budget)."
-    )
+    pb = plan.playbook.funnel
+    base = say("funnel.base_clicks" if pb.base == "clicks" else "funnel.base_reach", f=f, pb=pb)
+    chain = [say("funnel.stage", s=s) for s in f.stages]
+    return say("funnel.line", plan=plan, f=f, base=base, chain=chain)
 
 
 def objective_need_lines(plan: Ctx) -> list[str]:
     out = []
     for op in plan.objective_plans:
-        o = op.objective
-        head = f"**{cap(o.metric)}** ({o.target}{' ' + o.deadline if o.deadline else ''}): "
-        out.append(head + planned_text(plan, op) + "; " + takes_text(plan, op) + ".")
+        out.append(
+            say("objectives.need_line", op=op, planned=planned_text(plan, op), takes=takes_text(plan, op))
+        )
     return out
 
 
@@ -512,7 +484,7 @@ def roadmap_rows(plan: Ctx) -> list[list[str]]:
 def review_due(plan: Ctx) -> str:
     if plan.start:
         return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks + 2))
-    return f"two weeks after week {plan.weeks}"
+    return say("review_undated", plan=plan)
 
 
 def next_steps(plan: Ctx) -> list[str]:
@@ -523,19 +495,14 @@ def next_steps(plan: Ctx) -> list[str]:
 
 
 def decisions(plan: Ctx) -> list[str]:
-    out = [
-        f"Confirm the budget of {plan.budget_phrase}"
-        + ("." if plan.budget.stated else ", currently assumed.")
-    ]
+    out = [say("decisions.budget", plan=plan)]
     for op in plan.objective_plans:
         if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
-            out.append(
-                f"Share last year's figures for \u201c{op.objective.text}\u201d so the target becomes a number."
-            )
+            out.append(say("decisions.baseline", objective=op.objective.text))
     if not plan.start:
-        out.append("Fix a go-live date so the day-by-day plan can be dated.")
+        out.append(say("decisions.go_live"))
     gaps = [g for g in plan.facts.gaps if g.startswith("language")]
-    out += [f"Confirm the creative language: {g.split(': ', 1)[1]}." for g in gaps]
+    out += [say("decisions.language", language=g.split(": ", 1)[1]) for g in gaps]
     return out
 
 
@@ -885,7 +852,7 @@ def rate_of_sale(plan: Ctx, op: ObjectivePlan) -> str:
         return ""
     weeks = max(1.0, (o.deadline_date - start).days / 7)
     per_store_week = o.target_number / stores / weeks
-    return f"the target implies a rate of sale of about {per_store_week:.0f} per store per week across {fmt_int(stores)} stores"
+    return say("objectives.rate_of_sale", per_week=f"{per_store_week:.0f}", stores=fmt_int(stores))
 
 
 def channels_of(plan: Ctx, kinds: list[str]) -> list[str]:
