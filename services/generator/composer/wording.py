@@ -33,10 +33,10 @@ def words(path: str) -> Any:
     return node
 
 
-def say(path: str, **names: Any) -> str:
+def say(path: str, /, **names: Any) -> str:
     """The line at a dotted path, rendered with `names`."""
     return render_line(str(words(path)), **names)
 
 
-def render_line(line: str, **names: Any) -> str:
+def render_line(line: str, /, **names: Any) -> str:
     return compiled(line).render(**names).strip()
