@@ -528,18 +528,21 @@ def weekly_rows(plan: Ctx, themes: list[tuple[str, str, str]]) -> list[list[str]
     """Week | Dates | Focus | Hero content | Posts | Community | KPI focus, four weeks from the start."""
 
     platforms = social_platforms(plan) or list(plan.channel_names[:2])
-    kpis = ("Reach", "Saves and shares", "Engagement rate", "Clicks and conversions")
+    w = words("weekly")
     rows = []
     for i, (name, focus, hero) in enumerate(themes[:4]):
         if plan.start:
             a = plan.start + datetime.timedelta(weeks=i)
-            dates = f"{fmt_date_short(a)} - {fmt_date_short(a + datetime.timedelta(days=6))}"
+            dates = render_line(
+                w["dated"], a=fmt_date_short(a), b=fmt_date_short(a + datetime.timedelta(days=6))
+            )
         else:
-            dates = f"Days {7 * i + 1}-{7 * i + 7}"
-        posts = ", ".join(f"{p} {n}" for p, n in zip(platforms, (4, 3), strict=False))
-        rows.append(
-            [f"Week {i + 1}: {name}", dates, focus, hero, posts, "Reply to every comment within 24h", kpis[i]]
+            dates = render_line(w["undated"], first=7 * i + 1, last=7 * i + 7)
+        posts = ", ".join(
+            render_line(w["posts"], platform=p, count=n) for p, n in zip(platforms, (4, 3), strict=False)
         )
+        week = render_line(w["week"], n=i + 1, name=name)
+        rows.append([week, dates, focus, hero, posts, w["community"], w["kpis"][i]])
     return rows
 
 
@@ -555,37 +558,16 @@ def share_rows(
 
 
 def hashtag_rows(plan: Ctx, idea: str) -> list[list[str]]:
-    brand_tag = hashtag(plan.brand)
-    rows = [
-        [brand_tag, "Brand", "Every post; bio", "A searchable brand archive"],
-        [hashtag(idea), "Campaign", "All campaign posts and creator content", "Campaign reach and UGC"],
-    ]
-    rows += [
-        [t, "Prescribed by the brief", "Every campaign post", "As the brief requires"]
-        for t in plan.facts.rules.mandated_terms
-        if t.startswith("#")
-    ]
-    rows.append(
-        [
-            hashtag(f"{plan.brand} Community"),
-            "Community",
-            "Customer stories and reposts",
-            "Encourage customers to share",
-        ]
-    )
+    h = words("hashtags")
+    rows = [[hashtag(plan.brand), *h["brand"]], [hashtag(idea), *h["campaign"]]]
+    rows += [[t, *h["prescribed"]] for t in plan.facts.rules.mandated_terms if t.startswith("#")]
+    rows.append([hashtag(render_line(h["community_tag"], brand=plan.brand)), *h["community"]])
     category = ([hashtag(plan.industry)] if plan.industry_given else []) + list(plan.profile.hashtags[:3])
-    rows += [[t, "Category", "2-3 per post, rotated", "Discovery by interest"] for t in category]
-    for market in plan.facts.markets[:2]:
-        rows.append([hashtag(market), "Local", "Posts with local relevance", "Local discovery"])
+    rows += [[t, *h["category"]] for t in category]
+    rows += [[hashtag(market), *h["local"]] for market in plan.facts.markets[:2]]
     if plan.centrepiece is not None:
-        rows.append(
-            [
-                hashtag(plan.centrepiece.name),
-                "Event",
-                "Posts about the event",
-                f"Join the {plan.centrepiece.name} conversation",
-            ]
-        )
+        event = plan.centrepiece.name
+        rows.append([hashtag(event), *(render_line(cell, event=event) for cell in h["event"])])
     return rows
 
 
@@ -601,45 +583,18 @@ def platform_rows(plan: Ctx) -> list[list[str]]:
     if not rows:  # no social platform in the mix: the channels that are
         for line in plan.channels[:4]:
             assert line.channel is not None
-            rows.append(
-                [
-                    line.name,
-                    plan.formats(line) or "Owned content",
-                    "Native specs",
-                    "2-3",
-                    "When the audience is active",
-                    line_role(plan, line),
-                ]
-            )
+            formats, *rest = words("platform_fallback")
+            rows.append([line.name, plan.formats(line) or formats, *rest, line_role(plan, line)])
     return rows
 
 
 def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
     """The launch milestones counting back from go-live, with dates when there is one."""
-    milestones = [
-        (-42, "Positioning, pricing and offer locked", "Strategy lead", "Signed-off one-page positioning"),
-        (-35, "Creative concepts approved; production booked", "Creative director", "Shoot plan and budget"),
-        (-28, "Landing page and tracking built", "Performance marketer", "Test conversions recorded"),
-        (-21, "Partners and press contracted; press kit ready", "PR lead", "Contracts and embargo agreed"),
-        (
-            -14,
-            "Assets delivered; campaigns built in the platforms",
-            "Performance marketer",
-            "Ads approved by platforms",
-        ),
-        (-7, "Teasers live; sales and support briefed", "Account director", "FAQ live; team briefed"),
-        (0, f"Launch day: {plan.brand} goes live", "Account director", "All channels live by 10:00"),
-        (
-            7,
-            "First optimisation: budget moved to winners",
-            "Performance marketer",
-            "Cost per result trending to target",
-        ),
-        (28, "30-day launch review", "Strategy lead", f"Review with {plan.client}"),
-    ]
-    header = ["When", *(["Date"] if plan.start else []), "Milestone", "Owner", "Done when"]
-    rows = []
-    for offset, what, owner, done in milestones:
+    m = words("milestones")
+    milestones = [(int(o), [render_line(str(c), plan=plan) for c in cells]) for o, *cells in m["rows"]]
+    header: list[str] = [h for h in m["header"] if plan.start or h != "Date"]
+    rows: list[list[str]] = []
+    for offset, (what, owner, done) in milestones:
         when = f"T{offset:+d} days" if offset else "T-0"
         if plan.start:
             rows.append([when, fmt_date(plan.start + datetime.timedelta(days=offset)), what, owner, done])
@@ -648,61 +603,25 @@ def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
     e = plan.centrepiece
     if e is not None and e.start is not None and plan.start is not None:
         offset = (e.start - plan.start).days
-        row = [
-            f"T{offset:+d} days",
-            fmt_date(e.start),
-            f"{e.name} ({e.date_text}): the centrepiece",
-            "Account director",
-            "Every conversation followed up within 48 hours",
-        ]
-        rows.append(row)
+        rows.append([f"T{offset:+d} days", fmt_date(e.start), *(render_line(c, event=e) for c in m["event"])])
         rows.sort(key=lambda r: int(r[0][1:].split()[0]) if r[0] != "T-0" else 0)
     return header, rows
 
 
 def ice_rows(plan: Ctx) -> list[list[str]]:
     f = plan.funnel
-    offer = plan.offers[0] if plan.offers else "the launch offer"
+    x = words("experiments")
+    names = {
+        "plan": plan,
+        "f": f,
+        "offer": plan.offers[0] if plan.offers else words("calendar.no_offer"),
+        "event": plan.centrepiece.name if plan.centrepiece is not None else "",
+    }
+    rows = [*x["rows"], *(x["event"] if plan.centrepiece is not None else [])]
     ideas = [
-        (f"Leading with {plan.profile.proof[0]} lifts click-through", "Ad creative A/B", "CTR", 8, 8, 9),
-        (
-            f"\u201c{cap(offer)}\u201d beats a plain call to action",
-            "Offer split test",
-            f"{cap(f.primary.name)} rate",
-            9,
-            7,
-            8,
-        ),
-        ("A three-field form lifts completion", "Landing page A/B", "Form completion", 7, 8, 9),
-        (
-            "Customer voices beat brand voice in paid",
-            "Customer-led against brand ads",
-            f"Cost per {f.primary.one}",
-            8,
-            7,
-            7,
-        ),
-        ("Send-time optimisation lifts email clicks", "Email A/B", "Click rate", 5, 7, 9),
-        (
-            "Lookalikes of the best customers beat interest targeting",
-            "Audience split",
-            f"Cost per {f.primary.one}",
-            7,
-            6,
-            8,
-        ),
+        (render_line(h, **names), render_line(t, **names), render_line(m, **names), int(i), int(c), int(e))
+        for h, t, m, i, c, e in rows
     ]
-    if plan.centrepiece is not None:
-        ideas.append(
-            (
-                f"Pre-booked meetings at {plan.centrepiece.name} beat walk-ups",
-                "Event follow-up split",
-                f"{cap(f.primary.name)} per conversation",
-                8,
-                6,
-                7,
-            )
-        )
     scored = sorted(ideas, key=lambda i: (-(i[3] * i[4] * i[5]), i[0]))
     return [
         [str(n), h, t, m, f"{i} / {c} / {e}", str(i * c * e)]
@@ -715,7 +634,10 @@ def efficiency_rows(plan: Ctx) -> list[list[str]]:
     for line in plan.channels:
         assert line.channel is not None
         if line.channel.media:
-            benchmark = f"CPM about {plan.money(plan.profile.cpm * line.channel.cpm_factor * (plan.budget.amount and 1) * _scale(plan))}"
+            cpm = plan.money(
+                plan.profile.cpm * line.channel.cpm_factor * (plan.budget.amount and 1) * _scale(plan)
+            )
+            benchmark = say("efficiency.cpm", cpm=cpm)
         else:
             benchmark = line.channel.pricing
         rows.append(
@@ -724,7 +646,7 @@ def efficiency_rows(plan: Ctx) -> list[list[str]]:
                 line_role(plan, line),
                 benchmark,
                 f"{line.pct}% / {plan.money(line.amount)}",
-                f"Cost per {plan.funnel.primary.one} against the blended target",
+                say("efficiency.judged", plan=plan),
             ]
         )
     return rows
@@ -777,33 +699,27 @@ def funnel_rows(plan: Ctx) -> list[list[str]]:
     f = plan.funnel
     names = list(plan.channel_names)
     owned = [c for c in names if vocabulary().channel(c).kind == "owned"] or ["Email & CRM"]
-    base = "Visits" if plan.playbook.funnel.base == "clicks" else "People reached"
-    base_n = f.clicks if plan.playbook.funnel.base == "clicks" else f.reach
+    fr = words("funnel_rows")
+    by_clicks = plan.playbook.funnel.base == "clicks"
+    base = fr["base"]["clicks" if by_clicks else "reach"]
+    base_n = f.clicks if by_clicks else f.reach
+    stage, job, kpi = (render_line(c, audience=audience_phrase(plan)) for c in fr["awareness"])
     rows = [
+        [stage, job, join_and(names[:2]), kpi, f"{fmt_int(f.impressions)}{plan.period_word}"],
         [
-            "Awareness",
-            f"Get noticed by {audience_phrase(plan)}",
-            join_and(names[:2]),
-            "Impressions",
-            f"{fmt_int(f.impressions)}{plan.period_word}",
-        ],
-        [
-            "Consideration",
-            "Earn the visit and the shortlist",
+            *fr["consideration"],
             join_and(names[1:3] or names[:1]),
             base,
-            f"{fmt_int(base_n)} ({pct1(f.ctr)} CTR)"
-            if plan.playbook.funnel.base == "clicks"
-            else fmt_int(base_n),
+            render_line(fr["ctr"], n=fmt_int(base_n), ctr=pct1(f.ctr)) if by_clicks else fmt_int(base_n),
         ],
     ]
     for s in f.stages:
         rows.append(
             [
                 cap(s.name),
-                f"Turn the stage before into {s.name}",
+                render_line(fr["stage_job"], s=s),
                 join_and(owned[:1] + names[:1]),
-                f"Conversion ({s.rate * 100:.1f}%)",
+                render_line(fr["stage_kpi"], s=s),
                 f"{fmt_int(s.count)}{plan.period_word}",
             ]
         )
