@@ -187,10 +187,10 @@ def line_role(ctx: Ctx, line: BudgetLine) -> str:
 def budget_table(ctx: Ctx, lines: tuple[BudgetLine, ...] | None = None) -> str:
     """Every budget line with share and amount; shares add to 100% and amounts to the total exactly."""
     lines = lines if lines is not None else ctx.lines
-    header = f"Budget ({ctx.budget.period_label})" if ctx.budget.period != "total" else "Budget"
+    header = say("budget_headers.budget", plan=ctx)
     rows = [[line.name, line_role(ctx, line), f"{line.pct}%", ctx.money(line.amount)] for line in lines]
     rows.append(["**Total**", "", "**100%**", f"**{ctx.budget.total_text}**"])
-    return table(["Line", "Role", "Share", header], rows)
+    return table([*words("budget_headers.split"), header], rows)
 
 
 def rollup(ctx: Ctx) -> list[tuple[str, str, int, int]]:
@@ -228,7 +228,7 @@ class Day:
 
 def _owner(channel: str) -> str:
     found = catalogue().channels.get(channel)
-    return found.owner if found else "Account director"
+    return found.owner if found else str(words("default_owner"))
 
 
 def _actions(channel: str, stage: str) -> tuple[str, ...]:

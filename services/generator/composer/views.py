@@ -48,59 +48,59 @@ from services.generator.domain.packages import ALTERNATE_TITLES
 from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.vocabulary import vocabulary
 
-_NAMES = (
-    "Maya", "Daniel", "Priya", "Lucas", "Amara", "Tom", "Sofia", "Kenji", "Leah", "Omar", "Chloe", "Mateo",
-    "Hannah", "Ravi", "Grace", "Noah", "Elena", "Sam", "Aisha", "Ben",
-)  # fmt: skip
-
-
 # ----- the brief --------------------------------------------------------------------------------------------
 
 
 def overview_rows(plan: Ctx) -> list[list[str]]:
     """The brief at a glance, as understood: what every section is written from."""
     f = plan.facts
-    rows = [["Client", plan.client], ["Brand", plan.brand]]
+    label = words("glance_labels")
+    rows = [[label["client"], plan.client], [label["brand"], plan.brand]]
     rows.append(
         [
-            "Product / service",
+            label["product"],
             plan.product if plan.product_given else say("glance.product_missing", plan=plan),
         ]
     )
     rows.append(
-        ["Industry", f.industry if plan.industry_given else say("glance.industry_inferred", plan=plan)]
+        [label["industry"], f.industry if plan.industry_given else say("glance.industry_inferred", plan=plan)]
     )
     kind = type_by_key(f.business_type) if f.business_type else None
     if kind is not None and kind.label.casefold() != plan.playbook.label.casefold():
         # The kind read from the brief, and the playbook family it is written from.
-        rows.append(["Business model", say("glance.model_of_kind", plan=plan, kind=kind)])
+        rows.append([label["model"], say("glance.model_of_kind", plan=plan, kind=kind)])
     else:
-        rows.append(["Business model", say("glance.model", plan=plan)])
-    rows.append(["Markets", plan.geo if plan.geo_given else say("glance.markets_missing")])
+        rows.append([label["model"], say("glance.model", plan=plan)])
+    rows.append([label["markets"], plan.geo if plan.geo_given else say("glance.markets_missing")])
     audience = join_and([s.name for s in f.segments]) if f.segments else plan.audience
-    rows.append(["Audience", audience if plan.audience_given else say("glance.audience_assumed", plan=plan)])
-    rows.append(["Budget", plan.budget_phrase])
-    rows.append(["Timeline", f.timeline or plan.timeline.label])
+    rows.append(
+        [label["audience"], audience if plan.audience_given else say("glance.audience_assumed", plan=plan)]
+    )
+    rows.append([label["budget"], plan.budget_phrase])
+    rows.append([label["timeline"], f.timeline or plan.timeline.label])
     if plan.launch:
-        rows.append(["Launch date", fmt_date(plan.launch)])
+        rows.append([label["launch"], fmt_date(plan.launch)])
     if f.competitors:
-        rows.append(["Competitors", join_and(list(f.competitor_names))])
+        rows.append([label["competitors"], join_and(list(f.competitor_names))])
     if f.events:
         rows.append(
-            ["Key dates", "; ".join(f"{e.name} ({e.date_text})" if e.date_text else e.name for e in f.events)]
+            [
+                label["dates"],
+                "; ".join(f"{e.name} ({e.date_text})" if e.date_text else e.name for e in f.events),
+            ]
         )
     if f.prices:
-        rows.append(["Prices and values", "; ".join(f"{p.label}: {plan.price_text(p)}" for p in f.prices)])
+        rows.append([label["prices"], "; ".join(f"{p.label}: {plan.price_text(p)}" for p in f.prices)])
     if f.retail_partners:
-        rows.append(["Retail partners", join_and(list(f.retail_partners))])
+        rows.append([label["retail"], join_and(list(f.retail_partners))])
     if f.offers:
-        rows.append(["Offers", "; ".join(f.offers)])
+        rows.append([label["offers"], "; ".join(f.offers)])
     if f.language:
-        rows.append(["Creative language", f"{f.language} ({f.locale})" if f.locale else f.language])
+        rows.append([label["language"], f"{f.language} ({f.locale})" if f.locale else f.language])
     if f.tone:
-        rows.append(["Tone", f.tone])
+        rows.append([label["tone"], f.tone])
     if plan.constraints:
-        rows.append(["Rules", "; ".join(plan.constraints)])
+        rows.append([label["rules"], "; ".join(plan.constraints)])
     return rows
 
 
@@ -245,8 +245,9 @@ def _singular(name: str) -> str:
 
 
 def personas(plan: Ctx) -> list[PersonaCard]:
-    start = stable_index(len(_NAMES), plan.brand, "personas", *([plan.variant] if plan.variant else []))
-    names = [_NAMES[(start + 7 * i) % len(_NAMES)] for i in range(3)]
+    pool = words("persona_names")
+    start = stable_index(len(pool), plan.brand, "personas", *([plan.variant] if plan.variant else []))
+    names = [str(pool[(start + 7 * i) % len(pool)]) for i in range(3)]
     segs = segments(plan)
 
     banned = excluded_patterns(plan.facts.rules)
@@ -430,7 +431,7 @@ def flow_rows(plan: Ctx) -> list[list[str]]:
 
 
 def budget_header(plan: Ctx) -> str:
-    return f"Budget ({plan.budget.period_label})" if plan.budget.period != "total" else "Budget"
+    return say("budget_headers.budget", plan=plan)
 
 
 def rollup_rows(plan: Ctx) -> list[list[str]]:
@@ -440,7 +441,7 @@ def rollup_rows(plan: Ctx) -> list[list[str]]:
 
 
 def phase_header(plan: Ctx) -> str:
-    return "Budget" if plan.budget.period == "total" else f"Budget (programme, {plan.weeks} weeks)"
+    return say("budget_headers.programme", plan=plan)
 
 
 def phase_rows(plan: Ctx) -> list[list[str]]:
@@ -592,7 +593,7 @@ def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
     """The launch milestones counting back from go-live, with dates when there is one."""
     m = words("milestones")
     milestones = [(int(o), [render_line(str(c), plan=plan) for c in cells]) for o, *cells in m["rows"]]
-    header: list[str] = [h for h in m["header"] if plan.start or h != "Date"]
+    header: list[str] = [h for i, h in enumerate(m["header"]) if plan.start or i != 1]  # 1: the date column
     rows: list[list[str]] = []
     for offset, (what, owner, done) in milestones:
         when = f"T{offset:+d} days" if offset else "T-0"
