@@ -304,6 +304,16 @@ class Playbook(_Strict):
     copydeck: PlaybookCopy  # the copy for the flagship sections (data/copy/<key>.yaml)
     funnel: Funnel
     metric_words: dict[str, tuple[str, ...]]  # stage key -> words objectives use for it
+    # business type -> stage key -> its own words for the stage (read before `metric_words`)
+    kind_metric_words: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+
+    def stage_words(self, business_type: str) -> list[tuple[str, str]]:
+        """(word, stage key), longest first: the kind of business's own words, then the playbook's."""
+        own = self.kind_metric_words.get(business_type, {})
+        pairs = [(w, k) for k, ws in own.items() for w in ws]
+        pairs += [(w, k) for k, ws in self.metric_words.items() for w in ws]
+        return sorted(pairs, key=lambda wk: -len(wk[0]))
+
     channels: dict[str, int]  # the channel mix (weights); empty: the industry's
     offers: tuple[str, ...]
     crm_flows: tuple[Flow, ...]
@@ -315,6 +325,10 @@ class Playbook(_Strict):
         unknown = set(self.metric_words) - keys
         if unknown:
             raise ValueError(f"{self.key}: metric_words for unknown stages {sorted(unknown)}")
+        for kind_key, by_stage in self.kind_metric_words.items():
+            kind = type_by_key(kind_key)
+            if kind is None or kind.plan != self.key or not set(by_stage) <= keys:
+                raise ValueError(f"{self.key}: kind_metric_words for {kind_key!r} do not fit the playbook")
         for stage in self.funnel.stages:
             for kind_key in stage.kinds:
                 kind = type_by_key(kind_key)

@@ -748,13 +748,21 @@ def _objective_plans(
 ) -> tuple[ObjectivePlan, ...]:
     cat = catalogue()
     out: list[ObjectivePlan] = []
-    words = sorted(
-        ((w, k) for k, ws in playbook.metric_words.items() for w in ws), key=lambda wk: -len(wk[0])
-    )
+    words = playbook.stage_words(facts.business_type)
     for objective in facts.objectives:
-        text = f"{objective.metric} {objective.text}".lower()
+        # The objective's own metric decides the stage; its sentence too when the sentence holds only this
+        # objective ("2,200 paid tickets plus 25 sponsors": the sponsors are not tickets).
+        texts = [objective.metric.lower()]
+        if sum(1 for o in facts.objectives if o.text == objective.text) == 1:
+            texts.append(f"{objective.metric} {objective.text}".lower())
         stage_key = next(
-            (k for w, k in words if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)), ""
+            (
+                k
+                for text in texts
+                for w, k in words
+                if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)
+            ),
+            "",
         )
         serving = tuple(
             dict.fromkeys(

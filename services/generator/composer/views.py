@@ -163,13 +163,14 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
             return say("objectives.takes.weighted", channels=channels)
         if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
             return say("objectives.takes.baseline")
-        return plan.playbook_copy.objective_without_channels
+        return in_kind_words(plan, plan.playbook_copy.objective_without_channels)
     share = round(coverage * 100)
     if coverage >= 1:
         return say("objectives.takes.in_reach", cost=cost)
     if coverage >= 0.6:
         return say("objectives.takes.mostly", share=share, cost=cost)
-    return say("objectives.takes.partly", plan=plan, share=share, cost=cost)
+    gaps = in_kind_words(plan, plan.playbook_copy.gap_sources)
+    return say("objectives.takes.partly", share=share, cost=cost, gaps=gaps)
 
 
 # ----- the idea and creative --------------------------------------------------------------------------------
