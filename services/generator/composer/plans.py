@@ -169,19 +169,27 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
     return rows
 
 
-def line_role(ctx: Ctx, line: BudgetLine) -> str:
-    """What a budget line does in this plan: a channel's role and what it is for in this kind of business
-    (the copy deck's `channel_aims`, in the kind's words); production, tools and the reserve from their lines
-    in channels.yaml. The channel's role is never rendered as a template (an operator's note may be in it)."""
+def line_aim(ctx: Ctx, line: BudgetLine) -> str:
+    """What a channel is for in this kind of business (the copy deck's `channel_aims`, in the kind's words);
+    the channels of one kind in the mix take the deck's aims in turn. "" for the lines that are not channels."""
     if line.channel is None:
-        return in_kind_words(ctx, line.role)
+        return ""
     kind = line.channel.kind
     aims = ctx.playbook_copy.channel_aims.get(kind, ())
     same_kind = [c.name for c in ctx.channels if c.channel is not None and c.channel.kind == kind]
     if not aims or line.name not in same_kind:
-        return line.role
-    aim = aims[same_kind.index(line.name) % len(aims)]
-    return f"{line.role}; {in_kind_words(ctx, aim)}"
+        return ""
+    return in_kind_words(ctx, aims[same_kind.index(line.name) % len(aims)])
+
+
+def line_role(ctx: Ctx, line: BudgetLine) -> str:
+    """What a budget line does in this plan: a channel's role and its aim in this kind of business;
+    production, tools and the reserve from their lines in channels.yaml. The channel's role is never
+    rendered as a template (an operator's note may be in it)."""
+    if line.channel is None:
+        return in_kind_words(ctx, line.role)
+    aim = line_aim(ctx, line)
+    return f"{line.role}; {aim}" if aim else line.role
 
 
 def budget_table(ctx: Ctx, lines: tuple[BudgetLine, ...] | None = None) -> str:

@@ -16,12 +16,13 @@ import yaml
 
 from services.generator.composer.budget import allocate, split_amount, split_percentages
 from services.generator.composer.catalogue import catalogue
-from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
+from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan, short_phrase
 from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
 from services.generator.composer.plans import (
     Day,
     day_label,
+    line_aim,
     line_role,
     phases,
     review_phase,
@@ -377,7 +378,9 @@ def platform_format_lines(plan: Ctx) -> list[str]:
         rules = channels[name].platform
         assert rules is not None
         formats = ", ".join(f.strip() for f in rules.formats.split(",") if f.strip().casefold() not in banned)
-        out.append(say("platform_line", name=name, formats=formats, specs=rules.specs))
+        line = next((c for c in plan.channels if c.name == name), None)
+        aim = line_aim(plan, line) if line is not None else ""
+        out.append(say("platform_line", name=name, formats=formats, specs=rules.specs, aim=aim))
     return out
 
 
@@ -385,7 +388,7 @@ def mandatories(plan: Ctx) -> list[str]:
     out = [f"{c.rstrip('.')}." for c in plan.constraints]
     out.append(say("mandatories.accessibility", languages=list(plan.facts.languages)))
     if not plan.facts.rules.claims_needing_review:
-        out.append(say("mandatories.claims"))
+        out.append(say("mandatories.claims", plan=plan, product=short_phrase(plan.product, 50)))
     return out
 
 
@@ -465,6 +468,14 @@ def funnel_line(plan: Ctx) -> str:
     base = say("funnel.base_clicks" if pb.base == "clicks" else "funnel.base_reach", f=f, pb=pb)
     chain = [say("funnel.stage", s=s) for s in f.stages]
     return say("funnel.line", plan=plan, f=f, base=base, chain=chain)
+
+
+def objectives_question(plan: Ctx) -> str:
+    """The analysis's first question: the first objective with a target, in its own words."""
+    first = next((op for op in plan.objective_plans if op.objective.target), None)
+    if first is None:
+        return say("objectives.question", o=None, percent=False)
+    return say("objectives.question", o=first.objective, percent=first.kind == "percent")
 
 
 def objective_need_lines(plan: Ctx) -> list[str]:
