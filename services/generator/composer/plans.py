@@ -333,7 +333,7 @@ def day_plan(ctx: Ctx, days: int = 30) -> list[Day]:
                 channel,
                 action,
                 "CRM lead" if kind_of(channel) == "owned" else _owner(channel),
-                cal["goals"][stage],
+                render_line(cal["goals"][stage], plan=ctx),
             )
         )
     return out
