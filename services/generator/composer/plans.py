@@ -171,15 +171,17 @@ def kpi_rows(ctx: Ctx, light: bool = False) -> list[list[str]]:
 
 def line_aim(ctx: Ctx, line: BudgetLine) -> str:
     """What a channel is for in this kind of business (the copy deck's `channel_aims`, in the kind's words);
-    the channels of one kind in the mix take the deck's aims in turn. "" for the lines that are not channels."""
+    the channels of one kind in the mix take the deck's aims in turn. "" for the lines that are not channels
+    and for a channel past the aims its kind has."""
     if line.channel is None:
         return ""
     kind = line.channel.kind
     aims = ctx.playbook_copy.channel_aims.get(kind, ())
     same_kind = [c.name for c in ctx.channels if c.channel is not None and c.channel.kind == kind]
-    if not aims or line.name not in same_kind:
-        return ""
-    return in_kind_words(ctx, aims[same_kind.index(line.name) % len(aims)])
+    index = same_kind.index(line.name) if line.name in same_kind else len(aims)
+    # A channel past the deck's aims for its kind keeps its own role alone: an aim is never repeated in a
+    # plan, nor given to a channel it was not written for.
+    return in_kind_words(ctx, aims[index]) if index < len(aims) else ""
 
 
 def line_role(ctx: Ctx, line: BudgetLine) -> str:
