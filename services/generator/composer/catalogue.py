@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.understanding import BusinessModel, PriceKind
 from services.generator.domain.vocabulary import vocabulary
 
@@ -47,11 +48,21 @@ class ChannelCopy(_Strict):
     cpm_factor: float = 1.0  # relative to the industry's planning CPM
     media: bool = True  # bought by the impression (counts towards paid reach)
     platform: PlatformRules | None = None
-    actions: dict[Stage, tuple[str, ...]] = Field(default_factory=dict)  # day-plan actions; {brand} etc.
+    actions: dict[Stage, tuple[str, ...]] = Field(
+        default_factory=dict
+    )  # day-plan actions; Jinja: {{ brand }} etc.
 
     @property
     def kind(self) -> str:
         return vocabulary().channel(self.name).kind
+
+
+class BudgetExtra(_Strict):
+    """A budget line beside the channels (production, measurement, reserve), or the channels summed."""
+
+    name: str
+    role: str  # Jinja, rendered with the plan
+    weight: int = Field(default=0, ge=0)  # points of the whole budget (0 for the channels' sum)
 
 
 # ----- industries -----------------------------------------------------------------------------------------
@@ -117,6 +128,13 @@ class FunnelStage(_Strict):
     rate: float | None = Field(
         default=None, gt=0, le=1
     )  # share of the previous stage; None: the industry's cvr
+    # What a kind of business that shares the playbook counts at this stage, in its own words:
+    # business type key (business_types.yaml) -> (plural, singular). A dealer counts test drives, not applications.
+    kinds: dict[str, tuple[str, str]] = Field(default_factory=dict)
+
+    def named_for(self, business_type: str) -> tuple[str, str]:
+        """(plural, singular) for the kind of business, or the playbook's own."""
+        return self.kinds.get(business_type, (self.name, self.one))
 
 
 class Funnel(_Strict):
@@ -151,7 +169,7 @@ class Flow(_Strict):
 
 
 class EventPlay(_Strict):
-    """How this kind of business works an event; {event} is its name."""
+    """How this kind of business works an event; Jinja lines, {{ event }} is its name, {{ n }} the day."""
 
     before: tuple[str, str, str]  # two weeks, one week and one day before
     during: tuple[str, ...]  # one line per event day, repeated from the last
@@ -209,6 +227,10 @@ class Question(_Strict):
 class PlaybookCopy(_Strict):
     """A business model's copy for the flagship sections. Every string is a Jinja2 line rendered with the
     plan (`plan`, `pb`, `copy`, `ind`, `creative`), so it can use the brief's facts."""
+
+    # What each kind of channel (vocabulary.yaml `kind`) is for in this business model; it follows the
+    # channel's own role in the budget split and the channel roles. Channels of one kind take them in turn.
+    channel_aims: dict[str, tuple[str, ...]]
 
     overview_goal: str
     pov_competitors: str
@@ -282,6 +304,16 @@ class Playbook(_Strict):
     copydeck: PlaybookCopy  # the copy for the flagship sections (data/copy/<key>.yaml)
     funnel: Funnel
     metric_words: dict[str, tuple[str, ...]]  # stage key -> words objectives use for it
+    # business type -> stage key -> its own words for the stage (read before `metric_words`)
+    kind_metric_words: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+
+    def stage_words(self, business_type: str) -> list[tuple[str, str]]:
+        """(word, stage key), longest first: the kind of business's own words, then the playbook's."""
+        own = self.kind_metric_words.get(business_type, {})
+        pairs = [(w, k) for k, ws in own.items() for w in ws]
+        pairs += [(w, k) for k, ws in self.metric_words.items() for w in ws]
+        return sorted(pairs, key=lambda wk: -len(wk[0]))
+
     channels: dict[str, int]  # the channel mix (weights); empty: the industry's
     offers: tuple[str, ...]
     crm_flows: tuple[Flow, ...]
@@ -293,6 +325,20 @@ class Playbook(_Strict):
         unknown = set(self.metric_words) - keys
         if unknown:
             raise ValueError(f"{self.key}: metric_words for unknown stages {sorted(unknown)}")
+        for kind_key, by_stage in self.kind_metric_words.items():
+            kind = type_by_key(kind_key)
+            if kind is None or kind.plan != self.key or not set(by_stage) <= keys:
+                raise ValueError(f"{self.key}: kind_metric_words for {kind_key!r} do not fit the playbook")
+        for stage in self.funnel.stages:
+            for kind_key in stage.kinds:
+                kind = type_by_key(kind_key)
+                if kind is None or kind.plan != self.key:
+                    raise ValueError(
+                        f"{self.key}: stage {stage.key} is named for {kind_key!r}, not a kind it serves"
+                    )
+        kinds = {c.kind for c in vocabulary().channels}
+        if set(self.copydeck.channel_aims) != kinds or not all(self.copydeck.channel_aims.values()):
+            raise ValueError(f"{self.key}: channel_aims must cover the channel kinds {sorted(kinds)}")
         return self
 
 
@@ -311,6 +357,8 @@ class Catalogue(_Strict):
     playbooks: dict[str, Playbook]
     objective_channels: tuple[ObjectiveChannels, ...]
     kind_actions: dict[str, dict[Stage, tuple[str, ...]]]
+    other_lines: tuple[BudgetExtra, ...]
+    media_line: BudgetExtra
 
     @field_validator("industries")
     @classmethod
@@ -377,22 +425,27 @@ def _kind_profiles(industries: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-@functools.cache
-def catalogue() -> Catalogue:
-    """Every data file, loaded and validated once (a broken file fails loudly at the first report)."""
+def raw_catalogue() -> dict[str, Any]:
+    """Every data file as read, assembled the way the schema takes it (tests break copies of it)."""
     channels = _load("channels.yaml")
     industries = _load("industries.yaml")
     playbooks = _load("playbooks.yaml")
     assert isinstance(channels, dict) and isinstance(industries, dict) and isinstance(playbooks, dict)
-    return Catalogue.model_validate(
-        {
-            "channels": {c["name"]: c for c in channels["channels"]},
-            "kind_actions": channels["kind_actions"],
-            "industries": industries["industries"],
-            "kind_profiles": _kind_profiles(industries),
-            "playbooks": {
-                p["key"]: {**p, "copydeck": _load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]
-            },
-            "objective_channels": playbooks["objective_channels"],
-        }
-    )
+    return {
+        "channels": {c["name"]: c for c in channels["channels"]},
+        "kind_actions": channels["kind_actions"],
+        "other_lines": channels["other_lines"],
+        "media_line": channels["media_line"],
+        "industries": industries["industries"],
+        "kind_profiles": _kind_profiles(industries),
+        "playbooks": {
+            p["key"]: {**p, "copydeck": _load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]
+        },
+        "objective_channels": playbooks["objective_channels"],
+    }
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """Every data file, loaded and validated once (a broken file fails loudly at the first report)."""
+    return Catalogue.model_validate(raw_catalogue())

@@ -43,11 +43,6 @@ from services.generator.domain.understanding import (
 
 # Share of the total for the channels themselves; the rest pays for making and measuring the work.
 CHANNEL_SHARE = 78
-OTHER_LINES: tuple[tuple[str, str, int], ...] = (
-    ("Creative & content production", "Shoots, design, editing, copy and localisation", 12),
-    ("Measurement & tools", "Tracking set-up, dashboards, social listening and testing tools", 4),
-    ("Contingency & testing reserve", "Held back for winning tests and surprises; released from week 4", 6),
-)
 MAX_CHANNELS = 9
 _NEW_CHANNEL_WEIGHT = Fraction(10)
 # Rough scale of local prices relative to USD, so benchmarks stay sensible in every currency.
@@ -66,7 +61,7 @@ _PERIOD_WEEKS = {
 @dataclass(frozen=True)
 class BudgetLine:
     name: str
-    role: str
+    role: str  # the channel's role; for production, tools and the reserve a Jinja line (plans.line_role)
     pct: int
     amount: int
     channel: ChannelCopy | None  # None for production, tools, contingency
@@ -639,13 +634,14 @@ def _budget_lines(total: int, weights: list[tuple[ChannelCopy, Fraction]]) -> tu
     channel_sum = sum((w for _c, w in weights), Fraction(0))
     # Channels share CHANNEL_SHARE points in proportion to their weights; the other lines keep theirs.
     all_weights: list[int | Fraction] = [w * CHANNEL_SHARE for _c, w in weights]
-    all_weights += [weight * channel_sum for _n, _r, weight in OTHER_LINES]
+    others = catalogue().other_lines  # production, measurement and the reserve (channels.yaml)
+    all_weights += [other.weight * channel_sum for other in others]
     split = allocate(total, all_weights)
     lines: list[BudgetLine] = []
     for (channel, _w), (pct, amount) in zip(weights, split, strict=False):
         lines.append(BudgetLine(channel.name, channel.role, pct, amount, channel))
-    for (name, role, _weight), (pct, amount) in zip(OTHER_LINES, split[len(weights) :], strict=True):
-        lines.append(BudgetLine(name, role, pct, amount, None))
+    for other, (pct, amount) in zip(others, split[len(weights) :], strict=True):
+        lines.append(BudgetLine(other.name, other.role, pct, amount, None))
     return tuple(lines)
 
 
@@ -709,7 +705,7 @@ def _funnel(
     for stage in f.stages:
         rate = stage.rate if stage.rate is not None else profile.cvr
         count *= rate
-        name, one = stage.name, stage.one
+        name, one = stage.named_for(facts.business_type)
         if playbook.key == "general":
             name, one = profile.conversion, profile.conversion_one
         stages.append(StageVolume(stage.key, name, one, max(1, nice(count)), rate))
@@ -752,13 +748,21 @@ def _objective_plans(
 ) -> tuple[ObjectivePlan, ...]:
     cat = catalogue()
     out: list[ObjectivePlan] = []
-    words = sorted(
-        ((w, k) for k, ws in playbook.metric_words.items() for w in ws), key=lambda wk: -len(wk[0])
-    )
+    words = playbook.stage_words(facts.business_type)
     for objective in facts.objectives:
-        text = f"{objective.metric} {objective.text}".lower()
+        # The objective's own metric decides the stage; its sentence too when the sentence holds only this
+        # objective ("2,200 paid tickets plus 25 sponsors": the sponsors are not tickets).
+        texts = [objective.metric.lower()]
+        if sum(1 for o in facts.objectives if o.text == objective.text) == 1:
+            texts.append(f"{objective.metric} {objective.text}".lower())
         stage_key = next(
-            (k for w, k in words if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)), ""
+            (
+                k
+                for text in texts
+                for w, k in words
+                if re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", text)
+            ),
+            "",
         )
         serving = tuple(
             dict.fromkeys(

@@ -14,6 +14,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from services.generator.composer.render import compiled
 from services.generator.domain.understanding import BusinessModel
 
 Line = tuple[str, str]  # (line, English gloss)
@@ -71,7 +72,7 @@ class Creative:
 
 
 def _fmt(line: Line, names: dict[str, str], gloss: bool) -> str:
-    text, english = (part.format(**names) for part in line)
+    text, english = (compiled(part).render(**names) for part in line)
     return f"{text} *({english})*" if gloss else text
 
 
@@ -85,7 +86,7 @@ def creative_lines(
     english_subjects: tuple[str, ...],
     english_cta: str,
 ) -> Creative:
-    """The report's creative lines. `names` fills {brand}, {event}, {term}, {retailer}."""
+    """The report's creative lines. `names` fills {{ brand }}, {{ event }}, {{ term }}, {{ retailer }}."""
     bank = banks().languages.get(language) if language and language != "English" else None
     if bank is None:
         note = ""

@@ -20,9 +20,19 @@ _VIEWS = (
     "objective_need_lines", "roadmap_rows", "review_due", "next_steps", "decisions", "social_platforms",
     "planned_text", "takes_text", "split_rows", "weekly_rows", "share_rows", "hashtag_rows", "platform_rows",
     "milestone_rows", "ice_rows", "efficiency_rows", "reallocation_rows", "stamp", "funnel_rows", "platform_hashtags", "objection_rows", "section_titles", "channels_of",
-    "client_questions",
+    "client_questions", "objectives_question",
 )  # fmt: skip
-_PLANS = ("kpi_rows", "budget_table", "rollup", "phases", "week_span", "day_plan", "day_label", "kind_of")
+_PLANS = (
+    "kpi_rows",
+    "budget_table",
+    "line_role",
+    "rollup",
+    "phases",
+    "week_span",
+    "day_plan",
+    "day_label",
+    "kind_of",
+)
 
 
 def _creative(plan: Ctx, base: dict[str, Any]) -> Creative:

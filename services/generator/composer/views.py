@@ -16,10 +16,19 @@ import yaml
 
 from services.generator.composer.budget import allocate, split_amount, split_percentages
 from services.generator.composer.catalogue import catalogue
-from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan
+from services.generator.composer.context import _SCALE, Ctx, ObjectivePlan, short_phrase
 from services.generator.composer.kind_words import in_kind_words
 from services.generator.composer.kpi_sources import percent_source
-from services.generator.composer.plans import Day, day_label, phases, rollup, week_span
+from services.generator.composer.plans import (
+    Day,
+    day_label,
+    line_aim,
+    line_role,
+    phases,
+    review_phase,
+    rollup,
+    week_span,
+)
 from services.generator.composer.render import compiled
 from services.generator.composer.rules import excluded_patterns, violations
 from services.generator.composer.text import (
@@ -34,16 +43,11 @@ from services.generator.composer.text import (
     pick,
     stable_index,
 )
+from services.generator.composer.wording import render_line, say, words
 from services.generator.domain.money import CURRENCIES, format_amount
 from services.generator.domain.packages import ALTERNATE_TITLES
 from services.generator.domain.readers.business_type import type_by_key
 from services.generator.domain.vocabulary import vocabulary
-
-_NAMES = (
-    "Maya", "Daniel", "Priya", "Lucas", "Amara", "Tom", "Sofia", "Kenji", "Leah", "Omar", "Chloe", "Mateo",
-    "Hannah", "Ravi", "Grace", "Noah", "Elena", "Sam", "Aisha", "Ben",
-)  # fmt: skip
-
 
 # ----- the brief --------------------------------------------------------------------------------------------
 
@@ -51,52 +55,53 @@ _NAMES = (
 def overview_rows(plan: Ctx) -> list[list[str]]:
     """The brief at a glance, as understood: what every section is written from."""
     f = plan.facts
-    rows = [["Client", plan.client], ["Brand", plan.brand]]
+    label = words("glance_labels")
+    rows = [[label["client"], plan.client], [label["brand"], plan.brand]]
     rows.append(
         [
-            "Product / service",
-            plan.product if plan.product_given else f"{plan.brand}'s core offer (not specified)",
+            label["product"],
+            plan.product if plan.product_given else say("glance.product_missing", plan=plan),
         ]
     )
-    rows.append(["Industry", f.industry if plan.industry_given else f"{plan.industry} (inferred)"])
+    rows.append(
+        [label["industry"], f.industry if plan.industry_given else say("glance.industry_inferred", plan=plan)]
+    )
     kind = type_by_key(f.business_type) if f.business_type else None
     if kind is not None and kind.label.casefold() != plan.playbook.label.casefold():
         # The kind read from the brief, and the playbook family it is written from.
-        playbook = lower_first(plan.playbook.label)
-        rows.append(
-            ["Business model", f"{kind.label}, from the {playbook} playbook: sells {plan.playbook.sells}"]
-        )
+        rows.append([label["model"], say("glance.model_of_kind", plan=plan, kind=kind)])
     else:
-        rows.append(["Business model", f"{plan.playbook.label}: sells {plan.playbook.sells}"])
-    rows.append(
-        ["Markets", plan.geo if plan.geo_given else "Not specified: we plan for the brand's core market"]
-    )
+        rows.append([label["model"], say("glance.model", plan=plan)])
+    rows.append([label["markets"], plan.geo if plan.geo_given else say("glance.markets_missing")])
     audience = join_and([s.name for s in f.segments]) if f.segments else plan.audience
     rows.append(
-        ["Audience", audience if plan.audience_given else f"{plan.audience} (our working definition)"]
+        [label["audience"], audience if plan.audience_given else say("glance.audience_assumed", plan=plan)]
     )
-    rows.append(["Budget", plan.budget_phrase])
-    rows.append(["Timeline", f.timeline or plan.timeline.label])
+    rows.append([label["budget"], plan.budget_phrase])
+    rows.append([label["timeline"], f.timeline or plan.timeline.label])
     if plan.launch:
-        rows.append(["Launch date", fmt_date(plan.launch)])
+        rows.append([label["launch"], fmt_date(plan.launch)])
     if f.competitors:
-        rows.append(["Competitors", join_and(list(f.competitor_names))])
+        rows.append([label["competitors"], join_and(list(f.competitor_names))])
     if f.events:
         rows.append(
-            ["Key dates", "; ".join(f"{e.name} ({e.date_text})" if e.date_text else e.name for e in f.events)]
+            [
+                label["dates"],
+                "; ".join(f"{e.name} ({e.date_text})" if e.date_text else e.name for e in f.events),
+            ]
         )
     if f.prices:
-        rows.append(["Prices and values", "; ".join(f"{p.label}: {plan.price_text(p)}" for p in f.prices)])
+        rows.append([label["prices"], "; ".join(f"{p.label}: {plan.price_text(p)}" for p in f.prices)])
     if f.retail_partners:
-        rows.append(["Retail partners", join_and(list(f.retail_partners))])
+        rows.append([label["retail"], join_and(list(f.retail_partners))])
     if f.offers:
-        rows.append(["Offers", "; ".join(f.offers)])
+        rows.append([label["offers"], "; ".join(f.offers)])
     if f.language:
-        rows.append(["Creative language", f"{f.language} ({f.locale})" if f.locale else f.language])
+        rows.append([label["language"], f"{f.language} ({f.locale})" if f.locale else f.language])
     if f.tone:
-        rows.append(["Tone", f.tone])
+        rows.append([label["tone"], f.tone])
     if plan.constraints:
-        rows.append(["Rules", "; ".join(plan.constraints)])
+        rows.append([label["rules"], "; ".join(plan.constraints)])
     return rows
 
 
@@ -118,8 +123,8 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
         rows.append(
             [
                 o.text,
-                o.target or "as stated",
-                o.deadline or "not stated",
+                o.target or say("objectives.as_stated"),
+                o.deadline or say("objectives.not_stated"),
                 planned_text(plan, op),
                 takes_text(plan, op),
             ]
@@ -130,20 +135,20 @@ def objective_rows(plan: Ctx) -> list[list[str]]:
 def planned_text(plan: Ctx, op: ObjectivePlan) -> str:
     if op.planned is None:
         if op.kind == "percent":
-            return f"measured by {percent_source(op.objective.metric)}"
-        return "tracked as stated"
+            return say("objectives.planned.percent", source=percent_source(op.objective.metric))
+        return say("objectives.planned.tracked")
     if op.kind == "money":
-        return f"about {plan.money(op.planned)}"
+        return say("objectives.planned.money", plan=plan, op=op)
     if op.stage is not None:
-        return f"about {fmt_int(op.planned)} {op.stage.name} in all"
+        return say("objectives.planned.stage", n=fmt_int(op.planned), stage=op.stage.name)
     unit = re.sub(r"\s+(?:sold|won|booked)$", "", op.objective.metric)
-    return f"about {fmt_int(op.planned)} {unit} from media-driven buyers"
+    return say("objectives.planned.units", n=fmt_int(op.planned), unit=unit)
 
 
 def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
     coverage = op.coverage
     cost = (
-        f"; {plan.money(op.cost_per)} of budget for each of the {op.objective.target}"
+        say("objectives.takes.cost", cost=plan.money(op.cost_per), target=op.objective.target)
         if op.cost_per and op.cost_per >= 1
         else ""
     )
@@ -151,20 +156,22 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
     if ros:
         cost += f"; {ros}"
     baseline = re.search(r"\bfrom\s+(\S+)\s+to\s+(\S+)", op.objective.text)
+    channels = list(op.channels[:3])
     if op.kind == "percent" and baseline:
-        lead = f"a rise from {baseline.group(1)} to {baseline.group(2)}"
-        return lead + (f", with {join_and(list(op.channels[:3]))} weighted up" if op.channels else "")
+        return say("objectives.takes.rise", from_=baseline.group(1), to=baseline.group(2), channels=channels)
     if coverage is None:
         if op.channels:
-            return f"{join_and(list(op.channels[:3]))} weighted up for it"
+            return say("objectives.takes.weighted", channels=channels)
         if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
-            return "the baseline from last year's figures, agreed in week one"
-        return plan.playbook_copy.objective_without_channels
+            return say("objectives.takes.baseline")
+        return in_kind_words(plan, plan.playbook_copy.objective_without_channels)
+    share = round(coverage * 100)
     if coverage >= 1:
-        return f"within reach of the planned volume{cost}"
+        return say("objectives.takes.in_reach", cost=cost)
     if coverage >= 0.6:
-        return f"paid media delivers {round(coverage * 100)}%; optimisation and owned channels close the rest{cost}"
-    return f"paid media delivers about {round(coverage * 100)}%; the rest needs {plan.playbook_copy.gap_sources}{cost}"
+        return say("objectives.takes.mostly", share=share, cost=cost)
+    gaps = in_kind_words(plan, plan.playbook_copy.gap_sources)
+    return say("objectives.takes.partly", share=share, cost=cost, gaps=gaps)
 
 
 # ----- the idea and creative --------------------------------------------------------------------------------
@@ -173,9 +180,12 @@ def takes_text(plan: Ctx, op: ObjectivePlan) -> str:
 def big_idea(plan: Ctx) -> str:
     if plan.learned_idea:
         return plan.learned_idea
-    return pick(
-        plan.playbook_copy.ideas, plan.brand, "idea", *([plan.idea_variant] if plan.idea_variant else [])
-    ).replace("{brand}", plan.brand)
+    return in_kind_words(
+        plan,
+        pick(
+            plan.playbook_copy.ideas, plan.brand, "idea", *([plan.idea_variant] if plan.idea_variant else [])
+        ),
+    )
 
 
 def lead_channel(plan: Ctx, kinds: tuple[str, ...], fallback: int = 0) -> str:
@@ -237,8 +247,9 @@ def _singular(name: str) -> str:
 
 
 def personas(plan: Ctx) -> list[PersonaCard]:
-    start = stable_index(len(_NAMES), plan.brand, "personas", *([plan.variant] if plan.variant else []))
-    names = [_NAMES[(start + 7 * i) % len(_NAMES)] for i in range(3)]
+    pool = words("persona_names")
+    start = stable_index(len(pool), plan.brand, "personas", *([plan.variant] if plan.variant else []))
+    names = [str(pool[(start + 7 * i) % len(pool)]) for i in range(3)]
     segs = segments(plan)
 
     banned = excluded_patterns(plan.facts.rules)
@@ -249,7 +260,7 @@ def personas(plan: Ctx) -> list[PersonaCard]:
         convinced = persona.convinced_by
         if any(b.search(convinced) for _l, b in banned):
             convinced = plan.profile.proof[i % 3]
-        hangouts = ", ".join(places) or "search and word of mouth"
+        hangouts = ", ".join(places) or words("no_hangouts")
         if plan.facts.segments:
             # The brief's own segment decides who the persona is; the category fills in where they are.
             brief_seg = plan.facts.segments[min(i, len(plan.facts.segments) - 1)]
@@ -283,7 +294,7 @@ def offer_rows(plan: Ctx) -> list[list[str]]:
     for i, offer in enumerate(plan.offers[:4]):
         when, who, guard = (in_kind_words(plan, cell) for cell in windows[min(i, len(windows) - 1)])
         if plan.centrepiece is not None and i == 2 and plan.centrepiece.date_text:
-            when = f"Around {plan.centrepiece.name} ({plan.centrepiece.date_text})"
+            when = say("offers.around_event", event=plan.centrepiece)
         out.append([cap(offer), when, who, guard])
     return out
 
@@ -293,7 +304,7 @@ def price_lines(plan: Ctx) -> list[str]:
     for p in plan.facts.prices:
         currency = CURRENCIES.get(p.currency, plan.budget.currency)
         out.append(
-            f"{cap(p.label)}: {format_amount(p.amount, currency)}{' per ' + p.period if p.period else ''}"
+            say("price_line", label=p.label, amount=format_amount(p.amount, currency), period=p.period)
         )
     return out
 
@@ -321,7 +332,7 @@ def event_when(plan: Ctx) -> str:
 
 def deadline_of(plan: Ctx) -> str:
     if plan.start is None:
-        return f"end of week {plan.weeks}"
+        return say("deadline_undated", plan=plan)
     return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks, days=-1))
 
 
@@ -331,20 +342,18 @@ def deadline_of(plan: Ctx) -> str:
 def pillar_rows(plan: Ctx) -> list[list[str]]:
     """Pillar | Key message | Proof point: the category's first three pillars, with its proof."""
     p = plan.profile
-    need = segments(plan)[0].need
-    return [
-        [p.pillars[0], f"{plan.brand} delivers what {audience_phrase(plan)} need most: {need}.", p.proof[0]],
-        [
-            p.pillars[1],
-            f"Choosing {plan.brand} is easy and low-risk: {plan.offers[0] if plan.offers else p.offers[0]}.",
-            p.proof[1],
-        ],
-        [p.pillars[2], f"People like them already rely on {plan.brand} {plan.in_geo}.", p.proof[2]],
-    ]
+    names = {
+        "plan": plan,
+        "audience": audience_phrase(plan),
+        "need": segments(plan)[0].need,
+        "offer": plan.offers[0] if plan.offers else p.offers[0],
+    }
+    messages = words("pillars")
+    return [[p.pillars[i], render_line(messages[i], **names), p.proof[i]] for i in range(3)]
 
 
 def mandated_lines(plan: Ctx) -> list[str]:
-    return [f"\u201c{t}\u201d, exactly as the brief prescribes" for t in plan.facts.rules.mandated_terms]
+    return [say("mandated", term=t) for t in plan.facts.rules.mandated_terms]
 
 
 def segment_rows(plan: Ctx) -> list[list[str]]:
@@ -352,7 +361,7 @@ def segment_rows(plan: Ctx) -> list[list[str]]:
     out = []
     for i, seg in enumerate(segments(plan)):
         best = join_and(names[i : i + 2] or names[:2])
-        out.append([seg.name, seg.who, seg.need, ("Primary", "Secondary", "Tertiary")[min(i, 2)], best])
+        out.append([seg.name, seg.who, seg.need, words("priorities")[min(i, 2)], best])
     return out
 
 
@@ -369,19 +378,17 @@ def platform_format_lines(plan: Ctx) -> list[str]:
         rules = channels[name].platform
         assert rules is not None
         formats = ", ".join(f.strip() for f in rules.formats.split(",") if f.strip().casefold() not in banned)
-        out.append(f"**{name}:** {formats} ({rules.specs}).")
+        line = next((c for c in plan.channels if c.name == name), None)
+        aim = line_aim(plan, line) if line is not None else ""
+        out.append(say("platform_line", name=name, formats=formats, specs=rules.specs, aim=aim))
     return out
 
 
 def mandatories(plan: Ctx) -> list[str]:
     out = [f"{c.rstrip('.')}." for c in plan.constraints]
-    languages = plan.facts.languages
-    captions = (
-        f"captions in {join_and(list(languages))} on all video" if languages else "captions on all video"
-    )
-    out.append(f"Accessibility: {captions}, alt text on all images, 4.5:1 contrast.")
+    out.append(say("mandatories.accessibility", languages=list(plan.facts.languages)))
     if not plan.facts.rules.claims_needing_review:
-        out.append("Every claim substantiated and approved before use.")
+        out.append(say("mandatories.claims", plan=plan, product=short_phrase(plan.product, 50)))
     return out
 
 
@@ -391,26 +398,17 @@ def influencer_rows(plan: Ctx, pot: int) -> list[list[str]]:
 
 
 def calendar_start_note(plan: Ctx) -> str:
-    if (
-        plan.calendar_from
-        and plan.start
-        and plan.calendar_from != plan.start
-        and plan.centrepiece is not None
-    ):
-        return (
-            f"Day 1 is {fmt_date(plan.calendar_from)}: the thirty days run up to and through "
-            f"{plan.centrepiece.name}, the centrepiece; the programme itself starts {fmt_date(plan.start)}."
-        )
+    event = plan.centrepiece.name if plan.centrepiece is not None else ""
+    start = fmt_date(plan.start) if plan.start else ""
+    if plan.calendar_from and plan.start and plan.calendar_from != plan.start and event:
+        return say("calendar_start.run_up", day1=fmt_date(plan.calendar_from), start=start, event=event)
     if plan.start and plan.start_reason == "launch":
-        return f"Day 1 is the launch date, {fmt_date(plan.start)}."
-    if plan.start and plan.start_reason == "event" and plan.centrepiece is not None:
-        return f"Day 1 is {fmt_date(plan.start)}, two weeks before {plan.centrepiece.name} begins."
+        return say("calendar_start.launch", start=start)
+    if plan.start and plan.start_reason == "event" and event:
+        return say("calendar_start.event", start=start, event=event)
     if plan.start:
-        return f"Day 1 is {fmt_date(plan.start)}, the first Monday of the period named in the timeline."
-    return (
-        "No launch date is set, so days are counted from kickoff, which we schedule on a Monday; dates drop in "
-        "as soon as go-live is fixed."
-    )
+        return say("calendar_start.timeline", start=start)
+    return say("calendar_start.undated")
 
 
 def calendar_rows(days: list[object]) -> list[list[str]]:
@@ -437,24 +435,24 @@ def flow_rows(plan: Ctx) -> list[list[str]]:
 
 
 def budget_header(plan: Ctx) -> str:
-    return f"Budget ({plan.budget.period_label})" if plan.budget.period != "total" else "Budget"
+    return say("budget_headers.budget", plan=plan)
 
 
 def rollup_rows(plan: Ctx) -> list[list[str]]:
-    rows = [[name, f"{pct}%", plan.money(amount)] for name, pct, amount in rollup(plan)]
-    rows.append(["**Total**", "**100%**", f"**{plan.budget.total_text}**"])
+    rows = [[name, what, f"{pct}%", plan.money(amount)] for name, what, pct, amount in rollup(plan)]
+    rows.append(["**Total**", "", "**100%**", f"**{plan.budget.total_text}**"])
     return rows
 
 
 def phase_header(plan: Ctx) -> str:
-    return "Budget" if plan.budget.period == "total" else f"Budget (programme, {plan.weeks} weeks)"
+    return say("budget_headers.programme", plan=plan)
 
 
 def phase_rows(plan: Ctx) -> list[list[str]]:
     live = [p for p in phases(plan) if p.first_week > 0]
-    intensity = {"Launch": 15, "Optimise": 10, "Scale & review": 12}
+    intensity = {"launch": 15, "optimise": 10, "scale": 12}
     total = plan.programme_total
-    split = allocate(total, [intensity.get(p.name, 10) * (p.last_week - p.first_week + 1) for p in live])
+    split = allocate(total, [intensity.get(p.key, 10) * (p.last_week - p.first_week + 1) for p in live])
     rows = [
         [p.name, week_span(plan, p.first_week, p.last_week), f"{pct}%", plan.money(amount)]
         for p, (pct, amount) in zip(live, split, strict=True)
@@ -466,74 +464,58 @@ def phase_rows(plan: Ctx) -> list[list[str]]:
 def funnel_line(plan: Ctx) -> str:
     """The funnel maths in one paragraph: media, reach, the stages, the value and where it comes from."""
     f = plan.funnel
-    base = (
-        f"{fmt_int(f.clicks)} visits ({f.ctr * 100:.1f}% click-through)"
-        if plan.playbook.funnel.base == "clicks"
-        else (f"about {fmt_int(f.reach)} people reached ({plan.playbook.funnel.frequency:g} views each)")
-    )
-    chain = ", then ".join(f"{fmt_int(s.count)} {s.name} ({s.rate * 100:.0f}%)" for s in f.stages)
-    units = f" They buy about {fmt_int(f.units)} units." if f.units else ""
-    return (
-        f"Paid media of {plan.money(f.media)}{plan.period_word} at a blended CPM of {plan.money(f.cpm)} buys about "
-        f"{fmt_int(f.impressions)} impressions and {base}; then {chain}.{units} Each {f.value_stage.one} is worth "
-        f"{plan.money(f.value)}, from {f.value_basis}, so the plan returns about {plan.money(f.revenue)}"
-        f"{plan.period_word} ({f.roas:.1f}x the budget)."
-    )
+    pb = plan.playbook.funnel
+    base = say("funnel.base_clicks" if pb.base == "clicks" else "funnel.base_reach", f=f, pb=pb)
+    chain = [say("funnel.stage", s=s) for s in f.stages]
+    return say("funnel.line", plan=plan, f=f, base=base, chain=chain)
+
+
+def objectives_question(plan: Ctx) -> str:
+    """The analysis's first question: the first objective with a target, in its own words."""
+    first = next((op for op in plan.objective_plans if op.objective.target), None)
+    if first is None:
+        return say("objectives.question", o=None, percent=False)
+    return say("objectives.question", o=first.objective, percent=first.kind == "percent")
 
 
 def objective_need_lines(plan: Ctx) -> list[str]:
     out = []
     for op in plan.objective_plans:
-        o = op.objective
-        head = f"**{cap(o.metric)}** ({o.target}{' ' + o.deadline if o.deadline else ''}): "
-        out.append(head + planned_text(plan, op) + "; " + takes_text(plan, op) + ".")
+        out.append(
+            say("objectives.need_line", op=op, planned=planned_text(plan, op), takes=takes_text(plan, op))
+        )
     return out
 
 
 def roadmap_rows(plan: Ctx) -> list[list[str]]:
-    rows = [
+    return [
         [p.name, week_span(plan, p.first_week, p.last_week), p.activities, p.owner, p.exit]
-        for p in phases(plan)
+        for p in (*phases(plan), review_phase(plan))
     ]
-    rows.append(
-        [
-            "Post-campaign review",
-            week_span(plan, plan.weeks + 1, plan.weeks + 2),
-            "Results against every objective, learning log, recommendations for the next cycle",
-            "Strategy lead",
-            f"Review presented to {plan.client}",
-        ]
-    )
-    return rows
 
 
 def review_due(plan: Ctx) -> str:
     if plan.start:
         return fmt_date(plan.start + datetime.timedelta(weeks=plan.weeks + 2))
-    return f"two weeks after week {plan.weeks}"
+    return say("review_undated", plan=plan)
 
 
 def next_steps(plan: Ctx) -> list[str]:
     return [
-        f"**{p.name}**, {lower_first(week_span(plan, p.first_week, p.last_week))}: {lower_first(p.activities.rstrip('.'))}; owner: {p.owner}."
+        say("phases.next_step", phase=p, when=week_span(plan, p.first_week, p.last_week))
         for p in phases(plan)[:3]
     ]
 
 
 def decisions(plan: Ctx) -> list[str]:
-    out = [
-        f"Confirm the budget of {plan.budget_phrase}"
-        + ("." if plan.budget.stated else ", currently assumed.")
-    ]
+    out = [say("decisions.budget", plan=plan)]
     for op in plan.objective_plans:
         if op.kind == "percent" and re.search(r"\bby\s+\d+(?:\.\d+)?\s*%", op.objective.text):
-            out.append(
-                f"Share last year's figures for \u201c{op.objective.text}\u201d so the target becomes a number."
-            )
+            out.append(say("decisions.baseline", objective=op.objective.text))
     if not plan.start:
-        out.append("Fix a go-live date so the day-by-day plan can be dated.")
+        out.append(say("decisions.go_live"))
     gaps = [g for g in plan.facts.gaps if g.startswith("language")]
-    out += [f"Confirm the creative language: {g.split(': ', 1)[1]}." for g in gaps]
+    out += [say("decisions.language", language=g.split(": ", 1)[1]) for g in gaps]
     return out
 
 
@@ -559,18 +541,21 @@ def weekly_rows(plan: Ctx, themes: list[tuple[str, str, str]]) -> list[list[str]
     """Week | Dates | Focus | Hero content | Posts | Community | KPI focus, four weeks from the start."""
 
     platforms = social_platforms(plan) or list(plan.channel_names[:2])
-    kpis = ("Reach", "Saves and shares", "Engagement rate", "Clicks and conversions")
+    w = words("weekly")
     rows = []
     for i, (name, focus, hero) in enumerate(themes[:4]):
         if plan.start:
             a = plan.start + datetime.timedelta(weeks=i)
-            dates = f"{fmt_date_short(a)} - {fmt_date_short(a + datetime.timedelta(days=6))}"
+            dates = render_line(
+                w["dated"], a=fmt_date_short(a), b=fmt_date_short(a + datetime.timedelta(days=6))
+            )
         else:
-            dates = f"Days {7 * i + 1}-{7 * i + 7}"
-        posts = ", ".join(f"{p} {n}" for p, n in zip(platforms, (4, 3), strict=False))
-        rows.append(
-            [f"Week {i + 1}: {name}", dates, focus, hero, posts, "Reply to every comment within 24h", kpis[i]]
+            dates = render_line(w["undated"], first=7 * i + 1, last=7 * i + 7)
+        posts = ", ".join(
+            render_line(w["posts"], platform=p, count=n) for p, n in zip(platforms, (4, 3), strict=False)
         )
+        week = render_line(w["week"], n=i + 1, name=name)
+        rows.append([week, dates, focus, hero, posts, w["community"], w["kpis"][i]])
     return rows
 
 
@@ -586,37 +571,16 @@ def share_rows(
 
 
 def hashtag_rows(plan: Ctx, idea: str) -> list[list[str]]:
-    brand_tag = hashtag(plan.brand)
-    rows = [
-        [brand_tag, "Brand", "Every post; bio", "A searchable brand archive"],
-        [hashtag(idea), "Campaign", "All campaign posts and creator content", "Campaign reach and UGC"],
-    ]
-    rows += [
-        [t, "Prescribed by the brief", "Every campaign post", "As the brief requires"]
-        for t in plan.facts.rules.mandated_terms
-        if t.startswith("#")
-    ]
-    rows.append(
-        [
-            hashtag(f"{plan.brand} Community"),
-            "Community",
-            "Customer stories and reposts",
-            "Encourage customers to share",
-        ]
-    )
+    h = words("hashtags")
+    rows = [[hashtag(plan.brand), *h["brand"]], [hashtag(idea), *h["campaign"]]]
+    rows += [[t, *h["prescribed"]] for t in plan.facts.rules.mandated_terms if t.startswith("#")]
+    rows.append([hashtag(render_line(h["community_tag"], brand=plan.brand)), *h["community"]])
     category = ([hashtag(plan.industry)] if plan.industry_given else []) + list(plan.profile.hashtags[:3])
-    rows += [[t, "Category", "2-3 per post, rotated", "Discovery by interest"] for t in category]
-    for market in plan.facts.markets[:2]:
-        rows.append([hashtag(market), "Local", "Posts with local relevance", "Local discovery"])
+    rows += [[t, *h["category"]] for t in category]
+    rows += [[hashtag(market), *h["local"]] for market in plan.facts.markets[:2]]
     if plan.centrepiece is not None:
-        rows.append(
-            [
-                hashtag(plan.centrepiece.name),
-                "Event",
-                "Posts about the event",
-                f"Join the {plan.centrepiece.name} conversation",
-            ]
-        )
+        event = plan.centrepiece.name
+        rows.append([hashtag(event), *(render_line(cell, event=event) for cell in h["event"])])
     return rows
 
 
@@ -632,45 +596,18 @@ def platform_rows(plan: Ctx) -> list[list[str]]:
     if not rows:  # no social platform in the mix: the channels that are
         for line in plan.channels[:4]:
             assert line.channel is not None
-            rows.append(
-                [
-                    line.name,
-                    plan.formats(line) or "Owned content",
-                    "Native specs",
-                    "2-3",
-                    "When the audience is active",
-                    line.role,
-                ]
-            )
+            formats, *rest = words("platform_fallback")
+            rows.append([line.name, plan.formats(line) or formats, *rest, line_role(plan, line)])
     return rows
 
 
 def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
     """The launch milestones counting back from go-live, with dates when there is one."""
-    milestones = [
-        (-42, "Positioning, pricing and offer locked", "Strategy lead", "Signed-off one-page positioning"),
-        (-35, "Creative concepts approved; production booked", "Creative director", "Shoot plan and budget"),
-        (-28, "Landing page and tracking built", "Performance marketer", "Test conversions recorded"),
-        (-21, "Partners and press contracted; press kit ready", "PR lead", "Contracts and embargo agreed"),
-        (
-            -14,
-            "Assets delivered; campaigns built in the platforms",
-            "Performance marketer",
-            "Ads approved by platforms",
-        ),
-        (-7, "Teasers live; sales and support briefed", "Account director", "FAQ live; team briefed"),
-        (0, f"Launch day: {plan.brand} goes live", "Account director", "All channels live by 10:00"),
-        (
-            7,
-            "First optimisation: budget moved to winners",
-            "Performance marketer",
-            "Cost per result trending to target",
-        ),
-        (28, "30-day launch review", "Strategy lead", f"Review with {plan.client}"),
-    ]
-    header = ["When", *(["Date"] if plan.start else []), "Milestone", "Owner", "Done when"]
-    rows = []
-    for offset, what, owner, done in milestones:
+    m = words("milestones")
+    milestones = [(int(o), [render_line(str(c), plan=plan) for c in cells]) for o, *cells in m["rows"]]
+    header: list[str] = [h for i, h in enumerate(m["header"]) if plan.start or i != 1]  # 1: the date column
+    rows: list[list[str]] = []
+    for offset, (what, owner, done) in milestones:
         when = f"T{offset:+d} days" if offset else "T-0"
         if plan.start:
             rows.append([when, fmt_date(plan.start + datetime.timedelta(days=offset)), what, owner, done])
@@ -679,61 +616,25 @@ def milestone_rows(plan: Ctx) -> tuple[list[str], list[list[str]]]:
     e = plan.centrepiece
     if e is not None and e.start is not None and plan.start is not None:
         offset = (e.start - plan.start).days
-        row = [
-            f"T{offset:+d} days",
-            fmt_date(e.start),
-            f"{e.name} ({e.date_text}): the centrepiece",
-            "Account director",
-            "Every conversation followed up within 48 hours",
-        ]
-        rows.append(row)
+        rows.append([f"T{offset:+d} days", fmt_date(e.start), *(render_line(c, event=e) for c in m["event"])])
         rows.sort(key=lambda r: int(r[0][1:].split()[0]) if r[0] != "T-0" else 0)
     return header, rows
 
 
 def ice_rows(plan: Ctx) -> list[list[str]]:
     f = plan.funnel
-    offer = plan.offers[0] if plan.offers else "the launch offer"
+    x = words("experiments")
+    names = {
+        "plan": plan,
+        "f": f,
+        "offer": plan.offers[0] if plan.offers else words("calendar.no_offer"),
+        "event": plan.centrepiece.name if plan.centrepiece is not None else "",
+    }
+    rows = [*x["rows"], *(x["event"] if plan.centrepiece is not None else [])]
     ideas = [
-        (f"Leading with {plan.profile.proof[0]} lifts click-through", "Ad creative A/B", "CTR", 8, 8, 9),
-        (
-            f"\u201c{cap(offer)}\u201d beats a plain call to action",
-            "Offer split test",
-            f"{cap(f.primary.name)} rate",
-            9,
-            7,
-            8,
-        ),
-        ("A three-field form lifts completion", "Landing page A/B", "Form completion", 7, 8, 9),
-        (
-            "Customer voices beat brand voice in paid",
-            "Customer-led against brand ads",
-            f"Cost per {f.primary.one}",
-            8,
-            7,
-            7,
-        ),
-        ("Send-time optimisation lifts email clicks", "Email A/B", "Click rate", 5, 7, 9),
-        (
-            "Lookalikes of the best customers beat interest targeting",
-            "Audience split",
-            f"Cost per {f.primary.one}",
-            7,
-            6,
-            8,
-        ),
+        (render_line(h, **names), render_line(t, **names), render_line(m, **names), int(i), int(c), int(e))
+        for h, t, m, i, c, e in rows
     ]
-    if plan.centrepiece is not None:
-        ideas.append(
-            (
-                f"Pre-booked meetings at {plan.centrepiece.name} beat walk-ups",
-                "Event follow-up split",
-                f"{cap(f.primary.name)} per conversation",
-                8,
-                6,
-                7,
-            )
-        )
     scored = sorted(ideas, key=lambda i: (-(i[3] * i[4] * i[5]), i[0]))
     return [
         [str(n), h, t, m, f"{i} / {c} / {e}", str(i * c * e)]
@@ -746,16 +647,19 @@ def efficiency_rows(plan: Ctx) -> list[list[str]]:
     for line in plan.channels:
         assert line.channel is not None
         if line.channel.media:
-            benchmark = f"CPM about {plan.money(plan.profile.cpm * line.channel.cpm_factor * (plan.budget.amount and 1) * _scale(plan))}"
+            cpm = plan.money(
+                plan.profile.cpm * line.channel.cpm_factor * (plan.budget.amount and 1) * _scale(plan)
+            )
+            benchmark = say("efficiency.cpm", cpm=cpm)
         else:
             benchmark = line.channel.pricing
         rows.append(
             [
                 line.name,
-                line.role,
+                line_role(plan, line),
                 benchmark,
                 f"{line.pct}% / {plan.money(line.amount)}",
-                f"Cost per {plan.funnel.primary.one} against the blended target",
+                say("efficiency.judged", plan=plan),
             ]
         )
     return rows
@@ -808,33 +712,27 @@ def funnel_rows(plan: Ctx) -> list[list[str]]:
     f = plan.funnel
     names = list(plan.channel_names)
     owned = [c for c in names if vocabulary().channel(c).kind == "owned"] or ["Email & CRM"]
-    base = "Visits" if plan.playbook.funnel.base == "clicks" else "People reached"
-    base_n = f.clicks if plan.playbook.funnel.base == "clicks" else f.reach
+    fr = words("funnel_rows")
+    by_clicks = plan.playbook.funnel.base == "clicks"
+    base = fr["base"]["clicks" if by_clicks else "reach"]
+    base_n = f.clicks if by_clicks else f.reach
+    stage, job, kpi = (render_line(c, audience=audience_phrase(plan)) for c in fr["awareness"])
     rows = [
+        [stage, job, join_and(names[:2]), kpi, f"{fmt_int(f.impressions)}{plan.period_word}"],
         [
-            "Awareness",
-            f"Get noticed by {audience_phrase(plan)}",
-            join_and(names[:2]),
-            "Impressions",
-            f"{fmt_int(f.impressions)}{plan.period_word}",
-        ],
-        [
-            "Consideration",
-            "Earn the visit and the shortlist",
+            *fr["consideration"],
             join_and(names[1:3] or names[:1]),
             base,
-            f"{fmt_int(base_n)} ({pct1(f.ctr)} CTR)"
-            if plan.playbook.funnel.base == "clicks"
-            else fmt_int(base_n),
+            render_line(fr["ctr"], n=fmt_int(base_n), ctr=pct1(f.ctr)) if by_clicks else fmt_int(base_n),
         ],
     ]
     for s in f.stages:
         rows.append(
             [
                 cap(s.name),
-                f"Turn the stage before into {s.name}",
+                render_line(fr["stage_job"], s=s),
                 join_and(owned[:1] + names[:1]),
-                f"Conversion ({s.rate * 100:.1f}%)",
+                render_line(fr["stage_kpi"], s=s),
                 f"{fmt_int(s.count)}{plan.period_word}",
             ]
         )
@@ -883,7 +781,7 @@ def rate_of_sale(plan: Ctx, op: ObjectivePlan) -> str:
         return ""
     weeks = max(1.0, (o.deadline_date - start).days / 7)
     per_store_week = o.target_number / stores / weeks
-    return f"the target implies a rate of sale of about {per_store_week:.0f} per store per week across {fmt_int(stores)} stores"
+    return say("objectives.rate_of_sale", per_week=f"{per_store_week:.0f}", stores=fmt_int(stores))
 
 
 def channels_of(plan: Ctx, kinds: list[str]) -> list[str]:

@@ -10,7 +10,6 @@ from typing import Any
 import jinja2
 import pydantic
 import pytest
-import yaml
 
 from services.generator.composer.catalogue import Catalogue, catalogue
 from services.generator.composer.context import build_context
@@ -175,23 +174,9 @@ def test_objective_violations_name_what_is_missing() -> None:
 
 
 def _raw_catalogue() -> dict[str, Any]:
-    from importlib import resources
+    from services.generator.composer.catalogue import raw_catalogue
 
-    def load(name: str) -> Any:
-        return yaml.safe_load(
-            resources.files("services.generator.composer").joinpath("data", name).read_text("utf-8")
-        )
-
-    channels, industries, playbooks = load("channels.yaml"), load("industries.yaml"), load("playbooks.yaml")
-    return {
-        "channels": {c["name"]: c for c in channels["channels"]},
-        "kind_actions": channels["kind_actions"],
-        "industries": industries["industries"],
-        "playbooks": {
-            p["key"]: {**p, "copydeck": load(f"copy/{p['key']}.yaml")} for p in playbooks["playbooks"]
-        },
-        "objective_channels": playbooks["objective_channels"],
-    }
+    return raw_catalogue()
 
 
 def test_the_data_files_are_valid_and_broken_data_is_refused() -> None:
@@ -208,6 +193,16 @@ def test_the_data_files_are_valid_and_broken_data_is_refused() -> None:
     broken = copy.deepcopy(raw)
     broken["playbooks"]["local_services"]["funnel"]["primary"] = "nowhere"
     with pytest.raises(pydantic.ValidationError, match="primary"):
+        Catalogue.model_validate(broken)
+    # Every kind of channel has an aim in every business model's copy.
+    broken = copy.deepcopy(raw)
+    del broken["playbooks"]["nonprofit"]["copydeck"]["channel_aims"]["event"]
+    with pytest.raises(pydantic.ValidationError, match="channel_aims"):
+        Catalogue.model_validate(broken)
+    # A stage may be named only for a kind of business that shares the playbook.
+    broken = copy.deepcopy(raw)
+    broken["playbooks"]["local_services"]["funnel"]["stages"][0]["kinds"] = {"education": ["a", "b"]}
+    with pytest.raises(pydantic.ValidationError, match="not a kind it serves"):
         Catalogue.model_validate(broken)
 
 

@@ -47,3 +47,46 @@ def test_every_kind_profile_a_business_type_names_exists() -> None:
     for kind in business_types():
         if kind.profile:
             assert catalogue().industry(kind.profile).key == kind.profile
+
+
+def test_kinds_sharing_a_playbook_name_its_funnel_stages_in_their_own_words() -> None:
+    from services.generator.composer.catalogue import catalogue
+
+    stages = catalogue().playbooks["consumer_services"].funnel.stages
+    primary = next(s for s in stages if s.key == "applications")
+    assert primary.named_for("automotive") == ("test drives booked", "test drive booked")
+    assert primary.named_for("education") == ("enrolment applications", "enrolment application")
+    assert primary.named_for("") == (primary.name, primary.one)  # the playbook's own when the kind is unknown
+
+
+def test_a_kinds_own_stage_words_decide_where_an_objective_is_counted() -> None:
+    """A dealer's "test-drive bookings" are test drives booked, not the playbook's 'bookings' (customers)."""
+    from services.generator.composer.catalogue import catalogue
+
+    playbook = catalogue().playbooks["consumer_services"]
+    dealer = dict(playbook.stage_words("automotive"))
+    assert dealer["test-drive bookings"] == "applications"
+    assert dealer["bookings"] == "customers"  # the playbook's words still apply
+    assert "test-drive bookings" not in dict(playbook.stage_words("education"))
+
+
+def _flagship(text: str) -> str:
+    from bench.quality import write_report
+    from services.generator.domain.brief import Brief
+
+    return write_report(Brief(client_name="Client Ltd", brand_name="Brandly", raw_brief_text=text)).markdown
+
+
+def test_channel_roles_carry_the_kinds_aims_in_its_words_and_never_repeat_one() -> None:
+    import re
+
+    clinic = _flagship(
+        "We run three family dental practices in Leeds and want 400 new patients booked by June 2027. "
+        "Budget £60,000. Channels: Google Search, Google Maps, Instagram, Facebook, email and SMS reminders."
+    )
+    split = clinic.split("### Budget split", 1)[1].split("### Channel roles", 1)[0]
+    aims = [row.split("|")[2].split(";")[-1].strip() for row in split.splitlines() if row.startswith("| ")]
+    assert any("patients" in a for a in aims)  # a clinic's people are patients, not clients
+    channel_rows = [r for r in split.splitlines() if re.match(r"\| (Google Search|Instagram|Facebook) ", r)]
+    assert len(channel_rows) == 3
+    assert len(set(aims)) == len(aims)  # no aim said twice in one plan
