@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,8 +21,8 @@ ARTIFACTS = ROOT / "var" / "artifacts" / "ui"
 RUN_TIMEOUT = 90.0
 
 
-# What the app holds for a person signed in against the fake gateway (it checks no token).
-FAKE_TOKEN = "fake-gateway-token"
+# What the app holds when no gateway answers the sign-in (a test of the app with AICMO down).
+UNSIGNED_TOKEN = "no-gateway-to-sign-in-with"
 
 
 def new_app(
@@ -34,7 +35,7 @@ def new_app(
     signed_in: bool = True,
 ) -> AppTest:
     """The app against `gateway_url`, already signed in as an admin (the stack's first admin, through the
-    real sign-in, or a placeholder against the fake gateway), or as `name`/`role` with `token`.
+    real sign-in), or as `name`/`role` with `token`.
     `signed_in=False` starts at the sign-in form."""
     monkeypatch.setenv("AICMO_GATEWAY_URL", gateway_url)
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
@@ -44,8 +45,7 @@ def new_app(
 
 
 def _admin_token(gateway_url: str) -> str:
-    """The first admin's token from a real stack (signed in once per gateway), or FAKE_TOKEN from the fake
-    gateway (which has no sign-in route)."""
+    """The first admin's token (signed in once per gateway), or UNSIGNED_TOKEN when no gateway answers."""
     if gateway_url not in _TOKENS:
         try:
             answer = http(
@@ -55,12 +55,18 @@ def _admin_token(gateway_url: str) -> str:
                 timeout=30,
             )
         except OSError:  # no gateway there (a test of the app with AICMO down)
-            return FAKE_TOKEN
-        _TOKENS[gateway_url] = str(answer.json()["token"]) if answer.status == 200 else FAKE_TOKEN
+            return UNSIGNED_TOKEN
+        assert answer.status == 200, (answer.status, answer.body[:300])
+        _TOKENS[gateway_url] = str(answer.json()["token"])
     return _TOKENS[gateway_url]
 
 
 _TOKENS: dict[str, str] = {}
+
+
+def unique(name: str) -> str:
+    """`name` with a short random suffix: the tests share one stack, so each works with clients of its own."""
+    return f"{name} {uuid.uuid4().hex[:6]}"
 
 
 def run(at: AppTest) -> AppTest:
