@@ -9,10 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
+from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
 from tests.e2e.stack import ADMIN, ADMIN_PASSWORD, http
 from tests.support import ROOT
+from ui.api import GatewayClient
 from ui.session import AUTH_KEY
 
 APP = ROOT / "ui" / "app.py"
@@ -143,3 +146,22 @@ def stack_logs_on_failure(stack: Any, name: str) -> Iterator[None]:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / f"{name}-stack-logs.txt").write_text(stack.all_logs()[-300_000:])
         raise
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, method: str) -> list[Any]:
+    """What the app passes to `GatewayClient.<method>` (its request message, or first argument), in order: what
+    the app sent, read in the test's own process (AppTest runs the app here), the real call going ahead."""
+    calls: list[Any] = []
+    original = getattr(GatewayClient, method)
+
+    def recording(self: GatewayClient, *args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0] if args else None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(GatewayClient, method, recording)
+    return calls
+
+
+def body(message: Message) -> dict[str, Any]:
+    """A request message as its JSON body (proto field names, defaults left out)."""
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
