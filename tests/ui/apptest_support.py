@@ -7,15 +7,18 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
-from tests.e2e.stack import ADMIN, ADMIN_PASSWORD, http
-from tests.support import ROOT
+from services.common.client_ids import client_key
+from tests.e2e.stack import ADMIN, ADMIN_PASSWORD, StackProcess, http
+from tests.support import ROOT, wait_until_embedded
 from ui.api import GatewayClient
+from ui.contract import parse_dict, rpb
 from ui.session import AUTH_KEY
 
 APP = ROOT / "ui" / "app.py"
@@ -165,3 +168,58 @@ def spy(monkeypatch: pytest.MonkeyPatch, method: str) -> list[Any]:
 def body(message: Message) -> dict[str, Any]:
     """A request message as its JSON body (proto field names, defaults left out)."""
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+# -- what the real services hold, over REST (as the stack's first admin) --------------------------------
+
+
+def reports_of(stack: StackProcess, client: str) -> list[dict[str, Any]]:
+    answer = stack.get(f"/api/reports?client_id={quote(client_key(client))}")
+    assert answer.status == 200, answer.body
+    reports: list[dict[str, Any]] = answer.json().get("reports", [])
+    return reports
+
+
+def versions_of(stack: StackProcess, history_id: str) -> list[rpb.ReportVersion]:
+    """A report's versions as the real archive keeps them (each with its text), oldest first."""
+    listed = stack.get(f"/api/reports/{history_id}/versions")
+    assert listed.status == 200, listed.body
+    out = []
+    for short in listed.json()["versions"]:
+        full = stack.get(f"/api/reports/{history_id}/versions/{short['version']}")
+        assert full.status == 200, full.body
+        out.append(parse_dict(full.json()["version"], rpb.ReportVersion))
+    return out
+
+
+def section_text(version: rpb.ReportVersion, section_id: str) -> str:
+    return next(s.markdown for s in version.sections if s.section_id == section_id)
+
+
+def item(stack: StackProcess, item_id: str) -> dict[str, Any]:
+    answer = stack.get(f"/api/learn/items/{item_id}")
+    assert answer.status == 200, answer.body
+    found: dict[str, Any] = answer.json()["item"]
+    return found
+
+
+def record(stack: StackProcess, **fields: Any) -> dict[str, Any]:
+    """Stores a learning item through memory's own RecordItem (fields are LearningItem's)."""
+    answer = stack.post("/api/learn/items", {"item": fields})
+    assert answer.status == 200, answer.body
+    stored: dict[str, Any] = answer.json()["item"]
+    return stored
+
+
+def items_of(stack: StackProcess, client_id: str, kind: str = "") -> list[dict[str, Any]]:
+    """A client's learned items, newest first."""
+    query = f"client_id={quote(client_id)}&page_size=100" + (f"&kind={kind}" if kind else "")
+    answer = stack.get(f"/api/learn/items?{query}")
+    assert answer.status == 200, answer.body
+    found: list[dict[str, Any]] = answer.json().get("items", [])
+    return found
+
+
+def embedded(stack: StackProcess) -> None:
+    """Waits until memory has embedded everything recorded so far (search finds only embedded items)."""
+    wait_until_embedded(lambda: int(stack.get("/api/learn/debug/summary").json().get("embedding_backlog", 0)))

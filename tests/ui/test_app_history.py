@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import quote
 
 import docx
 import pytest
@@ -16,10 +15,22 @@ from streamlit.testing.v1 import AppTest
 
 from services.common.client_ids import client_key
 from tests.e2e.stack import StackProcess
-from tests.ui.apptest_support import alerts, fill_brief, new_app, run, table_with, texts, unique
+from tests.ui.apptest_support import (
+    alerts,
+    fill_brief,
+    item,
+    new_app,
+    reports_of,
+    run,
+    section_text,
+    table_with,
+    texts,
+    unique,
+    versions_of,
+)
 from tests.ui.outage import Outage
 from ui import documents
-from ui.contract import parse_dict, rpb
+from ui.contract import rpb
 from ui.history_tab import compare_sections, side_by_side, unified_diff
 
 
@@ -52,36 +63,6 @@ def version_caption(at: AppTest) -> str:
 def report_markdown(at: AppTest, brand: str = "Northwind") -> list[str]:
     """The report as shown in the Generate tab: its heading and each "## Section" block."""
     return [str(m.value) for m in at.markdown if str(m.value).startswith((f"# {brand}", "## "))]
-
-
-def reports_of(stack: StackProcess, client: str) -> list[dict[str, Any]]:
-    answer = stack.get(f"/api/reports?client_id={quote(client_key(client))}")
-    assert answer.status == 200, answer.body
-    reports: list[dict[str, Any]] = answer.json().get("reports", [])
-    return reports
-
-
-def versions_of(stack: StackProcess, history_id: str) -> list[rpb.ReportVersion]:
-    """A report's versions as the real archive keeps them (each with its text), oldest first."""
-    listed = stack.get(f"/api/reports/{history_id}/versions")
-    assert listed.status == 200, listed.body
-    out = []
-    for short in listed.json()["versions"]:
-        full = stack.get(f"/api/reports/{history_id}/versions/{short['version']}")
-        assert full.status == 200, full.body
-        out.append(parse_dict(full.json()["version"], rpb.ReportVersion))
-    return out
-
-
-def section_text(version: rpb.ReportVersion, section_id: str) -> str:
-    return next(s.markdown for s in version.sections if s.section_id == section_id)
-
-
-def item(stack: StackProcess, item_id: str) -> dict[str, Any]:
-    answer = stack.get(f"/api/learn/items/{item_id}")
-    assert answer.status == 200, answer.body
-    found: dict[str, Any] = answer.json()["item"]
-    return found
 
 
 @pytest.fixture
