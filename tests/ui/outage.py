@@ -115,6 +115,18 @@ class Outage:
             lambda: self.call("GET", "/api/health").status == 200, 30, what="the generator to reach memory"
         )
 
+    def deliver_queued(self, client_id: str) -> None:
+        """Once memory is back: the client's queued learning delivered, by a replay or by the spool's own
+        retry (one under way while memory was away delivers as soon as it is back)."""
+
+        def delivered() -> bool:
+            for batch in self.queue():
+                if batch["client_id"] == client_id:
+                    self.call("POST", f"/api/aicmo/learning_queue/{batch['name']}/replay", {})
+            return not any(b["client_id"] == client_id for b in self.queue())
+
+        wait_until(delivered, 30, interval=0.5, what="the queued learning to be delivered")
+
     def call(self, method: str, path: str, body: object | None = None) -> HttpResponse:
         """A REST call through this environment's gateway, as the stack's first admin."""
         admin = {"Authorization": f"Bearer {self.stack.admin_token()}"}

@@ -20,7 +20,7 @@ import pytest
 from services.common.client_ids import client_key
 from services.generator.adapters.spool import LearningSpool
 from tests.e2e.stack import StackProcess
-from tests.support import free_port, wait_until
+from tests.support import free_port
 from tests.ui.apptest_support import embedded, unique
 from tests.ui.outage import Outage
 from ui.api import GatewayClient, GatewayError
@@ -658,16 +658,7 @@ def test_learning_queue_list_replay_and_drop(outage: Outage) -> None:
     assert failed.batch.state == gpb.QUEUE_STATE_QUEUED, failed
 
     outage.memory_back()
-
-    def delivered() -> bool:
-        try:
-            return client.replay_learning_batch(queued.name).delivered
-        except GatewayError as exc:  # the spool's own retry, under way while memory was away, got there first
-            if exc.kind != "not_found":
-                raise
-            return True
-
-    wait_until(delivered, 30, interval=0.5, what="the queued batch to be delivered")
+    outage.deliver_queued(queued.client_id)
     assert binding(GENERATOR, "ReplayLearningBatch").expand(gpb.ReplayLearningBatchRequest(name="n"))[1] == {}
     assert client.rate_item(result.learned_item_id, mpb.RATING_GOLD).rated_count == 1 + len(result.sections)
     refused_now = client.replay_learning_batch(rejected.name)

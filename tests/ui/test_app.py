@@ -566,14 +566,9 @@ def test_rating_a_report_while_its_learning_is_queued_says_to_wait(
     assert waiting and "Try rating the report again in a moment" in waiting[0], alerts(at, "warning")
     assert not any("not found" in e for e in alerts(at, "error"))
 
-    # The memory service is back: the queued batch is delivered (here by Replay), and rating works.
+    # The memory service is back: the queued batch is delivered, and rating works.
     outage.memory_back()
-    [batch] = [b for b in outage.queue() if b["client_id"] == client_key(client)]
-    at.button(key="learn_queue_refresh").click()
-    run(at)
-    at.button(key=f"learn_queue_replay_{batch['name']}").click()
-    run(at)
-    assert any("is learned now" in s for s in alerts(at, "success")), alerts(at, "warning")
+    outage.deliver_queued(client_key(client))
     at.button(key="gen_rate_submit").click()
     run(at)
     assert any(
@@ -806,29 +801,24 @@ def test_search_as_a_report_for_one_client_would(
 
 
 def test_the_learning_queue_panel_replays_and_drops(monkeypatch: pytest.MonkeyPatch, outage: Outage) -> None:
-    client = unique("Northwind")
-    sections = len(quick_social(outage.stack)["sections"])
+    """Learning waiting in the generator's real spool (how a report's learning comes to wait there is in
+    test_rating_a_report_while_its_learning_is_queued_says_to_wait): a batch memory takes, and one it refuses
+    for good (an item kind it does not accept). Written with the spool's own code, so the spool does not
+    deliver them before the operator replays them."""
+    client_id = client_key(unique("Northwind"))
     for batch in outage.queue():  # what earlier tests left behind
         outage.call("DELETE", f"/api/aicmo/learning_queue/{batch['name']}")
-    # A report whose learning waits because memory is out of reach...
-    outage.link.cut()
-    made = outage.call("POST", "/api/aicmo/generate_report",
-                       {"client_brief": {"client_name": client, "brand_name": "Northwind"},
-                        "package_key": "quick_social_basic"})  # fmt: skip
-    assert made.status == 200 and made.json()["learning_state"] == "LEARNING_STATE_QUEUED", made.body
-    outage.memory_back()
-    # ... and a batch memory will refuse for good (an item kind memory does not accept), in the real spool.
+    spool = LearningSpool(outage.spool_dir, lambda batch, timeout: None)
+
+    def batch(kind: str, title: str, client: str) -> mpb.BatchRecordItemsRequest:
+        item = mpb.LearningItem(kind=kind, title=title, text=f"{title} for {client}", client_id=client)
+        return mpb.BatchRecordItemsRequest(requests=[mpb.RecordItemRequest(item=item)])
+
+    spool.enqueue(batch("full_report", "Northwind — Quick Social Pack (Basic)", client_id), "takes")
     title = "Acme — Launch Pack"
-    refused = mpb.BatchRecordItemsRequest(
-        requests=[
-            mpb.RecordItemRequest(
-                item=mpb.LearningItem(kind="Not A Kind", title=title, text="x", client_id="acme")
-            )
-        ]
-    )
-    LearningSpool(outage.spool_dir, lambda batch, timeout: None).enqueue(refused, "refused-by-memory")
+    spool.enqueue(batch("Not A Kind", title, "acme"), "refused-by-memory")
     queued, aside = outage.queue()
-    assert queued["client_id"] == client_key(client)
+    assert queued["client_id"] == client_id
 
     at = run(new_app(monkeypatch, outage.gateway_url))
     before = count(at)
@@ -844,7 +834,8 @@ def test_the_learning_queue_panel_replays_and_drops(monkeypatch: pytest.MonkeyPa
         "Delivered: “Northwind — Quick Social Pack (Basic)” is learned now." in s
         for s in alerts(at, "success")
     )
-    assert count(at) == before + 1 + sections
+    assert count(at) == before + 1
+    assert [i["kind"] for i in items_of(outage.stack, client_id)] == ["full_report"]
     assert "1 queued · 0 set aside" in texts(at)
 
     # Replay that fails sets it aside and says why.
@@ -873,7 +864,7 @@ def test_the_learning_queue_panel_replays_and_drops(monkeypatch: pytest.MonkeyPa
     assert outage.queue() == []
     assert any(f"Dropped “{title}”" in s for s in alerts(at, "success"))
     assert "Nothing is waiting: every report has reached memory." in texts(at)
-    assert count(at) == before + 1 + sections
+    assert count(at) == before + 1
 
 
 def test_the_learn_list_tells_identical_report_titles_apart(

@@ -257,9 +257,7 @@ def test_section_work_on_a_report_still_waiting_to_be_learned_says_to_wait(
 
     # Once learned (memory is back and the queue delivered), the same works.
     outage.memory_back()
-    [batch] = [b for b in outage.queue() if b["client_id"] == client_key(client)]
-    replayed = outage.call("POST", f"/api/aicmo/learning_queue/{batch['name']}/replay", {})
-    assert replayed.status == 200 and replayed.json().get("delivered") is True, replayed.body
+    outage.deliver_queued(client_key(client))
     at.button(key="gen_sec_regenerate_overview").click()
     run(at)
     assert any("this is version 2 of the report" in s for s in alerts(at, "success")), alerts(at, "warning")

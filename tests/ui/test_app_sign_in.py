@@ -9,7 +9,7 @@ import pytest
 from services.common.client_ids import client_key
 from services.common.signing import issue_token, keyset_path, read_keyset
 from tests.e2e.stack import TEST_PASSWORD, StackProcess
-from tests.ui.apptest_support import alerts, new_app, run, unique
+from tests.ui.apptest_support import alerts, new_app, run, table_with, unique
 from ui.session import AUTH_KEY
 
 
@@ -105,3 +105,31 @@ def test_an_expired_sign_in_goes_back_to_the_form(
     run(at)
     assert not at.tabs and alerts(at, "error")
     assert at.text_input(key="signin_name") is not None
+
+
+def test_the_audit_tab_says_who_did_what_filtered_by_client_and_person(
+    monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess
+) -> None:
+    olive = name_for("olive")
+    token = running_stack.token_for(olive, "operator")
+    client_id = client_key(unique("Audited Client"))
+    made = running_stack.post(
+        "/api/learn/items",
+        {"item": {"kind": "uploaded_example", "title": "Audited", "text": f"An example for {client_id}",
+                  "client_id": client_id}},
+        token=token,
+    )  # fmt: skip
+    assert made.status == 200, made.body
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
+    at.text_input(key="audit_client").input(client_id)
+    run(at)
+    assert not at.error, alerts(at, "error")
+    rows = table_with(at, "request id")
+    assert set(zip(rows["person"], rows["role"], rows["client"], strict=True)) == {
+        (olive, "operator", client_id)
+    }
+    assert "OK" in set(rows["outcome"])
+    # Filtered by person too: someone else did nothing for this client.
+    at.text_input(key="audit_person").input("nobody-else")
+    run(at)
+    assert "No entries match." in alerts(at, "info")
