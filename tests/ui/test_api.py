@@ -438,17 +438,16 @@ def test_a_newer_gateways_extra_fields_are_ignored(
             item=mpb.LearningItem(kind="uploaded_example", title="t", text=unique("coffee"))
         )
     ).item
-    for path, message in [
-        (f"/api/learn/items/{item.id}", mpb.GetItemResponse),
-        ("/api/learn/items", mpb.ListItemsResponse),
-        ("/api/learn/debug/summary", mpb.GetSummaryResponse),
-        ("/api/health", gpb.CheckHealthResponse),
-    ]:
+    answers: list[tuple[str, Any]] = [
+        (f"/api/learn/items/{item.id}", mpb.GetItemResponse.DESCRIPTOR),
+        ("/api/learn/items", mpb.ListItemsResponse.DESCRIPTOR),
+        ("/api/learn/debug/summary", mpb.GetSummaryResponse.DESCRIPTOR),
+        ("/api/health", gpb.CheckHealthResponse.DESCRIPTOR),
+    ]
+    for path, descriptor in answers:
         real = running_stack.get(path + ("?page_size=1" if path == "/api/learn/items" else ""))
         assert real.status == 200, real.body
-        responder.answers[path] = Answer(
-            [json.dumps(_with_extra(real.json(), message.DESCRIPTOR, extra)).encode()]
-        )
+        responder.answers[path] = Answer([json.dumps(_with_extra(real.json(), descriptor, extra)).encode()])
     lines = [json.loads(line) for line in real_stream]
     responder.answers[STREAM] = Answer(
         [

@@ -309,7 +309,7 @@ def test_the_token_is_sent_on_every_call(
     monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess
 ) -> None:
     token = running_stack.token_for(unique("reader").replace(" ", "-"), "viewer")
-    sent: list[str | None] = []
+    sent: list[str | bytes | None] = []
     original = requests.Session.send
 
     def recording(
@@ -806,17 +806,17 @@ def test_the_learning_queue_panel_replays_and_drops(monkeypatch: pytest.MonkeyPa
     for good (an item kind it does not accept). Written with the spool's own code, so the spool does not
     deliver them before the operator replays them."""
     client_id = client_key(unique("Northwind"))
-    for batch in outage.queue():  # what earlier tests left behind
-        outage.call("DELETE", f"/api/aicmo/learning_queue/{batch['name']}")
+    for leftover in outage.queue():  # what earlier tests left behind
+        outage.call("DELETE", f"/api/aicmo/learning_queue/{leftover['name']}")
     spool = LearningSpool(outage.spool_dir, lambda batch, timeout: None)
 
-    def batch(kind: str, title: str, client: str) -> mpb.BatchRecordItemsRequest:
+    def learning(kind: str, title: str, client: str) -> mpb.BatchRecordItemsRequest:
         item = mpb.LearningItem(kind=kind, title=title, text=f"{title} for {client}", client_id=client)
         return mpb.BatchRecordItemsRequest(requests=[mpb.RecordItemRequest(item=item)])
 
-    spool.enqueue(batch("full_report", "Northwind — Quick Social Pack (Basic)", client_id), "takes")
+    spool.enqueue(learning("full_report", "Northwind — Quick Social Pack (Basic)", client_id), "takes")
     title = "Acme — Launch Pack"
-    spool.enqueue(batch("Not A Kind", title, "acme"), "refused-by-memory")
+    spool.enqueue(learning("Not A Kind", title, "acme"), "refused-by-memory")
     queued, aside = outage.queue()
     assert queued["client_id"] == client_id
 
