@@ -24,22 +24,26 @@ from services.generator.settings import GeneratorSettings
 from tests.e2e.stack import HttpResponse, StackProcess, http
 from tests.support import ServiceProcess, free_port, new_data_dir, start_gateway, wait_until
 
+# How long the generator waits for past learning here; `MemoryLink.slow` past it skips retrieval as too slow.
+RETRIEVAL_BUDGET_MS = 8_000
+
 
 class MemoryLink:
     """A relay on a fixed loopback port to `upstream` (memory): every unary call forwarded with its
-    metadata and deadline, after `delay` seconds; `cut()` closes the port, `restore()` opens it again."""
+    metadata and deadline (the calls of the methods named in `slow` after that many seconds); `cut()` closes
+    the port, `restore()` opens it again."""
 
     def __init__(self, upstream: str) -> None:
         self.port = free_port()
         self.target = f"127.0.0.1:{self.port}"
-        self.delay = 0.0
+        self.slow: dict[str, float] = {}  # method name (e.g. "SearchItems") -> seconds
         self._released = threading.Event()
         self._channel = grpc.insecure_channel(upstream)
         self._server: grpc.Server | None = None
         self.restore()
 
     def restore(self) -> None:
-        self.delay = 0.0
+        self.slow = {}
         if self._server is None:
             self._released.clear()
             server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
@@ -55,7 +59,8 @@ class MemoryLink:
             self._server = None
 
     def forward(self, method: str, request: bytes, context: grpc.ServicerContext) -> bytes:
-        if self.delay and self._released.wait(self.delay):
+        delay = self.slow.get(method.rsplit("/", 1)[-1], 0.0)
+        if delay and self._released.wait(delay):
             context.abort(grpc.StatusCode.UNAVAILABLE, "memory link cut")
         metadata = [
             (k, v) for k, v in context.invocation_metadata() if not k.startswith(("grpc-", ":", "user-agent"))
@@ -147,7 +152,8 @@ class Outage:
             auth="required",
             # Tests restore memory and then replay: the spool waits for that instead of retrying by itself.
             spool_retry_seconds=300,
-            retrieval_budget_ms=2_000,
+            # As the stack's: a busy machine must not skip retrieval (a test slows memory's search past it).
+            retrieval_budget_ms=RETRIEVAL_BUDGET_MS,
             record_budget_ms=30_000,
             **{"openai_api_key": None, **self.settings},
         )

@@ -22,7 +22,7 @@ from services.generator.adapters.spool import LearningSpool
 from tests.e2e.stack import StackProcess
 from tests.support import free_port
 from tests.ui.apptest_support import embedded, unique
-from tests.ui.outage import Outage
+from tests.ui.outage import RETRIEVAL_BUDGET_MS, Outage
 from ui.api import GatewayClient, GatewayError
 from ui.contract import ARCHIVE, GENERATOR, MEMORY, binding, gpb, mpb, parse, rpb
 from ui.labels import is_shared, retrieval_skipped
@@ -582,7 +582,7 @@ def test_learning_off_and_skipped_retrieval_are_enums(running_stack: StackProces
         gpb.RETRIEVAL_STATE_OFF,
         "",
     )
-    outage.link.delay = 3.0  # memory slower than the retrieval budget
+    outage.link.slow["SearchItems"] = RETRIEVAL_BUDGET_MS / 1000 + 1  # memory's search slower than the budget
     slow = GatewayClient(outage.gateway_url, outage.stack.admin_token()).generate_report(
         brief_request(unique("Northwind Coffee Co."))
     )

@@ -44,7 +44,7 @@ from tests.ui.apptest_support import (
     unique,
     versions_of,
 )
-from tests.ui.outage import Outage
+from tests.ui.outage import RETRIEVAL_BUDGET_MS, Outage
 from ui import documents, generate_tab, labels
 from ui.contract import gpb, mpb
 from ui.generate_tab import Progress
@@ -641,13 +641,13 @@ def test_a_report_written_without_past_learning_offers_a_retry_with_learning(
     assert "Learned from: nothing" not in texts(at)
 
     # Memory too slow to answer within the retrieval budget has its own words, and a retry too.
-    outage.link.delay = 3.0
+    outage.link.slow["SearchItems"] = RETRIEVAL_BUDGET_MS / 1000 + 1
     at.button(key="gen_submit").click()
     run(at)
     said = alerts(at, "warning")
     assert any(labels.RETRIEVAL_SKIPPED_WORDS[gpb.RETRIEVAL_STATE_SKIPPED_SLOW] in w for w in said), said
     assert [b for b in at.button if b.key == "gen_retry_learning"]
-    outage.link.delay = 0.0
+    outage.link.slow.clear()
     # Learning turned off offers no retry and nothing to rate.
     at.checkbox(key="brief_use_learning").uncheck()
     at.button(key="gen_submit").click()
@@ -1000,7 +1000,7 @@ def test_progress_says_learning_while_the_report_is_learned(
     monkeypatch.setattr(generate_tab, "progress_label", recording)
     monkeypatch.setattr(generate_tab, "TICK_SECONDS", 0.2)
     at = run(new_app(monkeypatch, outage.gateway_url))
-    outage.link.delay = 1.5  # under the retrieval budget: past learning is still used, only slowly
+    outage.link.slow["BatchRecordItems"] = 1.5  # recording the report's learning takes a while
     at = generate(at, unique("Northwind Coffee Co."))
     assert not at.error, alerts(at, "error")
     assert shown[0].startswith("Sending the brief to AICMO… ")
