@@ -106,3 +106,29 @@ def wait_until_embedded(summary: Callable[[], int], timeout: float = 60.0) -> No
     """Waits until memory has embedded everything written so far (writes are acknowledged on commit and
     embedded in the background): `summary` returns GetSummary's embedding_backlog."""
     wait_until(lambda: summary() == 0, timeout, interval=0.1, what="memory to embed what was recorded")
+
+
+def start_gateway(data_dir: Path, *, generator: str, memory: str, **env: str) -> tuple[ServiceProcess, str]:
+    """Envoy (the real gateway) on a free port in front of `generator` and `memory` (host:port targets)."""
+    port = free_port()
+    process = ServiceProcess(
+        "gateway",
+        {
+            "AICMO_DATA_DIR": str(data_dir),
+            "AICMO_GATEWAY_PORT": str(port),
+            # Envoy's admin port too: the default (9901) may be a running `make run`'s.
+            "AICMO_GATEWAY_ADMIN_PORT": str(free_port()),
+            "AICMO_GENERATOR_TARGET": generator,
+            "AICMO_MEMORY_TARGET": memory,
+            **env,
+        },
+        data_dir / "logs" / "gateway-process.log",
+    )
+    process.start()
+
+    def listening() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(listening, 30, what="envoy to listen")
+    return process, f"http://127.0.0.1:{port}"

@@ -4,8 +4,8 @@ The gateway (Envoy's gRPC-JSON transcoder) serves each RPC at the path its `goog
 names and prints proto3 JSON with the proto field names (snake_case), zero values and enum names. So the app
 parses every response into the generated response message (`parse`, ignoring fields a newer gateway may
 add), prints every request from the generated request message (`to_json`), and takes each RPC's HTTP
-method, path template and body rule from the annotation (`binding`). The test fake gateway serves the same
-bindings (`Binding.match`), so neither side keeps a hand-written copy of routes or shapes.
+method, path template and body rule from the annotation (`binding`), so the app keeps no hand-written copy
+of routes or shapes; its tests run against the real gateway in front of the real services.
 """
 
 from __future__ import annotations

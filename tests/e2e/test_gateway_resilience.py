@@ -20,32 +20,7 @@ from tests.e2e.stack import StackProcess, http
 from tests.integration.generator.conftest import start_generator
 from tests.integration.generator.test_degradation import SlowProxy
 from tests.integration.memory.conftest import start_memory
-from tests.support import ROOT, ServiceProcess, free_port, new_data_dir, wait_until
-
-
-def start_gateway(data_dir: Path, *, generator: str, memory: str, **env: str) -> tuple[ServiceProcess, str]:
-    port = free_port()
-    process = ServiceProcess(
-        "gateway",
-        {
-            "AICMO_DATA_DIR": str(data_dir),
-            "AICMO_GATEWAY_PORT": str(port),
-            # Envoy's admin port too: the default (9901) may be a running `make run`'s.
-            "AICMO_GATEWAY_ADMIN_PORT": str(free_port()),
-            "AICMO_GENERATOR_TARGET": generator,
-            "AICMO_MEMORY_TARGET": memory,
-            **env,
-        },
-        data_dir / "logs" / "gateway-process.log",
-    )
-    process.start()
-
-    def listening() -> bool:
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_until(listening, 30, what="envoy to listen")
-    return process, f"http://127.0.0.1:{port}"
+from tests.support import ROOT, free_port, new_data_dir, start_gateway
 
 
 @pytest.fixture

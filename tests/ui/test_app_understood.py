@@ -1,5 +1,5 @@
 """The brief as AICMO understands it (UnderstandBrief) in the Generate tab, under Streamlit's AppTest against
-the fake gateway, which reads briefs with the generator's own parser: the panel shows the facts with where
+the real stack: the panel shows the facts with where
 each came from and the gaps; a correction writes the matching form field or further brief field and checks
 again; a refinement says what it changed and what it could not apply; a report carries the brief it was
 written from; a model-written section refused for breaking a rule is said in words."""
@@ -15,15 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from services.generator.domain.brief_parser import understand
 from services.generator.entrypoints.convert import understood_to_proto
+from tests.e2e.stack import StackProcess
 from tests.labelled_briefs import labelled_briefs
-from tests.ui.apptest_support import alerts, fill_brief, new_app, run, table_with, texts
-from tests.ui.fake_gateway import FakeGateway, running_fake_gateway
+from tests.openai_stub_server import OpenAIStubServer
+from tests.ui.apptest_support import alerts, body, fill_brief, new_app, run, spy, table_with, texts, unique
+from tests.ui.outage import Outage
 from ui import understood
 from ui.contract import gpb
 from ui.labels import refused_section
-
-UNDERSTAND = "/api/aicmo/brief:understand"
-STREAM = "/api/aicmo/generate_report/stream"
 
 BRIEF_TEXT = """Northwind sells a specialty coffee subscription in Germany (Berlin and Hamburg).
 We compete with Blue Bottle (premium, app-led) and Tchibo.
@@ -38,9 +37,15 @@ Never use the word "cheap". No TikTok. All health claims must be approved by leg
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGateway]:
-    with running_fake_gateway() as server:
-        yield server
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[gpb.ClientBrief]:
+    """Every brief the app sends to be understood (UnderstandBrief), in order."""
+    return spy(monkeypatch, "understand_brief")
+
+
+@pytest.fixture
+def generations(monkeypatch: pytest.MonkeyPatch) -> list[gpb.GenerateReportRequest]:
+    """Every generation the app asks for, in order."""
+    return spy(monkeypatch, "stream_generate_report")
 
 
 def facts(at: AppTest) -> str:
@@ -57,6 +62,8 @@ def fact_line(at: AppTest, label: str) -> str:
 
 
 def check(at: AppTest, *, client: str = "Northwind Coffee Co.", brand: str = "Northwind") -> AppTest:
+    """Fills the names, a budget and the brief text, and checks the brief (nothing is stored by a check, so
+    the same client name is fine across tests)."""
     at.text_input(key="brief_client_name").input(client)
     at.text_input(key="brief_brand_name").input(brand)
     at.text_input(key="brief_budget").input("45,000")
@@ -66,9 +73,9 @@ def check(at: AppTest, *, client: str = "Northwind Coffee Co.", brand: str = "No
 
 
 def test_each_fact_read_from_the_text_shows_the_words_it_came_from(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess, checks: list[gpb.ClientBrief]
 ) -> None:
-    at = check(run(new_app(monkeypatch, fake.url)))
+    at = check(run(new_app(monkeypatch, running_stack.gateway_url)))
     lines = facts(at).splitlines()
     competitors = next(i for i, line in enumerate(lines) if line.startswith("- **Competitors:**"))
     # The sentence of the brief the competitors were read from sits right under the fact.
@@ -79,13 +86,16 @@ def test_each_fact_read_from_the_text_shows_the_words_it_came_from(
 
 
 def test_check_the_brief_shows_each_fact_where_it_came_from_and_the_gaps(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch,
+    running_stack: StackProcess,
+    checks: list[gpb.ClientBrief],
+    generations: list[gpb.GenerateReportRequest],
 ) -> None:
-    at = run(new_app(monkeypatch, fake.url))
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
     assert "“Check the brief” shows what AICMO reads" in texts(at)
     check(at)
     # The brief as the form has it, as the REST body (the ClientBrief itself).
-    assert [c.body for c in fake.calls("POST", UNDERSTAND)] == [
+    assert [body(c) for c in checks] == [
         {
             "client_name": "Northwind Coffee Co.",
             "brand_name": "Northwind",
@@ -95,7 +105,7 @@ def test_check_the_brief_shows_each_fact_where_it_came_from_and_the_gaps(
     ]
     assert not at.error, alerts(at, "error")
     # Nothing was generated or learned.
-    assert fake.calls("POST", STREAM) == [] and fake.items == []
+    assert generations == []
 
     # Each fact in plain words, with where it came from.
     assert fact_line(at, "Business model") == (
@@ -144,15 +154,17 @@ def test_check_the_brief_shows_each_fact_where_it_came_from_and_the_gaps(
     assert any("The brief has changed since it was checked" in i for i in alerts(at, "info"))
 
 
-def test_an_uploaded_brief_is_checked_by_itself(monkeypatch: pytest.MonkeyPatch, fake: FakeGateway) -> None:
-    at = run(new_app(monkeypatch, fake.url))
+def test_an_uploaded_brief_is_checked_by_itself(
+    monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess, checks: list[gpb.ClientBrief]
+) -> None:
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
     at.file_uploader(key="brief_upload").set_value(("brief.md", BRIEF_TEXT.encode(), "text/markdown"))
     run(at)
     assert at.text_area(key="brief_raw_text").value == BRIEF_TEXT.strip()
     # Checked at once, with stand-ins for the names the form does not have yet (the contract needs them).
-    [call] = fake.calls("POST", UNDERSTAND)
-    assert call.body["raw_brief_text"] == BRIEF_TEXT.strip()
-    assert (call.body["client_name"], call.body["brand_name"]) == (
+    [call] = checks
+    assert call.raw_brief_text == BRIEF_TEXT.strip()
+    assert (call.client_name, call.brand_name) == (
         understood.STAND_IN_CLIENT,
         understood.STAND_IN_BRAND,
     )
@@ -169,15 +181,18 @@ def test_an_uploaded_brief_is_checked_by_itself(monkeypatch: pytest.MonkeyPatch,
 
     # Once the names are in, “Check the brief” reads it with them.
     check(at)
-    assert fake.calls("POST", UNDERSTAND)[-1].body["client_name"] == "Northwind Coffee Co."
+    assert checks[-1].client_name == "Northwind Coffee Co."
     assert not any("no client name" in i or "not filled in" in i for i in alerts(at, "info"))
     assert "Checked by itself" not in texts(at)
 
 
 def test_a_correction_writes_the_matching_field_and_checks_again(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch,
+    running_stack: StackProcess,
+    checks: list[gpb.ClientBrief],
+    generations: list[gpb.GenerateReportRequest],
 ) -> None:
-    at = check(run(new_app(monkeypatch, fake.url)))
+    at = check(run(new_app(monkeypatch, running_stack.gateway_url)))
 
     # Competitors have no form field: the correction is the brief's `competitors` field, and wins over the text.
     at.selectbox(key="brief_fix_fact").select("competitors")
@@ -187,9 +202,10 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     at.text_area(key="brief_fix_value").input("Tchibo (mass market); Coffee Circle (direct rival)")
     at.button(key="brief_fix_save").click()
     run(at)
-    calls = fake.calls("POST", UNDERSTAND)
-    assert len(calls) == 2
-    assert calls[-1].body["metadata"] == {"competitors": "Tchibo (mass market); Coffee Circle (direct rival)"}
+    assert len(checks) == 2
+    assert body(checks[-1])["metadata"] == {
+        "competitors": "Tchibo (mass market); Coffee Circle (direct rival)"
+    }
     assert fact_line(at, "Competitors") == (
         "- **Competitors:** Tchibo (mass market); Coffee Circle (direct rival) · *from the form*"
     )
@@ -210,7 +226,7 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     at.button(key="brief_fix_save").click()
     run(at)
     assert at.text_input(key="brief_budget").value == "£45,000 per quarter"
-    assert fake.calls("POST", UNDERSTAND)[-1].body["budget"] == "£45,000 per quarter"
+    assert checks[-1].budget == "£45,000 per quarter"
     assert (
         fact_line(at, "Budget")
         == "- **Budget:** £45,000 per quarter — GBP 45,000 a quarter · *from the form*"
@@ -224,7 +240,7 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     at.selectbox(key="brief_fix_model").set_value(gpb.BUSINESS_MODEL_DTC_ECOMMERCE)
     at.button(key="brief_fix_save").click()
     run(at)
-    assert fake.calls("POST", UNDERSTAND)[-1].body["metadata"]["business_model"] == "DTC ecommerce"
+    assert checks[-1].metadata["business_model"] == "DTC ecommerce"
     assert fact_line(at, "Business model") == (
         "- **Business model:** direct-to-consumer online store — stated in the brief · *from the form*"
     )
@@ -233,7 +249,7 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     at.selectbox(key="gen_package").select("quick_social_basic")
     at.button(key="gen_submit").click()
     run(at)
-    sent = fake.calls("POST", STREAM)[-1].body["client_brief"]
+    sent = body(generations[-1])["client_brief"]
     assert sent["budget"] == "£45,000 per quarter"
     assert sent["metadata"] == {
         "business_model": "DTC ecommerce",
@@ -251,16 +267,16 @@ def test_a_correction_writes_the_matching_field_and_checks_again(
     )
     at.button(key="brief_extra_clear").click()
     run(at)
-    assert "metadata" not in fake.calls("POST", UNDERSTAND)[-1].body
+    assert "metadata" not in body(checks[-1])
     assert "Further brief fields you set" not in texts(at)
 
 
 def test_a_brief_checked_without_its_names_says_so(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess, checks: list[gpb.ClientBrief]
 ) -> None:
-    at = run(new_app(monkeypatch, fake.url))
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
     check(at, client="", brand="Northwind")
-    assert fake.calls("POST", UNDERSTAND)[-1].body["client_name"] == understood.STAND_IN_CLIENT
+    assert checks[-1].client_name == understood.STAND_IN_CLIENT
     assert any(
         i.startswith("Client name is not filled in, so the brief was read without it")
         for i in alerts(at, "info")
@@ -272,31 +288,36 @@ def test_a_brief_checked_without_its_names_says_so(
 
 
 def test_a_check_that_fails_says_so_and_keeps_the_form(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch, outage: Outage, checks: list[gpb.ClientBrief]
 ) -> None:
-    at = run(new_app(monkeypatch, fake.url))
+    at = run(new_app(monkeypatch, outage.gateway_url))
     at.button(key="brief_check").click()
     run(at)
-    assert fake.calls("POST", UNDERSTAND) == []
+    assert checks == []
     assert any("There is nothing to check yet" in i for i in alerts(at, "info"))
 
-    fake.fail("POST", UNDERSTAND, 503, "generator unavailable", 14)
+    outage.stop_generator()  # the report writer is down: Envoy answers 503 for it
     check(at)
     assert any(
         "not available right now, so checking the brief did not work" in e for e in alerts(at, "error")
-    )
+    ), alerts(at, "error")
     assert at.text_area(key="brief_raw_text").value == BRIEF_TEXT
 
 
 def test_refine_says_what_it_changed_and_what_it_could_not_apply(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch, running_stack: StackProcess, generations: list[gpb.GenerateReportRequest]
 ) -> None:
-    at = run(new_app(monkeypatch, fake.url))
-    fill_brief(at, client="Northwind Coffee Co.", brand="Northwind", raw_text="We compete with Tchibo.")
+    at = run(new_app(monkeypatch, running_stack.gateway_url))
+    client = unique("Northwind Coffee Co.")
+    fill_brief(at, client=client, brand="Northwind", raw_text="We compete with Tchibo.")
     at.button(key="gen_submit").click()
     run(at)
-    # The report carries the brief it was written from, collapsed under it.
-    gaps = fake.completed[-1].understood_brief.gaps
+    assert not at.error, alerts(at, "error")
+    # The report carries the brief it was written from, collapsed under it (with its gaps counted, as the
+    # generator reads the same brief).
+    read = running_stack.post("/api/aicmo/brief:understand", body(generations[-1].client_brief))
+    assert read.status == 200, read.body
+    gaps = read.json().get("gaps", [])
     assert [e.label for e in at.expander if e.label.startswith("Brief as understood for this report")] == [
         "Brief as understood for this report"
         + (f" · {len(gaps)} gap{'s' if len(gaps) != 1 else ''}" if gaps else "")
@@ -308,40 +329,60 @@ def test_refine_says_what_it_changed_and_what_it_could_not_apply(
     at.text_area(key="gen_feedback").input("Make it more premium; drop TikTok; make it sparkle")
     at.button(key="gen_refine").click()
     run(at)
-    refined = fake.completed[-1]
-    assert refined.refine_applied and refined.refine_unapplied
     assert "What your feedback did" in texts(at)
     assert "Feedback: “Make it more premium; drop TikTok; make it sparkle”" in texts(at)
     changed = next(s for s in alerts(at, "success") if s.startswith("Changed in this version:"))
-    assert "**Tone more premium:**" in changed and "**Dropped TikTok:**" in changed
+    assert "**Tone more premium:**" in changed and "**TikTok ruled out:**" in changed
     not_applied = next(w for w in alerts(at, "warning") if w.startswith("Could not be applied, and why:"))
     assert "“make it sparkle”: not a change the plan can make as written" in not_applied
     # Never in the report itself.
     report = [str(m.value) for m in at.markdown if str(m.value).startswith(("# Northwind", "## "))]
-    assert report and not any("Could not be applied" in m or "Dropped TikTok" in m for m in report)
+    assert report and not any("Could not be applied" in m or "TikTok ruled out" in m for m in report)
+
+
+@pytest.fixture(scope="module")
+def with_a_model(running_stack: StackProcess) -> Iterator[tuple[Outage, OpenAIStubServer]]:
+    """AICMO whose generator writes with a language model (the OpenAI stub, the one stand-in for a cloud that
+    cannot be reached from here): every section it writes is checked against the brief's rules."""
+    model = OpenAIStubServer()
+    env = Outage(
+        running_stack,
+        openai_api_key="sk-test-123",
+        openai_base_url=model.base_url,
+        llm_section_timeout_seconds=2,
+    )
+    yield env, model
+    env.close()
+    model.stop()
 
 
 def test_a_section_refused_for_breaking_a_rule_is_said_in_words(
-    monkeypatch: pytest.MonkeyPatch, fake: FakeGateway
+    monkeypatch: pytest.MonkeyPatch, with_a_model: tuple[Outage, OpenAIStubServer]
 ) -> None:
-    refusal = (
-        "section 'audience_segments' fell back to the offline composer: it broke a brief rule "
-        "(forbidden_word: cheap; excluded_channel: TikTok (as 'TikTok'))"
-    )
-    fake.report_warnings = [refusal, "section 'overview' fell back to the offline composer: timed out"]
-    at = run(new_app(monkeypatch, fake.url))
-    fill_brief(at, client="Northwind Coffee Co.", brand="Northwind")
+    env, model = with_a_model
+    model.behaviour.inject["(audience_segments)"] = "Push cheap bundles on TikTok every weekend."
+    model.behaviour.slow_markers["(overview)"] = 5.0
+    at = run(new_app(monkeypatch, env.gateway_url))
+    fill_brief(at, client=unique("Northwind Coffee Co."), brand="Northwind")
+    at.text_area(key="brief_constraints").input('Never use the word "cheap". No TikTok.')
+    at.checkbox(key="brief_use_learning").uncheck()
     at.button(key="gen_submit").click()
     run(at)
+    assert not at.error, alerts(at, "error")
     warnings = alerts(at, "warning")
-    assert (
-        "The language model's text for “Audience Segments” was refused: it used the forbidden word “cheap”; "
-        "it mentioned TikTok (as 'TikTok'), a channel the brief rules out. AICMO's built-in writer wrote that "
-        "section instead, within the brief's rules."
-    ) in warnings
-    assert refusal not in warnings
+    refused = [
+        w for w in warnings if w.startswith("The language model's text for “Audience Segments” was refused:")
+    ]
+    assert len(refused) == 1, warnings
+    assert "the forbidden word “cheap”" in refused[0] and "TikTok" in refused[0]
+    assert refused[0].endswith(
+        "AICMO's built-in writer wrote that section instead, within the brief's rules."
+    )
+    assert not any("broke a brief rule" in w for w in warnings)  # read into words, not shown as sent
     # Other warnings stay as AICMO says them.
-    assert "section 'overview' fell back to the offline composer: timed out" in warnings
+    assert any(w.startswith("section 'overview' fell back to the offline composer") for w in warnings), (
+        warnings
+    )
 
 
 def test_refusal_warnings_are_read_into_words() -> None:
