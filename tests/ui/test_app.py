@@ -45,9 +45,9 @@ from tests.ui.apptest_support import (
     versions_of,
 )
 from tests.ui.outage import RETRIEVAL_BUDGET_MS, Outage
-from ui import documents, generate_tab, labels
+from ui import documents, generate_progress, labels
 from ui.contract import gpb, mpb
-from ui.generate_tab import Progress
+from ui.generate_progress import Progress
 
 
 def expander_text(at: AppTest, label: str) -> str:
@@ -989,7 +989,7 @@ def test_progress_says_learning_while_the_report_is_learned(
     report's learning takes a while)."""
     sections = len(quick_social(outage.stack)["sections"])
     shown: list[str] = []
-    original = generate_tab.progress_label
+    original = generate_progress.progress_label
 
     def recording(progress: Progress) -> str:
         label = original(progress)
@@ -997,8 +997,8 @@ def test_progress_says_learning_while_the_report_is_learned(
             shown.append(label)
         return label
 
-    monkeypatch.setattr(generate_tab, "progress_label", recording)
-    monkeypatch.setattr(generate_tab, "TICK_SECONDS", 0.2)
+    monkeypatch.setattr(generate_progress, "progress_label", recording)
+    monkeypatch.setattr(generate_progress, "TICK_SECONDS", 0.2)
     at = run(new_app(monkeypatch, outage.gateway_url))
     outage.link.slow["BatchRecordItems"] = 1.5  # recording the report's learning takes a while
     at = generate(at, unique("Northwind Coffee Co."))
@@ -1021,26 +1021,26 @@ def test_progress_says_learning_while_the_report_is_learned(
 
 def test_progress_steps_in_words() -> None:
     progress = Progress(learning=False)
-    assert generate_tab.progress_label(progress) == "Sending the brief to AICMO… 0 s"
+    assert generate_progress.progress_label(progress) == "Sending the brief to AICMO… 0 s"
     started = gpb.GenerationStarted(
         report_id="r", package_label="Pack", sections=[gpb.SectionInfo(id="a"), gpb.SectionInfo(id="b")]
     )
-    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(started=started), 0.2)
+    generate_progress.advance(progress, gpb.StreamGenerateReportResponse(started=started), 0.2)
     assert (progress.label, progress.fraction) == ("Writing 2 sections of Pack… 0 s", 0.0)
     for n, title in enumerate(["A", "B"], start=1):
         done = gpb.SectionCompleted(index=n, total=2, section=gpb.ReportSection(title=title))
-        generate_tab.advance(progress, gpb.StreamGenerateReportResponse(section_completed=done), n)
+        generate_progress.advance(progress, gpb.StreamGenerateReportResponse(section_completed=done), n)
     assert progress.state == "learning"
     assert progress.fraction == pytest.approx(0.9)  # the last tenth is the report being put together
-    generate_tab.tick(progress, 4.4)
+    generate_progress.tick(progress, 4.4)
     assert progress.label == "Putting the report together… all 2 sections written · 4 s"  # learning is off
     completed = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_OFF)
-    generate_tab.advance(progress, gpb.StreamGenerateReportResponse(completed=completed), 4.6)
+    generate_progress.advance(progress, gpb.StreamGenerateReportResponse(completed=completed), 4.6)
     assert (progress.label, progress.fraction) == ("Report ready: 2 sections in 4.6 s", 1.0)
 
     queued = Progress(state="learning", total=1, done=["A"], sections_done_at=1.0)
     waiting = gpb.GenerateReportResponse(learning_state=gpb.LEARNING_STATE_QUEUED)
-    generate_tab.advance(queued, gpb.StreamGenerateReportResponse(completed=waiting), 2.0)
+    generate_progress.advance(queued, gpb.StreamGenerateReportResponse(completed=waiting), 2.0)
     assert (
         queued.label == "Report ready: 1 sections in 2.0 s · not learned yet (it waits in the learning queue)"
     )

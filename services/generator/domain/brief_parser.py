@@ -1626,34 +1626,15 @@ def _price_period(after: str) -> str:
 _NOT_A_PRICE = re.compile(
     r"\b(to run|running costs?|operating|income|overheads?|turnover|revenue|raised|funding|valuation)\b", re.I
 )
-# A sentence that asks for channels, and one about a channel the client tried and gave up on.
-_ASKS_FOR = re.compile(
-    r"\b(love|like|likes|liked|want|wants|would|ideas?|channels?|use|using|works?|working|do(?:es)? (?:very )?well|"
-    r"ok|okay|fine|focus|lead|push|test|try|keen|prefer|plan|should|could|maybe|through|thru|via|read|reads|watch|"
-    r"listen|mostly|on|include|incl|including|share|add|definitely|definately|also|plus|and|yes|"
-    # channel lists labelled in other languages ("Canais que a gente gosta:", "Kanäle:", "Canales:")
-    r"canais|canales|canaux|kan\u00e4le|kanalen|kana\u0142y|kanaler|medios|m\u00eddia)\b",
-    re.IGNORECASE,
-)
-# A sentence that asks for channels outright, even beside a rule ("No TV, but we want Instagram").
-_ASKS_OUTRIGHT = re.compile(
-    r"\b(love|want|wants|focus|prefer|keen|channels?|use|using|lead with|push|yes|only if|(?:is|are) (?:ok|okay|fine)|canais|canales|canaux|kan\u00e4le|"
-    r"kanalen|kana\u0142y|kanaler)\b",
-    re.IGNORECASE,
-)
+# How a sentence asks for channels, asks outright (even beside a rule: "No TV, but we want Instagram"), tells of
+# a channel tried and given up on, or states a rule: word lists in vocabulary.yaml (`channel_asks`).
+_ASKS_FOR = vocabulary().channel_ask_pattern("asks_for")
+_ASKS_OUTRIGHT = vocabulary().channel_ask_pattern("asks_outright")
+_TRIED = vocabulary().channel_ask_pattern("tried")
+_STATES_A_RULE = vocabulary().channel_ask_pattern("states_a_rule")
 # A sentence that says what the client is or already runs ("we're a newsroom with a daily newsletter").
 _DESCRIBES_ITSELF = re.compile(
     r"\b(?:we(?:['\u2019]re| are)|it(?:['\u2019]s| is)) (?:an?|the)\b", re.IGNORECASE
-)
-_TRIED = re.compile(
-    r"\b(tried|burned|burnt|wasted|didn['\u2019]?t work|did not work|zero result|no result|stopped|gave up|"
-    r"compet\w*|rivals?)\b",
-    re.IGNORECASE,
-)
-_STATES_A_RULE = re.compile(
-    r"\b(no|not|never|don['\u2019]?t|do not|must not|mustn['\u2019]?t|cannot|can['\u2019]?t|avoid|without|banned|"
-    r"prohibited|excluded|ruled out|stay away|nothing)\b",
-    re.IGNORECASE,
 )
 
 

@@ -65,6 +65,8 @@ class Vocabulary(_Strict):
     objective_verb_results: dict[str, str]
     # fact -> the headings and metadata keys that name it (see brief_parser's labelled parts)
     labels: dict[str, tuple[str, ...]]
+    # how a sentence speaks of channels: asks_for, asks_outright, tried, states_a_rule -> words or short patterns
+    channel_asks: dict[str, tuple[str, ...]]
 
     @model_validator(mode="after")
     def _consistent(self) -> Vocabulary:
@@ -92,6 +94,10 @@ class Vocabulary(_Strict):
 
     def channel(self, name: str) -> ChannelWords:
         return next(c for c in self.channels if c.name == name)
+
+    def channel_ask_pattern(self, kind: str) -> re.Pattern[str]:
+        """One of `channel_asks`' lists as a whole-word pattern, case-insensitive."""
+        return re.compile(r"\b(" + "|".join(self.channel_asks[kind]) + r")\b", re.IGNORECASE)
 
     @functools.cached_property
     def country_by_code(self) -> dict[str, Country]:
