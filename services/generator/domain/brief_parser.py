@@ -1379,7 +1379,11 @@ def understand(brief: Brief) -> UnderstoodBrief:
             f.origins["budget"] = Origin.TEXT
             said("budget", reading.budget.span)
     # The readers' goals (each in the client's words) win when they find at least as many.
-    if o_obj is not Origin.FORM and reading.goals and len(reading.goals) >= len(objectives):
+    if (
+        o_obj is not Origin.FORM
+        and reading.goals
+        and (len(reading.goals) >= len(objectives) or _stray(objectives))
+    ):
         objectives = tuple(_objective(g.value, year) for g in reading.goals)
         f.origins["objectives"] = Origin.TEXT
         said("objectives", *(g.span for g in reading.goals))
@@ -1645,6 +1649,13 @@ def _quotable(sentence: str, rules: Rules, vocab: Vocabulary) -> bool:
         terms += [name, *vocab.channel(name).aliases]
     named = any(re.search(r"(?<![\w-])" + re.escape(t) + r"(?![\w-])", sentence, re.I) for t in terms if t)
     return not named or _STATES_A_RULE.search(sentence) is not None
+
+
+def _stray(objectives: Iterable[Objective]) -> bool:
+    """Whether the older rules read something that is no goal: a target without a word of what it counts
+    ("R$ 1,5 milhão" read as "milhão", "2º semestre")."""
+    return any(o.target_number is not None and not re.search(r"[^\W\d_]{3}", o.metric.replace(o.target, ""))
+               or len(o.metric) <= 3 or o.metric.casefold() in MULTIPLIERS for o in objectives)  # fmt: skip
 
 
 def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:

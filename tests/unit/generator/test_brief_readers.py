@@ -396,3 +396,21 @@ def test_an_event_written_in_lower_case_is_named_and_keeps_both_its_dates() -> N
     days = {(e.name, e.start) for e in understand(brief).events}
     assert ("Entrance exams", datetime.date(2026, 3, 14)) in days
     assert ("Entrance exams", datetime.date(2026, 5, 9)) in days
+
+
+def test_a_sum_is_the_budget_a_billion_is_read_whole_and_a_named_price_list_is_prices() -> None:
+    brief = Brief(
+        client_name="Seoul Glow",
+        brand_name="Glow",
+        raw_brief_text=(
+            "Toner \u20a932,000, essence \u20a945,000, cream \u20a952,000.\n"
+            "KPI: Korea revenue from \u20a98.5 billion to \u20a912 billion in 2026.\n"
+            "Money: \u20a9400 million for Korea + \u20a9100 million for the US = \u20a9500 million total.\n"
+            "CAC now \u20a915,000, we want under \u20a912,000."
+        ),
+    )
+    reading = read_brief(brief, with_type=False)
+    assert reading.budget is not None and reading.budget.value.value == 500_000_000
+    assert sorted(g.value.value for g in reading.prices) == [32_000, 45_000, 52_000]
+    assert 12_000_000_000 in [g.value.number for g in reading.goals]
+    assert 12_000 in [g.value.number for g in reading.goals]

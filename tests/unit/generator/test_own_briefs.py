@@ -1,5 +1,5 @@
-"""Our own labelled briefs (tests/data/own_briefs.jsonl: pasted emails, chats, call notes and forms from 24
-businesses in 24 markets, written for these tests in the dev set's format, never copied from it) are read as
+"""Our own labelled briefs (tests/data/own_briefs.jsonl: pasted emails, chats, call notes and forms from 28
+businesses in 28 markets, written for these tests in the dev set's format, never copied from it) are read as
 well as the dev set is: a guard against readers that fit one set of briefs and lose the others."""
 
 from __future__ import annotations

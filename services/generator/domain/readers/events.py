@@ -263,3 +263,14 @@ def read_events(
 def moment_names(text: str) -> list[str]:
     """The named marketing moments a text mentions ("Black Friday", "Diwali"), by moments.yaml's names."""
     return [rule.name for rule in _moments() if rule.pattern.search(text)]
+
+
+def moment_names_known() -> tuple[str, ...]:
+    """Every name moments.yaml knows a moment by (its name and aliases)."""
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return tuple(
+        str(n)
+        for kind in ("fixed", "rules", "table")
+        for m in raw[kind]
+        for n in (m["name"], *m.get("aliases", []))
+    )

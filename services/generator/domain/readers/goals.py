@@ -16,6 +16,8 @@ from services.generator.domain.readers.source import Grounded, Source
 _CUE = re.compile(
     r"\b(targets?|goals?|aims?|objectives?|kpis?|want(?:s|ed)?|(?:we|i|they) (?:really |still )?need|what we need|need(?:s)? to|fill|wish|hoping|hope|would like|"
     r"to reach|reach|get to|hit|grow(?:ing)?|double|triple|increase|lift|achieve|success(?: is| =| means)?|"
+    # "Sell the panto: 38,000 tickets, up from 31,500 last year": a sale with last year's figure beside it
+    r"sell(?=[^.]{0,80}\b(?:up|down) from\b)|"
     r"by (?:the )?end|by \d|by (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
     r"meta|metas|objetivo|objetivos|cel|cele|ziel|ziele|doel|doelen|queremos|quer|quiere|wollen|m\u00f6chten|"
     r"willen|chcemy|voulons|souhaitons)\b|→|->|=>",
@@ -23,7 +25,7 @@ _CUE = re.compile(
 )
 _NUMBER = re.compile(
     r"(?<![\w.,/])(?<!\d:)(?:(?:[€£$₹¥₩₦]|R\$|[A-Z]{3})\s?)?(\d{1,3}(?:[,.\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-    r"(\s?(?:%|x\b|k\b|K\b|M\b|m\b|mn\b|million|lakh|crore|mil\b|milhões|millones|bn\b|thousand|tys\.?))?",
+    r"(\s?(?:%|x\b|k\b|K\b|M\b|m\b|mn\b|million|billion|lakh|crore|mil\b|milhões|millones|bn\b|thousand|tys\.?))?",
 )
 _CURRENT = re.compile(
     r"\b(now|currently|today|right now|at the moment|we have|we had|have|was|were|is|are|at|from|last year|"
@@ -33,7 +35,7 @@ _CURRENT = re.compile(
 )
 _NOT_GOAL_AFTER = re.compile(
     r"^\s*(?:[-\u2013]?(?:years?|yrs?|y/o|yo|days?|weeks?|wks?|months?|hours?|hrs?|minutes?|mins?|am|pm|st|nd|rd|th|km|"
-    r"kilos?|kg|kcal|cal|calories|ml|mg|g|cm|mm|m2|sqm|m²)\b|[-\u2013]\s?\d|/\s?\d|:\d\d)",
+    r"kilos?|kg|kcal|cal|calories|ml|mg|g|cm|mm|m2|sqm|m²)\b|[º°ª]|[-\u2013]\s?\d|/\s?\d|:\d\d)",
     re.IGNORECASE,
 )
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

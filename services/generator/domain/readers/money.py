@@ -111,7 +111,12 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
         in_sentence = [x for x in money if sentence.start <= x.start < sentence.end]
         # "We've got maybe $60k to spend. Actually let me correct that: $75k." The correction is about the
         # budget even though its own sentence does not say so.
-        follows = n - last_budget <= 2 and CORRECTION.search(sentence.text) is not None and candidates
+        follows = (
+            n - last_budget <= 2
+            and CORRECTION.search(sentence.text) is not None
+            and not _OTHER_FIGURE.search(sentence.text)
+            and candidates
+        )
         if follows and not in_sentence:
             # "Correction from Andrés: 3,8 millones": the corrected figure keeps the budget's currency.
             in_sentence = _bare_amounts(source, sentence.start, sentence.end, candidates[-1][0])
@@ -133,6 +138,11 @@ def read_budget(source: Source, money: list[Money]) -> Grounded[Money] | None:
                 corrected_from = len(candidates) - 1
     if not candidates:
         return None
+    # "£48,000 for the panto + £12,000 for Friends = £60,000 total": the sum is the budget.
+    summed = [c for c, _ in candidates if re.match(r"\s*(?:total|in total|overall|all in)\b", source.text[c.end : c.end + 12], re.I)
+              or re.search(r"=\s*$", source.text[max(0, c.start - 3) : c.start])]  # fmt: skip
+    if summed and corrected_from is None:
+        return Grounded(summed[-1], source.span(summed[-1].start, summed[-1].end))
     if corrected_from is not None:
         chosen = candidates[corrected_from][0]
         # The last correction wins ("€70k ... no, €85k ... final: €90k").
@@ -197,7 +207,9 @@ def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grou
     for sentence in source.sentences:
         if _BUDGET.search(sentence.text) and re.search(r"\bbudget|\bspend", sentence.text, re.I):
             continue
-        listed = bool(_PRICE_LIST.match(sentence.text))
+        listed = bool(_PRICE_LIST.match(sentence.text)) or _names_its_prices(
+            source, sentence.start, sentence.end, money
+        )
         for x in money:
             if not (sentence.start <= x.start < sentence.end) or x.start in skip:
                 continue
@@ -227,6 +239,32 @@ def read_prices(source: Source, money: list[Money], skip: set[int]) -> list[Grou
             if listed or typical or bracketed or beside or after_a_price or _PRICE.search(local):
                 out.append(Grounded(x, source.span(x.start, x.end)))
     return out + _free_prices(source, money)
+
+
+# A sentence about another figure ("CAC now ₩15,000, we want under ₩12,000") corrects no budget.
+_OTHER_FIGURE = re.compile(
+    r"\b(cac|cpa|cpl|cpc|cpm|cost per|revenue|turnover|ltv|aov|roas|price[sd]?|target|goal)\b", re.IGNORECASE
+)
+# Sentences of goals, costs of acquisition and budgets list figures that are no prices.
+_NOT_A_LIST = re.compile(
+    r"\b(revenue|turnover|cac|cpa|cpl|cost per|target|goal|want|queremos|budget|spend|ltv|aov|roas|from|to reach)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_its_prices(source: Source, start: int, end: int, money: list[Money]) -> bool:
+    """A sentence that lists things with what each costs ("toner ₩32,000, essence ₩45,000, cream ₩52,000"):
+    two or more amounts, each right after a word and before a comma, "and" or the sentence's end."""
+    if _NOT_A_LIST.search(source.text[start:end]):
+        return False
+    named = [
+        x
+        for x in money
+        if start <= x.start < end
+        and re.search(r"[^\W\d_]\s$", source.text[max(start, x.start - 2) : x.start])
+        and re.match(r"\s*(?:[,;.)]|and\b|$)", source.text[x.end : min(end, x.end + 5)])
+    ]
+    return len(named) >= 2
 
 
 def _free_prices(source: Source, money: list[Money]) -> list[Grounded[Money]]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import re
 
+from services.generator.domain.readers.events import moment_names_known
 from services.generator.domain.readers.source import Grounded, Source
 from services.generator.domain.vocabulary import vocabulary
 
 _LABEL = re.compile(
     r"^\s*(?:main |key |our |the |direct )?(?:competitors?|competition|competitive set|rivals?|alternatives|comps?|"
-    r"competitive landscape|concorrentes|concorr\u00eancia|competencia|competidores|konkurencja|wettbewerber|"
+    r"competitive landscape|other venues|other (?:brands|players|chains|apps|providers|shops|schools|clinics|agencies)|"
+    r"concorrentes|concorr\u00eancia|competencia|competidores|konkurencja|wettbewerber|"
     r"wettbewerb|konkurrenz|konkurrenten|concurrenten|concurrentie|concurrence|concurrents)\b"
     r"(?:\s+(?:in|for|on|at)\s+[^:\n]{1,30})?\s*(?:(?:are|is|include)?\s*[:\u2013\u2014-]|\s(?:are|include))\s*(.+)$"
     r"|^\s*(?:we|they)\s+compete\s+(?:with|against)\s+(.+)$",
@@ -96,6 +98,7 @@ def _known_words() -> frozenset[str]:
         out |= {a.casefold() for a in country.aliases}
     for cities in v.cities.values():
         out |= {c.casefold() for c in cities}
+    out |= {name.casefold() for name in moment_names_known()}  # "cinema at Christmas" names no rival
     return frozenset(out)
 
 

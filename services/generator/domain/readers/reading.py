@@ -91,6 +91,12 @@ def read_brief(brief: Brief, embed: Embed | None = None, with_type: bool = True)
     money = find_money(source, market, places.currency.value if places.currency else "")
     budget = read_budget(source, money)
     taken = [(budget.value.start, budget.value.end)] if budget else []
+    if budget is not None:
+        # The figures the budget's sentence corrects ("we said R$ 1,5 milhão, but the CFO approved R$ 2
+        # milhões") are budgets too, never goals.
+        sentence = next((s for s in source.sentences if s.start <= budget.value.start < s.end), None)
+        if sentence is not None:
+            taken += [(m.start, m.end) for m in money if sentence.start <= m.start < sentence.end]
     # The budget restated ("we have $50k ... let's plan on $50k") is the budget again, never a price.
     again = {m.start for m in money if budget is not None and m.value == budget.value.value}
     prices = read_prices(source, money, {s for s, _ in taken} | again)
