@@ -93,3 +93,13 @@ def test_a_damaged_cached_model_is_removed_and_prepared_again(
     # The next start prepares it again.
     healed = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
     assert healed.precision == "int8" and cached.exists()
+
+
+def test_a_single_text_runs_on_its_own_one_thread_session_with_the_same_vectors(tmp_path: Path) -> None:
+    embedder = MiniLMOnnxEmbedder(threads=2, cache_dir=tmp_path)
+    assert embedder._single is not embedder._session  # a search's query: one thread, whatever `threads`
+    one_thread = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
+    assert one_thread._single is one_thread._session
+    alone = np.vstack([embedder.embed([t]) for t in TEXTS])
+    reference = np.vstack([one_thread.embed([t]) for t in TEXTS])
+    assert float(np.min(np.sum(alone * reference, axis=1))) >= 0.9999
