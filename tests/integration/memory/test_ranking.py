@@ -224,7 +224,8 @@ def test_a_brand_with_more_items_than_the_rare_word_cut_is_still_found_by_keywor
     ]  # fmt: skip
     target = ("target", "Quorvexa loyalty week with double points.", 0.6)
     others = [
-        (f"other-{n}", f"Brand {n} loyalty week with double points for returning buyers.", 0.7) for n in range(5)
+        (f"other-{n}", f"Brand {n} loyalty week with double points for returning buyers.", 0.7)
+        for n in range(5)
     ]
     filler = [(f"f-{n}", f"Unrelated item {n} about spring gardening tools.", 0.1) for n in range(1143)]
     ids = _store(repository, [target, *brand_items, *others, *filler])
