@@ -260,7 +260,7 @@ class LearningRepository:
         *,
         model: str,
         dimensions: int,
-        ef_search: int = 40,
+        ef_search: int = 64,
         ef_search_filtered: int = 100,
         ledger: ForgetLedger | None = None,
     ) -> None:
