@@ -27,7 +27,13 @@ from bench.labelled_corpus import Query as LabelledQuery
 from bench.memory_env import F32, ROOT, SEARCH_DEADLINE, Env, environment
 from bench.report import Progress, ResultTable, load_average, percentile_ms
 from services.common.logging import configure_logging
-from services.memory.adapters.repository import LEGACY_RANKING, RANKING, WITHOUT_TITLES, Ranking
+from services.memory.adapters.repository import (
+    LEGACY_RANKING,
+    RANKING,
+    TITLES_RANKING,
+    WITHOUT_TITLES,
+    Ranking,
+)
 from services.memory.domain.model import SearchFilters
 
 if TYPE_CHECKING:
@@ -183,6 +189,7 @@ def filtered_overlaps(
 RANKINGS: dict[str, Ranking] = {
     "before (issue 20)": LEGACY_RANKING,
     "without the title ranking": WITHOUT_TITLES,
+    "with titles, before brand finders": TITLES_RANKING,
     "now": RANKING,
 }
 

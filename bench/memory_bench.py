@@ -35,6 +35,7 @@ import numpy.typing as npt
 import psycopg2
 from aicmo.memory.v1 import memory_service_pb2 as pb
 from pgvector.psycopg2 import register_vector
+from sqlalchemy.exc import DBAPIError
 
 from bench import Benchmark, hard_index, realistic_memory
 from bench.labelled_corpus import LabelledCorpus, Snippet
@@ -80,6 +81,9 @@ class Plan:
     batch_size: int = 64
     seed: int = 20240611
     quick: bool = False
+    # The corpus searched and timed: "hard" (bench/hard_index.py's: ~200 snippets per brand, near
+    # neighbours; issue 20's speed target is measured there) or "brand" (~20 per brand, issue 10's).
+    corpus: str = "hard"
 
 
 QUICK = Plan(sizes=(10_000,), queries=200, filtered_queries=60, singles=30, reports=10, batches=3, quick=True)
@@ -91,6 +95,11 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
     )
     group.add_argument("--queries", type=int, help="labelled queries per size (default 200)")
     group.add_argument("--seed", type=int, help="seed of the corpus and queries")
+    group.add_argument(
+        "--corpus",
+        choices=("hard", "brand"),
+        help="corpus searched and timed against the floors (default hard: ~200 snippets per brand)",
+    )
 
 
 def plan_from(args: argparse.Namespace) -> Plan:
@@ -103,6 +112,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
         plan = replace(plan, queries=args.queries)
     if getattr(args, "seed", None) is not None:
         plan = replace(plan, seed=args.seed)
+    if getattr(args, "corpus", None):
+        plan = replace(plan, corpus=args.corpus)
     return plan
 
 
@@ -180,7 +191,17 @@ def build_indexes(env: Env, progress: Progress) -> None:
     """Both HNSW indexes built after loading (faster than inserting into a live graph), then statistics."""
     started = time.perf_counter()
     builder = LearningRepository(env.plain_engine, model=env.model, dimensions=env.embedder.dimensions)
-    builder.ensure_vector_index()
+    for attempt in range(3):
+        try:
+            builder.ensure_vector_index()
+            break
+        except DBAPIError as exc:
+            # The service's own statistics refresh (ANALYZE, in a transaction) can deadlock with CREATE INDEX
+            # CONCURRENTLY right after a bulk load; Postgres cancels the build, which is simply run again
+            # (ensure_vector_index drops the invalid index first).
+            if attempt == 2 or "deadlock" not in str(exc):
+                raise
+            progress(f"  index build cancelled by a deadlock with a statistics refresh; again ({exc.orig})")
     ours_s = time.perf_counter() - started
     started = time.perf_counter()
     env.sql("SET maintenance_work_mem = '512MB'")
@@ -638,7 +659,11 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
     env.sql("DELETE FROM learning_lexeme_stats")
     env.sql("DELETE FROM learning_title_lexeme_stats")
     env.sql("CREATE TABLE floor_items (id integer PRIMARY KEY, title text, text text, embedding vector(384))")
-    real = LabelledCorpus(plan.sizes[0], plan.seed)
+    # The hard corpus is hard_index.measure's own (same seed), so its embeddings are cached once for both.
+    hard = plan.corpus == "hard"
+    per_brand = hard_index.PER_BRAND if hard else 20
+    seed = plan.seed + 20 if hard else plan.seed
+    real = LabelledCorpus(plan.sizes[0], seed, per_brand=per_brand)
     vectors = corpus_vectors(env, real.snippets, progress)
     floors: list[AnyFloor] = [Floor(env)]
     try:
@@ -659,7 +684,10 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
             elif size > loaded:
                 synth = synth or SyntheticVectors(vectors, seed=plan.seed)
                 filler = LabelledCorpus(
-                    size - loaded, plan.seed + size, brand_offset=len(real.snippets) // 20 + 1
+                    size - loaded,
+                    plan.seed + size,
+                    brand_offset=len(real.snippets) // per_brand + 1,
+                    per_brand=per_brand,
                 )
                 anchors = _same_facts(real.snippets, filler.snippets, plan.seed)
                 synthetic = synth.around(anchors)
@@ -671,7 +699,7 @@ def _phases(env: Env, plan: Plan, table: ResultTable, progress: Progress) -> Non
             build_indexes(env, progress)
             figures = measure_search(env, real, plan, size, floors, progress)
             by_size[size] = figures
-            _table_search(table, size, figures)
+            _table_search(table, size, figures, plan.corpus)
         if len(by_size) > 1:
             small, large = min(by_size), max(by_size)
             ratio = percentile_ms(by_size[large].hybrid_s, 50) / percentile_ms(by_size[small].hybrid_s, 50)
@@ -697,10 +725,21 @@ def _same_facts(real: Sequence[Snippet], filler: Sequence[Snippet], seed: int) -
     return out
 
 
-def _table_search(table: ResultTable, size: int, f: SearchFigures) -> None:
+def _table_search(table: ResultTable, size: int, f: SearchFigures, corpus: str = "hard") -> None:
     p50, p99 = percentile_ms(f.hybrid_s, 50), percentile_ms(f.hybrid_s, 99)
     n = f"{size // 1000}k"
-    if size == 10_000:
+    table.info(
+        "corpus searched and timed", f"{corpus} ({'~200' if corpus == 'hard' else '~20'} snippets per brand)"
+    )
+    if corpus == "hard":
+        # Issue 20: above exact vector search's on the same data.
+        table.at_least(
+            f"recall@5 hybrid at {n} (target: exact vector search's)",
+            f.hybrid.recall(5),
+            f.exact_vector.recall(5),
+            ".3f",
+        )
+    elif size == 10_000:
         table.at_least(f"recall@5 hybrid at {n}", f.hybrid.recall(5), TARGET_RECALL5, ".3f")
     table.info(f"recall@1/5/10 / MRR at {n}: hybrid (gRPC)", f.hybrid.line())
     table.info("  ... hybrid, ranking before issue 20", f.hybrid_before.line())
@@ -716,6 +755,7 @@ def _table_search(table: ResultTable, size: int, f: SearchFigures) -> None:
         table.info(f"  ... {label} p50 / p99 at {n}", f"{floor50:.1f} / {floor99:.1f} ms")
         if i == 0:
             table.at_most(f"  ... ours / {label} p50", p50 / floor50, TARGET_P50_VS_FLOOR, ".2f", "x")
+            table.info("  ... load average (1/5/15 min) right after these searches", load_average())
         else:
             table.info(f"  ... ours / {label} p50", f"{p50 / floor50:.2f} x")
     for name, (lat, quality, overlap) in f.filtered.items():

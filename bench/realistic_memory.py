@@ -23,7 +23,13 @@ from bench.memory_env import F32, ROOT, SEARCH_DEADLINE, Env, environment
 from bench.realistic_corpus import Item, Query, build
 from bench.report import Progress, ResultTable, load_average, percentile_ms
 from services.common.logging import configure_logging
-from services.memory.adapters.repository import LEGACY_RANKING, RANKING, WITHOUT_TITLES, Ranking
+from services.memory.adapters.repository import (
+    LEGACY_RANKING,
+    RANKING,
+    TITLES_RANKING,
+    WITHOUT_TITLES,
+    Ranking,
+)
 from services.memory.domain.model import GOLD_BOOST, WEAK_PENALTY, NewItem, Scope, embedding_text
 
 CACHE = ROOT / "var" / "bench-cache"
@@ -112,6 +118,7 @@ def evaluate(env: Env, progress: Progress, rankings: dict[str, Ranking] | None =
     rankings = rankings or {
         "before (issue 20)": LEGACY_RANKING,
         "without the title ranking": WITHOUT_TITLES,
+        "with titles, before brand finders": TITLES_RANKING,
         "now": RANKING,
     }
     started = time.perf_counter()

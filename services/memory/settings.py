@@ -30,7 +30,7 @@ class MemorySettings(OpenAISettings):
     # HNSW search breadth: higher is more exact and slower (see `make bench`). Plain and client-scoped
     # searches: 40 kept >= 99.7 % of the exact top-10 at 10k and 100k items. Searches with a filter (kind,
     # industry, ...) skip rows failing it during the scan and need a wider beam.
-    hnsw_ef_search: int = Field(default=40, ge=10, le=1000)
+    hnsw_ef_search: int = Field(default=64, ge=10, le=1000)
     hnsw_ef_search_filtered: int = Field(default=100, ge=10, le=1000)
     # Threads for one run of the local embedding model; 0 lets onnxruntime use one per core. Idle threads
     # sleep rather than spin either way.

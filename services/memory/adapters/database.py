@@ -73,7 +73,7 @@ class VectorLiteral:
         return (template % values).encode()
 
 
-def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 40) -> Engine:
+def create_db_engine(url: str, *, connect_timeout: int = 3, ef_search: int = 64) -> Engine:
     """A pooled engine that notices dead connections and fails fast when the server is gone.
 
     NumPy arrays bind as pgvector vectors through VectorLiteral (psycopg2 adapters are

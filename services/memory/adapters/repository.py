@@ -99,6 +99,10 @@ RARE_SHARE = 0.001
 # COMMON_ROWS decides instead. Words with no statistics yet count as rare.
 COMMON_SHARE = 0.001
 COMMON_ROWS = 50.0
+# Ranking.finder_rows admits the query's rarest words as finders only while they are expected in at most
+# this share of the items: a word in more of them is the memory's vocabulary, not a name (in a small memory,
+# COMMON_ROWS already admits every name).
+FINDER_SHARE = 0.05
 # Words in more than this share of the items carry no evidence at all.
 NOISE_SHARE = 0.5
 # A keyword match took part in the fusion when it held most (this share) of the query's evidence (before
@@ -114,6 +118,14 @@ class Ranking:
     rrf_k: float = RRF_K
     # The keyword ranking's weight in the fusion (the meaning ranking's is 1).
     keyword_weight: float = KEYWORD_WEIGHT
+    # The keyword ranking's own RRF constant (None: rrf_k): larger, its first places count less above its
+    # later ones, and the share of the query's evidence an item holds (its weight) decides more.
+    keyword_rrf_k: float | None = None
+    # Besides the rare words (COMMON_SHARE, COMMON_ROWS), the query's rarest other words find keyword
+    # candidates too, rarest first, while the rows they are expected to match add up to at most this many
+    # (0: the rare words only): a brand or product line with a few hundred items in memory is too common
+    # for the rare-word cut, and without this the keyword ranking found nothing for it.
+    finder_rows: float = 0.0
     # BM25-style length normalisation of the keyword evidence (b = 0: none), relative to an item of
     # `length_reference` distinct words: a long text holds more of any query's words by its length alone.
     length_k1: float = 1.2
@@ -151,7 +163,19 @@ WITHOUT_TITLES = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3)
 # took the paraphrase set of tests/integration/memory/test_retrieval_quality.py from MRR 0.938 to 0.82 at
 # weight 0.5 and 0.61 at 1.5 (free-text titles: one incidental shared word outvoted meaning), and gating it
 # on the share of the title the query holds lost the realistic gain (0.84): hence the scope.
-RANKING = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3, title_weight=1.5)
+TITLES_RANKING = Ranking(keyword_weight=0.35, length_b=0.75, min_coverage=0.3, title_weight=1.5)
+# With a brand's or product line's few hundred items found by keyword (finder_rows) and the keyword ranking
+# fused flatter (its own RRF constant 40, weight 0.7). Chosen with bench/realistic_memory.py and the hard
+# corpus of bench/hard_index.py at 10k (recall@1 / @5; the same ranking gives realistic memory's @1 within
+# one query, 0.890-0.904, from run to run): realistic memory 0.890-0.897 / 0.985 -> 0.912 / 0.985 (two
+# runs); hard corpus 0.290 / 0.535 -> 0.285 / 0.570, where exact vector search gives 0.290 / 0.535.
+# finder_rows alone: hard 0.585 at 5, realistic unchanged; 300: the same for more rows read. Keyword weight
+# 1.0: hard 0.585, realistic 0.912, but a 600-word section then beat the two-sentence example of
+# tests/integration/memory/test_ranking.py (it holds more of the query's words); 0.5-0.6: realistic 0.904 /
+# 0.978; RRF constant 20 at weight 0.7: hard 0.610 at 5, realistic 0.890 at 1.
+RANKING = Ranking(
+    keyword_weight=0.7, keyword_rrf_k=40, finder_rows=150, length_b=0.75, min_coverage=0.3, title_weight=1.5
+)
 # The title ranking (Ranking.title_weight): the candidates of both rankings, scored by the query's words
 # their title holds (an untitled short item: its text), each weighted by its rarity among titles; ties share
 # a rank. An item's weight is the share of the query's title evidence (of words some candidate holds) it holds.
@@ -236,7 +260,7 @@ class LearningRepository:
         *,
         model: str,
         dimensions: int,
-        ef_search: int = 40,
+        ef_search: int = 64,
         ef_search_filtered: int = 100,
         ledger: ForgetLedger | None = None,
     ) -> None:
@@ -621,6 +645,8 @@ class LearningRepository:
             weak=WEAK_PENALTY,
             rrf_k=self.ranking.rrf_k,
             keyword_weight=self.ranking.keyword_weight,
+            keyword_shift=(self.ranking.keyword_rrf_k or self.ranking.rrf_k) - self.ranking.rrf_k,
+            finder_rows=self.ranking.finder_rows,
             len_k1=self.ranking.length_k1,
             len_b=self.ranking.length_b,
             len_ref=self.ranking.length_reference,
@@ -716,12 +742,14 @@ class LearningRepository:
             # A waiting item not embedded by this search has no meaning rank to be fused with: its keyword
             # rank counts in full (weight 1, whatever share of the words it holds), as the only ranking it
             # is in, so the client's own fresh work competes with the library's embedded items.
-            weight = (
-                "CASE WHEN id = ANY(%(unembedded_ids)s::text[]::uuid[]) THEN 1.0 ELSE %(keyword_weight)s * w END"
-                if pending
-                else "%(keyword_weight)s * w"
-            )
-            ranks += f" UNION ALL SELECT id, {weight}, r FROM keyword"
+            # (as the meaning ranking's rank would, with its RRF constant).
+            if pending:
+                unembedded = "id = ANY(%(unembedded_ids)s::text[]::uuid[])"
+                weight = f"CASE WHEN {unembedded} THEN 1.0 ELSE %(keyword_weight)s * w END"
+                rank = f"r + CASE WHEN {unembedded} THEN 0 ELSE %(keyword_shift)s END"
+            else:
+                weight, rank = "%(keyword_weight)s * w", "r + %(keyword_shift)s"
+            ranks += f" UNION ALL SELECT id, {weight}, {rank} FROM keyword"
             if titles:
                 ranks += " UNION ALL SELECT id, %(title_weight)s * w, r FROM titled"
                 keyword_sql += _TITLE_SQL
@@ -830,10 +858,17 @@ class LearningRepository:
             "  LEFT JOIN learning_lexeme_stats s ON s.lexeme = t.lexeme"
             "  WHERE coalesce(s.doc_share, 0) <= %(noise_share)s),"
             # Rare: in at most COMMON_SHARE of the items, or at most COMMON_ROWS of them (small tables).
-            " cutoff AS (SELECT greatest(%(common_share)s, %(common_rows)s / greatest(reltuples, 1)) AS cut"
+            " cutoff AS (SELECT greatest(%(common_share)s, %(common_rows)s / greatest(reltuples, 1)) AS cut,"
+            "  least(%(finder_rows)s, %(finder_share)s * reltuples) / greatest(reltuples, 1) AS budget"
             "  FROM pg_class WHERE oid = 'learning_examples'::regclass),"
-            " kwq AS (SELECT string_agg(lexeme, ' | ') FILTER (WHERE share <= cutoff.cut)::tsquery AS tsq"
-            "  FROM terms, cutoff GROUP BY cutoff.cut),"
+            # Also the query's rarest words, rarest first, while the rows they are expected to find stay
+            # within Ranking.finder_rows: a brand or product line with a few hundred items is still found.
+            # (Words rare enough find their items anyway and do not count against it.)
+            " finders AS (SELECT t.lexeme, t.share, sum(CASE WHEN t.share > cutoff.cut THEN t.share ELSE 0 END)"
+            "  OVER (ORDER BY t.share, t.n) AS running FROM terms t, cutoff),"
+            " kwq AS (SELECT string_agg(lexeme, ' | ')"
+            "  FILTER (WHERE share <= cutoff.cut OR running <= cutoff.budget)::tsquery AS tsq"
+            "  FROM finders, cutoff GROUP BY cutoff.cut),"
             " matched AS MATERIALIZED ("
             "  SELECT l.id, l.search_text, ts_rank(l.search_text, kwq.tsq) AS rank FROM learning_examples l, kwq"
             "  WHERE l.search_text @@ kwq.tsq AND {eligible}{filters}),"
@@ -857,6 +892,7 @@ class LearningRepository:
                 "rare_share": RARE_SHARE,
                 "common_share": COMMON_SHARE,
                 "common_rows": COMMON_ROWS,
+                "finder_share": FINDER_SHARE,
                 "noise_share": NOISE_SHARE,
             },
         )

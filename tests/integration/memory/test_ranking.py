@@ -21,6 +21,7 @@ import pytest
 from services.memory.adapters.repository import (
     LEGACY_RANKING,
     RANKING,
+    TITLES_RANKING,
     WITHOUT_TITLES,
     LearningRepository,
     Ranking,
@@ -209,3 +210,25 @@ def test_a_long_section_whose_title_holds_the_query_words_does_not_beat_the_shor
     query = "quarterly KPI targets, cost per lead and budget for a SaaS company's marketing campaign"
     assert _first(repository, ids, query, RANKING, client="c")[0] == "example"
     assert _first(repository, ids, query, RANKING)[0] == "example"
+
+
+def test_a_brand_with_more_items_than_the_rare_word_cut_is_still_found_by_keyword(
+    repository: LearningRepository,
+) -> None:
+    # 1,240 items; the brand is in 52 of them: too common for the rare-word cut (50 rows here), so before
+    # Ranking.finder_rows the keyword ranking found nothing, and five other brands' items nearer by meaning
+    # (the same tactic, another name) came first. The query's paraphrase shares no other word with them.
+    brand_items = [
+        (f"brand-{n}", f"Quorvexa note {n}: {'a longer text about the plan and its results ' * (1 + n % 3)}", 0.15)
+        for n in range(51)
+    ]  # fmt: skip
+    target = ("target", "Quorvexa loyalty week with double points.", 0.6)
+    others = [
+        (f"other-{n}", f"Brand {n} loyalty week with double points for returning buyers.", 0.7)
+        for n in range(5)
+    ]
+    filler = [(f"f-{n}", f"Unrelated item {n} about spring gardening tools.", 0.1) for n in range(1143)]
+    ids = _store(repository, [target, *brand_items, *others, *filler])
+    query = "Quorvexa: regulars earn twice the reward"
+    assert _first(repository, ids, query, RANKING)[0] == "target"
+    assert _first(repository, ids, query, TITLES_RANKING)[0] != "target"  # what finder_rows changes

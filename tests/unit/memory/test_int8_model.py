@@ -93,3 +93,27 @@ def test_a_damaged_cached_model_is_removed_and_prepared_again(
     # The next start prepares it again.
     healed = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
     assert healed.precision == "int8" and cached.exists()
+
+
+def test_a_single_text_runs_on_its_own_one_thread_session_with_the_same_vectors(tmp_path: Path) -> None:
+    embedder = MiniLMOnnxEmbedder(threads=2, cache_dir=tmp_path)
+    assert embedder._single is not embedder._session  # a search's query: one thread, whatever `threads`
+    one_thread = MiniLMOnnxEmbedder(threads=1, cache_dir=tmp_path)
+    assert one_thread._single is one_thread._session
+    alone = np.vstack([embedder.embed([t]) for t in TEXTS])
+    reference = np.vstack([one_thread.embed([t]) for t in TEXTS])
+    assert float(np.min(np.sum(alone * reference, axis=1))) >= 0.9999
+
+
+def test_a_batch_runs_in_parts_at_once_and_keeps_each_text_in_its_place(tmp_path: Path) -> None:
+    embedder = MiniLMOnnxEmbedder(threads=2, cache_dir=tmp_path)
+    assert len(embedder._parts) == 2
+    many = [f"{text} (variant {n})" for n in range(4) for text in TEXTS]  # 20 texts: two parts of 10
+    batched = embedder.embed(many)
+    alone = np.vstack([embedder.embed([t]) for t in many])
+    assert batched.shape == (len(many), 384)
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-4)
+    assert float(np.min(np.sum(batched * alone, axis=1))) >= 0.98
+    # Each place holds its own text: nearest to its own base text among the five.
+    bases = np.vstack([embedder.embed([t]) for t in TEXTS])
+    assert list(np.argmax(batched @ bases.T, axis=1)) == [n % len(TEXTS) for n in range(len(many))]
