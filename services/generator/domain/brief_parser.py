@@ -1654,8 +1654,12 @@ def _quotable(sentence: str, rules: Rules, vocab: Vocabulary) -> bool:
 def _stray(objectives: Iterable[Objective]) -> bool:
     """Whether the older rules read something that is no goal: a target without a word of what it counts
     ("R$ 1,5 milhão" read as "milhão", "2º semestre")."""
-    return any(o.target_number is not None and not re.search(r"[^\W\d_]{3}", o.metric.replace(o.target, ""))
-               or len(o.metric) <= 3 or o.metric.casefold() in MULTIPLIERS for o in objectives)  # fmt: skip
+    return any(_counts_nothing(o) for o in objectives)
+
+
+def _counts_nothing(o: Objective) -> bool:
+    wordless = o.target_number is not None and not re.search(r"[^\W\d_]{3}", o.metric.replace(o.target, ""))
+    return wordless or len(o.metric) <= 3 or o.metric.casefold() in MULTIPLIERS
 
 
 def _corrects(budget_words: str, prose: str, amount_text: str) -> bool:
