@@ -629,7 +629,13 @@ def _objective_items(text: str) -> list[str]:
             flags=re.I,
         )
         items = [clean(p) for p in parts if clean(p)]
-    return items
+    # "Goal: 5,000 members by December 31, 2026. Budget $50k.": the budget written on the goal's line is no goal.
+    return [i for i in items if not _BUDGET_ITEM.match(i)]
+
+
+_BUDGET_ITEM = re.compile(
+    r"^\W*(?:budget|media budget|spend|verba|presupuesto|orçamento|budżet)\b", re.IGNORECASE
+)
 
 
 # ----- names: competitors, events, partners ---------------------------------------------------------------

@@ -414,3 +414,14 @@ def test_a_sum_is_the_budget_a_billion_is_read_whole_and_a_named_price_list_is_p
     assert sorted(g.value.value for g in reading.prices) == [32_000, 45_000, 52_000]
     assert 12_000_000_000 in [g.value.number for g in reading.goals]
     assert 12_000 in [g.value.number for g in reading.goals]
+
+
+def test_a_budget_written_on_the_goals_line_is_no_goal() -> None:
+    brief = Brief(
+        client_name="Lakeside Ledger",
+        brand_name="The Ledger",
+        raw_brief_text="We are a newsroom. Goal: 5,000 members by December 31, 2026. Budget $50k.",
+    )
+    understood = understand(brief)
+    assert [o.target_number for o in understood.objectives] == [5000.0]
+    assert understood.budget is not None and understood.budget.amount == 50_000
