@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
-import threading
 from dataclasses import dataclass
 
 from services.common.logging import configure_logging
@@ -89,13 +88,10 @@ def main() -> int:
         return spool_command(settings, sys.argv[2:])
     configure_logging(settings.log_level, settings.log_format, service="generator")
     from services.generator.bootstrap import GeneratorRuntime, create_runtime
-    from services.generator.domain.readers import warm_up
 
     def start() -> GeneratorRuntime:
         runtime = create_runtime(settings)
         port = runtime.start()
-        # The first brief should not wait for the readers' data and model: load them while nobody asks yet.
-        threading.Thread(target=warm_up, name="readers-warm-up", daemon=True).start()
         log.info("generator ready on %s:%d (memory at %s)", settings.bind_host, port, settings.memory_target)
         return runtime
 
