@@ -5,6 +5,6 @@ their offsets; every reader returns `Grounded` values that carry the span of the
 value without a span is "inferred" and shown as such. `read_brief` runs them all once.
 """
 
-from services.generator.domain.readers.reading import Reading, read_brief, warm_up
+from services.generator.domain.readers.reading import Reading, read_brief
 
-__all__ = ["Reading", "read_brief", "warm_up"]
+__all__ = ["Reading", "read_brief"]

@@ -13,7 +13,7 @@ from services.generator.domain.readers.events import Moment, read_events, refere
 from services.generator.domain.readers.goals import Goal, read_goals
 from services.generator.domain.readers.money import Money, find_money, read_budget, read_prices
 from services.generator.domain.readers.names import read_competitors
-from services.generator.domain.readers.places import Places, read_places, world_cities
+from services.generator.domain.readers.places import Places, read_places
 from services.generator.domain.readers.rules import RuledOut, read_ruled_out
 from services.generator.domain.readers.source import Grounded, Source
 from services.generator.domain.sentence_model import Embed
@@ -138,12 +138,3 @@ def _events(source: Source) -> list[Grounded[Moment]]:
     if starts is not None and year is not None and starts.year < year:
         year = starts.year
     return read_events(source, year, starts)
-
-
-def warm_up() -> None:
-    """Loads what the first brief would otherwise wait for (the world's cities, the sentence model and the
-    business-type descriptions' vectors), by reading a short brief once."""
-    read_brief(
-        Brief(client_name="Warm-up", brand_name="Warm-up", raw_brief_text="A bakery in Leeds. Budget £1,000.")
-    )
-    world_cities()
